@@ -1,0 +1,116 @@
+"""Aggregate throughput: plain sequential `model.generate` versus the batching worker, side by side.
+
+For N = 8 and N = 32 prompts (the same prompts both ways, greedy, the same token cap) it runs
+(a) one `generate` call after another and (b) all N submitted at once to the worker, and prints the
+aggregate generated tokens per second of both, their ratio, and the median and p95 time to first token of (b).
+
+    python bench/throughput.py                       # the test model (SmolLM2-135M)
+    python bench/throughput.py --model qwen2.5-coder-1.5b --sizes 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.settings import Settings
+from models import registry
+from models.jobs import GenerationRequest, JobQueue
+from models.tasks import SPECS, PitchInput
+from models.worker import BatchingWorker, WorkerConfig
+
+PREMISES = [
+    "a lighthouse keeper learns the beam keeps something asleep",
+    "two rival food-truck owners are snowed in at the same mountain pass",
+    "a retired stuntwoman is hired to double for her own daughter",
+    "an archivist finds a reel of film that shows tomorrow",
+    "a wedding band plays the same reception every night, and only the drummer notices",
+    "a small-town cinema must screen one last film before the wrecking ball",
+    "a sleep-study volunteer keeps waking up in other people's dreams",
+    "a ferry pilot ferries the recently dead across a Norwegian fjord",
+    "a foley artist hears a murder in the sound of a rival studio's film",
+    "a chess hustler teaches a robot to cheat",
+    "identical twins swap lives for a summer and neither wants to swap back",
+    "a ghost haunts a multiplex and only likes romantic comedies",
+]
+GENRES = ["thriller", "comedy", "drama", "horror", "sci-fi", "romance", "mystery", "fantasy"]
+
+
+def prompts(n: int) -> list[GenerationRequest]:
+    spec = SPECS["pitch"]
+    out = []
+    for i in range(n):
+        inp = PitchInput.create(premise=PREMISES[i % len(PREMISES)], genre=GENRES[i % len(GENRES)])
+        out.append(tuple(spec.build_messages(inp)))
+    return out  # type: ignore[return-value]
+
+
+def sequential(lm: registry.Any, batches: list, max_new: int) -> tuple[int, float]:
+    tokens = 0
+    started = time.perf_counter()
+    for messages in batches:
+        ids = torch.tensor([lm.encode(list(messages))], device=lm.device)
+        with torch.inference_mode():
+            out = lm.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new,
+                                    do_sample=False, pad_token_id=lm.pad_id)
+        tokens += int(out.shape[1] - ids.shape[1])
+    return tokens, time.perf_counter() - started
+
+
+async def batched(worker: BatchingWorker, batches: list, max_new: int) -> tuple[int, float, list[float]]:
+    started = time.perf_counter()
+    handles = [worker.queue.submit(GenerationRequest(messages=m, max_new_tokens=max_new)) for m in batches]
+
+    async def first_token(handle: registry.Any) -> float:
+        async for _piece in handle:
+            return time.perf_counter() - started
+        return time.perf_counter() - started
+
+    ttft = await asyncio.gather(*(first_token(h) for h in handles))
+    results = [await h.result() for h in handles]
+    elapsed = time.perf_counter() - started
+    return sum(r.completion_tokens for r in results), elapsed, list(ttft)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="smollm2-135m", help="preset, local path or Hugging Face id")
+    parser.add_argument("--sizes", default="8,32", help="comma-separated N values")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    args = parser.parse_args()
+    settings = Settings.load(env={}, env_file=None)
+    lm = registry.load(args.model, settings.cache_dir, progress=False)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    queue = JobQueue(max_waiting=max(sizes) * 2)
+    worker = BatchingWorker(lm, queue, WorkerConfig(max_batch=max(sizes), max_batch_tokens=1 << 20))
+    worker.start()
+    warm = prompts(2)
+    sequential(lm, warm[:1], 8)
+    await batched(worker, warm, 8)
+    ratios = []
+    for n in sizes:
+        batch = prompts(n)
+        seq_tokens, seq_s = sequential(lm, batch, args.max_new_tokens)
+        w_tokens, w_s, ttft = await batched(worker, batch, args.max_new_tokens)
+        seq_rate, w_rate = seq_tokens / seq_s, w_tokens / w_s
+        ratios.append(w_rate / seq_rate)
+        ttft.sort()
+        p95 = ttft[min(len(ttft) - 1, round(0.95 * (len(ttft) - 1)))]
+        print(f"N={n}: sequential {seq_tokens} tok in {seq_s:.1f} s = {seq_rate:.1f} tok/s | "
+              f"worker {w_tokens} tok in {w_s:.1f} s = {w_rate:.1f} tok/s | ratio {w_rate / seq_rate:.2f} | "
+              f"worker time to first token median {statistics.median(ttft) * 1000:.0f} ms p95 {p95 * 1000:.0f} ms",
+              flush=True)
+    await worker.close()
+    print("throughput ratio worker/sequential: " + ", ".join(f"N={n} {r:.2f}" for n, r in zip(sizes, ratios, strict=True)))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

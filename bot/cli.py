@@ -1,0 +1,247 @@
+"""The `cinebot` command line: run the bot, try a task once (`ask`), or interactively (`console`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.settings import Settings, SettingsError, env_var
+from models.jobs import JobError
+from models.registry import ModelError
+from models.runner import TaskReply, submit
+from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
+
+log = logging.getLogger(__name__)
+
+TOKEN_HELP = """\
+cinebot needs a Discord bot token to go online, and none is set.
+
+  1. Open https://discord.com/developers/applications and click "New Application".
+  2. In "Bot", click "Reset Token" and copy the token. Under "Privileged Gateway Intents"
+     switch on "Message Content Intent".
+  3. Put it in a file named .env next to where you run cinebot (see .env.example):
+         DISCORD_TOKEN=your-token-here
+     or export it for this shell:  export DISCORD_TOKEN=your-token-here
+  4. Run `cinebot run` again. The README's "Discord setup" section has the invite link.
+
+To try the four tasks without Discord right now:  cinebot console
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cinebot", description="A film-community Discord bot with a local LLM.")
+    parser.add_argument("--model", help=f"model preset, local path or Hugging Face id (default: ${env_var('model')})")
+    parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the Discord bot")
+    sub.add_parser("console", help="try the four tasks interactively, without Discord")
+    ask = sub.add_parser("ask", help="run one task and print the reply")
+    tasks = ask.add_subparsers(dest="task", required=True)
+
+    review = tasks.add_parser("review", help="turn your notes on a film into a review in your voice")
+    review.add_argument("--film", required=True)
+    review.add_argument("--notes", required=True)
+    review.add_argument("--year", type=int)
+    review.add_argument("--rating", type=float, help="0-5 or 0-10")
+    review.add_argument("--scale", type=int, choices=(5, 10), help="the rating's scale (default: guessed)")
+    review.add_argument("--tone")
+    review.add_argument("--spoilers", action="store_true", help="allow spoilers")
+
+    mood = tasks.add_parser("mood", help="sentiment and emotions of a text")
+    mood.add_argument("--text", required=True)
+
+    scene = tasks.add_parser("scene", help="a scene description from a script excerpt")
+    src = scene.add_mutually_exclusive_group(required=True)
+    src.add_argument("--excerpt")
+    src.add_argument("--file", type=Path, help="a .fountain or .txt file")
+
+    pitch = tasks.add_parser("pitch", help="a logline and synopsis from a premise")
+    pitch.add_argument("--premise", required=True)
+    pitch.add_argument("--genre")
+    pitch.add_argument("--tone")
+    return parser
+
+
+def task_input(task: str, args: argparse.Namespace) -> Any:
+    """Build and validate a task's input from parsed arguments (raises InputError)."""
+    if task == "review":
+        return ReviewInput.create(film=args.film, notes=args.notes, year=args.year, rating=args.rating,
+                                  scale=args.scale, tone=args.tone, spoilers=args.spoilers)
+    if task == "mood":
+        return MoodInput.create(text=args.text)
+    if task == "scene":
+        if args.file is not None:
+            try:
+                data = args.file.read_bytes()
+            except OSError as exc:
+                raise InputError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
+            return SceneInput.from_attachment(args.file.name, data)
+        return SceneInput.create(excerpt=args.excerpt)
+    return PitchInput.create(premise=args.premise, genre=args.genre, tone=args.tone)
+
+
+async def stream_reply(queue: Any, task: str, inp: Any, out: TextIO) -> TaskReply:
+    """Run a task and print its text as it is written; returns the finished reply."""
+    run = submit(queue, task, inp)
+    printed = ""
+    async for view in run.snapshots():
+        if view.startswith(printed):
+            out.write(view[len(printed) :])
+            out.flush()
+            printed = view
+    reply = await run.reply()
+    if reply.text.startswith(printed):
+        out.write(reply.text[len(printed) :])
+    else:  # post-processing changed what was shown: print the clean version in full
+        out.write("\n\n" + reply.text)
+    out.write("\n")
+    out.flush()
+    return reply
+
+
+def _footer(reply: TaskReply) -> str:
+    r = reply.result
+    return (f"[{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s writing"
+            f"{f' · {r.queue_s:.1f} s queued' if r.queue_s >= 0.1 else ''}]")
+
+
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.llm import open_engine
+
+    inp = task_input(args.task, args)  # validate before spending a minute loading the model
+    async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
+        reply = await stream_reply(engine.queue, args.task, inp, sys.stdout)
+    print(_footer(reply), file=sys.stderr)
+    return 0
+
+
+CONSOLE_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
+    "review": [("film", "film title", True), ("year", "year (optional)", False), ("notes", "your notes", True),
+               ("rating", "your rating, 0-5 or 0-10 (optional)", False), ("tone", "tone (optional)", False),
+               ("spoilers", "allow spoilers? y/N", False)],
+    "mood": [("text", "text to read", True)],
+    "scene": [("excerpt", "script excerpt, or the path of a .fountain/.txt file (end with a line '.')", True)],
+    "pitch": [("premise", "premise", True), ("genre", "genre (optional)", False), ("tone", "tone (optional)", False)],
+}
+
+
+def console_input(task: str, answers: dict[str, str]) -> Any:
+    """Build a task's input from the console's answers (raises InputError)."""
+    def number(key: str, kind: Callable[[str], Any]) -> Any:
+        raw = answers.get(key, "").strip()
+        if not raw:
+            return None
+        try:
+            return kind(raw)
+        except ValueError:
+            raise InputError(f"The {key} must be a number; you typed {raw!r}.") from None
+
+    if task == "review":
+        return ReviewInput.create(film=answers["film"], notes=answers["notes"], year=number("year", int),
+                                  rating=number("rating", float), tone=answers.get("tone") or None,
+                                  spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
+    if task == "scene":
+        excerpt = answers["excerpt"].strip()
+        path = Path(excerpt).expanduser()
+        if "\n" not in excerpt and path.suffix.lower() in (".fountain", ".txt") and path.is_file():
+            return SceneInput.from_attachment(path.name, path.read_bytes())
+        return SceneInput.create(excerpt=excerpt)
+    if task == "mood":
+        return MoodInput.create(text=answers["text"])
+    return PitchInput.create(premise=answers["premise"], genre=answers.get("genre") or None,
+                             tone=answers.get("tone") or None)
+
+
+async def _console(settings: Settings, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+    from bot.llm import open_engine
+
+    async def ask(prompt: str) -> str | None:
+        try:
+            return await asyncio.to_thread(read, prompt)
+        except EOFError:
+            return None
+
+    print("Loading the model…", file=sys.stderr)
+    async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
+        out.write(f"cinebot console on {engine.model_name}. Tasks: review, mood, scene, pitch. "
+                  "Type 'quit' to leave.\n")
+        while True:
+            task = await ask("task> ")
+            if task is None or task.strip().lower() in ("quit", "exit", "q"):
+                return 0
+            task = task.strip().lower()
+            if task not in CONSOLE_FIELDS:
+                if task:
+                    out.write("Pick one of: review, mood, scene, pitch (or quit).\n")
+                continue
+            answers: dict[str, str] = {}
+            for key, label, _required in CONSOLE_FIELDS[task]:
+                if key == "excerpt":
+                    lines: list[str] = []
+                    while (line := await ask(f"  {label}: " if not lines else "  ")) not in (None, "."):
+                        lines.append(line)
+                        if len(lines) == 1 and Path(line.strip()).suffix.lower() in (".fountain", ".txt"):
+                            break
+                    answers[key] = "\n".join(lines)
+                else:
+                    value = await ask(f"  {label}: ")
+                    if value is None:
+                        return 0
+                    answers[key] = value
+            try:
+                inp = console_input(task, answers)
+                reply = await stream_reply(engine.queue, task, inp, out)
+            except (InputError, JobError) as exc:
+                out.write(f"{exc}\n")
+                continue
+            out.write(_footer(reply) + "\n")
+
+
+async def _run(settings: Settings) -> int:
+    if not settings.discord_token:
+        print(TOKEN_HELP, file=sys.stderr)
+        return 2
+    from bot.core import run_bot
+
+    await run_bot(settings)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load(env_file=args.env_file)
+        if args.model:
+            from dataclasses import replace
+
+            settings = replace(settings, model=args.model)
+    except SettingsError as exc:
+        print(f"cinebot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("transformers", "accelerate"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        if args.command == "ask":
+            return asyncio.run(_ask(settings, args))
+        if args.command == "console":
+            return asyncio.run(_console(settings))
+        return asyncio.run(_run(settings))
+    except InputError as exc:
+        print(f"cinebot: {exc}", file=sys.stderr)
+        return 2
+    except (ModelError, JobError) as exc:
+        print(f"cinebot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ncinebot: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

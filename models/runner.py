@@ -1,0 +1,114 @@
+"""Running a film task through the queue: submit, stream display text, and finish with a clean reply.
+
+This is what the cogs and the command line call. It turns a task's input into a `GenerationRequest`,
+streams snapshots of the post-processed text while the model writes (only whole sentences or lines, so a
+half-written word never shows), and ends with the final post-processed text. `/mood` answers are parsed into
+a `MoodResult`; a broken answer is retried once with a stricter prompt, then reported as unclear.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from models.jobs import GenerationRequest, JobHandle, JobQueue, JobResult
+from models.tasks import SPECS, UNCLEAR, MoodResult, TaskSpec, parse_mood
+from models.tasks import mood as mood_task
+
+log = logging.getLogger(__name__)
+
+_BOUNDARY = re.compile(r"(?:[.!?…][\"'”’)\]*_]*(?=\s)|\n)")
+
+
+def complete_prefix(text: str) -> str:
+    """The part of a partial answer up to its last sentence end or line break."""
+    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    return text[: ends[-1]] if ends else ""
+
+
+@dataclass(frozen=True)
+class TaskReply:
+    """A finished task: the text to show, the raw model text, the job's figures and, for mood, the parse."""
+
+    task: str
+    text: str
+    raw: str
+    result: JobResult
+    mood: MoodResult | None = None
+    attempts: int = 1
+
+
+class TaskRun:
+    """One task in flight."""
+
+    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None) -> None:
+        self.queue = queue
+        self.spec = spec
+        self.inp = inp
+        self.meta = meta or {}
+        self.request = self._request(spec.build_messages(inp))
+        self.handle: JobHandle = queue.submit(self.request)
+        self._raw: list[str] = []
+
+    def _request(self, messages: list[dict[str, str]]) -> GenerationRequest:
+        return GenerationRequest(messages=tuple(messages), max_new_tokens=self.spec.max_new_tokens,
+                                 task=self.spec.name, meta=self.meta)
+
+    def position(self) -> int:
+        return self.handle.position()
+
+    def cancel(self) -> None:
+        self.handle.cancel()
+
+    async def snapshots(self) -> AsyncIterator[str]:
+        """Post-processed text so far, each time a sentence or line completes (mood: nothing)."""
+        shown = ""
+        async for piece in self.handle:
+            self._raw.append(piece)
+            if self.spec.name == "mood":
+                continue
+            partial = complete_prefix("".join(self._raw))
+            if not partial:
+                continue
+            view = self.spec.postprocess(partial, self.inp)
+            if view and view != shown:
+                shown = view
+                yield view
+
+    async def reply(self) -> TaskReply:
+        """Wait for the end (draining the stream if nobody read it) and post-process."""
+        async for _ in self.snapshots():
+            pass
+        result = await self.handle.result()
+        raw = result.text
+        if self.spec.name != "mood":
+            return TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result)
+        parsed = parse_mood(raw)
+        attempts = 1
+        if parsed is None:
+            log.info("mood answer did not parse, retrying once: %r", raw[:200])
+            attempts = 2
+            retry = self.queue.submit(self._request(mood_task.retry_messages(self.inp)))
+            result = await retry.result()
+            raw = result.text
+            parsed = parse_mood(raw)
+        mood = parsed or UNCLEAR
+        return TaskReply("mood", format_mood(mood), raw, result, mood=mood, attempts=attempts)
+
+
+def submit(queue: JobQueue, task: str, inp: Any, meta: dict[str, Any] | None = None) -> TaskRun:
+    """Queue a task; raises `QueueFull` at once when the queue is at its bound."""
+    return TaskRun(queue, SPECS[task], inp, meta)
+
+
+def format_mood(mood: MoodResult) -> str:
+    if mood.sentiment == "unclear":
+        return "Mood: unclear (the model's answer could not be read; try again or rephrase)."
+    emotions = ", ".join(mood.emotions) if mood.emotions else "none in particular"
+    lines = [f"Sentiment: {mood.sentiment} (confidence {mood.confidence:.2f})", f"Emotions: {emotions}"]
+    if mood.explanation:
+        lines.append(mood.explanation)
+    return "\n".join(lines)

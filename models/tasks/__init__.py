@@ -1,0 +1,41 @@
+"""The four film tasks as prompt builders with their pre- and post-processing.
+
+Each task module has a frozen input dataclass whose ``create(...)`` cleans and validates the
+user's input (raising :class:`InputError`), ``build_messages``, ``postprocess`` and a ``SPEC``.
+No torch and no model here: the worker runs ``SPEC.build_messages`` through a generator and
+hands the raw text to ``SPEC.postprocess``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from models.tasks import mood, pitch, review, scene
+from models.tasks.base import InputError, Message, TaskSpec
+from models.tasks.mood import UNCLEAR, MoodInput, MoodResult, parse_mood
+from models.tasks.pitch import PitchInput
+from models.tasks.review import ReviewInput
+from models.tasks.scene import SceneInput
+
+log = logging.getLogger(__name__)
+
+SPECS: dict[str, TaskSpec] = {
+    "review": review.SPEC,
+    "mood": mood.SPEC,
+    "scene": scene.SPEC,
+    "pitch": pitch.SPEC,
+}
+
+__all__ = [
+    "SPECS",
+    "UNCLEAR",
+    "InputError",
+    "Message",
+    "MoodInput",
+    "MoodResult",
+    "PitchInput",
+    "ReviewInput",
+    "SceneInput",
+    "TaskSpec",
+    "parse_mood",
+]

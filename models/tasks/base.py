@@ -1,0 +1,34 @@
+"""Shared types for the film tasks: chat messages, the user-facing input error, the task spec."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
+
+
+class InputError(ValueError):
+    """Bad user input.
+
+    ``str(err)`` is a complete, friendly sentence meant for the end user: it says what is wrong
+    and what to do about it, so a cog can show it as is.
+    """
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What the worker needs to run one task: its name, its token budget, its prompt and post-processing.
+
+    ``build_messages`` and ``postprocess`` take the task's input dataclass (``ReviewInput`` etc.).
+    """
+
+    name: str
+    max_new_tokens: int
+    build_messages: Callable[[Any], list[Message]]
+    postprocess: Callable[[str, Any], str]

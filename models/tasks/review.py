@@ -1,0 +1,160 @@
+"""/review: turn a member's rough notes on a film into a short review in their own voice."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+from models.tasks.base import InputError, Message, TaskSpec
+from models.tasks.text import optional_text, postprocess_text, require_text
+
+log = logging.getLogger(__name__)
+
+COMMAND = "review"
+FILM_LIMIT = 200
+NOTES_LIMIT = 4000
+TONE_LIMIT = 100
+YEAR_MIN = 1870
+YEAR_MAX = 2100
+MAX_NEW_TOKENS = 320
+
+
+def _format_number(x: float) -> str:
+    """4.0 -> "4", 3.5 -> "3.5", 7.25 -> "7.25"."""
+    return f"{x:g}" if x != int(x) else str(int(x))
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    film: str
+    notes: str
+    year: int | None = None
+    rating: float | None = None
+    scale: int | None = None  # 5 or 10; set whenever rating is set
+    tone: str | None = None
+    spoilers: bool = False
+
+    @classmethod
+    def create(
+        cls,
+        film: str | None,
+        notes: str | None,
+        year: int | None = None,
+        rating: float | None = None,
+        scale: int | None = None,
+        tone: str | None = None,
+        spoilers: bool = False,
+    ) -> ReviewInput:
+        """Clean and validate the command's options; raises :class:`InputError` with a friendly message."""
+        film_clean = " ".join(
+            require_text(film, field="film title", command=COMMAND, limit=FILM_LIMIT).split()
+        )
+        notes_clean = require_text(notes, field="notes", command=COMMAND, limit=NOTES_LIMIT)
+        tone_clean = optional_text(tone, field="tone", command=COMMAND, limit=TONE_LIMIT)
+
+        if year is not None and not (YEAR_MIN <= year <= YEAR_MAX):
+            raise InputError(
+                f"The year {year} doesn't look right: it must be between {YEAR_MIN} and {YEAR_MAX}. "
+                "Fix it or leave it out and try again."
+            )
+
+        if scale is not None and scale not in (5, 10):
+            raise InputError(f"The rating scale must be 5 or 10, not {scale}. Pick one and try again.")
+        if rating is not None:
+            if not math.isfinite(rating) or rating < 0 or rating > 10:
+                raise InputError(
+                    f"A rating of {rating:g} is out of range: give a number from 0 to 5 or from 0 to 10 "
+                    "and try again."
+                )
+            if scale is None:
+                scale = 5 if rating <= 5 else 10
+            elif rating > scale:
+                raise InputError(
+                    f"A rating of {_format_number(rating)} is above the top of a {scale}-point scale. "
+                    f"Give a rating from 0 to {scale} and try again."
+                )
+        else:
+            scale = None  # a scale without a rating says nothing
+
+        return cls(
+            film=film_clean,
+            notes=notes_clean,
+            year=year,
+            rating=float(rating) if rating is not None else None,
+            scale=scale,
+            tone=tone_clean,
+            spoilers=bool(spoilers),
+        )
+
+    @property
+    def rating_text(self) -> str | None:
+        """The rating as the member would write it, e.g. "4/5" or "7.5/10"."""
+        if self.rating is None or self.scale is None:
+            return None
+        return f"{_format_number(self.rating)}/{self.scale}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.film} ({self.year})" if self.year else self.film
+
+
+_SYSTEM = """\
+You help members of a film club turn their rough notes into a short review. \
+You write AS the member, in the first person ("I"), as if they wrote it themselves.
+
+Rules:
+- Keep every opinion in the notes and keep the member's verdict. Do not add opinions they did not give.
+- Reuse the member's own words and phrases where you can; match their vocabulary.
+- Do not invent facts. Do not name actors, directors or any other people unless the notes name them. \
+Do not add plot details, awards, box office or release facts that are not in the notes.
+- {spoilers}
+- {rating}
+- {tone}
+- Length: 120 to 250 words, in one to three paragraphs of plain prose. No title, no headings, no lists.
+- Output only the review text, nothing before or after it."""
+
+_NO_SPOILERS = (
+    "No spoilers: do not reveal twists, the ending, or who lives or dies, even if the notes mention them."
+)
+_SPOILERS_OK = "Spoilers are allowed: you may discuss the plot, twists and ending if the notes do."
+
+
+def _user_content(inp: ReviewInput) -> str:
+    lines = [f"Film: {inp.title}"]
+    if inp.rating_text:
+        lines.append(f"My rating: {inp.rating_text}")
+    if inp.tone:
+        lines.append(f"Tone: {inp.tone}")
+    lines.append(f"Spoilers: {'allowed' if inp.spoilers else 'not allowed'}")
+    lines.append("My notes:")
+    lines.append(inp.notes)
+    return "\n".join(lines)
+
+
+def build_messages(inp: ReviewInput) -> list[Message]:
+    rating_rule = (
+        f"The member rated the film {inp.rating_text}. Mention this exact rating once, written as "
+        f"{inp.rating_text}, and make the review's enthusiasm match it."
+        if inp.rating_text
+        else "The member gave no rating: do not invent a score."
+    )
+    tone_rule = (
+        f"Tone: {inp.tone}."
+        if inp.tone
+        else "Tone: the member's own, as the notes suggest (casual if unsure)."
+    )
+    system = _SYSTEM.format(
+        spoilers=_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating=rating_rule, tone=tone_rule
+    )
+    user = _user_content(inp) + f"\n\nWrite my review of {inp.title}."
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def postprocess(text: str, inp: ReviewInput) -> str:
+    return postprocess_text(text, echo=_user_content(inp), strip_heading="Review")
+
+
+SPEC = TaskSpec(
+    name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess
+)
