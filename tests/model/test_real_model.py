@@ -1,0 +1,124 @@
+"""The worker with the real SmolLM2-135M model: batching, streaming, failure isolation, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from models import runner
+from models.jobs import GenerationRequest, JobCancelled, JobQueue, PromptTooLong
+from models.tasks import SPECS, MoodInput, PitchInput, ReviewInput, SceneInput
+from models.worker import BatchingWorker, WorkerConfig
+
+pytestmark = pytest.mark.model
+
+SYSTEM = {"role": "system", "content": "You are a film critic who answers in plain English, briefly and concretely."}
+QUESTIONS = [
+    "Describe a rainy street at night in two sentences.",
+    "What makes a good thriller? Answer briefly.",
+    "Give me a title for a comedy about two rival chefs.",
+    "Write a haiku about an empty cinema.",
+]
+
+
+def req(question: str, max_new: int = 40, system: bool = True) -> GenerationRequest:
+    messages = (SYSTEM, {"role": "user", "content": question}) if system else ({"role": "user", "content": question},)
+    return GenerationRequest(messages=messages, max_new_tokens=max_new)
+
+
+async def test_batched_jobs_each_get_their_own_greedy_text(smollm: Any) -> None:
+    queue = JobQueue()
+    async with BatchingWorker(smollm, queue, WorkerConfig(batch_wait_s=0.05)):
+        alone = [(await queue.submit(req(q)).result()).text for q in QUESTIONS]
+        handles = [queue.submit(req(q)) for q in QUESTIONS]
+        together = [(await h.result()).text for h in handles]
+        # a job that joins a batch already running, without the shared system prompt
+        first = queue.submit(req(QUESTIONS[0], max_new=60, system=False))
+        async for _ in first:
+            break
+        late = queue.submit(req(QUESTIONS[1]))
+        late_text = (await late.result()).text
+        first_text = (await first.result()).text
+        first_alone = (await queue.submit(req(QUESTIONS[0], max_new=60, system=False)).result()).text
+    assert together == alone
+    assert len(set(alone)) == 4 and all(len(t) > 20 for t in alone)
+    assert late_text == alone[1]
+    assert first_text == first_alone
+    assert smollm.prefix_hits > 0  # the shared system prompt was reused, not recomputed
+
+
+async def test_stream_pieces_join_to_the_result(smollm: Any) -> None:
+    queue = JobQueue()
+    async with BatchingWorker(smollm, queue):
+        handle = queue.submit(req("Name three famous film directors and one film by each.", max_new=48))
+        pieces = [p async for p in handle]
+        result = await handle.result()
+    assert len(pieces) > 5
+    assert "".join(pieces) == result.text
+    assert result.completion_tokens > 0 and result.prompt_tokens > 10 and result.model == "smollm2-135m"
+    assert result.generate_s > 0 and result.queue_s >= 0
+
+
+async def test_over_long_prompt_fails_alone_with_the_limit(smollm: Any) -> None:
+    queue = JobQueue()
+    async with BatchingWorker(smollm, queue, WorkerConfig(max_prompt_tokens=200, batch_wait_s=0.05)):
+        ok = queue.submit(req(QUESTIONS[0], max_new=16))
+        too_long = queue.submit(req("Summarise this: " + "the projector hums and flickers " * 80, max_new=16))
+        ok2 = queue.submit(req(QUESTIONS[2], max_new=16))
+        with pytest.raises(PromptTooLong, match="the limit is 200 tokens"):
+            await too_long.result()
+        assert (await ok.result()).text and (await ok2.result()).text
+
+
+async def test_cancel_running_job_frees_its_row(smollm: Any) -> None:
+    queue = JobQueue()
+    worker = BatchingWorker(smollm, queue, WorkerConfig(batch_wait_s=0.05))
+    async with worker:
+        doomed = queue.submit(req(QUESTIONS[0], max_new=200))
+        mate = queue.submit(req(QUESTIONS[1], max_new=30))
+        async for _ in doomed:
+            break
+        doomed.cancel()
+        with pytest.raises(JobCancelled):
+            await doomed.result()
+        await mate.result()
+        for _ in range(50):
+            if not worker.active:
+                break
+            await asyncio.sleep(0.05)
+        assert worker.active == []
+
+
+@pytest.mark.parametrize(
+    ("task", "inp"),
+    [
+        ("review", lambda: ReviewInput.create(film="Alien", year=1979, notes="slow burn, the chestburster scene, "
+                                              "Ripley is the best, the ship feels real", rating=4.5)),
+        ("scene", lambda: SceneInput.create(excerpt="INT. LIGHTHOUSE - NIGHT\n\nMARA climbs the stairs. The lamp "
+                                            "turns.\n\nMARA\nIt's awake.")),
+        ("pitch", lambda: PitchInput.create(premise="a lighthouse keeper learns the beam keeps something asleep")),
+    ],
+)
+async def test_each_text_task_runs_end_to_end(smollm: Any, task: str, inp: Any) -> None:
+    queue = JobQueue()
+    async with BatchingWorker(smollm, queue):
+        run = runner.submit(queue, task, inp())
+        views = [v async for v in run.snapshots()]
+        reply = await run.reply()
+    assert reply.task == task and reply.text.strip()
+    assert reply.result.completion_tokens <= SPECS[task].max_new_tokens
+    assert "@everyone" not in reply.text
+    for view in views:  # streamed views are clean text too
+        assert "\ufffd" not in view
+
+
+async def test_mood_returns_structured_result_never_a_crash(smollm: Any) -> None:
+    queue = JobQueue()
+    async with BatchingWorker(smollm, queue):
+        reply = await runner.submit(queue, "mood", MoodInput.create(text="I loved every minute, a joyful film!")).reply()
+    assert reply.mood is not None
+    assert reply.mood.sentiment in {"positive", "negative", "mixed", "neutral", "unclear"}
+    assert 0.0 <= reply.mood.confidence <= 1.0
+    assert reply.attempts in (1, 2)

@@ -1,0 +1,59 @@
+"""The command line without a model: friendly errors, the token help, and input building."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from models.tasks import InputError, PitchInput, SceneInput
+
+
+def test_run_without_token_explains_how_to_get_one(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    code = cli.main(["--env-file", str(tmp_path / "none.env"), "run"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "DISCORD_TOKEN=" in err and "discord.com/developers/applications" in err and "cinebot console" in err
+
+
+def test_wrong_setting_stops_startup_naming_the_variable(capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CINEBOT_MAX_BATCH", "abc")
+    assert cli.main(["run"]) == 2
+    assert "CINEBOT_MAX_BATCH='abc' is not a whole number" in capsys.readouterr().err
+
+
+def test_bad_task_input_is_refused_before_loading_a_model(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("the model must not load for bad input")
+
+    monkeypatch.setattr("models.registry.load", boom)
+    assert cli.main(["ask", "pitch", "--premise", "short"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cinebot: ") and "Traceback" not in err
+
+
+def test_scene_file_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = tmp_path / "script.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    assert cli.main(["ask", "scene", "--file", str(pdf)]) == 2
+    assert ".fountain" in capsys.readouterr().err
+    assert cli.main(["ask", "scene", "--file", str(tmp_path / "missing.txt")]) == 2
+    assert "Could not read" in capsys.readouterr().err
+
+
+def test_console_input_builds_each_task(tmp_path: Path) -> None:
+    assert isinstance(cli.console_input("pitch", {"premise": "a ghost haunts a multiplex cinema"}), PitchInput)
+    review = cli.console_input("review", {"film": "Heat", "notes": "great shootout", "year": "1995",
+                                          "rating": "9", "spoilers": "y"})
+    assert review.year == 1995 and review.rating == 9 and review.spoilers
+    with pytest.raises(InputError, match="must be a number"):
+        cli.console_input("review", {"film": "Heat", "notes": "great", "year": "ninety"})
+    script = tmp_path / "scene.fountain"
+    script.write_text("INT. HOUSE - DAY\n\nA door opens.\n")
+    scene = cli.console_input("scene", {"excerpt": str(script)})
+    assert isinstance(scene, SceneInput) and "door opens" in scene.excerpt

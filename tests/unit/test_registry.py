@@ -1,0 +1,72 @@
+"""Model sources: joining and verifying the chunked default, and resolving names and paths."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from models import registry
+from models.registry import ModelError
+
+
+def _parts(tmp_path: Path) -> tuple[list[Path], str]:
+    parts = []
+    for i, data in enumerate([b"abc" * 1000, b"def" * 777, b"ghi"]):
+        p = tmp_path / f"part{i}.bin"
+        p.write_bytes(data)
+        parts.append(p)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest()
+    return parts, digest
+
+
+def test_join_once_then_verify(tmp_path: Path) -> None:
+    parts, digest = _parts(tmp_path)
+    target = registry.join_qwen(tmp_path / "cache", parts=parts, expected_sha256=digest, progress=False)
+    assert target.read_bytes() == b"".join(p.read_bytes() for p in parts)
+    parts[0].unlink()  # joined already: the parts are not read again
+    again = registry.join_qwen(tmp_path / "cache", parts=parts, expected_sha256=digest, progress=False)
+    assert again == target
+
+
+def test_mismatch_is_refused_and_nothing_is_kept(tmp_path: Path) -> None:
+    parts, _ = _parts(tmp_path)
+    with pytest.raises(ModelError, match="Refusing to load"):
+        registry.join_qwen(tmp_path / "cache", parts=parts, expected_sha256="0" * 64, progress=False)
+    assert not list((tmp_path / "cache" / "models").iterdir())
+
+
+def test_tampered_joined_file_is_refused(tmp_path: Path) -> None:
+    parts, digest = _parts(tmp_path)
+    target = registry.join_qwen(tmp_path / "cache", parts=parts, expected_sha256=digest, progress=False)
+    target.write_bytes(b"evil" + target.read_bytes()[4:])
+    with pytest.raises(ModelError, match="Refusing to load"):
+        registry.join_qwen(tmp_path / "cache", parts=parts, expected_sha256=digest, progress=False)
+    assert not target.exists()
+
+
+def test_resolve_paths_presets_and_ids(tmp_path: Path) -> None:
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"x")
+    assert registry.resolve(str(gguf), tmp_path) == registry.ModelSource("m.gguf", str(tmp_path), "m.gguf")
+    assert registry.resolve(str(tmp_path), tmp_path).gguf_file == "m.gguf"
+    (tmp_path / "n.gguf").write_bytes(b"y")
+    with pytest.raises(ModelError, match="several .gguf"):
+        registry.resolve(str(tmp_path), tmp_path)
+    assert registry.resolve("Qwen/Qwen2.5-1.5B-Instruct", tmp_path).location == "Qwen/Qwen2.5-1.5B-Instruct"
+    with pytest.raises(ModelError, match="Unknown model"):
+        registry.resolve("no-such-model", tmp_path)
+    txt = tmp_path / "weights.txt"
+    txt.write_text("x")
+    with pytest.raises(ModelError, match="not a .gguf"):
+        registry.resolve(str(txt), tmp_path)
+    smol = registry.resolve("smollm2-135m", tmp_path)
+    assert smol.gguf_file == registry.SMOLLM_FILE and (Path(smol.location) / smol.gguf_file).is_file()
+
+
+def test_cpu_gets_fp32() -> None:
+    import torch
+
+    device, dtype = registry.pick_device("cpu")
+    assert (device, dtype) == ("cpu", torch.float32)

@@ -1,0 +1,46 @@
+"""Settings: defaults, .env files, and wrong values that stop startup with the variable's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_MODEL, Settings, SettingsError
+
+
+def test_defaults_without_env() -> None:
+    s = Settings.load(env={}, env_file=None)
+    assert s.model == DEFAULT_MODEL and s.discord_token is None and s.max_batch == 32
+
+
+def test_env_overrides_dotenv_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("CINEBOT_MAX_BATCH=4\nCINEBOT_MODEL=smollm2-135m\nDISCORD_TOKEN=abc\n")
+    s = Settings.load(env={"CINEBOT_MAX_BATCH": "8"}, env_file=env_file)
+    assert s.max_batch == 8 and s.model == "smollm2-135m" and s.discord_token == "abc"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "says"),
+    [
+        ("CINEBOT_MAX_BATCH", "abc", "CINEBOT_MAX_BATCH='abc' is not a whole number"),
+        ("CINEBOT_MAX_BATCH", "0", "CINEBOT_MAX_BATCH=0 is out of range"),
+        ("CINEBOT_DEVICE", "tpu", "CINEBOT_DEVICE='tpu' is not one of auto, cpu, cuda"),
+        ("CINEBOT_LOG_LEVEL", "loud", "CINEBOT_LOG_LEVEL='loud'"),
+    ],
+)
+def test_wrong_values_name_the_variable(var: str, value: str, says: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.load(env={var: value}, env_file=None)
+    assert says in str(info.value)
+
+
+def test_env_example_lists_every_setting() -> None:
+    from dataclasses import fields
+
+    from bot.settings import env_var
+
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    for f in fields(Settings):
+        assert f"\n{env_var(f.name)}=" in "\n" + example or f"\n# {env_var(f.name)}=" in "\n" + example, f.name

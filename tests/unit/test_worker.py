@@ -1,0 +1,165 @@
+"""The queue and the batching worker, driven by a fake model (no torch)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from models.jobs import GenerationRequest, JobCancelled, JobError, JobQueue, PromptTooLong, QueueFull, WorkerStopped
+from models.worker import BatchingWorker, WorkerConfig
+from tests.fakes import FakeModel, say
+
+
+def request(text: str, max_new: int = 50, **kw: object) -> GenerationRequest:
+    return GenerationRequest(messages=say(text), max_new_tokens=max_new, **kw)  # type: ignore[arg-type]
+
+
+async def collect(handle) -> tuple[list[str], str]:
+    pieces = [p async for p in handle]
+    return pieces, (await handle.result()).text
+
+
+async def test_full_queue_rejects_at_once_and_cancel_frees_the_slot() -> None:
+    queue = JobQueue(max_waiting=2)  # no worker: jobs stay waiting
+    first = queue.submit(request("a"))
+    queue.submit(request("b"))
+    started = time.monotonic()
+    with pytest.raises(QueueFull) as info:
+        queue.submit(request("c"))
+    assert time.monotonic() - started < 0.5  # rejected, never blocked
+    assert "try again in about" in str(info.value)
+    assert first.position() == 1
+    first.cancel()
+    with pytest.raises(JobCancelled):
+        await first.result()
+    third = queue.submit(request("c"))  # the slot is free again
+    assert third.position() == 2
+
+
+async def test_jobs_sent_together_run_as_one_batch_each_with_its_own_text() -> None:
+    model = FakeModel()
+    queue = JobQueue()
+    async with BatchingWorker(model, queue, WorkerConfig(batch_wait_s=0.05)):
+        handles = [queue.submit(request(f"film number {i}")) for i in range(4)]
+        results = [await h.result() for h in handles]
+    assert [r.text for r in results] == [f"film number {i}" for i in range(4)]
+    assert model.prefills == [4]
+    assert all(r.finish_reason == "stop" and r.model == "fake" for r in results)
+    assert all(r.completion_tokens == 4 for r in results)  # three words and the stop token
+
+
+async def test_stream_pieces_join_to_the_final_text() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue):
+        pieces, text = await collect(queue.submit(request("one two three four")))
+    assert pieces == ["one", " two", " three", " four"]
+    assert "".join(pieces) == text
+
+
+async def test_max_batch_and_token_budget_limit_admission() -> None:
+    model = FakeModel()
+    queue = JobQueue()
+    async with BatchingWorker(model, queue, WorkerConfig(max_batch=3, batch_wait_s=0.05)):
+        handles = [queue.submit(request(f"w{i}")) for i in range(7)]
+        await asyncio.gather(*(h.result() for h in handles))
+    assert max(model.prefills) <= 3 and sum(model.prefills) == 7
+
+    model = FakeModel()
+    queue = JobQueue()
+    # each job costs about 2 + 100 tokens: a budget of 250 admits two at a time
+    async with BatchingWorker(model, queue, WorkerConfig(max_batch_tokens=250, batch_wait_s=0.05)):
+        handles = [queue.submit(request(f"w{i}", max_new=100)) for i in range(5)]
+        texts = [(await h.result()).text for h in handles]
+    assert texts == [f"w{i}" for i in range(5)]  # order kept, nothing lost
+    assert max(model.decodes + model.prefills) <= 2
+
+
+async def test_a_job_joins_a_running_batch() -> None:
+    model = FakeModel(step_delay_s=0.01)
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        long = queue.submit(request(" ".join(["x"] * 40)))
+        async for _ in long:
+            break  # the long job is running
+        short = queue.submit(request("late comer"))
+        assert (await short.result()).text == "late comer"
+        assert not long.done  # the short job finished while the long one was still going
+        await long.result()
+    assert 2 in model.decodes  # they shared decode steps
+
+
+async def test_too_long_prompt_fails_alone_with_the_limit() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue, WorkerConfig(max_prompt_tokens=64, batch_wait_s=0.05)):
+        ok = queue.submit(request("short one"))
+        bad = queue.submit(request("long " + "x" * 2000))
+        ok2 = queue.submit(request("short two"))
+        with pytest.raises(PromptTooLong) as info:
+            await bad.result()
+        assert (await ok.result()).text == "short one"
+        assert (await ok2.result()).text == "short two"
+    assert "limit is 64 tokens" in str(info.value)
+
+
+async def test_encode_failure_fails_alone() -> None:
+    model = FakeModel()
+    model.fail_on = "boom"
+    queue = JobQueue()
+    async with BatchingWorker(model, queue, WorkerConfig(batch_wait_s=0.05)):
+        bad = queue.submit(request("boom now"))
+        ok = queue.submit(request("fine"))
+        with pytest.raises(JobError):
+            await bad.result()
+        assert (await ok.result()).text == "fine"
+
+
+async def test_cancel_a_running_job_leaves_its_batch_mates() -> None:
+    model = FakeModel(step_delay_s=0.01)
+    queue = JobQueue()
+    async with BatchingWorker(model, queue, WorkerConfig(batch_wait_s=0.05)):
+        doomed = queue.submit(request("z " * 200))
+        mate = queue.submit(request("a b c d e f g h"))
+        async for _ in doomed:
+            break
+        doomed.cancel()
+        with pytest.raises(JobCancelled):
+            await doomed.result()
+        assert (await mate.result()).text == "a b c d e f g h"
+    assert model.decodes[-1] == 1  # the cancelled row left the batch
+
+
+async def test_length_limit_finishes_with_length_reason() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue):
+        result = await queue.submit(request("a b c d e f", max_new=3)).result()
+    assert result.text == "a b c" and result.finish_reason == "length" and result.completion_tokens == 3
+
+
+async def test_expired_deadline_is_dropped_unstarted() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue):
+        stale = queue.submit(request("old", deadline=time.monotonic() - 1))
+        with pytest.raises(JobError, match="waited too long"):
+            await stale.result()
+
+
+async def test_close_fails_waiting_jobs_and_refuses_new_ones() -> None:
+    model = FakeModel()
+    model.gate.clear()  # hold the worker inside its first prefill
+    queue = JobQueue()
+    worker = BatchingWorker(model, queue, WorkerConfig(max_batch=1))
+    worker.start()
+    running = queue.submit(request("first"))
+    await asyncio.sleep(0.1)
+    waiting = queue.submit(request("second"))
+    closing = asyncio.create_task(worker.close(drain_s=5))
+    await asyncio.sleep(0.05)
+    with pytest.raises(WorkerStopped):
+        queue.submit(request("third"))
+    model.gate.set()
+    await closing
+    assert (await running.result()).text == "first"  # in flight: finished
+    with pytest.raises(WorkerStopped):
+        await waiting.result()  # waiting: told it was not started
