@@ -1,4 +1,8 @@
-"""The Discord side's core: the Bot subclass, which loads the cogs, and `run_bot`, which wires resources."""
+"""The Discord side's core: the Bot subclass, which loads the cogs, and `run_bot`, which wires resources.
+
+Resources are made in `run_bot` and passed in (discord.py's advanced_startup example): the store opens
+first, then the engine (model + worker), then the bot; they close in reverse order.
+"""
 
 from __future__ import annotations
 
@@ -9,42 +13,71 @@ import signal
 import discord
 from discord.ext import commands
 
+from bot.flow import TaskFlow
 from bot.llm import Engine, open_engine
 from bot.settings import Settings
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-COGS: tuple[str, ...] = ()  # one module per command under cogs/, added as they land
+COGS: tuple[str, ...] = (
+    "cogs.review",
+    "cogs.mood",
+    "cogs.scene",
+    "cogs.pitch",
+    "cogs.feedback",
+    "cogs.admin",
+)
+
+
+def intents() -> discord.Intents:
+    """Guilds, guild messages, reactions, and message content (for /mood on a channel)."""
+    value = discord.Intents.none()
+    value.guilds = True
+    value.guild_messages = True
+    value.guild_reactions = True
+    value.message_content = True
+    return value
 
 
 class CineBot(commands.Bot):
-    """cinebot's Bot: holds the engine (queue + worker) made in `run_bot` and loads the cogs."""
+    """cinebot's Bot: holds the settings, the engine (queue + worker) and the store, and loads the cogs."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
-        intents = discord.Intents.none()
-        intents.guilds = True
-        intents.guild_messages = True
-        intents.guild_reactions = True
-        intents.message_content = True
+    def __init__(self, settings: Settings, engine: Engine, store: Store, *, cogs: tuple[str, ...] = COGS,
+                 sync_dev_guild: bool = True, **options: object) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents,
+            intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **options,  # type: ignore[arg-type]
         )
         self.settings = settings
         self.engine = engine
+        self.store = store
+        self.flow = TaskFlow(self)
+        self._cogs = cogs
+        self._sync_dev_guild = sync_dev_guild
 
     async def setup_hook(self) -> None:
-        for name in COGS:
+        for name in self._cogs:
             await self.load_extension(name)
+        guild_id = self.settings.dev_guild_id
+        if guild_id and self._sync_dev_guild:  # a development guild syncs instantly; global sync is `cinebot sync`
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to development guild %s", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
 
 
 async def run_bot(settings: Settings) -> None:
-    """Open the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
+    """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
     assert settings.discord_token
-    async with open_engine(settings) as engine:
-        bot = CineBot(settings, engine)
+    async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:
+        bot = CineBot(settings, engine, store)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -53,3 +86,26 @@ async def run_bot(settings: Settings) -> None:
                 pass
         async with bot:
             await bot.start(settings.discord_token)
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """Log in, sync the command tree (to one guild, or globally), and log out. Returns the number synced."""
+    assert settings.discord_token
+
+    class _Syncer(CineBot):
+        async def setup_hook(self) -> None:
+            for name in self._cogs:
+                await self.load_extension(name)
+
+    engine = Engine(queue=None, worker=None, model_name="")  # type: ignore[arg-type]  # cogs do not run here
+    async with await Store.open(settings.db_path) as store:
+        bot = _Syncer(settings, engine, store)
+        async with bot:
+            await bot.login(settings.discord_token)  # runs setup_hook, which loads the cogs
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                synced = await bot.tree.sync(guild=guild)
+            else:
+                synced = await bot.tree.sync()
+    return len(synced)

@@ -31,6 +31,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         max_batch_tokens=settings.max_batch_tokens,
         batch_wait_s=settings.batch_wait_ms / 1000,
         max_prompt_tokens=settings.max_prompt_tokens,
+        max_new_tokens=settings.max_new_tokens,
     )
 
 

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 _DEFAULT_CACHE = Path("~/.cache/cinebot").expanduser()
+DEFAULT_REACTION_SCORES: tuple[tuple[str, int], ...] = (
+    ("👍", 1), ("❤️", 1), ("🔥", 1), ("⭐", 1), ("👎", -1), ("😴", -1),
+)
 
 
 class SettingsError(ValueError):
@@ -62,6 +65,48 @@ def _optional_text(name: str, raw: str) -> str | None:
     return raw.strip() or None
 
 
+def _optional_id(name: str, raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise SettingsError(f"{name}={raw!r} is not a Discord ID; copy the server's ID (Developer Mode > Copy Server ID).")
+    return int(raw.strip())
+
+
+def _scores(name: str, raw: str) -> tuple[tuple[str, int], ...]:
+    pairs = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        emoji, sep, value = item.rpartition("=")
+        try:
+            score = int(value)
+        except ValueError:
+            score = None
+        if not sep or not emoji.strip() or score is None or not -5 <= score <= 5:
+            raise SettingsError(
+                f"{name} has {item!r}; write emoji=score pairs separated by commas, scores from -5 to 5, "
+                "for example 👍=1,👎=-1."
+            )
+        pairs.append((emoji.strip(), score))
+    return tuple(pairs)
+
+
+def _rate(name: str, raw: str) -> tuple[int, int]:
+    count, sep, seconds = raw.strip().partition("/")
+    if not (sep and count.strip().isdigit() and seconds.strip().isdigit() and int(count) > 0 and int(seconds) > 0):
+        raise SettingsError(f"{name}={raw!r} is not a rate; write requests/seconds, for example 6/60.")
+    return int(count), int(seconds)
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds; use for example 1.0.") from None
+    if not 0.2 <= value <= 10:
+        raise SettingsError(f"{name}={value} is out of range; use 0.2 to 10 seconds.")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """cinebot's settings. Field metadata maps each field to its environment variable and parser."""
@@ -75,8 +120,19 @@ class Settings:
     batch_wait_ms: int = 15
     max_queue: int = 64
     max_prompt_tokens: int = 3_072
+    max_new_tokens: int = 0
     cache_dir: Path = _DEFAULT_CACHE
     log_level: str = "info"
+    db_path: Path = Path("cinebot.sqlite3")
+    dev_guild_id: int | None = None
+    reaction_scores: tuple[tuple[str, int], ...] = DEFAULT_REACTION_SCORES
+    user_rate: tuple[int, int] = (6, 60)
+    max_attachment_kb: int = 100
+    edit_interval_s: float = 1.0
+
+    def reaction_score(self, emoji: str) -> int:
+        """A reaction's feedback score: from CINEBOT_REACTION_SCORES, 0 for any other emoji."""
+        return dict(self.reaction_scores).get(emoji, 0)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -89,7 +145,7 @@ class Settings:
         for f in fields(cls):
             var, parse = _VARIABLES[f.name]
             raw = merged.get(var)
-            if raw is None or (raw.strip() == "" and f.name != "discord_token"):
+            if raw is None or (raw.strip() == "" and f.name not in ("discord_token", "dev_guild_id")):
                 continue
             values[f.name] = parse(var, raw)
         return cls(**values)
@@ -105,8 +161,15 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "batch_wait_ms": ("CINEBOT_BATCH_WAIT_MS", _int(0, 5_000)),
     "max_queue": ("CINEBOT_MAX_QUEUE", _int(1, 10_000)),
     "max_prompt_tokens": ("CINEBOT_MAX_PROMPT_TOKENS", _int(64, 131_072)),
+    "max_new_tokens": ("CINEBOT_MAX_NEW_TOKENS", _int(0, 8_192)),
     "cache_dir": ("CINEBOT_CACHE_DIR", _path),
     "log_level": ("CINEBOT_LOG_LEVEL", _choice("debug", "info", "warning", "error")),
+    "db_path": ("CINEBOT_DB_PATH", _path),
+    "dev_guild_id": ("CINEBOT_DEV_GUILD_ID", _optional_id),
+    "reaction_scores": ("CINEBOT_REACTION_SCORES", _scores),
+    "user_rate": ("CINEBOT_USER_RATE", _rate),
+    "max_attachment_kb": ("CINEBOT_MAX_ATTACHMENT_KB", _int(1, 8_192)),
+    "edit_interval_s": ("CINEBOT_EDIT_INTERVAL_S", _seconds),
 }
 
 

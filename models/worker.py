@@ -53,6 +53,7 @@ class WorkerConfig:
     max_batch_tokens: int = 24_576
     batch_wait_s: float = 0.015
     max_prompt_tokens: int = 3_072
+    max_new_tokens: int = 0  # 0: each job's own cap; else a ceiling for every job
     idle_poll_s: float = 0.25
 
 
@@ -144,13 +145,16 @@ class BatchingWorker:
             prompt = self._prepare(handle, now)
             if prompt is None:
                 continue
-            cost = len(prompt) + handle.request.max_new_tokens
+            max_new = handle.request.max_new_tokens
+            if cfg.max_new_tokens:
+                max_new = min(max_new, cfg.max_new_tokens)
+            cost = len(prompt) + max_new
             if cost > budget and (self.active or new):
                 leftover.append(handle)  # waits for room, keeping its place
                 continue
             budget -= cost
             handle.started_at = now
-            new.append(_Seq(handle, len(prompt), handle.request.max_new_tokens, started=now))
+            new.append(_Seq(handle, len(prompt), max_new, started=now))
             prompts.append(prompt)
         if leftover:
             self.queue.push_front(leftover)

@@ -22,7 +22,8 @@ class FakeModel:
     max_context = 4096
     continuous = True
 
-    def __init__(self, step_delay_s: float = 0.0) -> None:
+    def __init__(self, step_delay_s: float = 0.0, default: str = "ok|stop") -> None:
+        self.default = default  # the script for prompts without "say:" (e.g. real task prompts)
         self.vocab: dict[str, int] = {}
         self.words: dict[int, str] = {}
         self.prefills: list[int] = []  # batch size of each prefill
@@ -42,7 +43,7 @@ class FakeModel:
         content = messages[-1]["content"]
         if self.fail_on and self.fail_on in content:
             raise RuntimeError("cannot encode")
-        script = content.split("say:", 1)[1] if "say:" in content else "ok|stop"
+        script = content.split("say:", 1)[1] if "say:" in content else self.default
         body, _, tail = script.partition("|")
         words = body.split(" ")
         ids = [self._id(w if i == 0 else " " + w) for i, w in enumerate(words)]

@@ -163,3 +163,10 @@ async def test_close_fails_waiting_jobs_and_refuses_new_ones() -> None:
     assert (await running.result()).text == "first"  # in flight: finished
     with pytest.raises(WorkerStopped):
         await waiting.result()  # waiting: told it was not started
+
+
+async def test_worker_ceiling_on_new_tokens() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue, WorkerConfig(max_new_tokens=2)):
+        result = await queue.submit(request("a b c d e f", max_new=50)).result()
+    assert result.text == "a b" and result.finish_reason == "length"

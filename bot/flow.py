@@ -1,0 +1,336 @@
+"""The flow every task command shares, from the slash command to the final embed.
+
+check (channel rules, cooldown, rate limit) → queue (a full queue answers at once) → defer → queue position →
+streamed edits (at most one per `edit_interval_s`, with a "still writing" marker) → final embeds split at
+Discord's limits → stored reply + 👍/👎. Problems are told to the member ephemerally; nothing ever pings.
+If the interaction token has expired (15 minutes), the reply is posted in the channel instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from models import runner
+from models.jobs import JobCancelled, JobError, QueueFull
+from models.runner import TaskReply
+from models.tasks.text import neutralize_mentions
+
+if TYPE_CHECKING:
+    from bot.core import CineBot
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+CONTENT_LIMIT = 2000
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+TOKEN_LIFETIME_S = 15 * 60
+TOKEN_SAFETY_S = 30
+WRITING = "\n\n✍️ *still writing…*"
+FEEDBACK_EMOJI = ("👍", "👎")
+COLOURS = {"review": 0xE0A526, "mood": 0x5B8DEF, "scene": 0x8E5BD9, "pitch": 0x2FAE7E}
+_MEMORY = 10_000  # bounded per-member bookkeeping
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split at paragraph, then line, then sentence, then word boundaries into parts of at most `limit`."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), -1)
+        for sep in ("\n", ". ", "! ", "? ", " "):
+            if cut > limit // 3:
+                break
+            cut = window.rfind(sep)
+            if cut > 0 and sep != "\n":
+                cut += len(sep) - 1
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def embed_chars(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6000 characters."""
+    groups: list[list[discord.Embed]] = [[]]
+    size = 0
+    for embed in embeds:
+        n = embed_chars(embed)
+        if groups[-1] and (len(groups[-1]) == EMBEDS_PER_MESSAGE or size + n > EMBED_TOTAL_LIMIT):
+            groups.append([])
+            size = 0
+        groups[-1].append(embed)
+        size += n
+    return groups
+
+
+def text_embeds(title: str, text: str, *, colour: int, footer: str, author: str | None = None) -> list[discord.Embed]:
+    """The reply as embeds: the first carries the title, the last the footer; long text continues across embeds."""
+    title = neutralize_mentions(title)[:256]
+    chunks = split_text(neutralize_mentions(text) or "(no text)", EMBED_DESCRIPTION_LIMIT - 100)
+    embeds = []
+    for i, chunk in enumerate(chunks):
+        embed = discord.Embed(description=chunk, colour=colour)
+        if i == 0:
+            embed.title = title
+            if author:
+                embed.set_author(name=neutralize_mentions(author)[:256])
+        embeds.append(embed)
+    embeds[-1].set_footer(text=footer[:2048])
+    return embeds
+
+
+def footer_for(reply: TaskReply) -> str:
+    r = reply.result
+    return f"{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s · react 👍 or 👎 to tell me how I did"
+
+
+def scope_of(channel: Any) -> tuple[int, int | None]:
+    """The (channel, category) ids that moderators' rules apply to: a thread counts as its parent channel."""
+    if isinstance(channel, discord.Thread) and channel.parent is not None:
+        channel = channel.parent
+    return int(getattr(channel, "id", 0)), getattr(channel, "category_id", None)
+
+
+@dataclass
+class _Target:
+    """Where a reply goes: the interaction while its token lives, else the channel."""
+
+    interaction: discord.Interaction
+    started: float
+    expired: bool = False
+
+    def token_alive(self) -> bool:
+        return not self.expired and time.monotonic() - self.started < TOKEN_LIFETIME_S - TOKEN_SAFETY_S
+
+    async def edit(self, **kwargs: Any) -> discord.Message | None:
+        if not self.token_alive():
+            return None
+        try:
+            return await self.interaction.edit_original_response(allowed_mentions=NO_PINGS, **kwargs)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.info("interaction %s can no longer be edited (%s); falling back to the channel",
+                     self.interaction.id, exc)
+            self.expired = True
+            return None
+        except discord.HTTPException as exc:
+            if exc.status == 401 or getattr(exc, "code", 0) == 50027:  # invalid webhook token
+                self.expired = True
+                return None
+            raise
+
+    async def finish(self, embeds: list[discord.Embed], command: str) -> list[discord.Message]:
+        groups = pack_embeds(embeds)
+        sent: list[discord.Message] = []
+        first = await self.edit(content=None, embeds=groups[0])
+        if first is not None:
+            sent.append(first)
+            for group in groups[1:]:
+                sent.append(await self.interaction.followup.send(embeds=group, wait=True, allowed_mentions=NO_PINGS))
+            return sent
+        channel = self.interaction.channel
+        if not isinstance(channel, discord.abc.Messageable):
+            return sent
+        note = f"{self.interaction.user.mention}, here is your /{command} (the original request had expired)."
+        for i, group in enumerate(groups):
+            sent.append(await channel.send(content=note if i == 0 else None, embeds=group, allowed_mentions=NO_PINGS))
+        return sent
+
+    async def error(self, message: str) -> None:
+        """Tell the member privately; remove the public placeholder."""
+        if not self.token_alive():
+            log.info("could not tell %s (token expired): %s", self.interaction.user, message)
+            return
+        try:
+            await self.interaction.edit_original_response(content="⚠️ This request did not finish.", embeds=[],
+                                                          allowed_mentions=NO_PINGS)
+            await self.interaction.followup.send(f"⚠️ {message}", ephemeral=True, allowed_mentions=NO_PINGS)
+            await self.interaction.delete_original_response()
+        except discord.HTTPException:
+            log.exception("could not report an error to %s", self.interaction.user)
+
+
+Renderer = Callable[[TaskReply], list[discord.Embed]]
+
+
+class TaskFlow:
+    """Runs task commands for the cogs: checks, queue, streaming, final reply, storage, reactions."""
+
+    def __init__(self, bot: CineBot) -> None:
+        self.bot = bot
+        self._last_use: OrderedDict[tuple[int, int, str], float] = OrderedDict()
+        self._recent: OrderedDict[int, deque[float]] = OrderedDict()
+
+    # -- checks -------------------------------------------------------------------------------------
+    async def check(self, interaction: discord.Interaction, command: str) -> str | None:
+        """A friendly refusal, or None when the member may run `command` here now."""
+        guild = interaction.guild
+        if guild is None:
+            return "cinebot's commands work in servers, not in direct messages."
+        store = self.bot.store
+        channel_id, category_id = scope_of(interaction.channel)
+        if not await store.command_enabled(guild.id, command, channel_id=channel_id, category_id=category_id):
+            return await self.where_enabled(guild.id, command)
+        now = time.monotonic()
+        cooldown = await store.cooldown(guild.id, command)
+        last = self._last_use.get((guild.id, interaction.user.id, command))
+        if cooldown and last is not None and now - last < cooldown:
+            wait = math.ceil(cooldown - (now - last))
+            return f"You can use /{command} again in {wait} s (this server's cooldown for /{command} is {cooldown} s)."
+        count, window = self.bot.settings.user_rate
+        recent = self._recent.get(interaction.user.id, deque())
+        while recent and now - recent[0] > window:
+            recent.popleft()
+        if len(recent) >= count:
+            wait = math.ceil(window - (now - recent[0]))
+            return f"You're sending requests faster than I can keep up with. Please try again in {wait} s."
+        return None
+
+    async def where_enabled(self, guild_id: int, command: str) -> str:
+        channels, categories, default_on = await self.bot.store.enabled_channels(guild_id, command)
+        places = [f"<#{c}>" for c in channels] + [f"the channels in <#{c}>" for c in categories]
+        if default_on:
+            return f"The moderators have switched /{command} off here. It works in other channels of this server."
+        if places:
+            return f"The moderators have switched /{command} off here. It works in {', '.join(places[:10])}."
+        return f"The moderators have switched /{command} off in this server."
+
+    def _mark_used(self, interaction: discord.Interaction, command: str) -> None:
+        now = time.monotonic()
+        guild_id = interaction.guild.id if interaction.guild else 0
+        key = (guild_id, interaction.user.id, command)
+        self._last_use[key] = now
+        self._last_use.move_to_end(key)
+        recent = self._recent.setdefault(interaction.user.id, deque())
+        recent.append(now)
+        self._recent.move_to_end(interaction.user.id)
+        for table in (self._last_use, self._recent):
+            while len(table) > _MEMORY:
+                table.popitem(last=False)  # type: ignore[call-arg]
+
+    # -- running --------------------------------------------------------------------------------------
+    async def refuse(self, interaction: discord.Interaction, message: str) -> None:
+        """An ephemeral answer, whether or not the interaction was already answered."""
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
+                  render: Renderer) -> None:
+        """Run one task for an interaction, start to finish."""
+        refusal = await self.check(interaction, command)
+        if refusal:
+            await self.refuse(interaction, refusal)
+            return
+        meta = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
+        try:
+            run = runner.submit(self.bot.engine.queue, command, inp, meta)
+        except QueueFull as exc:
+            await self.refuse(interaction, str(exc))
+            return
+        except JobError as exc:
+            await self.refuse(interaction, str(exc))
+            return
+        self._mark_used(interaction, command)
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException:
+            log.warning("could not defer interaction %s; dropping the job", interaction.id)
+            run.cancel()
+            return
+        target = _Target(interaction, started=time.monotonic())
+        channel_id, _ = scope_of(interaction.channel)
+        job_id = await self.bot.store.create_job(
+            guild_id=interaction.guild_id, channel_id=channel_id, user_id=interaction.user.id, command=command,
+            inputs=inputs, prompt=list(run.request.messages),
+            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
+            model=self.bot.engine.model_name,
+        )
+        watcher = asyncio.create_task(self._show_position(run, target))
+        try:
+            reply = await self._stream(run, target, watcher)
+        except JobError as exc:
+            status = "cancelled" if isinstance(exc, JobCancelled) else "failed"
+            await self.bot.store.fail_job(job_id, status=status, error=str(exc))
+            await target.error(str(exc))
+            return
+        except Exception:
+            log.exception("job %s for /%s failed", job_id, command)
+            run.cancel()
+            await self.bot.store.fail_job(job_id, status="failed", error="internal error")
+            await target.error("Something went wrong on my side. Please try again in a moment.")
+            return
+        finally:
+            watcher.cancel()
+        messages = await target.finish(render(reply), command)
+        r = reply.result
+        await self.bot.store.finish_job(
+            job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model,
+        )
+        for part, message in enumerate(messages):
+            await self.bot.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
+                                           guild_id=interaction.guild_id, part=part)
+        if messages:
+            await self._add_feedback_reactions(messages[-1])
+
+    async def _stream(self, run: runner.TaskRun, target: _Target, watcher: asyncio.Task[None]) -> TaskReply:
+        interval = self.bot.settings.edit_interval_s
+        last_edit = 0.0
+        async for view in run.snapshots():
+            watcher.cancel()
+            now = time.monotonic()
+            if now - last_edit >= interval:
+                shown = view if len(view) <= CONTENT_LIMIT - len(WRITING) else \
+                    "…" + view[-(CONTENT_LIMIT - len(WRITING) - 1):]
+                await target.edit(content=neutralize_mentions(shown) + WRITING)
+                last_edit = time.monotonic()
+        return await run.reply()
+
+    async def _show_position(self, run: runner.TaskRun, target: _Target) -> None:
+        """While the job waits, show its place in the queue (edited when it changes)."""
+        shown = -1
+        try:
+            while not run.handle.done:
+                position = run.position()
+                if position == 0:
+                    if shown != 0 and shown != -1:
+                        await target.edit(content="✍️ *writing…*")
+                    return
+                if position != shown:
+                    ahead = position - 1
+                    await target.edit(content=f"⏳ You're #{position} in the queue "
+                                      f"({ahead} request{'s' if ahead != 1 else ''} ahead of yours).")
+                    shown = position
+                await asyncio.sleep(2.0)
+        except asyncio.CancelledError:
+            pass
+        except discord.HTTPException:
+            log.debug("could not show queue position", exc_info=True)
+
+    async def _add_feedback_reactions(self, message: discord.Message) -> None:
+        for emoji in FEEDBACK_EMOJI:
+            try:
+                await message.add_reaction(emoji)
+            except discord.HTTPException:
+                log.info("could not add %s to %s", emoji, message.id)
+                return

@@ -1,0 +1,9 @@
+"""Reaction feedback: placeholder until the reaction listener lands (see issue 3)."""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+
+async def setup(bot: commands.Bot) -> None:
+    return None

@@ -1,0 +1,65 @@
+"""/review: my notes on a film (and my rating) turned into a review in my voice."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import CineBot
+from bot.flow import COLOURS, footer_for, text_embeds
+from models.runner import TaskReply
+from models.tasks import InputError, ReviewInput
+from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
+
+log = logging.getLogger(__name__)
+
+TONES = ["casual", "enthusiastic", "wry", "critical", "poetic", "academic", "deadpan"]
+
+
+class Review(commands.Cog):
+    def __init__(self, bot: CineBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="review")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        film=f"The film's title (up to {FILM_LIMIT} characters)",
+        notes=f"Your notes: what you liked, what you didn't (up to {NOTES_LIMIT} characters)",
+        rating="Your rating, 0-5 or 0-10 (e.g. 4 or 8.5)",
+        year="The film's release year, if the title is ambiguous",
+        tone=f"How it should sound, e.g. wry or enthusiastic (up to {TONE_LIMIT} characters)",
+        spoilers="Allow spoilers (default: no spoilers)",
+    )
+    async def review(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, FILM_LIMIT],
+                     notes: app_commands.Range[str, 1, NOTES_LIMIT],
+                     rating: app_commands.Range[float, 0, 10] | None = None,
+                     year: app_commands.Range[int, 1870, 2100] | None = None,
+                     tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None,
+                     spoilers: bool = False) -> None:
+        """Turn your notes on a film into a review in your voice."""
+        try:
+            inp = ReviewInput.create(film=film, notes=notes, year=year, rating=rating, tone=tone, spoilers=spoilers)
+        except InputError as exc:
+            await self.bot.flow.refuse(interaction, str(exc))
+            return
+
+        def render(reply: TaskReply) -> list[discord.Embed]:
+            title = inp.title + (f" · {inp.rating_text}" if inp.rating_text else "")
+            return text_embeds(title, reply.text, colour=COLOURS["review"], footer=footer_for(reply),
+                               author=f"{interaction.user.display_name}'s review")
+
+        inputs = {"film": inp.film, "year": inp.year, "notes": inp.notes, "rating": inp.rating, "scale": inp.scale,
+                  "tone": inp.tone, "spoilers": inp.spoilers}
+        await self.bot.flow.run(interaction, "review", inp, inputs=inputs, render=render)
+
+    @review.autocomplete("tone")
+    async def tone_autocomplete(self, interaction: discord.Interaction,
+                                current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=t, value=t) for t in TONES if current.lower() in t][:25]
+
+
+async def setup(bot: CineBot) -> None:
+    await bot.add_cog(Review(bot))

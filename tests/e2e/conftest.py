@@ -1,0 +1,66 @@
+"""End-to-end fixtures: a fake Discord on 127.0.0.1, a real SQLite file, and the real cinebot client.
+
+`make_bot(model=...)` starts a CineBot with every cog against the fake, on either the real test model
+(SmolLM2-135M, replies capped to a few dozen tokens so a test takes seconds) or a scripted fake model (for
+flows where the model's words don't matter, or must be planted, such as a reply containing @everyone).
+Commands are synced to the fake guild, as `cinebot sync --guild` would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest_asyncio
+
+from bot.core import CineBot
+from bot.llm import Engine, worker_config
+from bot.settings import Settings
+from bot.store import Store
+from models.jobs import JobQueue
+from models.worker import BatchingWorker
+from tests.fakes import FakeModel
+
+from .fake_discord import FakeDiscord, fake_discord, running_bot
+
+BotFactory = Callable[..., Awaitable[CineBot]]
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with fake_discord() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIterator[BotFactory]:
+    """A factory: `await make_bot(model="fake" | "smollm", **settings_overrides)` → a running, synced CineBot."""
+    async with AsyncExitStack() as stack:
+
+        async def factory(model: str = "fake", fake_reply: str = "A fine film. I liked it.|stop",
+                          **overrides: Any) -> CineBot:
+            base = Settings.load(env={}, env_file=None)
+            settings = replace(base, db_path=tmp_path / "cinebot.sqlite3", edit_interval_s=0.2,
+                               user_rate=(1000, 60), **overrides)
+            if model == "smollm":
+                lm = request.getfixturevalue("smollm")
+                if not overrides.get("max_new_tokens"):
+                    settings = replace(settings, max_new_tokens=32)
+            else:
+                lm = FakeModel(default=fake_reply)
+            store = await stack.enter_async_context(await Store.open(settings.db_path))
+            queue = JobQueue(settings.max_queue)
+            worker = BatchingWorker(lm, queue, worker_config(settings))
+            await stack.enter_async_context(worker)
+            bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05)
+            await stack.enter_async_context(running_bot(bot, fake))
+            guild = discord.Object(id=fake.guild.id)
+            bot.tree.copy_global_to(guild=guild)
+            await bot.tree.sync(guild=guild)
+            return bot
+
+        yield factory
