@@ -140,7 +140,8 @@ async def main() -> None:
               f"worker time to first token median {statistics.median(ttft) * 1000:.0f} ms p95 {p95 * 1000:.0f} ms",
               flush=True)
     await worker.close()
-    print("throughput ratio worker/sequential: " + ", ".join(f"N={n} {r:.2f}" for n, r in zip(sizes, ratios, strict=True)))
+    figures = ", ".join(f"N={n} {r:.2f}" for n, r in zip(sizes, ratios, strict=True))
+    print(f"throughput ratio worker/sequential: {figures}")
 
 
 if __name__ == "__main__":

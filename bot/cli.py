@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the Discord bot")
     sub.add_parser("console", help="try the four tasks interactively, without Discord")
+    sync = sub.add_parser("sync", help="publish the slash commands to Discord (globally, or to one server)")
+    sync.add_argument("--guild", type=int, help="a server ID: sync there only (instant) instead of globally")
+    feedback = sub.add_parser("feedback", help="work with the reaction feedback stored in SQLite")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="write prompt/completion/label rows (the unpaired KTO form)")
+    export.add_argument("--format", default="jsonl", choices=("jsonl",))
+    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     ask = sub.add_parser("ask", help="run one task and print the reply")
     tasks = ask.add_subparsers(dest="task", required=True)
 
@@ -85,23 +94,42 @@ def task_input(task: str, args: argparse.Namespace) -> Any:
     return PitchInput.create(premise=args.premise, genre=args.genre, tone=args.tone)
 
 
+def _screen_lines(text: str) -> int:
+    width = max(20, shutil.get_terminal_size().columns)
+    return sum(max(1, math.ceil(len(line) / width)) for line in text.split("\n"))
+
+
 async def stream_reply(queue: Any, task: str, inp: Any, out: TextIO) -> TaskReply:
-    """Run a task and print its text as it is written; returns the finished reply."""
+    """Run a task and print its reply. On a terminal the text streams in as it is written and is redrawn
+    when the final clean-up changes it; into a pipe or file only the final text is written."""
     run = submit(queue, task, inp)
+    live = out.isatty()
     printed = ""
     async for view in run.snapshots():
+        if not live:
+            continue
         if view.startswith(printed):
             out.write(view[len(printed) :])
-            out.flush()
-            printed = view
+        else:
+            out.write(_redraw(printed) + view)
+        out.flush()
+        printed = view
     reply = await run.reply()
     if reply.text.startswith(printed):
         out.write(reply.text[len(printed) :])
-    else:  # post-processing changed what was shown: print the clean version in full
-        out.write("\n\n" + reply.text)
+    else:
+        out.write(_redraw(printed) + reply.text)
     out.write("\n")
     out.flush()
     return reply
+
+
+def _redraw(printed: str) -> str:
+    """ANSI: go back to the start of what was printed and clear it."""
+    if not printed:
+        return ""
+    up = _screen_lines(printed) - 1
+    return "\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J"
 
 
 def _footer(reply: TaskReply) -> str:
@@ -215,6 +243,36 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+async def _sync(settings: Settings, guild: int | None) -> int:
+    if not settings.discord_token:
+        print(TOKEN_HELP, file=sys.stderr)
+        return 2
+    from bot.core import sync_commands
+
+    count = await sync_commands(settings, guild)
+    where = f"server {guild}" if guild else "every server (global commands can take up to an hour to show)"
+    print(f"Synced {count} commands to {where}.")
+    return 0
+
+
+async def _feedback_export(settings: Settings, fmt: str, output: Path | None) -> int:
+    from bot.feedback import export
+    from bot.store import Store
+
+    if not settings.db_path.is_file():
+        print(f"cinebot: no database at {settings.db_path} yet (set CINEBOT_DB_PATH); nothing to export.",
+              file=sys.stderr)
+        return 1
+    async with await Store.open(settings.db_path) as store:
+        if output is None:
+            rows = await export(store, sys.stdout, fmt)
+        else:
+            with output.open("w", encoding="utf-8") as fh:
+                rows = await export(store, fh, fmt)
+    print(f"Exported {rows} rows.", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -234,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_ask(settings, args))
         if args.command == "console":
             return asyncio.run(_console(settings))
+        if args.command == "sync":
+            return asyncio.run(_sync(settings, args.guild))
+        if args.command == "feedback":
+            return asyncio.run(_feedback_export(settings, args.format, args.output))
         return asyncio.run(_run(settings))
     except InputError as exc:
         print(f"cinebot: {exc}", file=sys.stderr)

@@ -33,7 +33,9 @@ def _int(lo: int, hi: int) -> Callable[[str, str], int]:
         try:
             value = int(raw.strip().replace("_", ""))
         except ValueError:
-            raise SettingsError(f"{name}={raw!r} is not a whole number; set it to a number from {lo} to {hi}.") from None
+            raise SettingsError(
+                f"{name}={raw!r} is not a whole number; set it to a number from {lo} to {hi}."
+            ) from None
         if not lo <= value <= hi:
             raise SettingsError(f"{name}={value} is out of range; set it to a number from {lo} to {hi}.")
         return value
@@ -69,7 +71,9 @@ def _optional_id(name: str, raw: str) -> int | None:
     if not raw.strip():
         return None
     if not raw.strip().isdigit():
-        raise SettingsError(f"{name}={raw!r} is not a Discord ID; copy the server's ID (Developer Mode > Copy Server ID).")
+        raise SettingsError(
+            f"{name}={raw!r} is not a Discord ID; copy the server's ID (Developer Mode > Copy Server ID)."
+        )
     return int(raw.strip())
 
 

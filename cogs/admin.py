@@ -1,9 +1,335 @@
-"""Moderator settings: placeholder until the settings group lands (see issue 3)."""
+"""/cinebot: moderators choose where each task command works, its cooldown, and how far /mood reads back.
+
+Only members with Manage Server see the group (``default_member_permissions``), and every subcommand checks the
+permission again when it runs, because a server's admins can override who sees a command. Every answer is
+ephemeral. Rules live in the store: a channel's rule beats its category's, which beats the server-wide one, which
+beats the default (on). A thread follows its parent channel, so a rule "for a thread" is set on the parent.
+"""
 
 from __future__ import annotations
 
+import logging
+
+import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.core import CineBot
+from bot.flow import NO_PINGS
+from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule
+from models.tasks import SPECS
 
-async def setup(bot: commands.Bot) -> None:
-    return None
+log = logging.getLogger(__name__)
+
+COMMAND_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in SPECS]
+COLOUR = 0x4F545C
+MAX_PLACES = 15  # places named in one sentence before "and N more"
+FIELD_LIMIT = 1024
+MOOD_CAP_MIN, MOOD_CAP_MAX = MOOD_CAP_RANGE
+
+Place = discord.TextChannel | discord.ForumChannel | discord.Thread
+
+
+class Refusal(Exception):
+    """A friendly reason to change nothing; the message is shown to the moderator as is."""
+
+
+# -- wording ------------------------------------------------------------------------------------------------------
+
+
+def _join(places: list[str]) -> str:
+    if len(places) > MAX_PLACES:
+        places = [*places[:MAX_PLACES], f"{len(places) - MAX_PLACES} more"]
+    if len(places) <= 1:
+        return "".join(places)
+    return ", ".join(places[:-1]) + " and " + places[-1]
+
+
+def place_name(scope: str, scope_id: int) -> str:
+    if scope == "guild":
+        return "the whole server"
+    if scope == "category":
+        return f"the channels in <#{scope_id}>"
+    return f"<#{scope_id}>"
+
+
+def where_it_works(command: str, rules: list[CommandRule]) -> str:
+    """One sentence saying where `command` runs under `rules` (that command's rules in one guild)."""
+    mine = [r for r in rules if r.command == command]
+    guild_on = next((r.enabled for r in mine if r.scope == "guild"), True)
+    on = [place_name(r.scope, r.scope_id) for r in mine if r.scope != "guild" and r.enabled]
+    off = [place_name(r.scope, r.scope_id) for r in mine if r.scope != "guild" and not r.enabled]
+    on_channels = [place_name(r.scope, r.scope_id) for r in mine if r.scope == "channel" and r.enabled]
+    off_channels = [place_name(r.scope, r.scope_id) for r in mine if r.scope == "channel" and not r.enabled]
+    category_off = any(r.scope == "category" and not r.enabled for r in mine)
+    category_on = any(r.scope == "category" and r.enabled for r in mine)
+    if guild_on:
+        if not off:
+            return f"/{command} works everywhere in this server."
+        text = f"/{command} works everywhere in this server except in {_join(off)}"
+        if category_off and on_channels:
+            text += f" (it stays on in {_join(on_channels)})"
+        return text + "."
+    if not on:
+        return f"/{command} is switched off everywhere in this server."
+    text = f"/{command} works only in {_join(on)}"
+    if category_on and off_channels:
+        text += f" (but not in {_join(off_channels)})"
+    return text + "."
+
+
+def rule_lines(command: str, rules: list[CommandRule]) -> list[str]:
+    return [f"{'✅ on' if r.enabled else '⛔ off'} in {place_name(r.scope, r.scope_id)}"
+            for r in rules if r.command == command]
+
+
+def _clip_lines(lines: list[str], limit: int) -> str:
+    """Join lines, dropping the tail (with a note) so that the text fits in `limit` characters."""
+    out: list[str] = []
+    room = limit - 20  # leaves space for the note
+    for i, line in enumerate(lines):
+        if sum(len(x) + 1 for x in out) + len(line) > room:
+            out.append(f"… and {len(lines) - i} more")
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server (or Administrator), from the interaction's resolved permissions or the member's roles."""
+    perms = interaction.permissions
+    if perms.manage_guild or perms.administrator:
+        return True
+    user = interaction.user
+    return isinstance(user, discord.Member) and (user.guild_permissions.manage_guild
+                                                  or user.guild_permissions.administrator)
+
+
+# -- the cog ------------------------------------------------------------------------------------------------------
+
+
+class Admin(commands.Cog):
+    """The /cinebot settings group."""
+
+    cinebot = app_commands.Group(
+        name="cinebot",
+        description="Moderators: choose where cinebot's commands work, cooldowns and the /mood history cap",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: CineBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Checked at run time as well: admins can let anyone see the group, but only moderators change settings."""
+        if interaction.guild is None:
+            await self._answer(interaction, "cinebot's settings are per server; use /cinebot in a server.")
+            return False
+        if not is_moderator(interaction):
+            log.info("refused /cinebot to %s in guild %s: no Manage Server", interaction.user.id, interaction.guild.id)
+            await self._answer(interaction, "Only members with the **Manage Server** permission can see or "
+                                            "change cinebot's settings. Nothing was changed.")
+            return False
+        return True
+
+    async def cog_app_command_error(self, interaction: discord.Interaction,
+                                    error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            return  # interaction_check already told the member
+        if isinstance(error, app_commands.TransformerError):
+            await self._answer(interaction, "I can't use that channel here: pick a text channel, a forum or a "
+                                            "thread that I can see. Nothing was changed.")
+            return
+        log.exception("/cinebot failed in guild %s", interaction.guild_id, exc_info=error)
+        await self._answer(interaction, "Something went wrong on my side, so I may not have saved that. "
+                                        "Check with `/cinebot show` and try again.")
+
+    @staticmethod
+    async def _answer(interaction: discord.Interaction, content: str | None = None, *,
+                      embed: discord.Embed | None = None) -> None:
+        """An ephemeral answer that pings nobody, whether or not the interaction was answered already."""
+        embeds = [embed] if embed is not None else []
+        if interaction.response.is_done():
+            await interaction.followup.send(content or "", embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(content, embeds=embeds, ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
+
+    @staticmethod
+    def _scope(interaction: discord.Interaction, channel: Place | None,
+               category: discord.CategoryChannel | None) -> tuple[str, int, str]:
+        """(scope, scope_id, a note for the answer); a thread's rule goes on its parent channel."""
+        assert interaction.guild is not None
+        if channel is not None and category is not None:
+            raise Refusal("Pick a channel **or** a category, not both. Nothing was changed.")
+        if category is not None:
+            return "category", category.id, ""
+        if isinstance(channel, discord.Thread):
+            parent = channel.parent_id
+            return "channel", parent, (f"Threads follow their parent channel, so this applies to <#{parent}> "
+                                       f"and all its threads, including {channel.mention}.")
+        if isinstance(channel, discord.ForumChannel):
+            return "channel", channel.id, f"It applies to every post in {channel.mention}."
+        if channel is not None:
+            return "channel", channel.id, ""
+        return "guild", interaction.guild.id, ""
+
+    async def _rules(self, guild_id: int) -> list[CommandRule]:
+        return (await self.bot.store.guild_settings(guild_id)).rules
+
+    async def _switch(self, interaction: discord.Interaction, command: str, channel: Place | None,
+                      category: discord.CategoryChannel | None, *, enabled: bool) -> None:
+        assert interaction.guild is not None
+        guild_id = interaction.guild.id
+        try:
+            if command not in SPECS:
+                raise Refusal(f"I don't have a /{command} command. Pick one of the choices.")
+            scope, scope_id, note = self._scope(interaction, channel, category)
+        except Refusal as exc:
+            await self._answer(interaction, str(exc))
+            return
+        await self.bot.store.set_command_scope(guild_id, command, scope=scope, scope_id=scope_id, enabled=enabled)
+        log.info("guild %s: %s switched /%s %s in %s %s", guild_id, interaction.user.id, command,
+                 "on" if enabled else "off", scope, scope_id)
+        state = "**on**" if enabled else "**off**"
+        lines = [f"Done: /{command} is now {state} in {place_name(scope, scope_id)}."]
+        if note:
+            lines.append(note)
+        lines.append(where_it_works(command, await self._rules(guild_id)))
+        if scope != "guild":
+            lines.append("-# A channel's rule beats its category's, which beats the server-wide one.")
+        await self._answer(interaction, "\n".join(lines))
+
+    # -- subcommands ------------------------------------------------------------------------------------------------
+    @cinebot.command(name="enable")
+    @app_commands.describe(
+        command="The command to switch on",
+        channel="Only in this channel (a thread counts as its parent channel)",
+        category="Only in the channels of this category",
+    )
+    @app_commands.choices(command=COMMAND_CHOICES)
+    async def enable(self, interaction: discord.Interaction, command: str, channel: Place | None = None,
+                     category: discord.CategoryChannel | None = None) -> None:
+        """Switch a command on in a channel, a category, or (with neither) the whole server."""
+        await self._switch(interaction, command, channel, category, enabled=True)
+
+    @cinebot.command(name="disable")
+    @app_commands.describe(
+        command="The command to switch off",
+        channel="Only in this channel (a thread counts as its parent channel)",
+        category="Only in the channels of this category",
+    )
+    @app_commands.choices(command=COMMAND_CHOICES)
+    async def disable(self, interaction: discord.Interaction, command: str, channel: Place | None = None,
+                      category: discord.CategoryChannel | None = None) -> None:
+        """Switch a command off in a channel, a category, or (with neither) the whole server."""
+        await self._switch(interaction, command, channel, category, enabled=False)
+
+    @cinebot.command(name="reset")
+    @app_commands.describe(
+        command="The command whose rule to remove",
+        channel="The channel's rule (a thread counts as its parent channel)",
+        category="The category's rule",
+    )
+    @app_commands.choices(command=COMMAND_CHOICES)
+    async def reset(self, interaction: discord.Interaction, command: str, channel: Place | None = None,
+                    category: discord.CategoryChannel | None = None) -> None:
+        """Remove the rule for a command in a channel, a category, or (with neither) the whole server."""
+        assert interaction.guild is not None
+        guild_id = interaction.guild.id
+        try:
+            if command not in SPECS:
+                raise Refusal(f"I don't have a /{command} command. Pick one of the choices.")
+            scope, scope_id, note = self._scope(interaction, channel, category)
+        except Refusal as exc:
+            await self._answer(interaction, str(exc))
+            return
+        removed = await self.bot.store.clear_command_scope(guild_id, command, scope, scope_id)
+        where = place_name(scope, scope_id)
+        if removed:
+            log.info("guild %s: %s removed the /%s rule for %s %s", guild_id, interaction.user.id, command, scope,
+                     scope_id)
+            lines = [f"Done: removed the /{command} rule for {where}; the broader rule (or the default, on) applies."]
+        else:
+            lines = [f"There was no /{command} rule for {where}, so nothing changed."]
+        if note:
+            lines.append(note)
+        lines.append(where_it_works(command, await self._rules(guild_id)))
+        await self._answer(interaction, "\n".join(lines))
+
+    @cinebot.command(name="cooldown")
+    @app_commands.describe(
+        command="The command to set the cooldown for",
+        seconds=f"Seconds a member waits between two uses, 0-{MAX_COOLDOWN_S} (0 = no cooldown)",
+    )
+    @app_commands.choices(command=COMMAND_CHOICES)
+    async def cooldown(self, interaction: discord.Interaction, command: str,
+                       seconds: app_commands.Range[int, 0, MAX_COOLDOWN_S]) -> None:
+        """Set how long each member waits between two uses of a command in this server."""
+        assert interaction.guild is not None
+        if command not in SPECS:
+            await self._answer(interaction, f"I don't have a /{command} command. Pick one of the choices.")
+            return
+        if not 0 <= seconds <= MAX_COOLDOWN_S:  # Discord enforces the range; this guards a client that doesn't
+            await self._answer(interaction, f"A cooldown is 0 to {MAX_COOLDOWN_S:,} seconds (one day); "
+                                            "0 turns it off. Nothing was changed.")
+            return
+        await self.bot.store.set_cooldown(interaction.guild.id, command, seconds)
+        log.info("guild %s: %s set the /%s cooldown to %d s", interaction.guild.id, interaction.user.id, command,
+                 seconds)
+        if seconds == 0:
+            await self._answer(interaction, f"Done: /{command} has no cooldown now.")
+        else:
+            await self._answer(interaction, f"Done: each member now waits {seconds:,} s between two uses of "
+                                            f"/{command} in this server.")
+
+    @cinebot.command(name="moodcap")
+    @app_commands.describe(
+        messages=f"At most this many recent messages, {MOOD_CAP_MIN}-{MOOD_CAP_MAX} (default {DEFAULT_MOOD_CAP})",
+    )
+    async def moodcap(self, interaction: discord.Interaction,
+                      messages: app_commands.Range[int, MOOD_CAP_MIN, MOOD_CAP_MAX]) -> None:
+        """Set how many recent messages /mood may read from a channel or thread."""
+        assert interaction.guild is not None
+        if not MOOD_CAP_MIN <= messages <= MOOD_CAP_MAX:  # Discord enforces the range; this guards anything else
+            await self._answer(interaction, f"The /mood cap is {MOOD_CAP_MIN} to {MOOD_CAP_MAX} messages "
+                                            f"(the default is {DEFAULT_MOOD_CAP}). Nothing was changed.")
+            return
+        await self.bot.store.set_mood_cap(interaction.guild.id, messages)
+        log.info("guild %s: %s set the /mood cap to %d", interaction.guild.id, interaction.user.id, messages)
+        await self._answer(interaction, f"Done: /mood now reads at most {messages} recent message"
+                                        f"{'s' if messages != 1 else ''} of a channel or thread.")
+
+    @cinebot.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show this server's cinebot settings: where each command works, cooldowns, /mood cap, feedback."""
+        guild = interaction.guild
+        assert guild is not None
+        settings = await self.bot.store.guild_settings(guild.id)
+        feedback = await self.bot.store.guild_feedback_summary(guild.id)
+        cap = settings.mood_cap
+        embed = discord.Embed(
+            title=f"cinebot settings for {guild.name}"[:256],
+            colour=COLOUR,
+            description=("Commands work everywhere unless a rule says otherwise. A channel's rule beats its "
+                         "category's, which beats the server-wide one; threads follow their parent channel.\n"
+                         f"**/mood history cap:** {cap} messages" + (" (default)" if cap == DEFAULT_MOOD_CAP else "")),
+        )
+        for command in SPECS:
+            seconds = settings.cooldowns.get(command, 0)
+            stats = feedback.get(command)
+            head = [
+                where_it_works(command, settings.rules),
+                f"**Cooldown:** {f'{seconds:,} s per member' if seconds else 'none'}",
+                "**Feedback:** " + (f"{stats['jobs']} repl{'ies' if stats['jobs'] != 1 else 'y'} · "
+                                    f"👍 {stats['up']} · 👎 {stats['down']}" if stats else "no finished replies yet"),
+            ]
+            rules = rule_lines(command, settings.rules)
+            lines = [*head, "**Rules:**" if rules else "**Rules:** none", *rules]
+            embed.add_field(name=f"/{command}", value=_clip_lines(lines, FIELD_LIMIT), inline=False)
+        await self._answer(interaction, embed=embed)
+
+
+async def setup(bot: CineBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -249,7 +249,7 @@ class JobQueue:
                     left = end - time.monotonic()
                     if left <= 0 or not self._cond.wait(timeout=left):
                         break
-            taken = []
+            taken: list[JobHandle] = []
             while self._waiting and len(taken) < limit:
                 taken.append(self._waiting.popleft())
             return taken

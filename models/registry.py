@@ -192,7 +192,7 @@ def load(name: str, cache_dir: Path, *, device: str = "auto", threads: int = 0, 
         model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
     except (OSError, ValueError) as exc:
         raise ModelError(f"Could not load model {name!r} from {source.location}: {exc}") from exc
-    model.to(device_name)
+    model = model.to(device_name)  # type: ignore[arg-type]
     log.info("loaded %s on %s (%s) in %.1f s", source.name, device_name, dtype, time.monotonic() - started)
     return TransformersLM(model, tokenizer, name=source.name if name not in PRESETS else name,
                           max_context=max_context)

@@ -74,6 +74,8 @@ class TaskRun:
             if not partial:
                 continue
             view = self.spec.postprocess(partial, self.inp)
+            if view.endswith("…") and not partial.rstrip().endswith("…"):
+                continue  # post-processing had to close an unfinished line: wait for more text
             if view and view != shown:
                 shown = view
                 yield view

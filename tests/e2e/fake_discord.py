@@ -771,6 +771,7 @@ class FakeDiscord:
         self.interactions: list[InteractionHandle] = []
         self._interactions_by_token: dict[str, InteractionHandle] = {}
         self._interactions_by_id: dict[int, InteractionHandle] = {}
+        self._expired_tokens: set[str] = set()  # interaction tokens past their 15 minutes
 
         self._sessions: dict[str, _Session] = {}
         self._connections: set[_Connection] = set()
@@ -2219,6 +2220,9 @@ class FakeDiscord:
         if not handle.acknowledged:
             handle.rejections.append(f"{request.method} {request.path} before the interaction was acknowledged")
             raise _Reject(404, 10015, "Unknown Webhook")
+        if handle.token in self._expired_tokens:
+            handle.rejections.append(f"{request.method} {request.path} with an expired token")
+            raise _Reject(401, 50027, "Invalid Webhook Token")
         handle.last_activity = asyncio.get_running_loop().time()
         return handle
 
@@ -2792,6 +2796,14 @@ class FakeDiscord:
                 components.append({"type": 1, "components": [{"type": 4, "custom_id": cid, "value": value}]})
         data = {"custom_id": custom_id, "components": components}
         return self._dispatch_interaction(INTERACTION_MODAL_SUBMIT, data, user=user, channel=channel)
+
+    def expire_interaction(self, handle: InteractionHandle) -> None:
+        """Let ``handle``'s token run out, as Discord does 15 minutes after the interaction.
+
+        From now on every webhook call with that token (follow-ups, and getting, editing or deleting
+        the original response or a follow-up) is answered 401 with code 50027 "Invalid Webhook Token".
+        """
+        self._expired_tokens.add(handle.token)
 
     # ------------------------------------------------------------------ driving API: members act
 

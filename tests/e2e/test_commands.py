@@ -6,7 +6,7 @@ import pytest
 
 from tests.e2e.conftest import BotFactory
 
-from .fake_discord import FLAG_EPHEMERAL, FakeDiscord
+from .fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.asyncio
 

@@ -117,7 +117,8 @@ async def test_each_text_task_runs_end_to_end(smollm: Any, task: str, inp: Any) 
 async def test_mood_returns_structured_result_never_a_crash(smollm: Any) -> None:
     queue = JobQueue()
     async with BatchingWorker(smollm, queue):
-        reply = await runner.submit(queue, "mood", MoodInput.create(text="I loved every minute, a joyful film!")).reply()
+        inp = MoodInput.create(text="I loved every minute, a joyful film!")
+        reply = await runner.submit(queue, "mood", inp).reply()
     assert reply.mood is not None
     assert reply.mood.sentiment in {"positive", "negative", "mixed", "neutral", "unclear"}
     assert 0.0 <= reply.mood.confidence <= 1.0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from bot import cli
+from models.jobs import JobQueue
 from models.tasks import InputError, PitchInput, SceneInput
+from models.worker import BatchingWorker
+from tests.fakes import FakeModel
 
 
 def test_run_without_token_explains_how_to_get_one(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -57,3 +61,27 @@ def test_console_input_builds_each_task(tmp_path: Path) -> None:
     script.write_text("INT. HOUSE - DAY\n\nA door opens.\n")
     scene = cli.console_input("scene", {"excerpt": str(script)})
     assert isinstance(scene, SceneInput) and "door opens" in scene.excerpt
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+SCRIPT = ('**Title:** "Night Lamp"\n**Logline:** A keeper guards a light. Something sleeps below.\n'
+          "**Synopsis:** Mara keeps the lamp lit. The beam hums at night. One night it fails.|stop")
+
+
+@pytest.mark.parametrize("tty", [False, True])
+async def test_stream_reply_prints_the_clean_final_text(tty: bool) -> None:
+    queue = JobQueue()
+    out = _Tty() if tty else io.StringIO()
+    async with BatchingWorker(FakeModel(default=SCRIPT), queue):
+        reply = await cli.stream_reply(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing"),
+                                       out)
+    text = out.getvalue()
+    assert reply.text.startswith("**Title:** Night Lamp")
+    if tty:  # streamed, then redrawn where the clean-up changed what was shown; ends with the clean text
+        assert text.endswith(reply.text + "\n") and "\x1b[J" in text
+    else:
+        assert text == reply.text + "\n"

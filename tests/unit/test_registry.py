@@ -52,14 +52,14 @@ def test_resolve_paths_presets_and_ids(tmp_path: Path) -> None:
     assert registry.resolve(str(gguf), tmp_path) == registry.ModelSource("m.gguf", str(tmp_path), "m.gguf")
     assert registry.resolve(str(tmp_path), tmp_path).gguf_file == "m.gguf"
     (tmp_path / "n.gguf").write_bytes(b"y")
-    with pytest.raises(ModelError, match="several .gguf"):
+    with pytest.raises(ModelError, match=r"several \.gguf"):
         registry.resolve(str(tmp_path), tmp_path)
     assert registry.resolve("Qwen/Qwen2.5-1.5B-Instruct", tmp_path).location == "Qwen/Qwen2.5-1.5B-Instruct"
     with pytest.raises(ModelError, match="Unknown model"):
         registry.resolve("no-such-model", tmp_path)
     txt = tmp_path / "weights.txt"
     txt.write_text("x")
-    with pytest.raises(ModelError, match="not a .gguf"):
+    with pytest.raises(ModelError, match=r"not a \.gguf"):
         registry.resolve(str(txt), tmp_path)
     smol = registry.resolve("smollm2-135m", tmp_path)
     assert smol.gguf_file == registry.SMOLLM_FILE and (Path(smol.location) / smol.gguf_file).is_file()

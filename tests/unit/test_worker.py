@@ -170,3 +170,21 @@ async def test_worker_ceiling_on_new_tokens() -> None:
     async with BatchingWorker(FakeModel(), queue, WorkerConfig(max_new_tokens=2)):
         result = await queue.submit(request("a b c d e f", max_new=50)).result()
     assert result.text == "a b" and result.finish_reason == "length"
+
+
+async def test_snapshots_show_only_finished_lines() -> None:
+    from models import runner
+    from models.tasks import PitchInput
+
+    script = ('**Title:** "Night Lamp"\\n**Logline:** A keeper guards a light. Something sleeps below.\\n'
+              "**Synopsis:** Mara keeps the lamp lit. The beam hums at night. One night it fails.")
+    model = FakeModel(default=script.replace("\\n", "\n") + "|stop")
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        run = runner.submit(queue, "pitch", PitchInput.create(premise="a lighthouse keeper guards a sleeping thing"))
+        views = [v async for v in run.snapshots()]
+        reply = await run.reply()
+    assert views, "no snapshot was streamed"
+    assert all(not v.endswith("…") and '"' not in v for v in views)
+    assert views[0].startswith("**Title:** Night Lamp\n**Logline:**")
+    assert reply.text.startswith("**Title:** Night Lamp\n**Logline:** A keeper guards a light.")
