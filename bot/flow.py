@@ -213,6 +213,15 @@ class TaskFlow:
             return f"The moderators have switched /{command} off here. It works in {', '.join(places[:10])}."
         return f"The moderators have switched /{command} off in this server."
 
+    async def style_example(self, interaction: discord.Interaction, command: str) -> str | None:
+        """The reply this server liked most for `command` (for /review: this member's own, to keep their voice)."""
+        if interaction.guild is None or command == "mood":
+            return None
+        liked = await self.bot.store.liked_examples(interaction.guild.id, command, limit=20)
+        if command == "review":
+            liked = [job for job in liked if job.user_id == interaction.user.id]
+        return liked[0].output if liked and liked[0].output else None
+
     def _mark_used(self, interaction: discord.Interaction, command: str) -> None:
         now = time.monotonic()
         guild_id = interaction.guild.id if interaction.guild else 0
@@ -242,8 +251,9 @@ class TaskFlow:
             await self.refuse(interaction, refusal)
             return
         meta = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
+        example = await self.style_example(interaction, command)
         try:
-            run = runner.submit(self.bot.engine.queue, command, inp, meta)
+            run = runner.submit(self.bot.engine.queue, command, inp, meta, style_example=example)
         except QueueFull as exc:
             await self.refuse(interaction, str(exc))
             return

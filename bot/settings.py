@@ -136,7 +136,10 @@ class Settings:
 
     def reaction_score(self, emoji: str) -> int:
         """A reaction's feedback score: from CINEBOT_REACTION_SCORES, 0 for any other emoji."""
-        return dict(self.reaction_scores).get(emoji, 0)
+        def key(e: str) -> str:  # "❤" and "❤️" (with the variation selector) are the same reaction
+            return e.replace("\ufe0f", "")
+
+        return next((score for e, score in self.reaction_scores if key(e) == key(emoji)), 0)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:

@@ -63,7 +63,7 @@ class Feedback(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        return
+        await self._record(payload, added=False)
 
 
 async def setup(bot: CineBot) -> None:

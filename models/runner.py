@@ -41,15 +41,37 @@ class TaskReply:
     attempts: int = 1
 
 
+STYLE_NOTE = (
+    "\n\nMembers liked this earlier reply of yours. Match its style, voice and length, "
+    "not its content or facts:\n<<<\n{example}\n>>>"
+)
+STYLE_EXAMPLE_LIMIT = 1200
+
+
+def with_style_example(messages: list[dict[str, str]], example: str | None) -> list[dict[str, str]]:
+    """Add a reply that members liked to the last user message, as a guide to style (not content)."""
+    if not example or not example.strip():
+        return messages
+    text = example.strip()
+    if len(text) > STYLE_EXAMPLE_LIMIT:
+        text = complete_prefix(text[:STYLE_EXAMPLE_LIMIT]) or text[:STYLE_EXAMPLE_LIMIT]
+    last = messages[-1]
+    return [*messages[:-1], {**last, "content": last["content"] + STYLE_NOTE.format(example=text.strip())}]
+
+
 class TaskRun:
     """One task in flight."""
 
-    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None,
+                 style_example: str | None = None) -> None:
         self.queue = queue
         self.spec = spec
         self.inp = inp
         self.meta = meta or {}
-        self.request = self._request(spec.build_messages(inp))
+        messages = spec.build_messages(inp)
+        if spec.name != "mood":  # mood answers JSON; a prose example would only confuse it
+            messages = with_style_example(messages, style_example)
+        self.request = self._request(messages)
         self.handle: JobHandle = queue.submit(self.request)
         self._raw: list[str] = []
 
@@ -101,9 +123,13 @@ class TaskRun:
         return TaskReply("mood", format_mood(mood), raw, result, mood=mood, attempts=attempts)
 
 
-def submit(queue: JobQueue, task: str, inp: Any, meta: dict[str, Any] | None = None) -> TaskRun:
-    """Queue a task; raises `QueueFull` at once when the queue is at its bound."""
-    return TaskRun(queue, SPECS[task], inp, meta)
+def submit(queue: JobQueue, task: str, inp: Any, meta: dict[str, Any] | None = None,
+           style_example: str | None = None) -> TaskRun:
+    """Queue a task; raises `QueueFull` at once when the queue is at its bound.
+
+    `style_example`: a reply this community liked (from reaction feedback), shown to the model as a guide to style.
+    """
+    return TaskRun(queue, SPECS[task], inp, meta, style_example)
 
 
 def format_mood(mood: MoodResult) -> str:

@@ -1,9 +1,9 @@
 """Reaction feedback end to end: members react to a /pitch reply and the rows land in SQLite.
 
-The listener writes nothing to Discord, so there is no call to wait for: tests poll the store until the
-expected rows appear. To show that an event recorded *nothing*, a member's 👍 is added afterwards as a
-sentinel; gateway events are handled in order and the store serialises its writes, so once the sentinel's row
-is there, every earlier event has been handled.
+The listener writes nothing to Discord, so there is no call to wait for: `Writes` wraps the store's
+`record_reaction` and tests re-read the rows after each write until the expected ones appear. To show that an
+event recorded *nothing*, another reaction is added afterwards as a sentinel; gateway events are handled in order
+and the store serialises its writes, so once the sentinel's row is there, every earlier event has been handled.
 """
 
 from __future__ import annotations

@@ -44,3 +44,11 @@ def test_env_example_lists_every_setting() -> None:
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     for f in fields(Settings):
         assert f"\n{env_var(f.name)}=" in "\n" + example or f"\n# {env_var(f.name)}=" in "\n" + example, f.name
+
+
+def test_reaction_scores_parse_and_ignore_the_variation_selector() -> None:
+    s = Settings.load(env={"CINEBOT_REACTION_SCORES": "👍=1, ❤=2, 🎬=-1"}, env_file=None)
+    assert s.reaction_score("👍") == 1 and s.reaction_score("❤️") == 2 and s.reaction_score("🎬") == -1
+    assert s.reaction_score("🍿") == 0
+    with pytest.raises(SettingsError, match="emoji=score"):
+        Settings.load(env={"CINEBOT_REACTION_SCORES": "👍=lots"}, env_file=None)

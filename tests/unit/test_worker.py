@@ -188,3 +188,26 @@ async def test_snapshots_show_only_finished_lines() -> None:
     assert all(not v.endswith("…") and '"' not in v for v in views)
     assert views[0].startswith("**Title:** Night Lamp\n**Logline:**")
     assert reply.text.startswith("**Title:** Night Lamp\n**Logline:** A keeper guards a light.")
+
+
+def test_style_example_is_added_to_the_user_message_except_for_mood() -> None:
+    from models import runner
+    from models.tasks import SPECS, MoodInput, PitchInput
+
+    queue = JobQueue()
+    loop = asyncio.new_event_loop()
+    try:
+        async def make() -> tuple[runner.TaskRun, runner.TaskRun]:
+            pitch = runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing"),
+                                  style_example="**Title:** Old Light\nA liked reply.")
+            mood = runner.submit(queue, "mood", MoodInput.create(text="great film"), style_example="anything")
+            return pitch, mood
+
+        pitch, mood = loop.run_until_complete(make())
+    finally:
+        loop.close()
+    assert "Members liked this earlier reply" in pitch.request.messages[-1]["content"]
+    assert "A liked reply." in pitch.request.messages[-1]["content"]
+    assert pitch.request.messages[0] == SPECS["pitch"].build_messages(
+        PitchInput.create(premise="x" * 12))[0]  # the system prompt (the cached prefix) is unchanged
+    assert "Members liked" not in mood.request.messages[-1]["content"]
