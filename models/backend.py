@@ -29,7 +29,7 @@ class StepModel(Protocol):
     name: str
     max_context: int
 
-    def encode(self, messages: list[Message]) -> list[int]: ...
+    def encode(self, messages: list[Message], prefix: str = "") -> list[int]: ...
 
     def is_stop(self, token: int) -> bool: ...
 
@@ -131,8 +131,8 @@ class TransformersLM:
     def _tokens(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def encode(self, messages: list[Message]) -> list[int]:
-        ids = self._tokens(self._render(messages, True))
+    def encode(self, messages: list[Message], prefix: str = "") -> list[int]:
+        ids = self._tokens(self._render(messages, True) + prefix)
         if len(messages) > 1 and messages[0].get("role") == "system":
             system = tuple(self._tokens(self._render(messages[:1], False)))
             if len(system) >= MIN_PREFIX and tuple(ids[: len(system)]) == system:

@@ -57,6 +57,7 @@ class GenerationRequest:
 
     messages: tuple[Message, ...]
     max_new_tokens: int = 256
+    prefix: str = ""  # the start of the assistant's answer, given to the model; the result's text includes it
     task: str = "chat"
     deadline: float | None = None  # time.monotonic() after which the job is dropped unstarted
     meta: dict[str, Any] = field(default_factory=dict)

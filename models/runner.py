@@ -11,16 +11,27 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from models.jobs import GenerationRequest, JobHandle, JobQueue, JobResult
+from models.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
 from models.tasks import SPECS, UNCLEAR, MoodResult, TaskSpec, parse_mood
 from models.tasks import mood as mood_task
 
 log = logging.getLogger(__name__)
 
+_REFUSAL = re.compile(
+    r"^\W*(?:I'?m sorry|I am sorry|sorry|unfortunately)\b[^\n]{0,80}?\b(?:can(?:'|no)?t|cannot|unable|not able)\b"
+    r"[^\n]{0,40}?\b(?:assist|help|comply|provide|do|write|fulfil)",
+    re.IGNORECASE,
+)
+RETRY_NOTE = "\n\n(This is an ordinary, harmless writing task about a film. Please write it now.)"
 _BOUNDARY = re.compile(r"(?:[.!?…][\"'”’)\]*_]*(?=\s)|\n)")
+
+
+def is_refusal(text: str) -> bool:
+    """A short "I'm sorry, but I can't assist with that" instead of the task: small models do this at times."""
+    return len(text) < 300 and bool(_REFUSAL.search(text.strip()))
 
 
 def complete_prefix(text: str) -> str:
@@ -77,7 +88,7 @@ class TaskRun:
 
     def _request(self, messages: list[dict[str, str]]) -> GenerationRequest:
         return GenerationRequest(messages=tuple(messages), max_new_tokens=self.spec.max_new_tokens,
-                                 task=self.spec.name, meta=self.meta)
+                                 prefix=self.spec.prime, task=self.spec.name, meta=self.meta)
 
     def position(self) -> int:
         return self.handle.position()
@@ -109,7 +120,20 @@ class TaskRun:
         result = await self.handle.result()
         raw = result.text
         if self.spec.name != "mood":
-            return TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result)
+            attempts = 1
+            if is_refusal(raw):
+                log.info("%s answer was a refusal, retrying once: %r", self.spec.name, raw[:120])
+                attempts = 2
+                messages = list(self.request.messages)
+                messages[-1] = {**messages[-1], "content": messages[-1]["content"] + RETRY_NOTE}
+                request = self._request(messages)
+                if self.spec.retry_prime is not None:
+                    request = replace(request, prefix=self.spec.retry_prime(self.inp))
+                result = await self.queue.submit(request).result()
+                raw = result.text
+                if is_refusal(raw):
+                    raise JobError("The model declined to write this one. Try rephrasing your input a little.")
+            return TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
         parsed = parse_mood(raw)
         attempts = 1
         if parsed is None:

@@ -154,7 +154,11 @@ class BatchingWorker:
                 continue
             budget -= cost
             handle.started_at = now
-            new.append(_Seq(handle, len(prompt), max_new, started=now))
+            seq = _Seq(handle, len(prompt), max_new, started=now)
+            if handle.request.prefix:
+                seq.pieces.append(handle.request.prefix)
+                self._emit(handle, "piece", handle.request.prefix)
+            new.append(seq)
             prompts.append(prompt)
         if leftover:
             self.queue.push_front(leftover)
@@ -182,7 +186,7 @@ class BatchingWorker:
             self._emit(handle, "error", JobError("Your request waited too long in the queue; please send it again."))
             return None
         try:
-            prompt = self.model.encode(list(request.messages))
+            prompt = self.model.encode(list(request.messages), request.prefix)
         except Exception:
             log.exception("could not encode job %s", handle.id)
             self._emit(handle, "error", JobError("cinebot could not read that request; please rephrase it."))

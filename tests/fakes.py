@@ -39,7 +39,7 @@ class FakeModel:
             self.words[self.vocab[word]] = word
         return self.vocab[word]
 
-    def encode(self, messages: list[dict[str, str]]) -> list[int]:
+    def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
         content = messages[-1]["content"]
         if self.fail_on and self.fail_on in content:
             raise RuntimeError("cannot encode")

@@ -32,3 +32,6 @@ class TaskSpec:
     max_new_tokens: int
     build_messages: Callable[[Any], list[Message]]
     postprocess: Callable[[str, Any], str]
+    prime: str = ""  # the start of the answer, written for the model (e.g. "I" for a first-person review)
+    # a firmer start for the one retry after a refusal ("I'm sorry, but I can't assist with that")
+    retry_prime: Callable[[Any], str] | None = None

@@ -100,22 +100,20 @@ class ReviewInput:
 
 
 _SYSTEM = """\
-You help members of a film club turn their rough notes into a short review. \
-You write AS the member, in the first person ("I"), as if they wrote it themselves.
+You are an editor for a film club's review page. You rewrite a writer's rough notes on a film into a short, \
+polished review in the writer's own first-person voice ("I").
 
 Rules:
-- Keep every opinion in the notes and keep the member's verdict. Do not add opinions they did not give.
-- Reuse the member's own words and phrases where you can; match their vocabulary.
-- Do not invent facts. Do not name actors, directors or any other people unless the notes name them. \
-Do not add plot details, awards, box office or release facts that are not in the notes.
-- Follow this request's rules on spoilers, rating and tone, given with the notes.
-- Length: 120 to 250 words, in one to three paragraphs of plain prose. No title, no headings, no lists.
-- Output only the review text, nothing before or after it."""
+- Keep every opinion in the notes and the writer's verdict; add no opinions they did not give.
+- Reuse the writer's own words and phrases where you can.
+- Do not invent facts: name no actors, directors or other people the notes do not name; add no plot details, \
+awards or release facts.
+- 120 to 250 words, one to three paragraphs of plain prose. No title, no headings, no lists.
+- Output only the review."""
 
-_NO_SPOILERS = (
-    "No spoilers: do not reveal twists, the ending, or who lives or dies, even if the notes mention them."
-)
-_SPOILERS_OK = "Spoilers are allowed: you may discuss the plot, twists and ending if the notes do."
+# Worded with care: the default model refuses some phrasings of these (tested with Qwen2.5-Coder-1.5B).
+_NO_SPOILERS = "No spoilers: do not reveal twists or the ending."
+_SPOILERS_OK = "Spoilers are allowed: you may discuss the plot, twists and ending if my notes do."
 
 
 def _user_content(inp: ReviewInput) -> str:
@@ -132,18 +130,13 @@ def _user_content(inp: ReviewInput) -> str:
 
 def build_messages(inp: ReviewInput) -> list[Message]:
     rating_rule = (
-        f"The member rated the film {inp.rating_text}. Mention this exact rating once, written as "
-        f"{inp.rating_text}, and make the review's enthusiasm match it."
+        f"Mention my rating once, written as {inp.rating_text}, and match its enthusiasm."
         if inp.rating_text
-        else "The member gave no rating: do not invent a score."
+        else "I gave no rating: do not invent a score."
     )
-    tone_rule = (
-        f"Tone: {inp.tone}."
-        if inp.tone
-        else "Tone: the member's own, as the notes suggest (casual if unsure)."
-    )
+    tone_rule = f"Tone: {inp.tone}." if inp.tone else "Tone: my own, as the notes suggest."
     rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule))
-    user = _user_content(inp) + f"\n\nRules for this review:\n{rules}\n\nWrite my review of {inp.title}."
+    user = _user_content(inp) + f'\n\nRules for this review:\n{rules}\n\nRewrite my notes as my review. Start with "I".'
     # the system prompt is the same for every review, so the worker's prefix cache can share it
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
@@ -153,5 +146,7 @@ def postprocess(text: str, inp: ReviewInput) -> str:
 
 
 SPEC = TaskSpec(
-    name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess
+    name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
+    prime="I",  # keeps the member's voice: the default model otherwise answers as an assistant ("you")
+    retry_prime=lambda inp: f"I watched {inp.film}",  # the default model refuses some notes (e.g. on horror films)
 )

@@ -170,5 +170,6 @@ def postprocess(text: str, inp: SceneInput) -> str:
 
 
 SPEC = TaskSpec(
-    name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess
+    name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
+    retry_prime=lambda inp: "**Setting:**",
 )

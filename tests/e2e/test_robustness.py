@@ -7,6 +7,8 @@ for exactly as long as it needs, without sleeping.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -41,6 +43,16 @@ def model_of(bot: CineBot) -> FakeModel:
     model = bot.engine.worker.model
     assert isinstance(model, FakeModel)
     return model
+
+
+@contextmanager
+def held(model: FakeModel) -> Iterator[None]:
+    """Hold the worker before its next model step; always let it go again (or the bot could not shut down)."""
+    model.gate.clear()
+    try:
+        yield
+    finally:
+        model.gate.set()
 
 
 def final_embed(handle: InteractionHandle) -> FakeMessage | None:
@@ -87,11 +99,11 @@ def no_pings(allowed: Any) -> bool:
 async def test_a_burst_is_deferred_in_time_and_every_command_is_answered_or_told_to_retry(
         make_bot: BotFactory, fake: FakeDiscord) -> None:
     bot = await make_bot(model="fake", max_queue=8, max_batch=4)
-    model = model_of(bot)
-    model.gate.clear()  # the worker holds its first batch (at most 4), so the queue (8) fills and overflows
     members = [fake.add_member(f"fan_{i}") for i in range(20)]
-    handles = [await fake.send_slash(*COMMANDS[i % len(COMMANDS)], user=m) for i, m in enumerate(members)]
-    await fake.wait_for(lambda: all(h.callbacks for h in handles), timeout=10, what="a callback for every command")
+    with held(model_of(bot)):  # the worker holds its first batch (at most 4): the queue (8) fills and overflows
+        handles = [await fake.send_slash(*COMMANDS[i % len(COMMANDS)], user=m) for i, m in enumerate(members)]
+        await fake.wait_for(lambda: all(h.callbacks for h in handles), timeout=10,
+                            what="a callback for every command")
 
     for h in handles:
         assert h.callback_latency is not None and h.callback_latency < 3.0, h
@@ -104,7 +116,6 @@ async def test_a_burst_is_deferred_in_time_and_every_command_is_answered_or_told
     for h in refused:
         assert "try again" in ephemeral_text(h)
 
-    model.gate.set()
     await fake.wait_for(lambda: all(final_embed(h) or told_to_retry(h) for h in deferred), timeout=30,
                         what="a final reply or a retry notice for every deferred command")
     answered = [h for h in deferred if final_embed(h)]
@@ -197,7 +208,7 @@ def shown_text(msg: FakeMessage) -> str:
 
 
 async def test_mentions_in_model_output_never_ping(make_bot: BotFactory, fake: FakeDiscord) -> None:
-    bot = await make_bot(model="fake", fake_reply=MENTIONS + "|stop")
+    await make_bot(model="fake", fake_reply=MENTIONS + "|stop")
     handles = [await fake.send_slash(name, options, user=fake.member) for name, options in COMMANDS]
     await fake.wait_for(lambda: all(final_embed(h) for h in handles), timeout=20, what="every final embed")
 
@@ -221,12 +232,10 @@ async def test_mentions_in_model_output_never_ping(make_bot: BotFactory, fake: F
 
 async def test_an_expired_token_posts_the_reply_in_the_channel(make_bot: BotFactory, fake: FakeDiscord) -> None:
     bot = await make_bot(model="fake", fake_reply=MENTIONS + "|stop")
-    model = model_of(bot)
-    model.gate.clear()
-    handle = await fake.send_slash(*COMMANDS[0], user=fake.member)
-    await handle.deferred()
-    fake.expire_interaction(handle)  # as if the job had waited more than 15 minutes
-    model.gate.set()
+    with held(model_of(bot)):
+        handle = await fake.send_slash(*COMMANDS[0], user=fake.member)
+        await handle.deferred()
+        fake.expire_interaction(handle)  # as if the job had waited more than 15 minutes
 
     posted = await fake.wait_for_message(
         fake.general, author=fake.bot_user, timeout=10,

@@ -467,10 +467,11 @@ def test_review_build_messages_contains_inputs() -> None:
     for part in ("Heat (1995)", "the shootout slaps", "Val Kilmer rules", "9/10", "hyped"):
         assert part in user
     system = messages[0]["content"]
-    assert "first person" in system
+    assert "first-person voice" in system
     assert "No spoilers" in user
     assert "120 to 250 words" in system
-    assert "Do not name actors" in system
+    assert "name no actors, directors" in system
+    assert user.endswith('Start with "I".')
 
 
 def test_review_spoilers_switch_the_rule() -> None:

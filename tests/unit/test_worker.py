@@ -211,3 +211,58 @@ def test_style_example_is_added_to_the_user_message_except_for_mood() -> None:
     assert pitch.request.messages[0] == SPECS["pitch"].build_messages(
         PitchInput.create(premise="x" * 12))[0]  # the system prompt (the cached prefix) is unchanged
     assert "Members liked" not in mood.request.messages[-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("I'm sorry, but I can't assist with that request.", True),
+        ("Sorry, I cannot help with that.", True),
+        ("I am sorry, but I'm unable to provide that.", True),
+        ("I'm sorry to say the ending can't hold up, but I loved the first hour.", False),
+        ("I loved it. Sorry to the haters, but it can't be beaten." * 10, False),
+    ],
+)
+def test_refusal_detection(text: str, refusal: bool) -> None:
+    from models.runner import is_refusal
+
+    assert is_refusal(text) is refusal
+
+
+async def test_a_refusal_is_retried_once_then_reported() -> None:
+    from models import runner
+    from models.tasks import PitchInput
+
+    class Refuser(FakeModel):
+        def __init__(self) -> None:
+            super().__init__(default="I'm sorry, but I can't assist with that.|stop")
+            self.prompts: list[str] = []
+
+        def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+            self.prompts.append(messages[-1]["content"])
+            if "harmless writing task" in messages[-1]["content"]:
+                messages = [{"role": "user", "content": "say:A keeper guards the light.|stop"}]
+            return super().encode(messages)
+
+    model = Refuser()
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing")).reply()
+    assert reply.attempts == 2 and reply.raw.startswith("**Title:**")  # the retry primes the answer
+    assert "A keeper guards the light." in reply.text
+    assert len(model.prompts) == 2
+
+    stubborn = FakeModel(default="I'm sorry, but I can't assist with that.|stop")
+    queue = JobQueue()
+    async with BatchingWorker(stubborn, queue):
+        with pytest.raises(JobError, match="declined"):
+            await runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing")).reply()
+
+
+async def test_prefix_starts_the_answer_and_is_part_of_the_text() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue):
+        handle = queue.submit(GenerationRequest(messages=say("loved it"), max_new_tokens=10, prefix="I"))
+        pieces = [p async for p in handle]
+        result = await handle.result()
+    assert pieces[0] == "I" and result.text == "Iloved it"

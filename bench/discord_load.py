@@ -1,0 +1,229 @@
+"""Discord load: N slash commands at once, from N different members, against the real bot on a real model.
+
+It starts the fake Discord (tests/e2e/fake_discord.py) on loopback and a real CineBot with every cog, a temporary
+SQLite store and the batching worker on the model, then sends N commands at once (a mix of /pitch, /review,
+/mood text and /scene) and measures, per command, the time from INTERACTION_CREATE to the deferral callback
+(Discord's limit is 3 s) and to the final reply (the edit that puts the final embed in place).
+
+    python bench/discord_load.py                          # 50 commands on the test model (SmolLM2-135M)
+    python bench/discord_load.py --n 20 --max-new-tokens 32
+
+The last line is the summary: `deferral ms median A max B; reply s median C max D; answered E/N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import discord
+
+from bot.core import CineBot
+from bot.llm import Engine, worker_config
+from bot.settings import Settings
+from bot.store import Store
+from models import registry
+from models.jobs import JobQueue
+from models.worker import BatchingWorker
+from tests.e2e.fake_discord import (
+    CALLBACK_DEFERRED_MESSAGE,
+    FakeDiscord,
+    FakeFile,
+    InteractionHandle,
+    fake_discord,
+    running_bot,
+)
+
+DEFER_LIMIT_S = 3.0
+PREMISES = [
+    "a lighthouse keeper learns the beam keeps something asleep",
+    "two rival food-truck owners are snowed in at the same mountain pass",
+    "a retired stuntwoman is hired to double for her own daughter",
+    "an archivist finds a reel of film that shows tomorrow",
+    "a sleep-study volunteer keeps waking up in other people's dreams",
+    "a foley artist hears a murder in the sound of a rival studio's film",
+]
+FILMS = [
+    ("Alien", "slow build, great set design, the chestburster scene still works", 4),
+    ("Paddington 2", "warm, funny, Hugh Grant steals it, the prison bit is perfect", 9),
+    ("Tenet", "loud and confusing, I couldn't hear the dialogue, but the corridor fight rules", 6),
+    ("Past Lives", "quiet and aching, the last shot destroyed me", 5),
+]
+MOODS = [
+    "I loved the ending but the middle dragged and the score was far too loud.",
+    "Honestly the worst film I've seen this year. Walked out after an hour.",
+    "The cinematography was stunning and I cried twice. What a ride!",
+    "It was fine. Nothing special, nothing terrible.",
+]
+SCENES = [
+    "INT. PROJECTION BOOTH - NIGHT\n\nMARA (40s) threads the last reel. The film snaps.\n\nMARA\nNot tonight.\n",
+    "EXT. MOUNTAIN PASS - DAWN\n\nTwo food trucks, buried to the windows. JO kicks the door open.\n\nJO\n"
+    "You used my generator.\n\nSAM (O.S.)\nYou used my coffee.\n",
+]
+
+
+def command(i: int) -> tuple[str, dict[str, Any], dict[str, FakeFile] | None]:
+    """The i-th command of the mix: /pitch, /review, /mood text, /scene (every other /scene as an attachment)."""
+    kind = i % 4
+    if kind == 0:
+        return "pitch", {"premise": PREMISES[i % len(PREMISES)]}, None
+    if kind == 1:
+        film, notes, rating = FILMS[i % len(FILMS)]
+        return "review", {"film": film, "notes": notes, "rating": rating}, None
+    if kind == 2:
+        return "mood", {"text": MOODS[i % len(MOODS)]}, None
+    scene = SCENES[i % len(SCENES)]
+    if (i // 4) % 2:
+        return "scene", {}, {"attachment": FakeFile(f"scene_{i}.fountain", scene.encode(), "text/plain")}
+    return "scene", {"excerpt": scene}, None
+
+
+@dataclass
+class Outcome:
+    command: str
+    handle: InteractionHandle
+
+    @property
+    def deferral_s(self) -> float | None:
+        h = self.handle
+        return h.callback_latency if h.response_type == CALLBACK_DEFERRED_MESSAGE else None
+
+    @property
+    def reply_s(self) -> float | None:
+        """Seconds from INTERACTION_CREATE to the edit that put the final embed in place."""
+        for body, at in zip(self.handle.edits, self.handle.edit_times, strict=False):
+            if body.get("embeds"):
+                return at
+        return None
+
+    @property
+    def failed(self) -> bool:
+        """Answered without a reply: refused, rejected by Discord, or told about an error."""
+        h = self.handle
+        return bool(h.rejections) or (h.acknowledged and h.response_type != CALLBACK_DEFERRED_MESSAGE) or any(
+            m.ephemeral for m in h.followups)
+
+    @property
+    def settled(self) -> bool:
+        """The flow is over: failed, or replied and the feedback reactions (its last step) are on the reply."""
+        msg = self.handle.original_message
+        return self.failed or (self.reply_s is not None and msg is not None and bool(msg.reaction_users("👎")))
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}"
+
+
+def summary(values: list[float], fmt: Any) -> tuple[str, str]:
+    if not values:
+        return "-", "-"
+    return fmt(statistics.median(values)), fmt(max(values))
+
+
+async def run(args: argparse.Namespace) -> int:
+    base = Settings.load(env={}, env_file=None)
+    print(f"loading {args.model}…", flush=True)
+    started = time.perf_counter()
+    lm = await asyncio.to_thread(registry.load, args.model, base.cache_dir, device=args.device, progress=False)
+    print(f"loaded in {time.perf_counter() - started:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="cinebot-load-") as tmp:
+        settings = replace(base, db_path=Path(tmp) / "cinebot.sqlite3", max_queue=max(args.n, base.max_queue),
+                           user_rate=(10_000, 60), max_new_tokens=args.max_new_tokens)
+        async with fake_discord() as fake, await Store.open(settings.db_path) as store:
+            queue = JobQueue(settings.max_queue)
+            async with BatchingWorker(lm, queue, worker_config(settings)) as worker:
+                bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05)
+                async with running_bot(bot, fake):
+                    guild = discord.Object(id=fake.guild.id)
+                    bot.tree.copy_global_to(guild=guild)
+                    await bot.tree.sync(guild=guild)
+                    return await load(fake, args)
+
+
+async def load(fake: FakeDiscord, args: argparse.Namespace) -> int:
+    if args.warmup:  # one command first, so that the first real batch does not pay for torch's warm-up
+        name, options, files = command(1)
+        warm = Outcome(name, await fake.send_slash(name, options, user=fake.member, attachments=files))
+        await fake.wait_for(lambda: warm.settled, timeout=args.timeout, what="the warm-up command")
+    members = [fake.add_member(f"member_{i}") for i in range(args.n)]
+    stalls: list[float] = []
+    monitor = asyncio.create_task(watch_loop(stalls))
+    outcomes: list[Outcome] = []
+    for i, member in enumerate(members):  # all dispatched before the bot gets to run: "at once"
+        name, options, files = command(i)
+        outcomes.append(Outcome(name, await fake.send_slash(name, options, user=member, attachments=files)))
+    started = time.perf_counter()
+    try:
+        await fake.wait_for(lambda: all(o.settled for o in outcomes), timeout=args.timeout,
+                            what="every command to be answered")
+    except TimeoutError:
+        print(f"timed out after {args.timeout:.0f} s; reporting what was answered", flush=True)
+    elapsed = time.perf_counter() - started
+    monitor.cancel()
+    return report(outcomes, args.n, elapsed, max(stalls, default=0.0))
+
+
+async def watch_loop(stalls: list[float], tick: float = 0.05) -> None:
+    """How late the event loop runs a short sleep: a stalled loop defers interactions late."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(tick)
+        stalls.append(loop.time() - before - tick)
+
+
+def report(outcomes: list[Outcome], n: int, elapsed: float, stall: float) -> int:
+    print(f"\n{n} commands at once, all settled in {elapsed:.1f} s; longest event-loop stall {ms(stall)} ms\n")
+    print(f"{'command':<8} {'sent':>4} {'answered':>8} {'defer ms med':>12} {'defer ms max':>12} "
+          f"{'reply s med':>11} {'reply s max':>11}")
+    for name in ("pitch", "review", "mood", "scene", "all"):
+        group = [o for o in outcomes if name in (o.command, "all")]
+        deferrals = [o.deferral_s for o in group if o.deferral_s is not None]
+        replies = [o.reply_s for o in group if o.reply_s is not None]
+        d_med, d_max = summary(deferrals, ms)
+        r_med, r_max = summary(replies, lambda s: f"{s:.1f}")
+        print(f"{name:<8} {len(group):>4} {len(replies):>8} {d_med:>12} {d_max:>12} {r_med:>11} {r_max:>11}")
+    deferrals = [o.deferral_s for o in outcomes if o.deferral_s is not None]
+    replies = [o.reply_s for o in outcomes if o.reply_s is not None]
+    late = [o for o in outcomes if o.deferral_s is None or o.deferral_s > DEFER_LIMIT_S]
+    print()
+    if late:
+        worst = max((o.handle.callback_latency or float("inf")) for o in late)
+        print(f"FAIL: {len(late)} of {n} commands were not deferred within {DEFER_LIMIT_S:.0f} s "
+              f"(worst {'never' if worst == float('inf') else ms(worst) + ' ms'}; "
+              f"rejections: {sum(len(o.handle.rejections) for o in outcomes)})")
+    d_med, d_max = summary(deferrals, ms)
+    r_med, r_max = summary(replies, lambda s: f"{s:.1f}")
+    print(f"deferral ms median {d_med} max {d_max}; reply s median {r_med} max {r_max}; answered {len(replies)}/{n}",
+          flush=True)
+    return 1 if late else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=50, help="commands sent at once, each by a different member")
+    parser.add_argument("--model", default="smollm2-135m", help="preset, local path or Hugging Face id")
+    parser.add_argument("--max-new-tokens", type=int, default=64, help="the cap on every reply's new tokens")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for every reply")
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                        help="skip the one warm-up command before the burst")
+    args = parser.parse_args()
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(asyncio.run(run(args)))
+
+
+if __name__ == "__main__":
+    main()

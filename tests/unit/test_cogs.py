@@ -1,0 +1,31 @@
+"""Every cog loads, and no two commands share a name (python-discord's test_cogs habit)."""
+
+from __future__ import annotations
+
+import pkgutil
+from collections import Counter
+
+import discord
+
+import cogs
+from bot.core import COGS, CineBot
+from bot.llm import Engine
+from bot.settings import Settings
+from models.jobs import JobQueue
+
+
+async def test_every_cog_module_is_loaded_and_command_names_are_unique() -> None:
+    modules = {f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")}
+    assert modules == set(COGS)
+    engine = Engine(queue=JobQueue(), worker=None, model_name="fake")  # type: ignore[arg-type]
+    bot = CineBot(Settings.load(env={}, env_file=None), engine, store=None)  # type: ignore[arg-type]
+    for name in COGS:
+        await bot.load_extension(name)
+    commands = bot.tree.get_commands()
+    names = Counter((c.name, getattr(c, "type", discord.AppCommandType.chat_input)) for c in commands)
+    assert [n for n, count in names.items() if count > 1] == []
+    assert {"review", "mood", "scene", "pitch", "cinebot", "Mood"} <= {c.name for c in commands}
+    for command in commands:
+        if isinstance(command, discord.app_commands.Command | discord.app_commands.Group):
+            assert command.description and command.description != "…", command.name
+    await bot.close()
