@@ -131,7 +131,7 @@ class TaskRun:
                     request = replace(request, prefix=self.spec.retry_prime(self.inp))
                 result = await self.queue.submit(request).result()
                 raw = result.text
-                if is_refusal(raw):
+                if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
                     raise JobError("The model declined to write this one. Try rephrasing your input a little.")
             return TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
         parsed = parse_mood(raw)

@@ -247,7 +247,8 @@ async def test_a_refusal_is_retried_once_then_reported() -> None:
     model = Refuser()
     queue = JobQueue()
     async with BatchingWorker(model, queue):
-        reply = await runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing")).reply()
+        inp = PitchInput.create(premise="a keeper guards a sleeping thing")
+        reply = await runner.submit(queue, "pitch", inp).reply()
     assert reply.attempts == 2 and reply.raw.startswith("**Title:**")  # the retry primes the answer
     assert "A keeper guards the light." in reply.text
     assert len(model.prompts) == 2
