@@ -237,9 +237,21 @@ async def _run(settings: Settings) -> int:
     if not settings.discord_token:
         print(TOKEN_HELP, file=sys.stderr)
         return 2
+    import discord
+
     from bot.core import run_bot
 
-    await run_bot(settings)
+    try:
+        await run_bot(settings)
+    except discord.LoginFailure:
+        print("cinebot: Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal (Bot > Reset Token) "
+              "and put the new one in .env.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("cinebot: Discord refused the Message Content intent. In the Developer Portal, open your application > "
+              "Bot > Privileged Gateway Intents, switch on Message Content Intent, save, and run again.",
+              file=sys.stderr)
+        return 2
     return 0
 
 

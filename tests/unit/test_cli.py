@@ -85,3 +85,23 @@ async def test_stream_reply_prints_the_clean_final_text(tty: bool) -> None:
         assert text.endswith(reply.text + "\n") and "\x1b[J" in text
     else:
         assert text == reply.text + "\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [("LoginFailure", "Discord rejected DISCORD_TOKEN"), ("PrivilegedIntentsRequired", "Message Content Intent")],
+)
+def test_run_explains_discord_refusals(error: str, says: str, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import discord
+
+    async def refused(settings: object) -> None:
+        if error == "LoginFailure":
+            raise discord.LoginFailure("Improper token has been passed.")
+        raise discord.PrivilegedIntentsRequired(None)
+
+    monkeypatch.setattr("bot.core.run_bot", refused)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
