@@ -72,6 +72,14 @@ class CineBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
 
+    async def shutdown(self, drain_s: float = 30.0) -> None:
+        """Graceful stop: running jobs finish (waiting ones are told), their replies are sent, then disconnect."""
+        log.info("shutting down: finishing the replies in flight (up to %.0f s)", drain_s)
+        if self.engine.worker is not None:
+            await self.engine.worker.close(drain_s=drain_s)
+        await self.flow.drain(timeout_s=10.0)
+        await self.close()
+
 
 async def run_bot(settings: Settings) -> None:
     """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
@@ -81,7 +89,7 @@ async def run_bot(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.shutdown()))
             except NotImplementedError:  # not on this platform
                 pass
         async with bot:

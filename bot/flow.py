@@ -36,6 +36,7 @@ EMBED_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 TOKEN_LIFETIME_S = 15 * 60
 TOKEN_SAFETY_S = 30
+POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
 FEEDBACK_EMOJI = ("👍", "👎")
 COLOURS = {"review": 0xE0A526, "mood": 0x5B8DEF, "scene": 0x8E5BD9, "pitch": 0x2FAE7E}
@@ -178,6 +179,7 @@ class TaskFlow:
         self.bot = bot
         self._last_use: OrderedDict[tuple[int, int, str], float] = OrderedDict()
         self._recent: OrderedDict[int, deque[float]] = OrderedDict()
+        self.in_flight: set[asyncio.Task[Any]] = set()
 
     # -- checks -------------------------------------------------------------------------------------
     async def check(self, interaction: discord.Interaction, command: str) -> str | None:
@@ -246,6 +248,20 @@ class TaskFlow:
     async def run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
                   render: Renderer) -> None:
         """Run one task for an interaction, start to finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        await self._run(interaction, command, inp, inputs=inputs, render=render)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait (up to `timeout_s`) for the replies in flight to be delivered, at shutdown."""
+        pending = [t for t in self.in_flight if t is not asyncio.current_task()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_s)
+
+    async def _run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
+                   render: Renderer) -> None:
         refusal = await self.check(interaction, command)
         if refusal:
             await self.refuse(interaction, refusal)
@@ -291,7 +307,13 @@ class TaskFlow:
             return
         finally:
             watcher.cancel()
-        messages = await target.finish(render(reply), command)
+        try:
+            messages = await target.finish(render(reply), command)
+        except discord.HTTPException:
+            log.exception("could not deliver the reply to job %s", job_id)
+            await self.bot.store.fail_job(job_id, status="failed", error="reply could not be delivered")
+            await target.error("I wrote your reply but Discord would not take it. Please try again.")
+            return
         r = reply.result
         await self.bot.store.finish_job(
             job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
@@ -320,6 +342,7 @@ class TaskFlow:
         """While the job waits, show its place in the queue (edited when it changes)."""
         shown = -1
         try:
+            await asyncio.sleep(POSITION_GRACE_S)  # most jobs start at once: no "#1 in the queue" flash
             while not run.handle.done:
                 position = run.position()
                 if position == 0:
