@@ -29,3 +29,14 @@ async def test_every_cog_module_is_loaded_and_command_names_are_unique() -> None
         if isinstance(command, discord.app_commands.Command | discord.app_commands.Group):
             assert command.description and command.description != "…", command.name
     await bot.close()
+
+
+def test_readme_invite_permissions_match_what_the_bot_uses() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    value = int(re.search(r"permissions=(\d+)", readme).group(1))  # type: ignore[union-attr]
+    needed = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                 embed_links=True, attach_files=True, read_message_history=True, add_reactions=True)
+    assert value == needed.value
