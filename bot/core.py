@@ -17,6 +17,7 @@ from bot.flow import TaskFlow
 from bot.llm import Engine, open_engine
 from bot.settings import Settings
 from bot.store import Store
+from models.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ COGS: tuple[str, ...] = (
     "cogs.mood",
     "cogs.scene",
     "cogs.pitch",
+    "cogs.film",
     "cogs.feedback",
     "cogs.admin",
 )
@@ -44,7 +46,7 @@ class CineBot(commands.Bot):
     """cinebot's Bot: holds the settings, the engine (queue + worker) and the store, and loads the cogs."""
 
     def __init__(self, settings: Settings, engine: Engine, store: Store, *, cogs: tuple[str, ...] = COGS,
-                 sync_dev_guild: bool = True, **options: object) -> None:
+                 catalog: Catalog | None = None, sync_dev_guild: bool = True, **options: object) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -55,6 +57,7 @@ class CineBot(commands.Bot):
         self.settings = settings
         self.engine = engine
         self.store = store
+        self.catalog = catalog
         self.flow = TaskFlow(self)
         self._cogs = cogs
         self._sync_dev_guild = sync_dev_guild
@@ -84,8 +87,10 @@ class CineBot(commands.Bot):
 async def run_bot(settings: Settings) -> None:
     """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
     assert settings.discord_token
+    catalog = Catalog.open()
+    await asyncio.to_thread(catalog.warm)  # builds the title index off the event loop
     async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:
-        bot = CineBot(settings, engine, store)
+        bot = CineBot(settings, engine, store, catalog=catalog)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:

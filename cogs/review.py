@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import discord
 from discord import app_commands
@@ -10,12 +11,14 @@ from discord.ext import commands
 
 from bot.core import CineBot
 from bot.flow import COLOURS, footer_for, text_embeds
+from cogs.film import film_choices
 from models.runner import TaskReply
 from models.tasks import InputError, ReviewInput
 from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
 
 log = logging.getLogger(__name__)
 
+PICKED = re.compile(r"^(.*\S)\s*\((\d{4})\)$")
 TONES = ["casual", "enthusiastic", "wry", "critical", "poetic", "academic", "deadpan"]
 
 
@@ -26,7 +29,7 @@ class Review(commands.Cog):
     @app_commands.command(name="review")
     @app_commands.guild_only()
     @app_commands.describe(
-        film=f"The film's title (up to {FILM_LIMIT} characters)",
+        film=f"The film's title: pick from the suggestions or type it (up to {FILM_LIMIT} characters)",
         notes=f"Your notes: what you liked, what you didn't (up to {NOTES_LIMIT} characters)",
         rating="Your rating, 0-5 or 0-10 (e.g. 4 or 8.5)",
         year="The film's release year, if the title is ambiguous",
@@ -40,6 +43,9 @@ class Review(commands.Cog):
                      tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None,
                      spoilers: bool = False) -> None:
         """Turn your notes on a film into a review in your voice."""
+        picked = PICKED.match(film.strip())  # a suggestion's value: "Title (Year)"
+        if picked and year is None:
+            film, year = picked.group(1), int(picked.group(2))
         try:
             inp = ReviewInput.create(film=film, notes=notes, year=year, rating=rating, tone=tone, spoilers=spoilers)
         except InputError as exc:
@@ -54,6 +60,11 @@ class Review(commands.Cog):
         inputs = {"film": inp.film, "year": inp.year, "notes": inp.notes, "rating": inp.rating, "scale": inp.scale,
                   "tone": inp.tone, "spoilers": inp.spoilers}
         await self.bot.flow.run(interaction, "review", inp, inputs=inputs, render=render)
+
+    @review.autocomplete("film")
+    async def film_autocomplete(self, interaction: discord.Interaction,
+                                current: str) -> list[app_commands.Choice[str]]:
+        return film_choices(self.bot, current)
 
     @review.autocomplete("tone")
     async def tone_autocomplete(self, interaction: discord.Interaction,

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 import pytest_asyncio
 
 from bot.core import CineBot
 from bot.llm import Engine, worker_config
 from bot.settings import Settings
 from bot.store import Store
+from models.catalog import Catalog
 from models.jobs import JobQueue
 from models.worker import BatchingWorker
 from tests.fakes import FakeModel
@@ -28,6 +30,14 @@ from tests.fakes import FakeModel
 from .fake_discord import FakeDiscord, fake_discord, running_bot
 
 BotFactory = Callable[..., Awaitable[CineBot]]
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped film catalog, opened read-only and indexed once."""
+    shipped = Catalog.open()
+    shipped.warm()
+    return shipped
 
 
 @pytest_asyncio.fixture
@@ -56,7 +66,8 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
             queue = JobQueue(settings.max_queue)
             worker = BatchingWorker(lm, queue, worker_config(settings))
             await stack.enter_async_context(worker)
-            bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05)
+            bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05,
+                          catalog=request.getfixturevalue("catalog"))
             await stack.enter_async_context(running_bot(bot, fake))
             guild = discord.Object(id=fake.guild.id)
             bot.tree.copy_global_to(guild=guild)

@@ -1,0 +1,63 @@
+"""/film cards and film-title autocomplete from the shipped catalog, through the real client."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import BotFactory
+
+from .fake_discord import FakeDiscord
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_film_card_shows_catalog_facts(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    await make_bot(model="fake")
+    handle = await fake.send_slash("film", {"title": "alien 1979"}, user=fake.member)
+    await handle.responded()
+    message = handle.original_message
+    assert message is not None and not handle.ephemeral
+    embed = message.embeds[0]
+    assert embed["title"] == "Alien (1979)"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Directed by"] == "Ridley Scott"
+
+
+async def test_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    await make_bot(model="fake")
+    handle = await fake.send_slash("film", {"title": "Crash"}, user=fake.member)
+    await handle.responded()
+    assert handle.ephemeral
+    text = handle.original_message.content if handle.original_message else ""
+    assert "Which film do you mean?" in text and text.count("Crash (") >= 2
+
+
+async def test_unknown_title_is_explained(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    await make_bot(model="fake")
+    handle = await fake.send_slash("film", {"title": "Zzyzx Qwertyuiop Blorf"}, user=fake.member)
+    await handle.responded()
+    assert handle.ephemeral and "couldn't find" in (handle.original_message.content or "")
+
+
+async def test_review_film_autocomplete_offers_title_year_director(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    await make_bot(model="fake")
+    choices = await fake.send_autocomplete("review", {"film": "the godfather", "notes": "x"}, focused="film",
+                                           user=fake.member)
+    names = [c["name"] for c in choices]
+    assert "The Godfather (1972), Francis Ford Coppola" in names
+    assert all(len(n) <= 100 for n in names) and len(names) <= 25
+    picked = next(c for c in choices if c["name"].startswith("The Godfather (1972)"))
+    assert picked["value"] == "The Godfather (1972)"
+
+
+async def test_review_with_a_picked_suggestion_keeps_title_and_year_apart(make_bot: BotFactory,
+                                                                         fake: FakeDiscord) -> None:
+    bot = await make_bot(model="fake", fake_reply="I loved the ship.|stop")
+    handle = await fake.send_slash("review", {"film": "Alien (1979)", "notes": "grimy ship, great tension"},
+                                   user=fake.member)
+    await handle.deferred()
+    original = await handle.original(timeout=10)
+    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=10, what="the final review")
+    job = await bot.store.job_for_message(original.id)
+    assert job is not None and job.inputs["film"] == "Alien" and job.inputs["year"] == 1979
+    assert original.embeds[0]["title"].startswith("Alien (1979)")
