@@ -18,6 +18,7 @@ from bot.llm import Engine, open_engine
 from bot.settings import Settings
 from bot.store import Store
 from models.catalog import Catalog
+from models.grounding import people_of
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ async def run_bot(settings: Settings) -> None:
     """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
     assert settings.discord_token
     catalog = Catalog.open()
-    await asyncio.to_thread(catalog.warm)  # builds the title index off the event loop
+    await asyncio.to_thread(catalog.warm)  # the title index, off the event loop
+    await asyncio.to_thread(people_of, catalog)  # and the index of credited people, for the grounding check
     async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:
         bot = CineBot(settings, engine, store, catalog=catalog)
         loop = asyncio.get_running_loop()

@@ -12,9 +12,12 @@ from discord.ext import commands
 from bot.core import CineBot
 from bot.flow import COLOURS, footer_for, text_embeds
 from cogs.film import film_choices
+from models.catalog import Film
+from models.grounding import Grounding, people_of
 from models.runner import TaskReply
 from models.tasks import InputError, ReviewInput
 from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
+from models.tasks.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +49,35 @@ class Review(commands.Cog):
         picked = PICKED.match(film.strip())  # a suggestion's value: "Title (Year)"
         if picked and year is None:
             film, year = picked.group(1), int(picked.group(2))
+        catalog = self.bot.catalog
+        known: Film | None = None
+        grounding: Grounding | None = None
+        if catalog is not None:
+            resolution = catalog.resolve(f"{film} {year}" if year else film)
+            if resolution.ambiguous:
+                options = "\n".join(f"- {m.film.label()}" for m in resolution.candidates[:5])
+                await self.bot.flow.refuse(interaction, neutralize_mentions(
+                    f"Which film do you mean? Pick one of the suggestions, or set `year`.\n{options}"))
+                return
+            known = resolution.film
+            if known is not None:
+                film, year = known.title, known.year
+            grounding = Grounding.build(known, notes, people_of(catalog))
         try:
-            inp = ReviewInput.create(film=film, notes=notes, year=year, rating=rating, tone=tone, spoilers=spoilers)
+            inp = ReviewInput.create(film=film, notes=notes, year=year, rating=rating, tone=tone, spoilers=spoilers,
+                                     grounding=grounding)
         except InputError as exc:
             await self.bot.flow.refuse(interaction, str(exc))
             return
 
         def render(reply: TaskReply) -> list[discord.Embed]:
             title = inp.title + (f" · {inp.rating_text}" if inp.rating_text else "")
-            return text_embeds(title, reply.text, colour=COLOURS["review"], footer=footer_for(reply),
+            source = f"Catalog: {known.facts_line()}" if known else "Not in the film catalog: from your notes only"
+            return text_embeds(title, reply.text, colour=COLOURS["review"], footer=f"{source}\n{footer_for(reply)}",
                                author=f"{interaction.user.display_name}'s review")
 
-        inputs = {"film": inp.film, "year": inp.year, "notes": inp.notes, "rating": inp.rating, "scale": inp.scale,
+        inputs = {"film": inp.film, "year": inp.year, "catalog_id": known.id if known else None, "notes": inp.notes,
+                  "rating": inp.rating, "scale": inp.scale,
                   "tone": inp.tone, "spoilers": inp.spoilers}
         await self.bot.flow.run(interaction, "review", inp, inputs=inputs, render=render)
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from models.tasks.base import InputError, Message, TaskSpec
 from models.tasks.text import optional_text, postprocess_text, require_text
+
+if TYPE_CHECKING:
+    from models.grounding import Grounding
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ class ReviewInput:
     scale: int | None = None  # 5 or 10; set whenever rating is set
     tone: str | None = None
     spoilers: bool = False
+    # the catalog's facts about the film and the post-check of names (None: no catalog, no check)
+    grounding: Grounding | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def create(
@@ -45,6 +51,7 @@ class ReviewInput:
         scale: int | None = None,
         tone: str | None = None,
         spoilers: bool = False,
+        grounding: Grounding | None = None,
     ) -> ReviewInput:
         """Clean and validate the command's options; raises :class:`InputError` with a friendly message."""
         film_clean = " ".join(
@@ -85,6 +92,7 @@ class ReviewInput:
             scale=scale,
             tone=tone_clean,
             spoilers=bool(spoilers),
+            grounding=grounding,
         )
 
     @property
@@ -136,13 +144,18 @@ def build_messages(inp: ReviewInput) -> list[Message]:
     )
     tone_rule = f"Tone: {inp.tone}." if inp.tone else "Tone: my own, as the notes suggest."
     rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule))
-    user = _user_content(inp) + f'\n\nRules for this review:\n{rules}\n\nRewrite my notes as my review. Start with "I".'
+    facts = f"\n\n{inp.grounding.prompt_facts()}" if inp.grounding is not None else ""
+    user = (_user_content(inp) + facts
+            + f'\n\nRules for this review:\n{rules}\n\nRewrite my notes as my review. Start with "I".')
     # the system prompt is the same for every review, so the worker's prefix cache can share it
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
 def postprocess(text: str, inp: ReviewInput) -> str:
-    return postprocess_text(text, echo=_user_content(inp), strip_heading="Review")
+    text = postprocess_text(text, echo=_user_content(inp), strip_heading="Review")
+    if inp.grounding is not None:  # drop sentences that credit the wrong people
+        text, _removed = inp.grounding.check(text)
+    return text
 
 
 SPEC = TaskSpec(

@@ -61,3 +61,27 @@ async def test_review_with_a_picked_suggestion_keeps_title_and_year_apart(make_b
     job = await bot.store.job_for_message(original.id)
     assert job is not None and job.inputs["film"] == "Alien" and job.inputs["year"] == 1979
     assert original.embeds[0]["title"].startswith("Alien (1979)")
+
+
+async def test_grounded_review_shows_the_catalog_line_and_drops_a_wrong_director(make_bot: BotFactory,
+                                                                                 fake: FakeDiscord) -> None:
+    reply = "I loved the grimy ship. Steven Spielberg directs every corridor with dread. The tension never lets go."
+    bot = await make_bot(model="fake", fake_reply=reply + "|stop")
+    handle = await fake.send_slash("review", {"film": "alien", "year": 1979, "notes": "grimy ship, great tension"},
+                                   user=fake.member)
+    await handle.deferred()
+    original = await handle.original(timeout=10)
+    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=10, what="the review")
+    embed = original.embeds[0]
+    assert "Spielberg" not in embed["description"] and "The tension never lets go." in embed["description"]
+    assert embed["footer"]["text"].startswith("Catalog: Alien (1979) · dir. Ridley Scott")
+    job = await bot.store.job_for_message(original.id)
+    assert job is not None and "Directed by: Ridley Scott." in job.prompt[-1]["content"]
+
+
+async def test_review_of_an_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    bot = await make_bot(model="fake")
+    handle = await fake.send_slash("review", {"film": "Crash", "notes": "tense"}, user=fake.member)
+    await handle.responded()
+    assert handle.ephemeral and "Which film do you mean?" in (handle.original_message.content or "")
+    assert await bot.store.get_job(1) is None
