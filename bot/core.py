@@ -28,6 +28,7 @@ COGS: tuple[str, ...] = (
     "cogs.scene",
     "cogs.pitch",
     "cogs.film",
+    "cogs.recommend",
     "cogs.feedback",
     "cogs.admin",
 )
