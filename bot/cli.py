@@ -44,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="try the four tasks interactively, without Discord")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord (globally, or to one server)")
     sync.add_argument("--guild", type=int, help="a server ID: sync there only (instant) instead of globally")
+    catalog = sub.add_parser("catalog", help="add your own films (e.g. newer releases) to the film catalog")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    add = catalog_sub.add_parser("add", help="add one film")
+    add.add_argument("--title", required=True)
+    add.add_argument("--year", type=int, required=True)
+    add.add_argument("--director", action="append", default=[], help="repeat for several")
+    add.add_argument("--writer", action="append", default=[])
+    add.add_argument("--cast", action="append", default=[], help="repeat for each actor")
+    add.add_argument("--genre", action="append", default=[])
+    add.add_argument("--runtime", type=int)
+    imp = catalog_sub.add_parser("import", help="add the films of a CSV with the Wikidata table's columns")
+    imp.add_argument("csv", type=Path)
     feedback = sub.add_parser("feedback", help="work with the reaction feedback stored in SQLite")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_sub.add_parser("export", help="write prompt/completion/label rows (the unpaired KTO form)")
@@ -285,6 +297,25 @@ async def _feedback_export(settings: Settings, fmt: str, output: Path | None) ->
     return 0
 
 
+def _catalog(settings: Settings, args: argparse.Namespace) -> int:
+    from models.catalog import Catalog, CatalogError
+
+    try:
+        with Catalog.open(extra_path=settings.films_path) as catalog:
+            if args.catalog_command == "add":
+                film = catalog.add(args.title, args.year, runtime=args.runtime, genres=args.genre,
+                                   directors=args.director, writers=args.writer, cast=args.cast)
+                print(f"Added {film.label()} to {settings.films_path}.")
+                return 0
+            if not args.csv.is_file():
+                raise InputError(f"There is no file {args.csv}.")
+            films = catalog.import_csv(args.csv)
+            print(f"Imported {len(films)} films into {settings.films_path}.")
+            return 0
+    except CatalogError as exc:
+        raise InputError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -306,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_console(settings))
         if args.command == "sync":
             return asyncio.run(_sync(settings, args.guild))
+        if args.command == "catalog":
+            return _catalog(settings, args)
         if args.command == "feedback":
             return asyncio.run(_feedback_export(settings, args.format, args.output))
         return asyncio.run(_run(settings))

@@ -89,7 +89,7 @@ class CineBot(commands.Bot):
 async def run_bot(settings: Settings) -> None:
     """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
     assert settings.discord_token
-    catalog = Catalog.open()
+    catalog = Catalog.open(extra_path=settings.films_path)
     await asyncio.to_thread(catalog.warm)  # the title index, off the event loop
     await asyncio.to_thread(people_of, catalog)  # and the index of credited people, for the grounding check
     async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:

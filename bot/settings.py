@@ -128,6 +128,7 @@ class Settings:
     cache_dir: Path = _DEFAULT_CACHE
     log_level: str = "info"
     db_path: Path = Path("cinebot.sqlite3")
+    films_path: Path = Path("cinebot-films.sqlite3")
     dev_guild_id: int | None = None
     reaction_scores: tuple[tuple[str, int], ...] = DEFAULT_REACTION_SCORES
     user_rate: tuple[int, int] = (6, 60)
@@ -172,6 +173,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "cache_dir": ("CINEBOT_CACHE_DIR", _path),
     "log_level": ("CINEBOT_LOG_LEVEL", _choice("debug", "info", "warning", "error")),
     "db_path": ("CINEBOT_DB_PATH", _path),
+    "films_path": ("CINEBOT_FILMS_PATH", _path),
     "dev_guild_id": ("CINEBOT_DEV_GUILD_ID", _optional_id),
     "reaction_scores": ("CINEBOT_REACTION_SCORES", _scores),
     "user_rate": ("CINEBOT_USER_RATE", _rate),

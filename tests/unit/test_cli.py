@@ -105,3 +105,26 @@ def test_run_explains_discord_refusals(error: str, says: str, monkeypatch: pytes
     assert cli.main(["run"]) == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+def test_catalog_add_and_import_extend_the_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from models.catalog import Catalog
+
+    films = tmp_path / "films.sqlite3"
+    monkeypatch.setenv("CINEBOT_FILMS_PATH", str(films))
+    assert cli.main(["catalog", "add", "--title", "Past Lives", "--year", "2023", "--director", "Celine Song",
+                     "--genre", "Drama"]) == 0
+    assert "Added Past Lives (2023), Celine Song" in capsys.readouterr().out
+    csv_file = tmp_path / "new.csv"
+    csv_file.write_text("Title,Year,Director,Genre\nAftersun,2022,Charlotte Wells,Drama\n", encoding="utf-8")
+    assert cli.main(["catalog", "import", str(csv_file)]) == 0
+    assert "Imported 1 films" in capsys.readouterr().out
+    with Catalog.open(extra_path=films) as catalog:
+        found = catalog.resolve("aftersun").film
+        assert found is not None and found.directors == ("Charlotte Wells",)
+        assert catalog.resolve("Past Lives 2023").film is not None
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Name,When\nX,2020\n", encoding="utf-8")
+    assert cli.main(["catalog", "import", str(bad)]) == 2
+    assert "Title column" in capsys.readouterr().err
