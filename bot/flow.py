@@ -39,6 +39,8 @@ TOKEN_SAFETY_S = 30
 POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
 FEEDBACK_EMOJI = ("👍", "👎")
+# the commands moderators can switch on and off per channel, with cooldowns
+MODERATED_COMMANDS = ("review", "mood", "scene", "pitch", "film", "recommend")
 COLOURS = {"review": 0xE0A526, "mood": 0x5B8DEF, "scene": 0x8E5BD9, "pitch": 0x2FAE7E}
 _MEMORY = 10_000  # bounded per-member bookkeeping
 

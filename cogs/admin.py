@@ -15,13 +15,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import CineBot
-from bot.flow import NO_PINGS
+from bot.flow import MODERATED_COMMANDS, NO_PINGS
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule
-from models.tasks import SPECS
 
 log = logging.getLogger(__name__)
 
-COMMAND_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in SPECS]
+COMMAND_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in MODERATED_COMMANDS]
 COLOUR = 0x4F545C
 MAX_PLACES = 15  # places named in one sentence before "and N more"
 FIELD_LIMIT = 1024
@@ -183,7 +182,7 @@ class Admin(commands.Cog):
         assert interaction.guild is not None
         guild_id = interaction.guild.id
         try:
-            if command not in SPECS:
+            if command not in MODERATED_COMMANDS:
                 raise Refusal(f"I don't have a /{command} command. Pick one of the choices.")
             scope, scope_id, note = self._scope(interaction, channel, category)
         except Refusal as exc:
@@ -239,7 +238,7 @@ class Admin(commands.Cog):
         assert interaction.guild is not None
         guild_id = interaction.guild.id
         try:
-            if command not in SPECS:
+            if command not in MODERATED_COMMANDS:
                 raise Refusal(f"I don't have a /{command} command. Pick one of the choices.")
             scope, scope_id, note = self._scope(interaction, channel, category)
         except Refusal as exc:
@@ -268,7 +267,7 @@ class Admin(commands.Cog):
                        seconds: app_commands.Range[int, 0, MAX_COOLDOWN_S]) -> None:
         """Set how long each member waits between two uses of a command in this server."""
         assert interaction.guild is not None
-        if command not in SPECS:
+        if command not in MODERATED_COMMANDS:
             await self._answer(interaction, f"I don't have a /{command} command. Pick one of the choices.")
             return
         if not 0 <= seconds <= MAX_COOLDOWN_S:  # Discord enforces the range; this guards a client that doesn't
@@ -316,7 +315,7 @@ class Admin(commands.Cog):
                          "category's, which beats the server-wide one; threads follow their parent channel.\n"
                          f"**/mood history cap:** {cap} messages" + (" (default)" if cap == DEFAULT_MOOD_CAP else "")),
         )
-        for command in SPECS:
+        for command in MODERATED_COMMANDS:
             seconds = settings.cooldowns.get(command, 0)
             stats = feedback.get(command)
             head = [

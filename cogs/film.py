@@ -64,8 +64,9 @@ class FilmCog(commands.Cog):
     @app_commands.describe(title="The film's title; pick from the suggestions, or add the year, e.g. Crash 2004")
     async def film(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200]) -> None:
         """A card with the facts about a film: director, writers, cast, runtime, critics' scores."""
-        if self.bot.catalog is None:
-            await self.bot.flow.refuse(interaction, "The film catalog isn't available on this bot.")
+        refusal = await self.bot.flow.check(interaction, "film")
+        if refusal or self.bot.catalog is None:
+            await self.bot.flow.refuse(interaction, refusal or "The film catalog isn't available on this bot.")
             return
         resolution = self.bot.catalog.resolve(title, limit=5)
         film = resolution.film

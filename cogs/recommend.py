@@ -64,8 +64,9 @@ class Recommend(commands.Cog):
                         mood: app_commands.Range[str, 1, MOOD_LIMIT] | None = None) -> None:
         """Films from the catalog like one you liked, for a mood, with a reason for each."""
         catalog = self.bot.catalog
-        if catalog is None:
-            await self.bot.flow.refuse(interaction, "The film catalog isn't available on this bot.")
+        refusal = await self.bot.flow.check(interaction, "recommend")
+        if refusal or catalog is None:
+            await self.bot.flow.refuse(interaction, refusal or "The film catalog isn't available on this bot.")
             return
         liked: Film | None = None
         if like is not None:

@@ -10,8 +10,8 @@ import discord
 import pytest
 
 from bot.core import CineBot
+from bot.flow import MODERATED_COMMANDS
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, CommandRule
-from models.tasks import SPECS
 from tests.e2e.conftest import BotFactory
 
 from .fake_discord import (
@@ -96,7 +96,7 @@ async def test_group_is_registered_for_manage_server_only(make_bot: BotFactory, 
     assert all(o["type"] == OPT_SUB_COMMAND and o["description"] for o in subs.values())
     for name in ("enable", "disable", "reset", "cooldown"):
         options = {o["name"]: o for o in subs[name]["options"]}
-        assert [c["value"] for c in options["command"]["choices"]] == list(SPECS)
+        assert [c["value"] for c in options["command"]["choices"]] == list(MODERATED_COMMANDS)
         assert all(o["description"] for o in options.values())
     for name in ("enable", "disable", "reset"):
         options = {o["name"]: o for o in subs[name]["options"]}
@@ -216,7 +216,8 @@ async def test_cooldown_refuses_a_second_pitch_with_the_seconds_left(make_bot: B
     match = re.search(r"again in (\d+) s", refusal)
     assert match is not None and 85 <= int(match.group(1)) <= 90
     await assert_runs(await pitch(fake, fake.general, user=fake.moderator))  # per member
-    review = await fake.send_slash("review", {"film": "Heat", "notes": "the diner scene"}, user=fake.member)
+    review = await fake.send_slash("review", {"film": "Heat", "year": 1995, "notes": "the diner scene"},
+                                   user=fake.member)
     await assert_runs(review)  # per command
 
     assert "no cooldown now" in await cinebot(fake, "cooldown", {"command": "pitch", "seconds": 0})
@@ -260,7 +261,7 @@ async def test_show_lists_rules_cooldowns_mood_cap_and_feedback(make_bot: BotFac
     assert fake.guild.name in embed["title"]
     assert "/mood history cap:** 250 messages" in embed["description"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert list(fields) == [f"/{name}" for name in SPECS]
+    assert list(fields) == [f"/{name}" for name in MODERATED_COMMANDS]
     review = fields["/review"]
     assert f"⛔ off in the channels in <#{fake.category.id}>" in review
     assert f"✅ on in <#{fake.general.id}>" in review

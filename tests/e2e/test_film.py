@@ -85,3 +85,12 @@ async def test_review_of_an_ambiguous_title_asks_which_film(make_bot: BotFactory
     await handle.responded()
     assert handle.ephemeral and "Which film do you mean?" in (handle.original_message.content or "")
     assert await bot.store.get_job(1) is None
+
+
+async def test_moderators_can_switch_off_film_cards(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    bot = await make_bot(model="fake")
+    await bot.store.set_command_scope(fake.guild.id, "film", scope="channel", scope_id=fake.general.id,
+                                      enabled=False)
+    handle = await fake.send_slash("film", {"title": "alien 1979"}, user=fake.member)
+    await handle.responded()
+    assert handle.ephemeral and "switched /film off here" in (handle.original_message.content or "")
