@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.core import CineBot
 from bot.flow import NO_PINGS
 from bot.store import JobRow
-from cogs.film import film_choices
+from cogs.film import film_choices, unresolved_message
 from models.catalog import Catalog, Film
 from models.recommend import MOOD_WORDS, Mood, Recommendation, mood_suggestions, parse_mood, recommend, recommender_for
 from models.tasks.text import neutralize_mentions
@@ -73,13 +73,7 @@ class Recommend(commands.Cog):
             resolution = catalog.resolve(like, limit=5)
             liked = resolution.film
             if liked is None:
-                if not resolution.candidates:
-                    message = (f"I couldn't find a film called {like!r} in my catalog (it covers 1940-2014). "
-                               "Check the spelling, or pick one of the suggestions as you type.")
-                else:
-                    options = "\n".join(f"- {m.film.label()}" for m in resolution.candidates[:5])
-                    message = f"Which film do you mean? Add the year to the title, e.g. \"{like} 2004\".\n{options}"
-                await self.bot.flow.refuse(interaction, neutralize_mentions(message))
+                await self.bot.flow.refuse(interaction, unresolved_message(like, resolution))
                 return
         parsed = parse_mood(mood)
         if mood is not None and not parsed.known and liked is None:

@@ -11,13 +11,12 @@ from discord.ext import commands
 
 from bot.core import CineBot
 from bot.flow import COLOURS, footer_for, text_embeds
-from cogs.film import film_choices
+from cogs.film import film_choices, unresolved_message
 from models.catalog import Film
 from models.grounding import Grounding, people_of
 from models.runner import TaskReply
 from models.tasks import InputError, ReviewInput
 from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
-from models.tasks.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +54,7 @@ class Review(commands.Cog):
         if catalog is not None:
             resolution = catalog.resolve(f"{film} {year}" if year else film)
             if resolution.ambiguous:
-                options = "\n".join(f"- {m.film.label()}" for m in resolution.candidates[:5])
-                await self.bot.flow.refuse(interaction, neutralize_mentions(
-                    f"Which film do you mean? Pick one of the suggestions, or set `year`.\n{options}"))
+                await self.bot.flow.refuse(interaction, unresolved_message(film, resolution))
                 return
             known = resolution.film
             if known is not None:
