@@ -67,16 +67,12 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
-def embed_chars(embed: discord.Embed) -> int:
-    return len(embed)
-
-
 def pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
     """Group embeds into messages of at most 10 embeds and 6000 characters."""
     groups: list[list[discord.Embed]] = [[]]
     size = 0
     for embed in embeds:
-        n = embed_chars(embed)
+        n = len(embed)  # discord.py counts an embed's characters as Discord does
         if groups[-1] and (len(groups[-1]) == EMBEDS_PER_MESSAGE or size + n > EMBED_TOTAL_LIMIT):
             groups.append([])
             size = 0

@@ -531,6 +531,15 @@ class Catalog:
         """Every film id, in order."""
         return sorted(self._titles().years)
 
+    def all_rows(self) -> list[tuple[Any, ...]]:
+        """Every film row, shipped and added (`SELECT {FILM_COLUMNS}` order, with the review count last): one
+        read-only query per file, for callers that index the whole catalog once (`Film.from_row` reads them)."""
+        rows: list[tuple[Any, ...]] = []
+        with self._lock:
+            for conn in self._conns:
+                rows.extend(conn.execute(f"SELECT {FILM_COLUMNS} FROM film"))
+        return rows
+
     # -- reading -------------------------------------------------------------------------------------
 
     def _conn_for(self, film_id: int) -> sqlite3.Connection | None:

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models.catalog import Catalog, Film, _split_list
+from models.catalog import Catalog, Film
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,9 @@ class PeopleIndex:
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> PeopleIndex:
         names: set[str] = set()
-        for conn in catalog._conns:  # read-only scan, once
-            for directors, writers, cast in conn.execute('SELECT directors, writers, "cast" FROM film'):
-                for value in (directors, writers, cast):
-                    names.update(_split_list(value))
+        for row in catalog.all_rows():
+            film = Film.from_row(row)
+            names.update(film.directors, film.writers, film.cast)
         return cls(names)
 
     def __contains__(self, name: str) -> bool:

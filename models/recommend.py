@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from models.catalog import FILM_COLUMNS, Catalog, Film, normalise, normalise_words
+from models.catalog import Catalog, Film, normalise, normalise_words
 
 log = logging.getLogger(__name__)
 
@@ -343,16 +343,6 @@ def _critic_score(film: Film) -> float:
     return sum(scores) / len(scores) if scores else math.nan
 
 
-def _read_rows(catalog: Catalog) -> list[tuple[Any, ...]]:
-    """Every film row of the catalog (shipped and added), with its review count: one read-only query per file,
-    under the catalog's lock (the catalog has no public "all films" reader)."""
-    rows: list[tuple[Any, ...]] = []
-    with catalog._lock:
-        for conn in catalog._conns:
-            rows.extend(conn.execute(f"SELECT {FILM_COLUMNS} FROM film"))
-    return rows
-
-
 class Recommender:
     """Recommendations over one catalog; the feature table is built on first use and rebuilt when films are
     added. Thread-safe: calls may come from several worker threads."""
@@ -367,7 +357,7 @@ class Recommender:
         size = len(self.catalog)
         with self._lock:
             if self._table is None or size != self._size:
-                self._table = _Table(_read_rows(self.catalog))
+                self._table = _Table(self.catalog.all_rows())
                 self._size = size
                 log.info("recommend: feature table built for %d films", len(self._table))
             return self._table
