@@ -17,6 +17,7 @@ from models.jobs import JobError
 from models.registry import ModelError
 from models.runner import TaskReply, submit
 from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
+from models.tasks.mood import CLASSIFY_TASK
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     export = feedback_sub.add_parser("export", help="write prompt/completion/label rows (the unpaired KTO form)")
     export.add_argument("--format", default="jsonl", choices=("jsonl",))
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    mood = sub.add_parser("mood", help="the shipped mood classifier")
+    mood_sub = mood.add_subparsers(dest="mood_command", required=True)
+    evaluation = mood_sub.add_parser("eval", help="accuracy, macro-F1 and speed on text<TAB>label rows (0/1)")
+    evaluation.add_argument("file", type=Path, help="a TSV file: text<TAB>label per line, header optional")
+    evaluation.add_argument("--threads", type=int, default=0, help="CPU threads (default: all, at most 4)")
+    train = sub.add_parser("train", help="rebuild shipped weights (see `cinebot train mood --help`)")
+    train.add_argument("what", choices=["mood"])
+    train.add_argument("options", nargs=argparse.REMAINDER, help="options for the trainer")
     ask = sub.add_parser("ask", help="run one task and print the reply")
     tasks = ask.add_subparsers(dest="task", required=True)
 
@@ -114,7 +123,7 @@ def _screen_lines(text: str) -> int:
 async def stream_reply(queue: Any, task: str, inp: Any, out: TextIO) -> TaskReply:
     """Run a task and print its reply. On a terminal the text streams in as it is written and is redrawn
     when the final clean-up changes it; into a pipe or file only the final text is written."""
-    run = submit(queue, task, inp)
+    run = submit(queue, CLASSIFY_TASK if task == "mood" else task, inp)  # mood: the LLM's own JSON reading
     live = out.isatty()
     printed = ""
     async for view in run.snapshots():
@@ -316,6 +325,30 @@ def _catalog(settings: Settings, args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
 
 
+def _mood_eval(settings: Settings, path: Path, threads: int) -> int:
+    from models.mood import MoodClassifier, MoodModelError, evaluate, read_labelled
+
+    if not path.is_file():
+        raise InputError(f"There is no file {path}.")
+    try:
+        rows, skipped = read_labelled(path)
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a text file.") from None
+    if not rows:
+        raise InputError(f"{path} has no rows of the form text<TAB>label with a label of 0 or 1.")
+    try:
+        classifier = MoodClassifier.load(settings.cache_dir, threads=threads)
+    except MoodModelError as exc:
+        raise InputError(str(exc)) from None
+    result = evaluate(classifier, rows)
+    (tn, fp), (fn, tp) = result.confusion
+    if skipped:
+        print(f"skipped {skipped} lines without a 0/1 label")
+    print(f"negatives: {tn} right, {fp} called positive; positives: {tp} right, {fn} called negative")
+    print(result.line())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -339,6 +372,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_sync(settings, args.guild))
         if args.command == "catalog":
             return _catalog(settings, args)
+        if args.command == "mood":
+            return _mood_eval(settings, args.file, args.threads)
+        if args.command == "train":
+            from models.mood_train import main as train_mood
+
+            return train_mood(args.options)
         if args.command == "feedback":
             return asyncio.run(_feedback_export(settings, args.format, args.output))
         return asyncio.run(_run(settings))

@@ -1,7 +1,8 @@
 """The Discord side's core: the Bot subclass, which loads the cogs, and `run_bot`, which wires resources.
 
-Resources are made in `run_bot` and passed in (discord.py's advanced_startup example): the store opens
-first, then the engine (model + worker), then the bot; they close in reverse order.
+Resources are made in `run_bot` and passed in (discord.py's advanced_startup example): the film catalog and the
+mood classifier load first (off the event loop), then the store opens, then the engine (model + worker), then the
+bot; they close in reverse order.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -19,6 +21,9 @@ from bot.settings import Settings
 from bot.store import Store
 from models.catalog import Catalog
 from models.grounding import people_of
+
+if TYPE_CHECKING:
+    from models.mood import MoodClassifier
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +50,12 @@ def intents() -> discord.Intents:
 
 
 class CineBot(commands.Bot):
-    """cinebot's Bot: holds the settings, the engine (queue + worker) and the store, and loads the cogs."""
+    """cinebot's Bot: holds the settings, the engine (queue + worker), the store, the film catalog and the mood
+    classifier, and loads the cogs."""
 
     def __init__(self, settings: Settings, engine: Engine, store: Store, *, cogs: tuple[str, ...] = COGS,
-                 catalog: Catalog | None = None, sync_dev_guild: bool = True, **options: object) -> None:
+                 catalog: Catalog | None = None, mood: MoodClassifier | None = None, sync_dev_guild: bool = True,
+                 **options: object) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -60,6 +67,7 @@ class CineBot(commands.Bot):
         self.engine = engine
         self.store = store
         self.catalog = catalog
+        self.mood = mood
         self.flow = TaskFlow(self)
         self._cogs = cogs
         self._sync_dev_guild = sync_dev_guild
@@ -92,8 +100,11 @@ async def run_bot(settings: Settings) -> None:
     catalog = Catalog.open(extra_path=settings.films_path)
     await asyncio.to_thread(catalog.warm)  # the title index, off the event loop
     await asyncio.to_thread(people_of, catalog)  # and the index of credited people, for the grounding check
+    from models.mood import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
+
+    mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache
     async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:
-        bot = CineBot(settings, engine, store, catalog=catalog)
+        bot = CineBot(settings, engine, store, catalog=catalog, mood=mood)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:

@@ -4,11 +4,14 @@ check (channel rules, cooldown, rate limit) → queue (a full queue answers at o
 streamed edits (at most one per `edit_interval_s`, with a "still writing" marker) → final embeds split at
 Discord's limits → stored reply + 👍/👎. Problems are told to the member ephemerally; nothing ever pings.
 If the interaction token has expired (15 minutes), the reply is posted in the channel instead.
+A command that needs time before its job can be queued (reading a channel's history) may defer first;
+the flow then skips its own defer, and a refusal after that replaces the public placeholder privately.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import math
 import time
@@ -38,6 +41,7 @@ TOKEN_LIFETIME_S = 15 * 60
 TOKEN_SAFETY_S = 30
 POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
+Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
 # the commands moderators can switch on and off per channel, with cooldowns
 MODERATED_COMMANDS = ("review", "mood", "scene", "pitch", "film", "recommend")
@@ -102,6 +106,11 @@ def footer_for(reply: TaskReply) -> str:
     return f"{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s · react 👍 or 👎 to tell me how I did"
 
 
+def make_files(attachments: Sequence[Attachment]) -> list[discord.File]:
+    """Fresh `discord.File`s (each can be sent only once) for the attachments."""
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in attachments]
+
+
 def scope_of(channel: Any) -> tuple[int, int | None]:
     """The (channel, category) ids that moderators' rules apply to: a thread counts as its parent channel."""
     if isinstance(channel, discord.Thread) and channel.parent is not None:
@@ -136,10 +145,13 @@ class _Target:
                 return None
             raise
 
-    async def finish(self, embeds: list[discord.Embed], command: str) -> list[discord.Message]:
+    async def finish(self, embeds: list[discord.Embed], command: str,
+                     files: Sequence[Attachment] = ()) -> list[discord.Message]:
+        """The final reply; `files` go with its first message (where an embed can show them as
+        `attachment://name`)."""
         groups = pack_embeds(embeds)
         sent: list[discord.Message] = []
-        first = await self.edit(content=None, embeds=groups[0])
+        first = await self.edit(content=None, embeds=groups[0], **({"attachments": make_files(files)} if files else {}))
         if first is not None:
             sent.append(first)
             for group in groups[1:]:
@@ -150,18 +162,26 @@ class _Target:
             return sent
         note = f"{self.interaction.user.mention}, here is your /{command} (the original request had expired)."
         for i, group in enumerate(groups):
-            sent.append(await channel.send(content=note if i == 0 else None, embeds=group, allowed_mentions=NO_PINGS))
+            content = note if i == 0 else None
+            if i == 0 and files:
+                sent.append(await channel.send(content=content, embeds=group, files=make_files(files),
+                                               allowed_mentions=NO_PINGS))
+            else:
+                sent.append(await channel.send(content=content, embeds=group, allowed_mentions=NO_PINGS))
         return sent
 
-    async def error(self, message: str) -> None:
+    async def error(self, message: str, *, placeholder: str = "⚠️ This request did not finish.",
+                    prefix: str = "⚠️ ") -> None:
         """Tell the member privately; remove the public placeholder."""
         if not self.token_alive():
             log.info("could not tell %s (token expired): %s", self.interaction.user, message)
             return
         try:
-            await self.interaction.edit_original_response(content="⚠️ This request did not finish.", embeds=[],
+            # the placeholder is edited first: after a "thinking" defer, the first follow-up would replace it
+            # (publicly) instead of being a private message of its own
+            await self.interaction.edit_original_response(content=placeholder, embeds=[],
                                                           allowed_mentions=NO_PINGS)
-            await self.interaction.followup.send(f"⚠️ {message}", ephemeral=True, allowed_mentions=NO_PINGS)
+            await self.interaction.followup.send(f"{prefix}{message}", ephemeral=True, allowed_mentions=NO_PINGS)
             await self.interaction.delete_original_response()
         except discord.HTTPException:
             log.exception("could not report an error to %s", self.interaction.user)
@@ -237,20 +257,40 @@ class TaskFlow:
 
     # -- running --------------------------------------------------------------------------------------
     async def refuse(self, interaction: discord.Interaction, message: str) -> None:
-        """An ephemeral answer, whether or not the interaction was already answered."""
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
-        else:
+        """An ephemeral answer, whether or not the interaction was already answered (or deferred)."""
+        if not interaction.response.is_done():
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_PINGS)
+        elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            # a "thinking" placeholder: say it privately and take the placeholder away
+            await _Target(interaction, started=time.monotonic()).error(message, placeholder="…", prefix="")
+        else:
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def defer(self, interaction: discord.Interaction) -> bool:
+        """Show the public "thinking…" placeholder now, for a command that needs time before `run`.
+        False when Discord would not take it (the interaction is gone)."""
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException:
+            log.warning("could not defer interaction %s", interaction.id)
+            return False
+        return True
 
     async def run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
-                  render: Renderer) -> None:
-        """Run one task for an interaction, start to finish."""
-        task = asyncio.current_task()
-        if task is not None:
-            self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
-        await self._run(interaction, command, inp, inputs=inputs, render=render)
+                  render: Renderer, task: str | None = None, files: Sequence[Attachment] = (),
+                  preview: Sequence[discord.Embed] = ()) -> None:
+        """Run one task for an interaction, start to finish.
+
+        `command` is what moderators switch on and off (and what the job is stored as); `task` the model task
+        to run (default: the command's own). `files` are sent with the final reply. `preview`: embeds (with the
+        files) shown as soon as the job is queued, below the streamed text, until the final reply replaces them.
+        """
+        current = asyncio.current_task()
+        if current is not None:
+            self.in_flight.add(current)
+            current.add_done_callback(self.in_flight.discard)
+        await self._run(interaction, command, inp, inputs=inputs, render=render, task=task or command, files=files,
+                        preview=preview)
 
     async def drain(self, timeout_s: float) -> None:
         """Wait (up to `timeout_s`) for the replies in flight to be delivered, at shutdown."""
@@ -259,7 +299,8 @@ class TaskFlow:
             await asyncio.wait(pending, timeout=timeout_s)
 
     async def _run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
-                   render: Renderer) -> None:
+                   render: Renderer, task: str, files: Sequence[Attachment],
+                   preview: Sequence[discord.Embed]) -> None:
         refusal = await self.check(interaction, command)
         if refusal:
             await self.refuse(interaction, refusal)
@@ -267,7 +308,7 @@ class TaskFlow:
         meta = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
         example = await self.style_example(interaction, command)
         try:
-            run = runner.submit(self.bot.engine.queue, command, inp, meta, style_example=example)
+            run = runner.submit(self.bot.engine.queue, task, inp, meta, style_example=example)
         except QueueFull as exc:
             await self.refuse(interaction, str(exc))
             return
@@ -275,11 +316,8 @@ class TaskFlow:
             await self.refuse(interaction, str(exc))
             return
         self._mark_used(interaction, command)
-        try:
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException:
-            log.warning("could not defer interaction %s; dropping the job", interaction.id)
-            run.cancel()
+        if not interaction.response.is_done() and not await self.defer(interaction):
+            run.cancel()  # the interaction is gone: nobody would see the reply
             return
         target = _Target(interaction, started=time.monotonic())
         channel_id, _ = scope_of(interaction.channel)
@@ -289,6 +327,11 @@ class TaskFlow:
             settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
             model=self.bot.engine.model_name,
         )
+        if preview:
+            try:
+                await target.edit(embeds=list(preview), **({"attachments": make_files(files)} if files else {}))
+            except discord.HTTPException:
+                log.warning("could not show the preview of job %s", job_id, exc_info=True)
         watcher = asyncio.create_task(self._show_position(run, target))
         try:
             reply = await self._stream(run, target, watcher)
@@ -306,7 +349,7 @@ class TaskFlow:
         finally:
             watcher.cancel()
         try:
-            messages = await target.finish(render(reply), command)
+            messages = await target.finish(render(reply), command, files)
         except discord.HTTPException:
             log.exception("could not deliver the reply to job %s", job_id)
             await self.bot.store.fail_job(job_id, status="failed", error="reply could not be delivered")

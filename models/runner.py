@@ -2,8 +2,9 @@
 
 This is what the cogs and the command line call. It turns a task's input into a `GenerationRequest`,
 streams snapshots of the post-processed text while the model writes (only whole sentences or lines, so a
-half-written word never shows), and ends with the final post-processed text. `/mood` answers are parsed into
-a `MoodResult`; a broken answer is retried once with a stricter prompt, then reported as unclear.
+half-written word never shows), and ends with the final post-processed text. The LLM-as-classifier task
+(`mood_llm`) answers JSON: it is not streamed but parsed into a `MoodResult`; a broken answer is retried once
+with a stricter prompt, then reported as unclear.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from models.tasks import mood as mood_task
 
 log = logging.getLogger(__name__)
 
+CLASSIFY = mood_task.CLASSIFY_TASK  # the LLM as the mood classifier: JSON, parsed, not shown as it is written
 _REFUSAL = re.compile(
     r"^\W*(?:I'?m sorry|I am sorry|sorry|unfortunately)\b[^\n]{0,80}?\b(?:can(?:'|no)?t|cannot|unable|not able)\b"
     r"[^\n]{0,40}?\b(?:assist|help|comply|provide|do|write|fulfil)",
@@ -42,7 +44,7 @@ def complete_prefix(text: str) -> str:
 
 @dataclass(frozen=True)
 class TaskReply:
-    """A finished task: the text to show, the raw model text, the job's figures and, for mood, the parse."""
+    """A finished task: the text to show, the raw model text, the job's figures and, for `mood_llm`, the parse."""
 
     task: str
     text: str
@@ -80,7 +82,7 @@ class TaskRun:
         self.inp = inp
         self.meta = meta or {}
         messages = spec.build_messages(inp)
-        if spec.name != "mood":  # mood answers JSON; a prose example would only confuse it
+        if spec.name != CLASSIFY:  # the classifier answers JSON; a prose example would only confuse it
             messages = with_style_example(messages, style_example)
         self.request = self._request(messages)
         self.handle: JobHandle = queue.submit(self.request)
@@ -97,11 +99,11 @@ class TaskRun:
         self.handle.cancel()
 
     async def snapshots(self) -> AsyncIterator[str]:
-        """Post-processed text so far, each time a sentence or line completes (mood: nothing)."""
+        """Post-processed text so far, each time a sentence or line completes (the JSON classifier: nothing)."""
         shown = ""
         async for piece in self.handle:
             self._raw.append(piece)
-            if self.spec.name == "mood":
+            if self.spec.name == CLASSIFY:
                 continue
             partial = complete_prefix("".join(self._raw))
             if not partial:
@@ -119,7 +121,7 @@ class TaskRun:
             pass
         result = await self.handle.result()
         raw = result.text
-        if self.spec.name != "mood":
+        if self.spec.name != CLASSIFY:
             attempts = 1
             if is_refusal(raw):
                 log.info("%s answer was a refusal, retrying once: %r", self.spec.name, raw[:120])
@@ -139,12 +141,12 @@ class TaskRun:
         if parsed is None:
             log.info("mood answer did not parse, retrying once: %r", raw[:200])
             attempts = 2
-            retry = self.queue.submit(self._request(mood_task.retry_messages(self.inp)))
+            retry = self.queue.submit(self._request(mood_task.classify_retry_messages(self.inp)))
             result = await retry.result()
             raw = result.text
             parsed = parse_mood(raw)
         mood = parsed or UNCLEAR
-        return TaskReply("mood", format_mood(mood), raw, result, mood=mood, attempts=attempts)
+        return TaskReply(CLASSIFY, format_mood(mood), raw, result, mood=mood, attempts=attempts)
 
 
 def submit(queue: JobQueue, task: str, inp: Any, meta: dict[str, Any] | None = None,

@@ -2,7 +2,9 @@
 
 `make_bot(model=...)` starts a CineBot with every cog against the fake, on either the real test model
 (SmolLM2-135M, replies capped to a few dozen tokens so a test takes seconds) or a scripted fake model (for
-flows where the model's words don't matter, or must be planted, such as a reply containing @everyone).
+flows where the model's words don't matter, or must be planted, such as a reply containing @everyone). The bot
+always has the shipped film catalog and the shipped mood classifier (`mood_classifier`, tests/conftest.py),
+each loaded once per session.
 Commands are synced to the fake guild, as `cinebot sync --guild` would do.
 """
 
@@ -67,7 +69,7 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
             worker = BatchingWorker(lm, queue, worker_config(settings))
             await stack.enter_async_context(worker)
             bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05,
-                          catalog=request.getfixturevalue("catalog"))
+                          catalog=request.getfixturevalue("catalog"), mood=request.getfixturevalue("mood_classifier"))
             await stack.enter_async_context(running_bot(bot, fake))
             guild = discord.Object(id=fake.guild.id)
             bot.tree.copy_global_to(guild=guild)

@@ -9,7 +9,7 @@ import pytest
 
 from models import runner
 from models.jobs import GenerationRequest, JobCancelled, JobQueue, PromptTooLong
-from models.tasks import SPECS, MoodInput, PitchInput, ReviewInput, SceneInput
+from models.tasks import SPECS, DiscussionInput, ExplainInput, MoodInput, PitchInput, ReviewInput, SceneInput
 from models.worker import BatchingWorker, WorkerConfig
 
 pytestmark = pytest.mark.model
@@ -99,6 +99,12 @@ async def test_cancel_running_job_frees_its_row(smollm: Any) -> None:
         ("scene", lambda: SceneInput.create(excerpt="INT. LIGHTHOUSE - NIGHT\n\nMARA climbs the stairs. The lamp "
                                             "turns.\n\nMARA\nIt's awake.")),
         ("pitch", lambda: PitchInput.create(premise="a lighthouse keeper learns the beam keeps something asleep")),
+        ("mood", lambda: ExplainInput.create(text="The first hour dragged, but that ending left me shaking.",
+                                             label="positive", positive=0.82, emotions=("surprise",))),
+        ("mood_channel", lambda: DiscussionInput.create(
+            place="#film-talk", count=40, positive_share=0.6, negative_share=0.3,
+            liked=["The score is gorgeous and the last shot wrecked me."],
+            disliked=["The middle act drags and the dialogue is clunky."])),
     ],
 )
 async def test_each_text_task_runs_end_to_end(smollm: Any, task: str, inp: Any) -> None:
@@ -118,7 +124,7 @@ async def test_mood_returns_structured_result_never_a_crash(smollm: Any) -> None
     queue = JobQueue()
     async with BatchingWorker(smollm, queue):
         inp = MoodInput.create(text="I loved every minute, a joyful film!")
-        reply = await runner.submit(queue, "mood", inp).reply()
+        reply = await runner.submit(queue, "mood_llm", inp).reply()
     assert reply.mood is not None
     assert reply.mood.sentiment in {"positive", "negative", "mixed", "neutral", "unclear"}
     assert 0.0 <= reply.mood.confidence <= 1.0

@@ -10,6 +10,8 @@ import pytest
 from models.tasks import (
     SPECS,
     UNCLEAR,
+    DiscussionInput,
+    ExplainInput,
     InputError,
     MoodInput,
     MoodResult,
@@ -504,9 +506,10 @@ def test_mood_input_limits() -> None:
         MoodInput.create("")
 
 
-def test_mood_build_messages_asks_for_json_only() -> None:
+def test_mood_classify_messages_ask_for_json_only() -> None:
     inp = MoodInput.create("The ending wrecked me, in a good way.")
-    messages = mood.build_messages(inp)
+    messages = mood.classify_messages(inp)
+    assert mood.build_messages(inp) == messages  # the old name, kept for bench/mood.py
     assert "The ending wrecked me, in a good way." in user_content(messages)
     system = messages[0]["content"]
     assert "ONLY a JSON object" in system
@@ -516,9 +519,10 @@ def test_mood_build_messages_asks_for_json_only() -> None:
 
 def test_mood_retry_messages_are_stricter() -> None:
     inp = MoodInput.create("meh")
-    retry = mood.retry_messages(inp)
+    retry = mood.classify_retry_messages(inp)
+    assert mood.retry_messages(inp) == retry
     assert "meh" in user_content(retry)
-    assert retry != mood.build_messages(inp)
+    assert retry != mood.classify_messages(inp)
     assert "first character of your reply must be {" in retry[0]["content"]
 
 
@@ -598,10 +602,97 @@ def test_mood_result_validates() -> None:
         MoodResult("positive", 0.5, ("love",))
 
 
-def test_mood_postprocess_only_neutralises() -> None:
+def test_mood_classify_postprocess_only_neutralises() -> None:
     inp = MoodInput.create("hi")
     raw = '  {"sentiment": "positive"} @everyone <@1>'
-    assert mood.postprocess(raw, inp) == '  {"sentiment": "positive"} @\u200beveryone @user'
+    assert mood.classify_postprocess(raw, inp) == '  {"sentiment": "positive"} @\u200beveryone @user'
+    assert mood.CLASSIFY_SPEC.postprocess is mood.classify_postprocess
+
+
+def explain_input(text: str = "The first hour dragged, but that ending left me shaking.") -> ExplainInput:
+    return ExplainInput.create(text=text, label="positive", positive=0.93, emotions=("surprise", "neutral", "joy"))
+
+
+def test_explain_input_keeps_the_verdict() -> None:
+    inp = explain_input()
+    assert inp.emotions == ("surprise", "joy")  # neutral is not an emotion to explain
+    assert inp.verdict == "positive (93% sure)"
+    assert ExplainInput.create("bad", "negative", 0.12).verdict == "negative (88% sure)"
+    assert ExplainInput.create("hm", "mixed", 0.54).verdict == "mixed (54% positive)"
+    assert ExplainInput.create("x", "positive", 1.7).positive == 1.0
+    with pytest.raises(ValueError):
+        ExplainInput.create("x", "unclear", 0.5)
+    with pytest.raises(InputError):
+        ExplainInput.create("   ", "positive", 0.9)
+
+
+def test_explain_prompt_has_the_text_and_the_verdict_and_asks_for_one_sentence() -> None:
+    messages = mood.explain_messages(explain_input())
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert "ONE short sentence" in messages[0]["content"] and "no JSON" in messages[0]["content"]
+    user = user_content(messages)
+    assert "that ending left me shaking" in user
+    assert "positive (93% sure)" in user and "surprise, joy" in user
+    assert mood.SPEC.build_messages is mood.explain_messages and mood.SPEC.name == "mood"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("The ending's shock outweighs the slow start. It also mentions the score.",
+         "The ending's shock outweighs the slow start."),
+        ("Explanation: the praise for the ending wins over the complaint.",
+         "the praise for the ending wins over the complaint."),
+        ('"The ending left the writer shaken."', "The ending left the writer shaken."),
+        ("- The words left me shaking carry the mood.\n- more", "The words left me shaking carry the mood."),
+        ("It reads positive because @everyone loved it", "It reads positive because @\u200beveryone loved it…"),
+        ("", ""),
+    ],
+)
+def test_explain_postprocess_keeps_one_clean_sentence(raw: str, expected: str) -> None:
+    assert mood.explain_postprocess(raw, explain_input()) == expected
+
+
+def test_explain_postprocess_caps_the_length() -> None:
+    out = mood.explain_postprocess(" ".join(f"w{i}" for i in range(200)) + " end.", explain_input())
+    assert len(out) <= mood.EXPLANATION_LIMIT and out.endswith("…")
+
+
+def discussion_input() -> DiscussionInput:
+    return DiscussionInput.create(
+        place="#film-talk", count=120, positive_share=0.55, negative_share=0.3,
+        liked=["The score is gorgeous", "x" * 1000, "   ", "the score is GORGEOUS", *[f"liked {i}" for i in range(10)]],
+        disliked=["The middle act drags\nand the dialogue is clunky"], film="Alien (1979)",
+    )
+
+
+def test_discussion_input_trims_the_quotes() -> None:
+    inp = discussion_input()
+    assert len(inp.liked) == mood.QUOTES and inp.liked[0] == "The score is gorgeous"
+    assert len(inp.liked[1]) <= mood.QUOTE_LIMIT and inp.liked[1].endswith("…")
+    assert "" not in inp.liked and inp.liked[2:] == ("liked 0", "liked 1", "liked 2")  # no blanks, no repeats
+    assert inp.disliked == ("The middle act drags and the dialogue is clunky",)
+
+
+def test_channel_prompt_has_the_figures_and_both_sides() -> None:
+    messages = mood.channel_messages(discussion_input())
+    assert "liked and what they disliked" in messages[0]["content"]
+    user = user_content(messages)
+    assert "#film-talk about Alien (1979): 120 messages, 55% positive, 30% negative" in user
+    assert "- The score is gorgeous" in user and "- The middle act drags and the dialogue is clunky" in user
+    empty = DiscussionInput.create(place="#x", count=1, positive_share=1.0, negative_share=0.0, liked=["yay"],
+                                   disliked=[])
+    assert "Most negative messages:\n(none)" in user_content(mood.channel_messages(empty))
+
+
+def test_channel_postprocess_is_prose_capped_and_mention_safe() -> None:
+    inp = discussion_input()
+    raw = "Summary:\n- People loved the score and the ending.\n- They found the middle slow, says @here."
+    assert mood.channel_postprocess(raw, inp) == (
+        "People loved the score and the ending. They found the middle slow, says @\u200bhere.")
+    long = " ".join(f"Sentence number {i} is about the film." for i in range(60))
+    out = mood.channel_postprocess(long, inp)
+    assert len(out) <= mood.SUMMARY_LIMIT and out.endswith(".")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -807,11 +898,13 @@ def test_pitch_postprocess_removes_echoed_premise() -> None:
 
 
 def test_specs_registry() -> None:
-    assert set(SPECS) == {"review", "mood", "scene", "pitch"}
+    assert set(SPECS) == {"review", "mood", "mood_channel", "mood_llm", "scene", "pitch"}
     assert {name: spec.name for name, spec in SPECS.items()} == {k: k for k in SPECS}
     assert {name: spec.max_new_tokens for name, spec in SPECS.items()} == {
         "review": 320,
-        "mood": 80,
+        "mood": 60,
+        "mood_channel": 120,
+        "mood_llm": 80,
         "scene": 380,
         "pitch": 300,
     }
@@ -822,7 +915,9 @@ def test_specs_registry() -> None:
     ("name", "inp"),
     [
         ("review", ReviewInput("Alien", "scary")),
-        ("mood", MoodInput("great")),
+        ("mood", ExplainInput("great", "positive", 0.9)),
+        ("mood_channel", DiscussionInput("#general", 3, 0.6, 0.3, ("great",), ("awful",))),
+        ("mood_llm", MoodInput("great")),
         ("scene", SceneInput("She waits.")),
         ("pitch", PitchInput("A heist in Lisbon")),
     ],

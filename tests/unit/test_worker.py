@@ -190,7 +190,7 @@ async def test_snapshots_show_only_finished_lines() -> None:
     assert reply.text.startswith("**Title:** Night Lamp\n**Logline:** A keeper guards a light.")
 
 
-def test_style_example_is_added_to_the_user_message_except_for_mood() -> None:
+def test_style_example_is_added_to_the_user_message_except_for_the_json_classifier() -> None:
     from models import runner
     from models.tasks import SPECS, MoodInput, PitchInput
 
@@ -200,7 +200,7 @@ def test_style_example_is_added_to_the_user_message_except_for_mood() -> None:
         async def make() -> tuple[runner.TaskRun, runner.TaskRun]:
             pitch = runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing"),
                                   style_example="**Title:** Old Light\nA liked reply.")
-            mood = runner.submit(queue, "mood", MoodInput.create(text="great film"), style_example="anything")
+            mood = runner.submit(queue, "mood_llm", MoodInput.create(text="great film"), style_example="anything")
             return pitch, mood
 
         pitch, mood = loop.run_until_complete(make())
