@@ -34,6 +34,7 @@ from bot.settings import Settings
 from bot.store import Store
 from models import registry
 from models.jobs import JobQueue
+from models.mood import MoodClassifier
 from models.worker import BatchingWorker
 from tests.e2e.fake_discord import (
     CALLBACK_DEFERRED_MESSAGE,
@@ -136,13 +137,14 @@ async def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     lm = await asyncio.to_thread(registry.load, args.model, base.cache_dir, device=args.device, progress=False)
     print(f"loaded in {time.perf_counter() - started:.1f} s", flush=True)
+    mood = await asyncio.to_thread(MoodClassifier.load, base.cache_dir)
     with tempfile.TemporaryDirectory(prefix="cinebot-load-") as tmp:
         settings = replace(base, db_path=Path(tmp) / "cinebot.sqlite3", max_queue=max(args.n, base.max_queue),
                            user_rate=(10_000, 60), max_new_tokens=args.max_new_tokens)
         async with fake_discord() as fake, await Store.open(settings.db_path) as store:
             queue = JobQueue(settings.max_queue)
             async with BatchingWorker(lm, queue, worker_config(settings)) as worker:
-                bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05)
+                bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05, mood=mood)
                 async with running_bot(bot, fake):
                     guild = discord.Object(id=fake.guild.id)
                     bot.tree.copy_global_to(guild=guild)

@@ -123,7 +123,8 @@ def main() -> int:
           f"accuracy on the rest {sure_accuracy:.3f}")
     sample = random.Random(0).sample(dev, min(args.llm_sample, len(dev)))
     shipped_sample = evaluate(classifier, sample)
-    llm_accuracy, llm_per_s, unparsed = asyncio.run(language_model(settings, sample))
+    llm_settings = replace(settings, max_queue=max(settings.max_queue, len(sample)))  # all submitted at once
+    llm_accuracy, llm_per_s, unparsed = asyncio.run(language_model(llm_settings, sample))
     print(f"language model {settings.model} ({len(sample)}-sentence sample)")
     print(f"  LLM JSON path                                     {llm_accuracy:.3f}    {llm_per_s:10.2f}"
           f"   ({unparsed} unparsed)")

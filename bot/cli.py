@@ -17,7 +17,7 @@ from models.jobs import JobError
 from models.registry import ModelError
 from models.runner import TaskReply, submit
 from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
-from models.tasks.mood import CLASSIFY_TASK
+from models.tasks.mood import ExplainInput
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _screen_lines(text: str) -> int:
 async def stream_reply(queue: Any, task: str, inp: Any, out: TextIO) -> TaskReply:
     """Run a task and print its reply. On a terminal the text streams in as it is written and is redrawn
     when the final clean-up changes it; into a pipe or file only the final text is written."""
-    run = submit(queue, CLASSIFY_TASK if task == "mood" else task, inp)  # mood: the LLM's own JSON reading
+    run = submit(queue, task, inp)
     live = out.isatty()
     printed = ""
     async for view in run.snapshots():
@@ -159,12 +159,39 @@ def _footer(reply: TaskReply) -> str:
             f"{f' · {r.queue_s:.1f} s queued' if r.queue_s >= 0.1 else ''}]")
 
 
+class MoodReader:
+    """`ask mood` and the console's mood, as in Discord: the shipped classifier's verdict, then the language
+    model's one-line explanation of it. The classifier is loaded on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.classifier: Any = None
+
+    async def read(self, queue: Any, inp: MoodInput, out: TextIO) -> TaskReply:
+        from models.mood import MoodClassifier, MoodModelError
+
+        if self.classifier is None:
+            try:
+                self.classifier = await asyncio.to_thread(MoodClassifier.load, self.settings.cache_dir)
+            except MoodModelError as exc:
+                raise InputError(str(exc)) from None
+        (score,) = await self.classifier.aclassify([inp.text])
+        ranked = sorted(score.emotions.items(), key=lambda item: -item[1])
+        out.write(f"Mood: {score.verdict}\nEmotions: " + ", ".join(f"{name} {p:.0%}" for name, p in ranked) + "\n")
+        emotions = tuple(e for e in score.detected if e != "neutral")
+        explain = ExplainInput.create(text=inp.text, label=score.label, positive=score.positive, emotions=emotions)
+        return await stream_reply(queue, "mood", explain, out)
+
+
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.llm import open_engine
 
     inp = task_input(args.task, args)  # validate before spending a minute loading the model
     async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
-        reply = await stream_reply(engine.queue, args.task, inp, sys.stdout)
+        if args.task == "mood":
+            reply = await MoodReader(settings).read(engine.queue, inp, sys.stdout)
+        else:
+            reply = await stream_reply(engine.queue, args.task, inp, sys.stdout)
     print(_footer(reply), file=sys.stderr)
     return 0
 
@@ -219,6 +246,7 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
             return None
 
     print("Loading the model…", file=sys.stderr)
+    mood = MoodReader(settings)
     async with engine_factory(settings, progress=sys.stderr.isatty()) as engine:
         out.write(f"cinebot console on {engine.model_name}. Tasks: review, mood, scene, pitch. "
                   "Type 'quit' to leave.\n")
@@ -247,7 +275,10 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
                     answers[key] = value
             try:
                 inp = console_input(task, answers)
-                reply = await stream_reply(engine.queue, task, inp, out)
+                if task == "mood":
+                    reply = await mood.read(engine.queue, inp, out)
+                else:
+                    reply = await stream_reply(engine.queue, task, inp, out)
             except (InputError, JobError) as exc:
                 out.write(f"{exc}\n")
                 continue

@@ -50,13 +50,6 @@ def usable(message: discord.Message) -> bool:
     return not message.author.bot and bool(content) and not content.startswith(COMMAND_PREFIXES)
 
 
-def score_text(score: Any) -> str:
-    """The verdict with its calibrated score: "positive 93%", "negative 88%", "mixed (54% positive)"."""
-    if score.label in ("positive", "negative"):
-        return f"{score.label} {score.confidence:.0%}"
-    return f"{score.label} ({score.positive:.0%} positive)"
-
-
 def emotion_scores(score: Any) -> str:
     """Every emotion's probability, strongest first; the detected ones in bold."""
     ranked = sorted(score.emotions.items(), key=lambda item: -item[1])
@@ -144,7 +137,7 @@ class Mood(commands.Cog):
         inp = ExplainInput.create(text=body, label=score.label, positive=score.positive, emotions=emotions)
 
         def render(reply: TaskReply) -> list[discord.Embed]:
-            embed = discord.Embed(title=f"Mood: {score_text(score)}",
+            embed = discord.Embed(title=f"Mood: {score.verdict}",
                                   colour=SENTIMENT_COLOURS.get(score.label, COLOURS["mood"]))
             explanation = reply.text or "(no explanation this time)"
             embed.description = f"{neutralize_mentions(explanation)}\n\nRead from {source}."  # a channel link is safe

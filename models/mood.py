@@ -48,6 +48,13 @@ class MoodScore:
     emotions: dict[str, float]  # every EKMAN name -> probability
     detected: tuple[str, ...]  # emotions over their tuned thresholds, strongest first
 
+    @property
+    def verdict(self) -> str:
+        """The label with its calibrated score: "positive 93%", "negative 88%", "mixed (54% positive)"."""
+        if self.label in ("positive", "negative"):
+            return f"{self.label} {self.confidence:.0%}"
+        return f"{self.label} ({self.positive:.0%} positive)"
+
 
 def read_labelled(path: Path) -> tuple[list[tuple[str, int]], int]:
     """``text<TAB>label`` rows (label 0 or 1; a header row is allowed); and how many other lines were skipped."""

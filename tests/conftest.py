@@ -21,8 +21,9 @@ def smollm(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="session")
 def mood_classifier() -> Any:
-    """The shipped mood classifier, built (first time) into the default cache folder and loaded once."""
+    """The shipped mood classifier, built (first time) into the cache folder (CINEBOT_CACHE_DIR or the default) and
+    loaded once."""
     from bot.settings import Settings
     from models.mood import MoodClassifier
 
-    return MoodClassifier.load(Settings.load(env={}, env_file=None).cache_dir)
+    return MoodClassifier.load(Settings.load(env_file=None).cache_dir)
