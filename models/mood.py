@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from models.moodnet import EKMAN, encode, encoder_dir
+from models.registry import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ LOW_CONFIDENCE = 0.7  # below this probability for the winning side a text reads
 BATCH = 32
 
 
-class MoodModelError(RuntimeError):
-    """The shipped weights are missing or do not fit the installed encoder."""
+class MoodModelError(ModelError):
+    """The shipped weights are missing or do not fit the installed encoder (the command line and `cinebot run`
+    print it as a one-line message, like any model error)."""
 
 
 @dataclass(frozen=True)

