@@ -220,6 +220,8 @@ def title_matcher(title: str) -> Callable[[str], bool]:
 def _time_format(span: timedelta) -> str:
     if span < timedelta(days=1):
         return "%H:%M"
+    if span < timedelta(days=6):  # a few days: the day and the hour, so two ticks on one day differ
+        return "%a %H:%M"
     if span < timedelta(days=300):
         return "%d %b"
     return "%b %Y"

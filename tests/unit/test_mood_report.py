@@ -148,3 +148,14 @@ def test_chart_is_a_png_of_about_800_by_400() -> None:
 def test_chart_of_one_message_without_emotions() -> None:
     png = chart_png(build_report([scored(0, 0.5, "neutral")]))
     assert png.startswith(b"\x89PNG") and _image(png) == (800, 400)
+
+
+def test_trend_ticks_name_hours_within_a_few_days() -> None:
+    from datetime import timedelta
+
+    from models.mood_report import _time_format
+
+    assert _time_format(timedelta(hours=5)) == "%H:%M"
+    assert _time_format(timedelta(days=2)) == "%a %H:%M"
+    assert _time_format(timedelta(days=40)) == "%d %b"
+    assert _time_format(timedelta(days=400)) == "%b %Y"
