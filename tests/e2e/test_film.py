@@ -23,18 +23,21 @@ async def test_film_card_shows_catalog_facts(make_bot: BotFactory, fake: FakeDis
     assert fields["Directed by"] == "Ridley Scott"
 
 
-async def test_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord) -> None:
+@pytest.mark.parametrize(("command", "option"), [("film", "title"), ("recommend", "like")])
+async def test_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord, command: str,
+                                               option: str) -> None:
     await make_bot(model="fake")
-    handle = await fake.send_slash("film", {"title": "Crash"}, user=fake.member)
+    handle = await fake.send_slash(command, {option: "Crash"}, user=fake.member)
     await handle.responded()
     assert handle.ephemeral
     text = handle.original_message.content if handle.original_message else ""
     assert "Which film do you mean?" in text and text.count("Crash (") >= 2
 
 
-async def test_unknown_title_is_explained(make_bot: BotFactory, fake: FakeDiscord) -> None:
+@pytest.mark.parametrize(("command", "option"), [("film", "title"), ("recommend", "like")])
+async def test_unknown_title_is_explained(make_bot: BotFactory, fake: FakeDiscord, command: str, option: str) -> None:
     await make_bot(model="fake")
-    handle = await fake.send_slash("film", {"title": "Zzyzx Qwertyuiop Blorf"}, user=fake.member)
+    handle = await fake.send_slash(command, {option: "Zzyzx Qwertyuiop Blorf"}, user=fake.member)
     await handle.responded()
     assert handle.ephemeral and "couldn't find" in (handle.original_message.content or "")
 

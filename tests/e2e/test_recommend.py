@@ -55,22 +55,6 @@ async def test_recommend_like_a_film_answers_with_catalog_films_but_not_that_one
     fake.assert_no_unknown_calls()
 
 
-async def test_an_ambiguous_film_asks_which_one(make_bot: BotFactory, fake: FakeDiscord) -> None:
-    await make_bot(model="fake")
-    handle = await fake.send_slash("recommend", {"like": "Crash"}, user=fake.member)
-    await handle.responded()
-    assert handle.ephemeral
-    text = handle.original_message.content if handle.original_message else ""
-    assert "Which film do you mean?" in text and text.count("Crash (") >= 2
-
-
-async def test_an_unknown_film_is_explained(make_bot: BotFactory, fake: FakeDiscord) -> None:
-    await make_bot(model="fake")
-    handle = await fake.send_slash("recommend", {"like": "Zzyzx Qwertyuiop Blorf"}, user=fake.member)
-    await handle.responded()
-    assert handle.ephemeral and "couldn't find" in (handle.original_message.content or "")
-
-
 async def test_a_mood_alone_works(make_bot: BotFactory, fake: FakeDiscord) -> None:
     bot = await make_bot(model="fake")
     handle = await fake.send_slash("recommend", {"mood": "cozy"}, user=fake.member)
