@@ -31,7 +31,7 @@ from bot.llm import open_engine
 from bot.settings import Settings
 from models.jobs import GenerationRequest
 from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, read_labelled
-from models.mood_train import default_data_dir, goemotions
+from models.mood_train import default_data_dir, f1, goemotions
 from models.moodnet import EKMAN
 from models.tasks.mood import MAX_NEW_TOKENS, MoodInput, build_messages, parse_mood, retry_messages
 
@@ -91,11 +91,7 @@ def emotion_macro_f1(classifier: MoodClassifier, path: Path) -> tuple[float, dic
     scores = classifier.classify([text for text, _ in rows])
     per_s = len(rows) / (time.perf_counter() - started)
     guess = np.array([[name in score.detected for name in EKMAN] for score in scores])
-    f1s = {}
-    for column, name in enumerate(EKMAN):
-        tp = float((truth[:, column] & guess[:, column]).sum())
-        denominator = float(truth[:, column].sum() + guess[:, column].sum())
-        f1s[name] = 2 * tp / denominator if denominator else 0.0
+    f1s = {name: f1(truth[:, column], guess[:, column]) for column, name in enumerate(EKMAN)}
     return float(np.mean(list(f1s.values()))), f1s, per_s
 
 
