@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -21,6 +22,8 @@ from discord.ext import commands
 from bot.core import CineBot
 from bot.flow import COLOURS, footer_for
 from cogs.film import film_choices, unresolved_message
+from models.catalog import Film
+from models.grounding import Grounding, people_of
 from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher, warm_charts
 from models.runner import TaskReply
 from models.tasks import DiscussionInput, ExplainInput, InputError
@@ -151,20 +154,21 @@ class Mood(commands.Cog):
 
     # -- a discussion -----------------------------------------------------------------------------------------------
 
-    def _film(self, film: str) -> tuple[str, str | None]:
-        """(the title to look for, the catalog's label for the film or None); InputError when ambiguous."""
+    def _film(self, film: str) -> tuple[str, str | None, Film | None]:
+        """(the title to look for, the catalog's label for the film, the catalog's film); the last two are None for
+        a film the catalog does not know; InputError when ambiguous."""
         query = film.strip()
         picked = PICKED.match(query)
         typed = picked.group(1) if picked else query
         if self.bot.catalog is None:
-            return typed, None
+            return typed, None, None
         resolution = self.bot.catalog.resolve(f"{picked.group(1)} {picked.group(2)}" if picked else query)
         if resolution.ambiguous:
             raise InputError(unresolved_message(query, resolution))
         known = resolution.film
         if known is None:
-            return typed, None
-        return known.title, f"{known.title} ({known.year})" if known.year else known.title
+            return typed, None, None
+        return known.title, f"{known.title} ({known.year})" if known.year else known.title, known
 
     async def _discussion(self, interaction: discord.Interaction, channel: Any, last: int,
                           film: str | None) -> None:
@@ -179,10 +183,10 @@ class Mood(commands.Cog):
             await flow.refuse(interaction, f"I can't read the history of {channel.mention}; ask a moderator to give "
                               "me View Channel and Read Message History there.")
             return
-        title, label = None, None
+        title, label, known = None, None, None
         if film is not None:
             try:
-                title, label = self._film(film)
+                title, label, known = self._film(film)
             except InputError as exc:
                 await flow.refuse(interaction, str(exc))
                 return
@@ -195,13 +199,14 @@ class Mood(commands.Cog):
         if not await flow.defer(interaction):  # reading and classifying can take longer than Discord waits
             return
         try:
-            await self._report(interaction, channel, last=last, limit=limit, cap=cap, title=title, label=label)
+            await self._report(interaction, channel, last=last, limit=limit, cap=cap, title=title, label=label,
+                               known=known)
         except Exception:
             log.exception("/mood on %s failed", getattr(channel, "id", channel))
             await flow.refuse(interaction, "Something went wrong on my side. Please try again in a moment.")
 
     async def _report(self, interaction: discord.Interaction, channel: Any, *, last: int, limit: int, cap: int,
-                      title: str | None, label: str | None) -> None:
+                      title: str | None, label: str | None, known: Film | None = None) -> None:
         assert self.bot.mood is not None
         flow = self.bot.flow
         started = time.perf_counter()
@@ -240,6 +245,11 @@ class Mood(commands.Cog):
             negative_share=report.shares["negative"], liked=[m.text for m in report.liked(4 * QUOTES)],
             disliked=[m.text for m in report.disliked(4 * QUOTES)], film=label or title,  # repeats are dropped
         )
+        if title is not None and self.bot.catalog is not None:
+            # About a named film: the summary gets the catalog's facts, and a sentence that credits someone the
+            # catalog contradicts (and the members did not name) is removed, as in /review.
+            people = await asyncio.to_thread(people_of, self.bot.catalog)
+            inp = replace(inp, grounding=Grounding.build(known, "\n".join(inp.liked + inp.disliked), people))
         count = report.count
         read_note = (f"Read {count} message{'s' if count != 1 else ''} from members{about} among the last "
                      f"{len(history)} in {channel.mention}.")

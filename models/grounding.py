@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # "Jean-Pierre Jeunet", "J. J. Abrams", "Lupita Nyong'o".
 _WORD = r"(?:[A-Z][\w'’\-]*\.?|(?:de|del|della|der|di|da|van|von|le|la|du|bin|al)(?=\s+[A-Z]))"
 _NAME = re.compile(rf"\b{_WORD}(?:\s+{_WORD}){{1,3}}")
+_POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|\n|$)")
 
 
@@ -54,7 +55,7 @@ class PeopleIndex:
         """The catalog people named in `text`, as written (longest match within each capitalised run)."""
         found = []
         for match in _NAME.finditer(text):
-            words = match.group(0).split()
+            words = [_POSSESSIVE.sub("", word) for word in match.group(0).split()]  # "Spielberg's" -> "Spielberg"
             i = 0
             while i < len(words) - 1:
                 for j in range(min(len(words), i + 4), i + 1, -1):

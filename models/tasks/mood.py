@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from models.tasks.base import Message, TaskSpec
 from models.tasks.text import (
@@ -28,6 +28,9 @@ from models.tasks.text import (
     require_text,
     split_sentences,
 )
+
+if TYPE_CHECKING:
+    from models.grounding import Grounding
 
 log = logging.getLogger(__name__)
 
@@ -334,6 +337,8 @@ class DiscussionInput:
     liked: tuple[str, ...]  # the most positive messages, most positive first
     disliked: tuple[str, ...]  # the most negative messages, most negative first
     film: str | None = None
+    # for a named film: the catalog's facts for the prompt and the check of the people the summary names
+    grounding: Grounding | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def create(cls, place: str, count: int, positive_share: float, negative_share: float, liked: list[str],
@@ -369,12 +374,15 @@ def _channel_user(inp: DiscussionInput) -> str:
 
 
 def channel_messages(inp: DiscussionInput) -> list[Message]:
-    return [{"role": "system", "content": _CHANNEL_SYSTEM}, {"role": "user", "content": _channel_user(inp)}]
+    facts = f"\n\n{inp.grounding.prompt_facts()}" if inp.grounding is not None else ""
+    return [{"role": "system", "content": _CHANNEL_SYSTEM}, {"role": "user", "content": _channel_user(inp) + facts}]
 
 
 def channel_postprocess(text: str, inp: DiscussionInput) -> str:
     """Prose only: list markers dropped, lines joined, at most `SUMMARY_LIMIT` characters, mention-safe."""
     cleaned = postprocess_text(text, echo=_channel_user(inp), strip_heading="Summary")
+    if inp.grounding is not None:  # drop sentences that credit the wrong people
+        cleaned, _removed = inp.grounding.check(cleaned)
     lines = [line.strip().lstrip("-*•> ").strip() for line in cleaned.split("\n")]
     return _trim(" ".join(line for line in lines if line), SUMMARY_LIMIT)
 
