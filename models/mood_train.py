@@ -21,6 +21,7 @@ import importlib.util
 import json
 import logging
 import random
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,6 +357,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="use at most this many rows of each set (a smoke test)")
     args = parser.parse_args(argv)
+    needed = {"sentiment": ("sentiment/sst2_train.tsv", "sentiment/sst2_dev.tsv", "sentiment/amazon_cells_labelled.txt",
+                            "sentiment/yelp_labelled.txt"),
+              "emotion": ("emotions/train.tsv", "emotions/dev.tsv", "emotions/labels.txt")}
+    missing = [name for part in PARTS if args.only in (None, part) for name in needed[part]
+               if not (args.data / name).is_file()]
+    if missing:
+        print(f"cinebot: training needs the shared data folder; {args.data / missing[0]} is missing "
+              f"(point --data at the folder that has sentiment/ and emotions/).", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
     torch.set_num_threads(args.threads)

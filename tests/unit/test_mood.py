@@ -94,3 +94,12 @@ def test_packed_deltas_rebuild_the_fine_tuned_weights() -> None:
     assert bool(((rebuilt["layer.weight"] - tuned["layer.weight"]).abs() <= step / 2 + 1e-7).all())
     assert torch.allclose(rebuilt["layer.bias"], tuned["layer.bias"])
     assert not torch.allclose(rebuilt["layer.weight"], base["layer.weight"])
+
+
+def test_training_without_the_data_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from models.mood_train import main as train
+
+    assert train(["--data", str(tmp_path / "nowhere"), "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "sst2_train.tsv is missing" in err and "--data" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
