@@ -23,6 +23,7 @@ import logging
 import random
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SENTIMENT, EMOTION = 0, 1
 PARTS = ("sentiment", "emotion")
+SENTIMENT_TRAIN = ("sst2_train.tsv", "amazon_cells_labelled.txt", "yelp_labelled.txt")  # in sentiment/, + IMDB
 DEV_PREFIX = {"sentiment": "sst2_", "emotion": "goemotions_"}
 
 
@@ -169,6 +171,16 @@ def plan_batches(examples: list[Example], size: int, epochs: float, rng: random.
     return plan[:min(total, max_steps)] if max_steps else plan[:total]
 
 
+def update(optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LambdaLR,
+           params: Sequence[torch.Tensor], loss: torch.Tensor) -> None:
+    """One training step: the gradients of ``loss``, clipped to norm 1, then the learning-rate schedule."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+
+
 def log_progress(step: int, total: int, loss: float, started: float, what: str) -> None:
     if step % 200 == 0 or step == total:
         elapsed = time.perf_counter() - started
@@ -183,9 +195,7 @@ def train_sentiment(args: argparse.Namespace, tokenizer: Any) -> tuple[dict[str,
     rng = random.Random(args.seed)
     pad = int(tokenizer.pad_token_id)
     sentiment_dir = args.data / "sentiment"
-    rows = load_labelled_tsv(sentiment_dir / "sst2_train.tsv")
-    for name in ("amazon_cells_labelled.txt", "yelp_labelled.txt"):
-        rows += load_labelled_tsv(sentiment_dir / name)
+    rows = [row for name in SENTIMENT_TRAIN for row in load_labelled_tsv(sentiment_dir / name)]
     rows += imdb_reviews(args.imdb, rng)
     rng.shuffle(rows)
     if args.limit:
@@ -228,11 +238,7 @@ def train_sentiment(args: argparse.Namespace, tokenizer: Any) -> tuple[dict[str,
         ids, mask = collate(batch, pad)
         target = torch.tensor([int(e.label[0]) for e in batch])
         loss = ce(model(ids, mask)[exit_name], target)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
+        update(optimizer, scheduler, params, loss)
         with torch.no_grad():
             torch._foreach_lerp_(ema, [p.detach() for p in params], 1.0 - args.ema)
         running = 0.98 * running + 0.02 * float(loss.detach())
@@ -302,11 +308,7 @@ def train_emotion(args: argparse.Namespace, tokenizer: Any) -> tuple[dict[str, t
     for step, batch in enumerate(plan, 1):
         ids, mask = collate(batch, pad)
         loss = bce(model(ids, mask)[exit_name], torch.tensor([e.label for e in batch]))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(lora + heads, 1.0)
-        optimizer.step()
-        scheduler.step()
+        update(optimizer, scheduler, lora + heads, loss)
         running = 0.98 * running + 0.02 * float(loss.detach())
         log_progress(step, len(plan), running, started, "emotions")
 
@@ -357,9 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="use at most this many rows of each set (a smoke test)")
     args = parser.parse_args(argv)
-    needed = {"sentiment": ("sentiment/sst2_train.tsv", "sentiment/sst2_dev.tsv", "sentiment/amazon_cells_labelled.txt",
-                            "sentiment/yelp_labelled.txt"),
-              "emotion": ("emotions/train.tsv", "emotions/dev.tsv", "emotions/labels.txt")}
+    needed = {"sentiment": [f"sentiment/{name}" for name in (*SENTIMENT_TRAIN, "sst2_dev.tsv")],
+              "emotion": [f"emotions/{name}" for name in ("train.tsv", "dev.tsv", "labels.txt")]}
     missing = [name for part in PARTS if args.only in (None, part) for name in needed[part]
                if not (args.data / name).is_file()]
     if missing:
