@@ -166,13 +166,18 @@ def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
     # Fresh models each time: the encoder records hidden states through hooks set up on its first call, so its
     # layers must not change afterwards.
     def sentiment_net() -> MoodNet:
-        model = MoodNet.from_encoder((sentiment_layer,), ())
+        # Weights from before the attention pool have no "sentiment_pooling": their head reads the mean only.
+        attention = meta.get("sentiment_pooling", "mean") == "mean+attention"
+        model = MoodNet.from_encoder((sentiment_layer,), (), attention=attention)
         base = {name: p.detach().clone() for name, p in model.named_parameters() if name.startswith("encoder.")}
-        packed = {name: value for name, value in part("sentiment.").items() if not name.startswith("head.")}
+        packed = {name: value for name, value in part("sentiment.").items()
+                  if not name.startswith(("head.", "attention."))}
         state = unpack_deltas(packed, base)
-        state |= {f"sentiment_heads.{sentiment_layer}.{name}": value for name, value in part("sentiment.head.").items()}
+        for shipped_as, prefix in (("sentiment.head.", "sentiment_heads."), ("sentiment.attention.",
+                                                                             "sentiment_attention.")):
+            state |= {f"{prefix}{sentiment_layer}.{name}": value for name, value in part(shipped_as).items()}
         required = {name for name, _ in model.named_parameters()
-                    if name.startswith(("encoder.encoder.layer.", "sentiment_heads."))}
+                    if name.startswith(("encoder.encoder.layer.", "sentiment_heads.", "sentiment_attention."))}
         return load(model, state, required).eval()
 
     def emotion_net() -> MoodNet:

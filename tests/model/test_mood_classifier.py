@@ -108,7 +108,8 @@ def test_the_trainer_ships_small_parts_that_load(tmp_path: Path) -> None:
     assert train(["--limit", "96", "--imdb", "8", "--max-steps", "3", "--output", str(out)]) == 0
     meta = json.loads((out / "meta.json").read_text())
     tensors = load_file(str(out / "mood.safetensors"))
-    assert {"sentiment.head.weight", "emotion.head.weight"} <= set(tensors)
+    assert {"sentiment.head.weight", "sentiment.attention.weight", "emotion.head.weight"} <= set(tensors)
+    assert meta["sentiment_pooling"] == "mean+attention" and tensors["sentiment.head.weight"].shape == (2, 768)
     assert not any("embeddings" in name for name in tensors)  # the packaged encoder is not copied
     deltas = {name: t for name, t in tensors.items() if name.endswith(".q8")}
     assert {int(name.split(".")[4]) for name in deltas} == set(range(meta["sentiment_layer"]))
@@ -125,3 +126,12 @@ def test_the_trainer_ships_small_parts_that_load(tmp_path: Path) -> None:
     again = load_file(str(out / "mood.safetensors"))
     assert all(torch.equal(again[name], t) for name, t in tensors.items() if name.startswith("sentiment."))
     assert json.loads((out / "meta.json").read_text())["training"]["emotion"]["steps"] == 2
+
+    # Weights from before the attention pool (no "sentiment_pooling" in meta.json) still load, mean-pooled.
+    assert train(["--limit", "96", "--max-steps", "2", "--only", "sentiment", "--pooling", "mean",
+                  "--output", str(out)]) == 0
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta.pop("sentiment_pooling") == "mean"
+    (out / "meta.json").write_text(json.dumps(meta))
+    assert not any(name.startswith("sentiment.attention.") for name in load_file(str(out / "mood.safetensors")))
+    assert len(MoodClassifier.load(tmp_path / "cache", weights=out).positive(["fine", "bad"])) == 2

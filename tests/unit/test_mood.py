@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -94,6 +95,42 @@ def test_packed_deltas_rebuild_the_fine_tuned_weights() -> None:
     assert bool(((rebuilt["layer.weight"] - tuned["layer.weight"]).abs() <= step / 2 + 1e-7).all())
     assert torch.allclose(rebuilt["layer.bias"], tuned["layer.bias"])
     assert not torch.allclose(rebuilt["layer.weight"], base["layer.weight"])
+
+
+def _tiny_net(attention: bool) -> Any:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from models.moodnet import MoodNet
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=16, max_position_embeddings=32)
+    return MoodNet(BertModel(config, add_pooling_layer=False), (2,), (), attention=attention).eval()
+
+
+def test_the_attention_pool_starts_as_the_mean_and_ignores_padding() -> None:
+    import torch
+
+    mean_net, net = _tiny_net(attention=False), _tiny_net(attention=True)
+    net.encoder.load_state_dict(mean_net.encoder.state_dict())
+    head = net.sentiment_heads["2"]
+    assert head.weight.shape == (2, 16) and bool((head.weight[:, 8:] == 0).all())
+    with torch.no_grad():
+        mean_net.sentiment_heads["2"].weight.copy_(head.weight[:, :8])
+        mean_net.sentiment_heads["2"].bias.copy_(head.bias)
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
+    # Untrained, the attention half reads nothing: the same logits as the mean-pooled head.
+    assert torch.allclose(net(ids, mask)["sentiment@2"], mean_net(ids, mask)["sentiment@2"], atol=1e-6)
+
+    # Trained (here: random scores and head), padding still changes nothing and the pool follows the scores.
+    with torch.no_grad():
+        net.sentiment_attention["2"].weight.normal_()
+        head.weight.normal_()
+    padded = net(torch.tensor([[9, 10, 0, 0, 0, 0]]), torch.tensor([[1, 1, 0, 0, 0, 0]]))["sentiment@2"]
+    assert torch.allclose(net(ids, mask)["sentiment@2"][1], padded[0], atol=1e-5)
+    assert not torch.allclose(net(ids, mask)["sentiment@2"], mean_net(ids, mask)["sentiment@2"], atol=1e-3)
 
 
 def test_training_without_the_data_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
