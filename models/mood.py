@@ -146,7 +146,7 @@ def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from safetensors.torch import load_file
 
-    from models.moodnet import MoodNet, unpack_deltas
+    from models.moodnet import SENTIMENT_MODULES, MoodNet, unpack_deltas
 
     if meta.get("format") != WEIGHTS_FORMAT:
         raise MoodModelError("The mood weights are in an older format; rebuild them with: cinebot train mood")
@@ -171,13 +171,13 @@ def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
         model = MoodNet.from_encoder((sentiment_layer,), (), attention=attention)
         base = {name: p.detach().clone() for name, p in model.named_parameters() if name.startswith("encoder.")}
         packed = {name: value for name, value in part("sentiment.").items()
-                  if not name.startswith(("head.", "attention."))}
+                  if not name.startswith(tuple(f"{shipped_as}." for shipped_as, _ in SENTIMENT_MODULES))}
         state = unpack_deltas(packed, base)
-        for shipped_as, prefix in (("sentiment.head.", "sentiment_heads."), ("sentiment.attention.",
-                                                                             "sentiment_attention.")):
-            state |= {f"{prefix}{sentiment_layer}.{name}": value for name, value in part(shipped_as).items()}
-        required = {name for name, _ in model.named_parameters()
-                    if name.startswith(("encoder.encoder.layer.", "sentiment_heads.", "sentiment_attention."))}
+        for shipped_as, module in SENTIMENT_MODULES:
+            shipped_part = part(f"sentiment.{shipped_as}.")
+            state |= {f"{module}.{sentiment_layer}.{name}": value for name, value in shipped_part.items()}
+        trained = ("encoder.encoder.layer.", *(f"{module}." for _, module in SENTIMENT_MODULES))
+        required = {name for name, _ in model.named_parameters() if name.startswith(trained)}
         return load(model, state, required).eval()
 
     def emotion_net() -> MoodNet:

@@ -34,7 +34,16 @@ import torch
 from torch import nn
 
 from models.mood import WEIGHTS_DIR, WEIGHTS_FORMAT, f1, load_labelled_tsv
-from models.moodnet import EKMAN, GOEMOTIONS_TO_EKMAN, MoodNet, encode, encoder_dir, pack_deltas, unpack_deltas
+from models.moodnet import (
+    EKMAN,
+    GOEMOTIONS_TO_EKMAN,
+    SENTIMENT_MODULES,
+    MoodNet,
+    encode,
+    encoder_dir,
+    pack_deltas,
+    unpack_deltas,
+)
 from models.registry import sha256_file
 
 log = logging.getLogger(__name__)
@@ -266,9 +275,9 @@ def train_sentiment(args: argparse.Namespace, tokenizer: Any) -> tuple[dict[str,
     calib_logits = predict(model, encode(tokenizer, [t for t, _ in calibration]), pad)[exit_name]
     temperature = fit_temperature(calib_logits, np.array([label for _, label in calibration]))
     tensors = {f"sentiment.{name}": value for name, value in packed.items()}
-    for prefix, shipped_as in ((f"sentiment_heads.{layer}.", "sentiment.head."),
-                               (f"sentiment_attention.{layer}.", "sentiment.attention.")):
-        tensors |= {shipped_as + n[len(prefix):]: v for n, v in state.items() if n.startswith(prefix)}
+    for shipped_as, module in SENTIMENT_MODULES:
+        prefix = f"{module}.{layer}."
+        tensors |= {f"sentiment.{shipped_as}.{n[len(prefix):]}": v for n, v in state.items() if n.startswith(prefix)}
     log.info("sentiment: best check at step %d (%.4f); shipped weights %.4f on SST-2 dev; temperature %.3f",
              best[1], best[0], shipped_accuracy, temperature)
     meta = {

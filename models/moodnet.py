@@ -33,6 +33,9 @@ GOEMOTIONS_TO_EKMAN = {
 LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
                 "intermediate.dense", "output.dense")
 MAX_TOKENS = 128
+# The sentiment part's small modules: the name each has in the weights file ("sentiment.head.weight") and in MoodNet
+# ("sentiment_heads.3.weight"); the trainer writes with it, the ONNX build reads with it.
+SENTIMENT_MODULES = (("head", "sentiment_heads"), ("attention", "sentiment_attention"))
 
 
 class EncoderMissing(ModelError):

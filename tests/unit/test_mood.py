@@ -124,7 +124,7 @@ def test_the_attention_pool_starts_as_the_mean_and_ignores_padding() -> None:
     # Untrained, the attention half reads nothing: the same logits as the mean-pooled head.
     assert torch.allclose(net(ids, mask)["sentiment@2"], mean_net(ids, mask)["sentiment@2"], atol=1e-6)
 
-    # Trained (here: random scores and head), padding still changes nothing and the pool follows the scores.
+    # Trained (here: random scores and head), padding still changes nothing, and the logits are no longer the mean's.
     with torch.no_grad():
         net.sentiment_attention["2"].weight.normal_()
         head.weight.normal_()
