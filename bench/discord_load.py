@@ -32,10 +32,10 @@ from bot.core import CineBot
 from bot.llm import Engine, worker_config
 from bot.settings import Settings
 from bot.store import Store
-from models import registry
-from models.jobs import JobQueue
+from models.llm import registry
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
 from models.mood import MoodClassifier
-from models.worker import BatchingWorker
 from tests.e2e.fake_discord import (
     CALLBACK_DEFERRED_MESSAGE,
     FakeDiscord,

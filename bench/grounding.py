@@ -20,12 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.settings import Settings
-from models import registry, runner
+from models import runner
 from models.catalog import Catalog
 from models.grounding import Grounding, people_of
-from models.jobs import JobQueue
+from models.llm import registry
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker, WorkerConfig
 from models.tasks import ReviewInput
-from models.worker import BatchingWorker, WorkerConfig
 
 FILMS = [
     ("The Silence of the Lambs 1991", "terrifying and smart, the prison interviews, Clarice is a great lead", 5),

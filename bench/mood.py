@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.llm import open_engine
 from bot.settings import Settings
-from models.jobs import GenerationRequest
+from models.llm.jobs import GenerationRequest
 from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, f1, read_labelled
 from models.mood_train import default_data_dir, goemotions
 from models.moodnet import EKMAN

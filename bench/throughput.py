@@ -22,10 +22,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.settings import Settings
-from models import registry
-from models.jobs import GenerationRequest, JobQueue
+from models.llm import registry
+from models.llm.jobs import GenerationRequest, JobQueue
+from models.llm.worker import BatchingWorker, WorkerConfig
 from models.tasks import SPECS, PitchInput
-from models.worker import BatchingWorker, WorkerConfig
 
 PREMISES = [
     "a lighthouse keeper learns the beam keeps something asleep",

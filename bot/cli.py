@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.settings import Settings, SettingsError, env_var
-from models.jobs import JobError
-from models.registry import ModelError
+from models.llm.jobs import JobError
+from models.llm.registry import ModelError
 from models.runner import TaskReply, submit
 from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
 from models.tasks.mood import ExplainInput

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from models import runner
-from models.jobs import JobCancelled, JobError, QueueFull
+from models.llm.jobs import JobCancelled, JobError, QueueFull
 from models.runner import TaskReply
 from models.tasks.text import neutralize_mentions
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+
+from models.llm.protocol import BACKENDS
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +113,39 @@ def _seconds(name: str, raw: str) -> float:
     return value
 
 
+def _number(lo: float, hi: float, unit: str) -> Callable[[str, str], float]:
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is not a number of {unit}; use {lo:g} to {hi:g}.") from None
+        if not lo <= value <= hi:
+            raise SettingsError(f"{name}={value:g} is out of range; use {lo:g} to {hi:g} {unit}.")
+        return value
+
+    return parse
+
+
+def _url(name: str, raw: str) -> str | None:
+    value = raw.strip().rstrip("/")
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
+        raise SettingsError(
+            f"{name}={raw!r} is not an http(s) URL; give the server's base URL, for example http://127.0.0.1:8080/v1."
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """cinebot's settings. Field metadata maps each field to its environment variable and parser."""
 
-    discord_token: str | None = None
+    discord_token: str | None = field(default=None, repr=False)
     model: str = DEFAULT_MODEL
+    backend: str = "auto"
     device: str = "auto"
+    int8: str = "auto"
     threads: int = 0
     max_batch: int = 32
     max_batch_tokens: int = 24_576
@@ -134,6 +162,11 @@ class Settings:
     user_rate: tuple[int, int] = (6, 60)
     max_attachment_kb: int = 100
     edit_interval_s: float = 1.0
+    openai_url: str | None = None
+    openai_model: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_max_in_flight: int = 8
+    openai_stall_s: float = 60.0
 
     def reaction_score(self, emoji: str) -> int:
         """A reaction's feedback score: from CINEBOT_REACTION_SCORES, 0 for any other emoji."""
@@ -153,16 +186,22 @@ class Settings:
         for f in fields(cls):
             var, parse = _VARIABLES[f.name]
             raw = merged.get(var)
-            if raw is None or (raw.strip() == "" and f.name not in ("discord_token", "dev_guild_id")):
+            if raw is None or (raw.strip() == "" and f.name not in _MAY_BE_EMPTY):
                 continue
             values[f.name] = parse(var, raw)
-        return cls(**values)
+        settings = cls(**values)
+        if settings.backend == "openai" and not settings.openai_url:
+            raise SettingsError("CINEBOT_BACKEND=openai needs CINEBOT_OPENAI_URL, the server's base URL "
+                                "(for example http://127.0.0.1:8080/v1).")
+        return settings
 
 
 _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "discord_token": ("DISCORD_TOKEN", _optional_text),
     "model": ("CINEBOT_MODEL", _text),
+    "backend": ("CINEBOT_BACKEND", _choice(*BACKENDS)),
     "device": ("CINEBOT_DEVICE", _choice("auto", "cpu", "cuda")),
+    "int8": ("CINEBOT_INT8", _choice("auto", "on", "off")),
     "threads": ("CINEBOT_THREADS", _int(0, 256)),
     "max_batch": ("CINEBOT_MAX_BATCH", _int(1, 256)),
     "max_batch_tokens": ("CINEBOT_MAX_BATCH_TOKENS", _int(256, 1_048_576)),
@@ -179,7 +218,13 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "user_rate": ("CINEBOT_USER_RATE", _rate),
     "max_attachment_kb": ("CINEBOT_MAX_ATTACHMENT_KB", _int(1, 8_192)),
     "edit_interval_s": ("CINEBOT_EDIT_INTERVAL_S", _seconds),
+    "openai_url": ("CINEBOT_OPENAI_URL", _url),
+    "openai_model": ("CINEBOT_OPENAI_MODEL", _optional_text),
+    "openai_api_key": ("CINEBOT_OPENAI_API_KEY", _optional_text),
+    "openai_max_in_flight": ("CINEBOT_OPENAI_MAX_IN_FLIGHT", _int(1, 1024)),
+    "openai_stall_s": ("CINEBOT_OPENAI_STALL_S", _number(1, 3600, "seconds")),
 }
+_MAY_BE_EMPTY = ("discord_token", "dev_guild_id", "openai_url", "openai_model", "openai_api_key")
 
 
 def env_var(field_name: str) -> str:

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from models.llm.registry import ModelError, sha256_file
 from models.moodnet import EKMAN, encode, encoder_dir
-from models.registry import ModelError, sha256_file
 
 log = logging.getLogger(__name__)
 

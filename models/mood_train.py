@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.llm.registry import sha256_file
 from models.mood import WEIGHTS_DIR, WEIGHTS_FORMAT, f1, load_labelled_tsv
 from models.moodnet import (
     EKMAN,
@@ -44,7 +45,6 @@ from models.moodnet import (
     pack_deltas,
     unpack_deltas,
 )
-from models.registry import sha256_file
 
 log = logging.getLogger(__name__)
 

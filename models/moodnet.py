@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from models.registry import ModelError
+from models.llm.registry import ModelError
 
 EKMAN = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
 # GoEmotions' 27 emotions grouped to Ekman's six + neutral, as in the GoEmotions paper (ekman_mapping.json).

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from models.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
+from models.llm.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
 from models.tasks import SPECS, UNCLEAR, MoodResult, TaskSpec, parse_mood
 from models.tasks import mood as mood_task
 

@@ -14,9 +14,25 @@ def smollm(tmp_path_factory: pytest.TempPathFactory) -> Any:
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from models import registry
+    from models.llm import registry
 
-    return registry.load("smollm2-135m", Path(tmp_path_factory.mktemp("cache")), device="cpu", progress=False)
+    return registry.load("smollm2-135m", Path(tmp_path_factory.mktemp("cache")), backend="transformers", device="cpu",
+                         progress=False)
+
+
+@pytest.fixture(scope="session")
+def smollm_llamacpp() -> Any:
+    """The test model on the llama.cpp backend (`LlamaCppLM`), 8 sequences of 2,048 tokens."""
+    from models.llm.backends.llamacpp import LlamaCppConfig, LlamaCppLM
+    from models.llm.registry import smollm_path
+
+    return LlamaCppLM(smollm_path(), "smollm2-135m", LlamaCppConfig(slots=8, ctx_per_seq=2048))
+
+
+@pytest.fixture(params=["transformers", "llamacpp"])
+def any_smollm(request: pytest.FixtureRequest) -> Any:
+    """The test model on each embedded backend in turn."""
+    return request.getfixturevalue("smollm" if request.param == "transformers" else "smollm_llamacpp")
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,8 @@ from bot.llm import Engine, worker_config
 from bot.settings import Settings
 from bot.store import Store
 from models.catalog import Catalog
-from models.jobs import JobQueue
-from models.worker import BatchingWorker
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
 from tests.fakes import FakeModel
 
 from .fake_discord import FakeDiscord, fake_discord, running_bot

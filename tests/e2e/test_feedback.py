@@ -18,8 +18,8 @@ import pytest
 from bot.core import CineBot
 from bot.llm import Engine, worker_config
 from bot.store import FeedbackRow, Store
-from models.jobs import JobQueue
-from models.worker import BatchingWorker
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
 from tests.e2e.conftest import BotFactory
 from tests.fakes import FakeModel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.jobs import GenerationRequest, WorkerStopped
+from models.llm.jobs import GenerationRequest, WorkerStopped
 from tests.e2e.conftest import BotFactory
 
 from .fake_discord import FakeDiscord

@@ -16,8 +16,8 @@ import pytest
 from bot import cli
 from bot.llm import Engine, worker_config
 from bot.settings import Settings
-from models.jobs import JobQueue
-from models.worker import BatchingWorker
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parents[2]

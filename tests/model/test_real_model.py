@@ -1,4 +1,5 @@
-"""The worker with the real SmolLM2-135M model: batching, streaming, failure isolation, cancellation."""
+"""The worker with the real SmolLM2-135M model on each embedded backend (transformers, llama.cpp): batching,
+streaming, failure isolation, cancellation."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 import pytest
 
 from models import runner
-from models.jobs import GenerationRequest, JobCancelled, JobQueue, PromptTooLong
+from models.llm.jobs import GenerationRequest, JobCancelled, JobQueue, PromptTooLong
+from models.llm.worker import BatchingWorker, WorkerConfig
 from models.tasks import SPECS, DiscussionInput, ExplainInput, MoodInput, PitchInput, ReviewInput, SceneInput
-from models.worker import BatchingWorker, WorkerConfig
 
 pytestmark = pytest.mark.model
 
@@ -28,9 +29,9 @@ def req(question: str, max_new: int = 40, system: bool = True) -> GenerationRequ
     return GenerationRequest(messages=messages, max_new_tokens=max_new)
 
 
-async def test_batched_jobs_each_get_their_own_greedy_text(smollm: Any) -> None:
+async def test_batched_jobs_each_get_their_own_greedy_text(any_smollm: Any) -> None:
     queue = JobQueue()
-    async with BatchingWorker(smollm, queue, WorkerConfig(batch_wait_s=0.05)):
+    async with BatchingWorker(any_smollm, queue, WorkerConfig(batch_wait_s=0.05)):
         alone = [(await queue.submit(req(q)).result()).text for q in QUESTIONS]
         handles = [queue.submit(req(q)) for q in QUESTIONS]
         together = [(await h.result()).text for h in handles]
@@ -46,12 +47,12 @@ async def test_batched_jobs_each_get_their_own_greedy_text(smollm: Any) -> None:
     assert len(set(alone)) == 4 and all(len(t) > 20 for t in alone)
     assert late_text == alone[1]
     assert first_text == first_alone
-    assert smollm.prefix_hits > 0  # the shared system prompt was reused, not recomputed
+    assert any_smollm.prefix_hits > 0  # the shared system prompt was reused, not recomputed
 
 
-async def test_stream_pieces_join_to_the_result(smollm: Any) -> None:
+async def test_stream_pieces_join_to_the_result(any_smollm: Any) -> None:
     queue = JobQueue()
-    async with BatchingWorker(smollm, queue):
+    async with BatchingWorker(any_smollm, queue):
         handle = queue.submit(req("Name three famous film directors and one film by each.", max_new=48))
         pieces = [p async for p in handle]
         result = await handle.result()
@@ -61,9 +62,9 @@ async def test_stream_pieces_join_to_the_result(smollm: Any) -> None:
     assert result.generate_s > 0 and result.queue_s >= 0
 
 
-async def test_over_long_prompt_fails_alone_with_the_limit(smollm: Any) -> None:
+async def test_over_long_prompt_fails_alone_with_the_limit(any_smollm: Any) -> None:
     queue = JobQueue()
-    async with BatchingWorker(smollm, queue, WorkerConfig(max_prompt_tokens=200, batch_wait_s=0.05)):
+    async with BatchingWorker(any_smollm, queue, WorkerConfig(max_prompt_tokens=200, batch_wait_s=0.05)):
         ok = queue.submit(req(QUESTIONS[0], max_new=16))
         too_long = queue.submit(req("Summarise this: " + "the projector hums and flickers " * 80, max_new=16))
         ok2 = queue.submit(req(QUESTIONS[2], max_new=16))
@@ -72,9 +73,9 @@ async def test_over_long_prompt_fails_alone_with_the_limit(smollm: Any) -> None:
         assert (await ok.result()).text and (await ok2.result()).text
 
 
-async def test_cancel_running_job_frees_its_row(smollm: Any) -> None:
+async def test_cancel_running_job_frees_its_row(any_smollm: Any) -> None:
     queue = JobQueue()
-    worker = BatchingWorker(smollm, queue, WorkerConfig(batch_wait_s=0.05))
+    worker = BatchingWorker(any_smollm, queue, WorkerConfig(batch_wait_s=0.05))
     async with worker:
         doomed = queue.submit(req(QUESTIONS[0], max_new=200))
         mate = queue.submit(req(QUESTIONS[1], max_new=30))
@@ -107,9 +108,9 @@ async def test_cancel_running_job_frees_its_row(smollm: Any) -> None:
             disliked=["The middle act drags and the dialogue is clunky."])),
     ],
 )
-async def test_each_text_task_runs_end_to_end(smollm: Any, task: str, inp: Any) -> None:
+async def test_each_text_task_runs_end_to_end(any_smollm: Any, task: str, inp: Any) -> None:
     queue = JobQueue()
-    async with BatchingWorker(smollm, queue):
+    async with BatchingWorker(any_smollm, queue):
         run = runner.submit(queue, task, inp())
         views = [v async for v in run.snapshots()]
         reply = await run.reply()
@@ -120,9 +121,9 @@ async def test_each_text_task_runs_end_to_end(smollm: Any, task: str, inp: Any) 
         assert "\ufffd" not in view
 
 
-async def test_mood_returns_structured_result_never_a_crash(smollm: Any) -> None:
+async def test_mood_returns_structured_result_never_a_crash(any_smollm: Any) -> None:
     queue = JobQueue()
-    async with BatchingWorker(smollm, queue):
+    async with BatchingWorker(any_smollm, queue):
         inp = MoodInput.create(text="I loved every minute, a joyful film!")
         reply = await runner.submit(queue, "mood_llm", inp).reply()
     assert reply.mood is not None

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from models.jobs import JobQueue
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
 from models.tasks import InputError, PitchInput, SceneInput
-from models.worker import BatchingWorker
 from tests.fakes import FakeModel
 
 
@@ -35,7 +35,7 @@ def test_bad_task_input_is_refused_before_loading_a_model(capsys: pytest.Capture
     def boom(*_a: object, **_k: object) -> None:
         raise AssertionError("the model must not load for bad input")
 
-    monkeypatch.setattr("models.registry.load", boom)
+    monkeypatch.setattr("models.llm.registry.load", boom)
     assert cli.main(["ask", "pitch", "--premise", "short"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cinebot: ") and "Traceback" not in err

@@ -11,7 +11,7 @@ import cogs
 from bot.core import COGS, CineBot
 from bot.llm import Engine
 from bot.settings import Settings
-from models.jobs import JobQueue
+from models.llm.jobs import JobQueue
 
 
 async def test_every_cog_module_is_loaded_and_command_names_are_unique() -> None:
@@ -40,3 +40,30 @@ def test_readme_invite_permissions_match_what_the_bot_uses() -> None:
     needed = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
                                  embed_links=True, attach_files=True, read_message_history=True, add_reactions=True)
     assert value == needed.value
+
+
+def test_loading_every_cog_imports_no_torch_and_no_model_library() -> None:
+    """The cogs, the flow and the queue only see `models.llm.protocol` and `models.llm.jobs`: loading them must not pay
+    for torch (3 s of a 4 s import before) or any model library. A fresh interpreter, since tests load torch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, asyncio\n"
+        "from bot.core import COGS, CineBot\n"
+        "from bot.llm import Engine\n"
+        "from bot.settings import Settings\n"
+        "from models.llm.jobs import JobQueue\n"
+        "async def main():\n"
+        "    bot = CineBot(Settings.load(env={}, env_file=None), Engine(JobQueue(), None, 'x'), store=None)\n"
+        "    for name in COGS:\n"
+        "        await bot.load_extension(name)\n"
+        "    await bot.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'llama_cpp', 'onnxruntime') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from models import registry
-from models.registry import ModelError
+from models.llm import registry
+from models.llm.registry import ModelError
 
 
 def _parts(tmp_path: Path) -> tuple[list[Path], str]:
@@ -68,5 +68,43 @@ def test_resolve_paths_presets_and_ids(tmp_path: Path) -> None:
 def test_cpu_gets_fp32() -> None:
     import torch
 
-    device, dtype = registry.pick_device("cpu")
+    from models.llm.backends.transformers import pick_device
+
+    device, dtype = pick_device("cpu")
     assert (device, dtype) == ("cpu", torch.float32)
+
+
+def test_the_backend_auto_picks(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    gguf = registry.ModelSource("m", "/models", "m.gguf")
+    folder = registry.ModelSource("org/m", "org/m")
+    monkeypatch.setattr(registry, "cuda_present", lambda: False)
+    monkeypatch.setattr(registry, "llamacpp_available", lambda: True)
+    assert registry.choose_backend("auto", gguf, "auto") == "llamacpp"
+    assert registry.choose_backend("auto", folder, "auto") == "transformers"  # llama.cpp needs a GGUF
+    assert registry.choose_backend("auto", gguf, "cuda") == "transformers"
+    assert registry.choose_backend("transformers", gguf, "cpu") == "transformers"
+    monkeypatch.setattr(registry, "cuda_present", lambda: True)
+    assert registry.choose_backend("auto", gguf, "auto") == "transformers"  # a GPU: transformers on CUDA
+    assert registry.choose_backend("auto", gguf, "cpu") == "llamacpp"
+    monkeypatch.setattr(registry, "cuda_present", lambda: False)
+    monkeypatch.setattr(registry, "llamacpp_available", lambda: False)
+    with caplog.at_level("WARNING"):
+        assert registry.choose_backend("auto", gguf, "auto") == "transformers"
+    assert "scripts/setup.sh" in caplog.text
+    with pytest.raises(ModelError, match="needs a .gguf model"):
+        registry.choose_backend("llamacpp", folder, "cpu")
+
+
+def test_a_missing_llama_cpp_is_one_line_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_llama(name: str, *args: object, **kwargs: object) -> object:
+        if name == "llama_cpp":
+            raise ImportError("No module named 'llama_cpp'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_llama)
+    with pytest.raises(ModelError, match="scripts/setup.sh` builds it"):
+        registry.load("smollm2-135m", tmp_path, backend="llamacpp", progress=False)

@@ -28,6 +28,12 @@ def test_env_overrides_dotenv_file(tmp_path: Path) -> None:
         ("CINEBOT_MAX_BATCH", "0", "CINEBOT_MAX_BATCH=0 is out of range"),
         ("CINEBOT_DEVICE", "tpu", "CINEBOT_DEVICE='tpu' is not one of auto, cpu, cuda"),
         ("CINEBOT_LOG_LEVEL", "loud", "CINEBOT_LOG_LEVEL='loud'"),
+        ("CINEBOT_BACKEND", "vllm", "CINEBOT_BACKEND='vllm' is not one of auto, llamacpp, transformers, openai"),
+        ("CINEBOT_INT8", "maybe", "CINEBOT_INT8='maybe' is not one of auto, on, off"),
+        ("CINEBOT_OPENAI_URL", "localhost:8080", "CINEBOT_OPENAI_URL='localhost:8080' is not an http(s) URL"),
+        ("CINEBOT_OPENAI_STALL_S", "0", "CINEBOT_OPENAI_STALL_S=0 is out of range"),
+        ("CINEBOT_OPENAI_MAX_IN_FLIGHT", "many", "CINEBOT_OPENAI_MAX_IN_FLIGHT='many' is not a whole number"),
+        ("CINEBOT_BACKEND", "openai", "CINEBOT_BACKEND=openai needs CINEBOT_OPENAI_URL"),
     ],
 )
 def test_wrong_values_name_the_variable(var: str, value: str, says: str) -> None:
@@ -52,3 +58,10 @@ def test_reaction_scores_parse_and_ignore_the_variation_selector() -> None:
     assert s.reaction_score("🍿") == 0
     with pytest.raises(SettingsError, match="emoji=score"):
         Settings.load(env={"CINEBOT_REACTION_SCORES": "👍=lots"}, env_file=None)
+
+
+def test_openai_settings_and_the_key_stays_out_of_logs() -> None:
+    s = Settings.load(env={"CINEBOT_BACKEND": "openai", "CINEBOT_OPENAI_URL": "http://10.0.0.5:8000/v1/",
+                           "CINEBOT_OPENAI_API_KEY": "sk-secret", "DISCORD_TOKEN": "tok-secret"}, env_file=None)
+    assert (s.backend, s.openai_url, s.openai_max_in_flight) == ("openai", "http://10.0.0.5:8000/v1", 8)
+    assert s.openai_api_key == "sk-secret" and "sk-secret" not in repr(s) and "tok-secret" not in repr(s)

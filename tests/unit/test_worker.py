@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from models.jobs import GenerationRequest, JobCancelled, JobError, JobQueue, PromptTooLong, QueueFull, WorkerStopped
-from models.worker import BatchingWorker, WorkerConfig
+from models.llm.jobs import GenerationRequest, JobCancelled, JobError, JobQueue, PromptTooLong, QueueFull, WorkerStopped
+from models.llm.worker import BatchingWorker, WorkerConfig
 from tests.fakes import FakeModel, say
 
 

@@ -2,7 +2,7 @@
 
 The queue is the one door to the language model: the cogs and the command line submit jobs here and get a
 `JobHandle` back, an async iterator of text pieces that ends with a `JobResult`. Submitting never blocks:
-a full queue raises `QueueFull` at once. The worker (a thread, see `models.worker`) takes jobs from the
+a full queue raises `QueueFull` at once. The worker (a thread, see `models.llm.worker`) takes jobs from the
 other end; the handle is fed back on the event loop with `call_soon_threadsafe`.
 """
 

@@ -1,48 +1,26 @@
-"""The language-model side of the worker: a step-wise batch generator behind one Protocol.
+"""The transformers backend: a Hugging Face causal LM as a `StepModel` (see `models.llm.protocol`).
 
-`StepModel` is what the batching worker drives: encode a chat into token ids, prefill new sequences as a
-batch, decode one token for every running sequence, and merge or shrink batches so that jobs can join and
-leave a running batch (continuous batching). `TransformersLM` implements it with a Hugging Face causal LM
-and a left-padded KV cache. A remote OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama) batches on its
-own side: it would replace the worker that consumes `models.jobs.JobQueue`, not this Protocol, so the cogs,
-which only see the queue, never change.
+`TransformersLM` drives the model one token at a time with a left-padded KV cache, so that the batching worker
+can prefill new sequences as a batch, decode one token for every running sequence, and let jobs join and leave
+a running batch (continuous batching). Each task's system prompt is prefilled once and its KV reused.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 
 import torch
 
+from models.llm.protocol import Message
+from models.llm.registry import ModelError, ModelSource
+
 log = logging.getLogger(__name__)
-
-Message = dict[str, str]
-
-
-class StepModel(Protocol):
-    """A model the batching worker can drive one token at a time."""
-
-    name: str
-    max_context: int
-
-    def encode(self, messages: list[Message], prefix: str = "") -> list[int]: ...
-
-    def is_stop(self, token: int) -> bool: ...
-
-    def detokenize(self, ids: list[int]) -> str: ...
-
-    def prefill(self, prompts: list[list[int]]) -> tuple[Any, list[int]]: ...
-
-    def decode(self, batch: Any, last_tokens: list[int]) -> list[int]: ...
-
-    def merge(self, a: Any, b: Any) -> Any: ...
-
-    def select(self, batch: Any, rows: list[int]) -> Any: ...
-
 
 MIN_PREFIX = 16  # shorter system prompts are not worth caching
 PREFIX_CANDIDATES = 32
@@ -87,11 +65,14 @@ def _pad_left(x: torch.Tensor, n: int, dim: int) -> torch.Tensor:
 class TransformersLM:
     """A Hugging Face causal LM driven step by step, greedy, with a left-padded KV cache."""
 
+    backend = "transformers"
+
     def __init__(self, model: Any, tokenizer: Any, name: str, max_context: int | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
         self.device = next(model.parameters()).device
+        self.detail = f"transformers in this process, {self.device.type}"
         cfg_ctx = int(getattr(model.config, "max_position_embeddings", 0) or 4096)
         self.max_context = min(max_context or cfg_ctx, cfg_ctx)
         eos: set[int] = set()
@@ -266,3 +247,35 @@ class TransformersLM:
             layer.keys = layer.keys.index_select(0, index)[:, :, start:, :]
             layer.values = layer.values.index_select(0, index)[:, :, start:, :]
         return KVBatch(cache=batch.cache, mask=mask[:, start:], next_pos=batch.next_pos.index_select(0, index))
+
+
+def pick_device(requested: str = "auto") -> tuple[str, Any]:
+    """The device and a dtype that suits it: CUDA with bf16 (fp16 where bf16 is missing), else CPU fp32."""
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ModelError("CINEBOT_DEVICE=cuda but no CUDA GPU is visible; set CINEBOT_DEVICE=auto or cpu.")
+    if requested in ("auto", "cuda") and torch.cuda.is_available():
+        return "cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return "cpu", torch.float32
+
+
+def load_transformers(source: ModelSource, label: str, cache_dir: Path, *, device: str = "auto", threads: int = 0,
+                      progress: bool = True, max_context: int | None = None, int8: str = "auto") -> TransformersLM:
+    """Load a model with transformers as a `TransformersLM`, ready for the worker."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    device_name, dtype = pick_device(device)
+    if not progress:
+        hf_logging.disable_progress_bar()
+    started = time.monotonic()
+    kwargs: dict[str, Any] = {"gguf_file": source.gguf_file} if source.gguf_file else {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source.location, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Could not load model {label!r} from {source.location}: {exc}") from exc
+    model = model.to(device_name)  # type: ignore[arg-type]
+    log.info("loaded %s on %s (%s) in %.1f s", source.name, device_name, dtype, time.monotonic() - started)
+    return TransformersLM(model, tokenizer, name=label, max_context=max_context)

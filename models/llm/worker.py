@@ -15,8 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.backend import StepModel
-from models.jobs import (
+from models.llm.jobs import (
     JobCancelled,
     JobError,
     JobHandle,
@@ -26,6 +25,7 @@ from models.jobs import (
     WorkerStopped,
     deliver,
 )
+from models.llm.protocol import BackendStatus, StepModel
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,14 @@ class BatchingWorker:
             self._abort.set()
             await asyncio.to_thread(thread.join)
 
+    async def status(self) -> BackendStatus:
+        """In-process: ready while the worker thread runs."""
+        running = self._thread is not None and self._thread.is_alive()
+        return BackendStatus(
+            backend=getattr(self.model, "backend", "embedded"), model=self.model.name, reachable=running,
+            detail=getattr(self.model, "detail", "in this process") if running else "the worker is not running",
+        )
+
     async def __aenter__(self) -> BatchingWorker:
         self.start()
         return self
@@ -122,7 +130,7 @@ class BatchingWorker:
 
     def _admit(self) -> None:
         cfg = self.config
-        room = cfg.max_batch - len(self.active)
+        room = min(cfg.max_batch, getattr(self.model, "slots", cfg.max_batch)) - len(self.active)
         if room <= 0 or self._stopping.is_set():
             return
         if self.active and not getattr(self.model, "continuous", True):
@@ -257,12 +265,18 @@ class BatchingWorker:
         if len(keep) == len(self.active):
             return
         self.active = [self.active[row] for row in keep]
-        self.batch = self.model.select(self.batch, keep) if keep else None
+        batch = self.model.select(self.batch, keep)  # also when empty: the model frees what the rows held
+        self.batch = batch if keep else None
 
     def _fail_active(self, error: JobError) -> None:
         for seq in self.active:
             if not seq.finished:
                 self._emit(seq.handle, "error", error)
+        if self.batch is not None:
+            try:  # let the model free what the batch holds (llama.cpp's sequences)
+                self.model.select(self.batch, [])
+            except Exception:
+                log.exception("could not release a failed batch")
         self.active = []
         self.batch = None
         self._flush()

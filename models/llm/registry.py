@@ -160,40 +160,67 @@ def resolve(name: str, cache_dir: Path, *, progress: bool = True) -> ModelSource
     )
 
 
-def pick_device(requested: str = "auto") -> tuple[str, Any]:
-    """The device and a dtype that suits it: CUDA with bf16 (fp16 where bf16 is missing), else CPU fp32."""
-    import torch
+def cuda_present() -> bool:
+    """A CUDA GPU the driver can see, asked of libcuda directly: deciding the backend must not cost a torch import."""
+    import ctypes
 
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise ModelError("CINEBOT_DEVICE=cuda but no CUDA GPU is visible; set CINEBOT_DEVICE=auto or cpu.")
-    if requested in ("auto", "cuda") and torch.cuda.is_available():
-        return "cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return "cpu", torch.float32
-
-
-def load(name: str, cache_dir: Path, *, device: str = "auto", threads: int = 0, progress: bool = True,
-         max_context: int | None = None) -> Any:
-    """Load a model as a `TransformersLM`, ready for the worker."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    from models.backend import TransformersLM
-
-    if threads > 0:
-        torch.set_num_threads(threads)
-    source = resolve(name, cache_dir, progress=progress)
-    device_name, dtype = pick_device(device)
-    if not progress:
-        hf_logging.disable_progress_bar()
-    started = time.monotonic()
-    kwargs: dict[str, Any] = {"gguf_file": source.gguf_file} if source.gguf_file else {}
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source.location, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"Could not load model {name!r} from {source.location}: {exc}") from exc
-    model = model.to(device_name)  # type: ignore[arg-type]
-    log.info("loaded %s on %s (%s) in %.1f s", source.name, device_name, dtype, time.monotonic() - started)
-    return TransformersLM(model, tokenizer, name=source.name if name not in PRESETS else name,
-                          max_context=max_context)
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+
+
+def llamacpp_available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def choose_backend(requested: str, source: ModelSource, device: str = "auto") -> str:
+    """The backend that serves `source`: `requested` unless it is `auto`, which picks transformers on a CUDA GPU and
+    llama.cpp for a GGUF model on a CPU (transformers with int8 weights when llama.cpp is not installed)."""
+    if requested == "llamacpp" and source.gguf_file is None:
+        raise ModelError(f"CINEBOT_BACKEND=llamacpp needs a .gguf model, and {source.name} is not one; "
+                         "set CINEBOT_BACKEND=transformers (or auto).")
+    if requested != "auto":
+        return requested
+    if device == "cuda" or (device == "auto" and cuda_present()):
+        return "transformers"
+    if source.gguf_file is not None:
+        if llamacpp_available():
+            return "llamacpp"
+        log.warning("llama.cpp (llama-cpp-python) is not installed, so the model runs on transformers with int8 "
+                    "weights, about half as fast on one stream; `bash scripts/setup.sh` installs it")
+    return "transformers"
+
+
+def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "auto", threads: int = 0,
+         progress: bool = True, max_context: int | None = None, slots: int = 32, int8: str = "auto") -> Any:
+    """Load a model for the batching worker (a `StepModel`) on the chosen backend (`llamacpp` or `transformers`).
+
+    `slots` is how many sequences the llama.cpp context holds (the worker's max batch); `max_context` caps each
+    sequence's tokens; `int8` is the transformers backend's int8 weights on a CPU (auto: on)."""
+    source = resolve(name, cache_dir, progress=progress)
+    chosen = choose_backend(backend, source, device)
+    label = source.name if name not in PRESETS else name
+    started = time.monotonic()
+    if chosen == "llamacpp":
+        from models.llm.backends.llamacpp import LlamaCppConfig, LlamaCppLM, LlamaCppUnavailable
+
+        assert source.gguf_file is not None
+        config = LlamaCppConfig(slots=slots, ctx_per_seq=max_context or 4096, threads=threads)
+        try:
+            lm: Any = LlamaCppLM(Path(source.location) / source.gguf_file, label, config)
+        except LlamaCppUnavailable as exc:
+            raise ModelError(str(exc)) from None
+        except RuntimeError as exc:
+            raise ModelError(f"Could not load model {name!r} with llama.cpp: {exc}") from exc
+    elif chosen == "transformers":
+        from models.llm.backends.transformers import load_transformers
+
+        lm = load_transformers(source, label, cache_dir, device=device, threads=threads, progress=progress,
+                               max_context=max_context, int8=int8)
+    else:
+        raise ModelError(f"The {chosen} backend does not load a model in this process.")
+    log.info("%s ready on %s in %.1f s", label, chosen, time.monotonic() - started)
+    return lm
