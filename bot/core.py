@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import discord
@@ -94,9 +96,10 @@ class CineBot(commands.Bot):
         await self.close()
 
 
-async def run_bot(settings: Settings) -> None:
-    """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
-    assert settings.discord_token
+@asynccontextmanager
+async def prepared_bot(settings: Settings) -> AsyncIterator[CineBot]:
+    """Everything `cinebot run` makes before it connects: the film catalog and its indexes and the mood classifier
+    (off the event loop), the store, the engine (the model and what serves it), then the bot; closed in reverse."""
     catalog = Catalog.open(extra_path=settings.films_path)
     await asyncio.to_thread(catalog.warm)  # the title index, off the event loop
     await asyncio.to_thread(people_of, catalog)  # and the index of credited people, for the grounding check
@@ -104,7 +107,13 @@ async def run_bot(settings: Settings) -> None:
 
     mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache
     async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:
-        bot = CineBot(settings, engine, store, catalog=catalog, mood=mood)
+        yield CineBot(settings, engine, store, catalog=catalog, mood=mood)
+
+
+async def run_bot(settings: Settings) -> None:
+    """Open the store, the engine, then the bot; on SIGINT/SIGTERM close the bot, then drain the worker."""
+    assert settings.discord_token
+    async with prepared_bot(settings) as bot:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:

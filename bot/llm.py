@@ -87,6 +87,8 @@ async def open_engine(settings: Settings, *, progress: bool = True) -> AsyncIter
     server.start()
     status = await server.status()
     (log.info if status.reachable else log.warning)("language model: %s", status.line())
+    if settings.backend == "openai" and status.reachable:
+        name = status.model  # discovered from the server's GET /models when CINEBOT_OPENAI_MODEL is empty
     try:
         yield Engine(queue, server, name)
     finally:

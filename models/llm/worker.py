@@ -1,9 +1,10 @@
 """The batching worker: one thread that runs the model off the event loop, with continuous batching.
 
 Each `step()` is one small named step (after vLLM's `EngineCore.step`): admit the jobs that are waiting (up to
-`max_batch` and a token budget, after a short linger when idle), prefill them together and merge them into the
-running batch, decode one token for every running job, stream the new text back, and retire the jobs that
-finished or were cancelled. A job that fails (bad input, prompt too long) fails alone; its batch-mates go on.
+`max_batch`, a token budget and the model's `prefill_budget` of prompt tokens per step, after a short linger when
+idle), prefill them together and merge them into the running batch, decode one token for every running job,
+stream the new text back, and retire the jobs that finished or were cancelled. A job that fails (bad input, prompt
+too long) fails alone; its batch-mates go on.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ class BatchingWorker:
         if not handles:
             return
         budget = cfg.max_batch_tokens - sum(s.prompt_len + s.max_new for s in self.active)
+        # a model that prefills slowly (llama.cpp on a CPU) takes a few prompt tokens per step, first come first
+        # served: the first jobs start writing while later ones are read, and running jobs are not held up long
+        prefill_budget = int(getattr(self.model, "prefill_budget", 0))
+        prefill = 0
         new: list[_Seq] = []
         prompts: list[list[int]] = []
         leftover: list[JobHandle] = []
@@ -157,10 +162,12 @@ class BatchingWorker:
             if cfg.max_new_tokens:
                 max_new = min(max_new, cfg.max_new_tokens)
             cost = len(prompt) + max_new
-            if cost > budget and (self.active or new):
+            if (cost > budget and (self.active or new)) or (prefill_budget and new and
+                                                             prefill + len(prompt) > prefill_budget):
                 leftover.append(handle)  # waits for room, keeping its place
                 continue
             budget -= cost
+            prefill += len(prompt)
             handle.started_at = now
             seq = _Seq(handle, len(prompt), max_new, started=now)
             if handle.request.prefix:

@@ -26,12 +26,14 @@ from bot.settings import Settings
 from bot.store import Store
 from models.catalog import Catalog
 from models.llm.jobs import JobQueue
+from models.llm.protocol import Server
 from models.llm.worker import BatchingWorker
 from tests.fakes import FakeModel
 
 from .fake_discord import FakeDiscord, fake_discord, running_bot
 
 BotFactory = Callable[..., Awaitable[CineBot]]
+ServerFactory = Callable[[Settings, JobQueue], Server]  # what serves the queue, in place of the batching worker
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +52,13 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest_asyncio.fixture
 async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIterator[BotFactory]:
-    """A factory: `await make_bot(model="fake" | "smollm", **settings_overrides)` → a running, synced CineBot."""
+    """A factory: `await make_bot(model="fake" | "smollm", **settings_overrides)` → a running, synced CineBot.
+    `server=`: a `(settings, queue) -> Server` that serves the queue instead of the batching worker (`model` is then
+    unused), e.g. `bot.llm.make_openai_server` with `backend="openai", openai_url=...`."""
     async with AsyncExitStack() as stack:
 
         async def factory(model: str = "fake", fake_reply: str = "A fine film. I liked it.|stop",
-                          **overrides: Any) -> CineBot:
+                          server: ServerFactory | None = None, **overrides: Any) -> CineBot:
             base = Settings.load(env={}, env_file=None)
             settings = replace(base, db_path=tmp_path / "cinebot.sqlite3", edit_interval_s=0.2,
                                user_rate=(1000, 60), **overrides)
@@ -66,9 +70,17 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
                 lm = FakeModel(default=fake_reply)
             store = await stack.enter_async_context(await Store.open(settings.db_path))
             queue = JobQueue(settings.max_queue)
-            worker = BatchingWorker(lm, queue, worker_config(settings))
-            await stack.enter_async_context(worker)
-            bot = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05,
+            worker: Server
+            if server is not None:  # e.g. bot.llm.make_openai_server: serves the queue instead of the worker
+                worker = server(settings, queue)
+                worker.start()
+                stack.push_async_callback(worker.close)
+                name = str(getattr(worker, "name", model))
+            else:
+                worker = BatchingWorker(lm, queue, worker_config(settings))
+                await stack.enter_async_context(worker)
+                name = lm.name
+            bot = CineBot(settings, Engine(queue, worker, name), store, guild_ready_timeout=0.05,
                           catalog=request.getfixturevalue("catalog"), mood=request.getfixturevalue("mood_classifier"))
             await stack.enter_async_context(running_bot(bot, fake))
             guild = discord.Object(id=fake.guild.id)

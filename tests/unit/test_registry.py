@@ -91,7 +91,7 @@ def test_the_backend_auto_picks(monkeypatch: pytest.MonkeyPatch, caplog: pytest.
     with caplog.at_level("WARNING"):
         assert registry.choose_backend("auto", gguf, "auto") == "transformers"
     assert "scripts/setup.sh" in caplog.text
-    with pytest.raises(ModelError, match="needs a .gguf model"):
+    with pytest.raises(ModelError, match=r"needs a \.gguf model"):
         registry.choose_backend("llamacpp", folder, "cpu")
 
 
@@ -106,5 +106,5 @@ def test_a_missing_llama_cpp_is_one_line_with_the_fix(monkeypatch: pytest.Monkey
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(builtins, "__import__", no_llama)
-    with pytest.raises(ModelError, match="scripts/setup.sh` builds it"):
+    with pytest.raises(ModelError, match=r"scripts/setup\.sh` builds it"):
         registry.load("smollm2-135m", tmp_path, backend="llamacpp", progress=False)
