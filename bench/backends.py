@@ -91,7 +91,7 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
     from models.llm.worker import BatchingWorker, WorkerConfig
 
     ns = sorted({int(x) for x in args.n.split(",")})
-    prompts = review_prompts(max(ns + [args.n1_jobs + 1]))
+    prompts = review_prompts(max(*ns, args.n1_jobs + 1))
     settings = replace(Settings.load(env={}, env_file=None), model=args.model, backend=args.child,
                        device=args.device, int8="on" if args.child == "transformers" and args.device != "cuda" else
                        "auto", max_batch=max(ns), max_batch_tokens=1 << 20, max_queue=1024,
@@ -192,7 +192,7 @@ async def child_ready(args: argparse.Namespace) -> dict[str, Any]:
                 handle = await fake.send_slash("pitch", {"premise": PREMISE}, user=fake.member)
 
                 def shows_text() -> bool:
-                    return any("writing" in str(e.get("content", "")) and len(str(e.get("content", ""))) > 40
+                    return any(("writing" in str(e.get("content", "")) and len(str(e.get("content", ""))) > 40)
                                or e.get("embeds") for e in handle.edits)
 
                 await fake.wait_for(shows_text, timeout=300, what="the first text of the reply")
