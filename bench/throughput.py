@@ -1,4 +1,5 @@
-"""Aggregate throughput: plain sequential `model.generate` versus the batching worker, side by side.
+"""Aggregate throughput on the transformers backend: plain sequential `model.generate` versus the batching worker,
+side by side. (Every backend, the default llama.cpp one included, is compared in bench/backends.py.)
 
 For N = 8 and N = 32 prompts (the same prompts both ways, greedy, the same token cap) it runs
 (a) one `generate` call after another and (b) all N submitted at once to the worker, and prints the
@@ -110,11 +111,13 @@ async def main() -> None:
     parser.add_argument("--model", default="smollm2-135m", help="preset, local path or Hugging Face id")
     parser.add_argument("--sizes", default="8,32", help="comma-separated N values")
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--int8", default="off", choices=("auto", "on", "off"),
+                        help="int8 weights on a CPU (default off: fp32, as when these ratios were first measured)")
     parser.add_argument("--no-reference", action="store_true",
                         help="skip the reference run of one plain batched generate call")
     args = parser.parse_args()
     settings = Settings.load(env={}, env_file=None)
-    lm = registry.load(args.model, settings.cache_dir, progress=False)
+    lm = registry.load(args.model, settings.cache_dir, backend="transformers", progress=False, int8=args.int8)
     sizes = [int(s) for s in args.sizes.split(",")]
     queue = JobQueue(max_waiting=max(sizes) * 2)
     worker = BatchingWorker(lm, queue, WorkerConfig(max_batch=max(sizes), max_batch_tokens=1 << 20))

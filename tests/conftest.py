@@ -10,14 +10,15 @@ import pytest
 
 @pytest.fixture(scope="session")
 def smollm(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The test model as a `TransformersLM`, on the CPU, loaded offline from its PyPI package."""
+    """The test model as a `TransformersLM`, on the CPU in fp32, loaded offline from its PyPI package
+    (tests/model/test_transformers_int8.py covers int8)."""
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from models.llm import registry
 
     return registry.load("smollm2-135m", Path(tmp_path_factory.mktemp("cache")), backend="transformers", device="cpu",
-                         progress=False)
+                         progress=False, int8="off")
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest_asyncio.fixture
 async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIterator[BotFactory]:
-    """A factory: `await make_bot(model="fake" | "smollm", **settings_overrides)` → a running, synced CineBot.
+    """A factory: `await make_bot(model="fake" | "smollm" | "smollm_llamacpp", **settings_overrides)` → a running,
+    synced CineBot.
     `server=`: a `(settings, queue) -> Server` that serves the queue instead of the batching worker (`model` is then
     unused), e.g. `bot.llm.make_openai_server` with `backend="openai", openai_url=...`."""
     async with AsyncExitStack() as stack:
@@ -62,8 +63,8 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
             base = Settings.load(env={}, env_file=None)
             settings = replace(base, db_path=tmp_path / "cinebot.sqlite3", edit_interval_s=0.2,
                                user_rate=(1000, 60), **overrides)
-            if model == "smollm":
-                lm = request.getfixturevalue("smollm")
+            if model in ("smollm", "smollm_llamacpp"):  # the test model on transformers, or on llama.cpp
+                lm = request.getfixturevalue(model)
                 if not overrides.get("max_new_tokens"):
                     settings = replace(settings, max_new_tokens=32)
             else:

@@ -11,8 +11,10 @@ from .fake_discord import FakeDiscord
 pytestmark = pytest.mark.asyncio
 
 
-async def test_pitch_defers_streams_and_finishes_with_an_embed(make_bot: BotFactory, fake: FakeDiscord) -> None:
-    bot = await make_bot(model="smollm")
+@pytest.mark.parametrize("model", ["smollm", "smollm_llamacpp"])
+async def test_pitch_defers_streams_and_finishes_with_an_embed(make_bot: BotFactory, fake: FakeDiscord,
+                                                               model: str) -> None:
+    bot = await make_bot(model=model)
     handle = await fake.send_slash("pitch", {"premise": "a lighthouse keeper learns the beam keeps something asleep",
                                              "genre": "Thriller"}, user=fake.member)
     await handle.deferred()

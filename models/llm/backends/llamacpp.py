@@ -137,7 +137,8 @@ class LlamaCppLM:
         self.n_vocab = int(lc.llama_vocab_n_tokens(self._vocab))
         train_ctx = int(lc.llama_model_n_ctx_train(model)) or 4096
         per_seq = -(-min(cfg.ctx_per_seq, train_ctx) // KV_PAD) * KV_PAD
-        threads = cfg.threads or os.cpu_count() or 1
+        threads = cfg.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                                  os.cpu_count() or 1)
         self.slots = cfg.slots
         self.n_batch = max(cfg.n_batch, cfg.slots)
         self.prefill_budget = self.n_batch  # prompt tokens the worker admits per step (at least one job)
