@@ -8,7 +8,11 @@ the other, so that each has the machine to itself and its own memory figure:
 - a backend (`llamacpp`, `transformers` with int8 weights on a CPU, or `openai` against a server): after one warm-up
   job, N=1 (jobs one after the other), then N=8 and N=32 jobs submitted at once through the queue and the batching
   worker; tokens/s = completion tokens / wall time from the first submit to the last reply; first token = per job,
-  from submit to its first generated token (not the echoed answer prime); peak RSS of the process;
+  from submit to its first generated token (not the echoed answer prime); peak RSS of the process. Every reply is
+  written to the full `--max-new` tokens, past the model's end of turn (`ignore_eos`, as serving benchmarks do), so
+  that every engine does the same work: the default model refuses about half of these prompts at first ("I'm sorry,
+  but I can't assist with that"; /review then retries with a firmer start), which would otherwise make the figures
+  depend on which replies happen to be refused;
 - the anchor: llama-cpp-python's own `Llama.create_completion` over the same rendered prompts as N=8, one at a time
   (it reuses the KV of the common prefix between calls, as a self-hoster's llama.cpp would);
 - ready: `cinebot run`'s start-up (`bot.core.prepared_bot`: catalog, mood classifier, store, model, bot) against the
@@ -111,7 +115,7 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
     async def run(batch: list[tuple[list[dict[str, str]], str]]) -> tuple[int, float, list[float], list[str]]:
         t0 = time.perf_counter()
         handles = [queue.submit(GenerationRequest(messages=tuple(m), max_new_tokens=args.max_new, prefix=prefix,
-                                                  task="review")) for m, prefix in batch]
+                                                  task="review", ignore_stop=True)) for m, prefix in batch]
 
         async def first_token(handle: Any) -> float:
             async for piece in handle:
@@ -161,10 +165,17 @@ def child_anchor(args: argparse.Namespace) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     template = ChatTemplate(llm.metadata["tokenizer.chat_template"], "", "")
     prompts = [template.render(m, True) + prefix for m, prefix in review_prompts(9)]
-    llm.create_completion(prompts[8], max_tokens=args.max_new, temperature=0.0)  # warm-up, as for the backends
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    never_stop = {t: float("-inf") for t in range(llm.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, t)}
+
+    def complete(prompt: str) -> int:  # every reply the full length, as for the backends (ignore_stop)
+        out = llm.create_completion(prompt, max_tokens=args.max_new, temperature=0.0, logit_bias=never_stop)
+        return int(out["usage"]["completion_tokens"])
+
+    complete(prompts[8])  # warm-up, as for the backends
     tokens, t0 = 0, time.perf_counter()
     for prompt in prompts[:8]:
-        tokens += llm.create_completion(prompt, max_tokens=args.max_new, temperature=0.0)["usage"]["completion_tokens"]
+        tokens += complete(prompt)
     seconds = time.perf_counter() - t0
     return {"backend": "anchor", "load_s": load_s, "tok_s": tokens / seconds, "tokens": tokens, "seconds": seconds,
             "rss_gb": peak_rss_gb()}

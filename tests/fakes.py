@@ -56,7 +56,7 @@ class FakeModel:
         return token == STOP
 
     def detokenize(self, ids: list[int]) -> str:
-        return "".join(self.words[i] for i in ids)
+        return "".join(self.words.get(i, "") for i in ids)  # the stop token reads as nothing, as in real models
 
     def _next(self, row: list[int]) -> int:
         return row.pop(0) if row else self._id(" more")

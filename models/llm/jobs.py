@@ -60,6 +60,9 @@ class GenerationRequest:
     prefix: str = ""  # the start of the assistant's answer, given to the model; the result's text includes it
     task: str = "chat"
     deadline: float | None = None  # time.monotonic() after which the job is dropped unstarted
+    # write all `max_new_tokens`, past the model's end of turn: for benchmarks that need the same work from every
+    # engine (vLLM's and llama.cpp's `ignore_eos`); never for members
+    ignore_stop: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
 
 

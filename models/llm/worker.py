@@ -225,7 +225,7 @@ class BatchingWorker:
 
     def _accept(self, seq: _Seq, token: int) -> None:
         """Take one generated token: stream its text, or finish the job."""
-        if self.model.is_stop(token):
+        if self.model.is_stop(token) and not seq.handle.request.ignore_stop:
             self._finish(seq, "stop")
             return
         seq.ids.append(token)

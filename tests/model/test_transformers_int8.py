@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from models.llm import registry
+from models.llm.backends import int8 as i8
 from models.llm.backends import transformers as tb
 from models.llm.jobs import GenerationRequest, JobQueue
 from models.llm.registry import ModelSource
@@ -94,12 +95,12 @@ def cached(source: ModelSource, cache: Path, fresh: Any) -> Any:
         raise AssertionError("the source model was read again")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tb, "_load_source", no_source)
+        mp.setattr(tb, "load_source", no_source)
         return load(source, cache)
 
 
 def folder_of(cache: Path) -> Path:
-    folders = [p for p in (cache / tb.CONVERTED_DIR).iterdir() if not p.name.startswith(".")]
+    folders = [p for p in (cache / i8.CONVERTED_DIR).iterdir() if not p.name.startswith(".")]
     assert len(folders) == 1
     return folders[0]
 
@@ -107,20 +108,20 @@ def folder_of(cache: Path) -> Path:
 def test_first_load_converts_to_int8_and_writes_the_cache(fresh: Any, cache: Path) -> None:
     model = fresh.model
     assert not [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
-    assert isinstance(model.get_output_embeddings(), tb.Int8Linear)
-    assert isinstance(model.get_input_embeddings(), tb.Int8Embedding)
-    assert model.config._attn_implementation == tb.ROWWISE_ATTENTION
+    assert isinstance(model.get_output_embeddings(), i8.Int8Linear)
+    assert isinstance(model.get_input_embeddings(), i8.Int8Embedding)
+    assert model.config._attn_implementation == i8.ROWWISE_ATTENTION
     assert fresh.detail.endswith("int8 weights")
     folder = folder_of(cache)
     assert folder.name.startswith("smollm2-135m-")
     names = {p.name for p in folder.iterdir()}
-    assert {tb.WEIGHTS_FILE, tb.MANIFEST_FILE, "config.json", "tokenizer.json"} <= names
-    assert (folder / tb.WEIGHTS_FILE).stat().st_size < 200 << 20  # int8: the fp32 weights would be ~540 MB
+    assert {i8.WEIGHTS_FILE, i8.MANIFEST_FILE, "config.json", "tokenizer.json"} <= names
+    assert (folder / i8.WEIGHTS_FILE).stat().st_size < 200 << 20  # int8: the fp32 weights would be ~540 MB
 
 
 def test_second_load_uses_the_cache_and_gives_the_same_tokens(fresh: Any, cached: Any, cache: Path) -> None:
     assert greedy(cached, QUESTIONS) == greedy(fresh, QUESTIONS)
-    assert cached.model.config._attn_implementation == tb.ROWWISE_ATTENTION
+    assert cached.model.config._attn_implementation == i8.ROWWISE_ATTENTION
     assert cached.stop_ids == fresh.stop_ids and cached.pad_id == fresh.pad_id
     assert cached.encode([SYSTEM]) == fresh.encode([SYSTEM])
     assert not any(t.is_meta for t in cached.model.state_dict().values() if t.dtype != torch.int8)
@@ -129,13 +130,13 @@ def test_second_load_uses_the_cache_and_gives_the_same_tokens(fresh: Any, cached
 def test_a_broken_cache_is_logged_deleted_and_rebuilt(source: ModelSource, fresh: Any, cached: Any, cache: Path,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     folder = folder_of(cache)
-    weights = folder / tb.WEIGHTS_FILE
+    weights = folder / i8.WEIGHTS_FILE
     size = weights.stat().st_size
     with weights.open("r+b") as fh:  # as if the first run had been killed while writing
         fh.truncate(size // 2)
     stale = folder.parent / f".{folder.name}.tmp-999999999"  # a dead process's unfinished conversion
     stale.mkdir()
-    with caplog.at_level(logging.INFO, logger=tb.__name__):
+    with caplog.at_level(logging.INFO, logger=i8.__name__):
         rebuilt = load(source, cache)
     assert "unusable" in caplog.text and "deleting it and converting again" in caplog.text
     assert weights.stat().st_size == size and not stale.exists()
@@ -147,27 +148,28 @@ def test_weights_that_no_longer_give_the_probe_tokens_are_refused(source: ModelS
     from safetensors.torch import load_file, save_file
 
     folder = folder_of(cache)
-    weights = folder / tb.WEIGHTS_FILE
+    weights = folder / i8.WEIGHTS_FILE
     tensors = load_file(str(weights))
     tensors["model.norm.weight"] = torch.zeros_like(tensors["model.norm.weight"])  # same size, wrong content
-    save_file(tensors, str(weights), metadata={"format": "pt", "recipe": str(tb.INT8_RECIPE)})
+    save_file(tensors, str(weights), metadata={"format": "pt", "recipe": str(i8.INT8_RECIPE)})
     converted: list[Path | None] = []
 
-    def convert(source: ModelSource, label: str, target: Path | None, progress: bool) -> tuple[Any, Any]:
+    def convert(source: ModelSource, label: str, target: Path | None, progress: bool,
+                load_source: Any) -> tuple[Any, Any]:
         converted.append(target)
         return "model", "tokenizer"
 
-    monkeypatch.setattr(tb, "_convert", convert)
-    assert tb.load_int8(source, "smollm2-135m", cache, progress=False) == ("model", "tokenizer")
+    monkeypatch.setattr(i8, "_convert", convert)
+    assert i8.load_int8(source, "smollm2-135m", cache, tb.load_source, progress=False) == ("model", "tokenizer")
     assert converted == [folder] and not folder.exists()
 
 
 def test_int8_off_keeps_fp32_linear_layers(fp32: Any, fp32_cache: Path) -> None:
     linears = [m for m in fp32.model.modules() if isinstance(m, torch.nn.Linear)]
     assert linears and all(m.weight.dtype == torch.float32 for m in linears)
-    assert not any(isinstance(m, tb.Int8Linear | tb.Int8Embedding) for m in fp32.model.modules())
+    assert not any(isinstance(m, i8.Int8Linear | i8.Int8Embedding) for m in fp32.model.modules())
     assert fp32.model.config._attn_implementation == "sdpa" and "int8" not in fp32.detail
-    assert not (fp32_cache / tb.CONVERTED_DIR).exists()
+    assert not (fp32_cache / i8.CONVERTED_DIR).exists()
 
 
 def test_the_cache_name_changes_with_the_source_file_and_the_recipe(tmp_path: Path,
@@ -175,16 +177,16 @@ def test_the_cache_name_changes_with_the_source_file_and_the_recipe(tmp_path: Pa
     gguf = tmp_path / "film-model.gguf"
     gguf.write_bytes(b"GGUF" + bytes(100))
     source = ModelSource("film-model.gguf", str(tmp_path), gguf.name)
-    first = tb.converted_folder(source, "film model", tmp_path / "cache")
-    assert first is not None and first.parent == tmp_path / "cache" / tb.CONVERTED_DIR
+    first = i8.converted_folder(source, "film model", tmp_path / "cache")
+    assert first is not None and first.parent == tmp_path / "cache" / i8.CONVERTED_DIR
     assert first.name.startswith("film-model-")
-    assert first == tb.converted_folder(source, "film model", tmp_path / "cache")
+    assert first == i8.converted_folder(source, "film model", tmp_path / "cache")
     gguf.write_bytes(b"GGUF" + bytes(101))  # a new download
-    second = tb.converted_folder(source, "film model", tmp_path / "cache")
-    monkeypatch.setattr(tb, "INT8_RECIPE", tb.INT8_RECIPE + 1)
-    third = tb.converted_folder(source, "film model", tmp_path / "cache")
+    second = i8.converted_folder(source, "film model", tmp_path / "cache")
+    monkeypatch.setattr(i8, "INT8_RECIPE", i8.INT8_RECIPE + 1)
+    third = i8.converted_folder(source, "film model", tmp_path / "cache")
     assert len({first, second, third}) == 3
-    assert tb.converted_folder(ModelSource("org/model", "org/model"), "org/model", tmp_path) is None  # a hub id
+    assert i8.converted_folder(ModelSource("org/model", "org/model"), "org/model", tmp_path) is None  # a hub id
 
 
 async def test_int8_jobs_give_the_same_greedy_text_alone_and_in_a_batch(cached: Any) -> None:
@@ -213,7 +215,7 @@ def test_int8_linear_is_close_to_fp32_and_each_row_is_its_own() -> None:
     torch.manual_seed(0)
     for n_out in (64, 256, 1536):  # 64 and 256 at one row take the padded path
         linear = torch.nn.Linear(576, n_out)
-        layer = tb.Int8Linear.from_linear(linear)
+        layer = i8.Int8Linear.from_linear(linear)
         layer.pack()
         x = torch.randn(9, 576)
         x[:, 7] *= 8  # an outlier channel
@@ -234,7 +236,7 @@ def test_rowwise_attention_matches_sdpa_on_a_padded_batch() -> None:
     queries = keys[:, kv_len - q_len :]
     causal = torch.ones(q_len, kv_len, dtype=torch.bool).tril(kv_len - q_len)
     mask = (causal[None] & keys[:, None, :])[:, None]
-    out, _ = tb.rowwise_attention(torch.nn.Module(), query, key, value, mask, scaling=dim**-0.5)
+    out, _ = i8.rowwise_attention(torch.nn.Module(), query, key, value, mask, scaling=dim**-0.5)
     ref = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, scale=dim**-0.5, enable_gqa=True)
     ref = ref.transpose(1, 2)
     assert torch.allclose(out[queries], ref[queries], atol=1e-5)

@@ -267,3 +267,12 @@ async def test_prefix_starts_the_answer_and_is_part_of_the_text() -> None:
         pieces = [p async for p in handle]
         result = await handle.result()
     assert pieces[0] == "I" and result.text == "Iloved it"
+
+
+async def test_a_benchmark_job_can_write_past_the_end_of_turn() -> None:
+    queue = JobQueue()
+    async with BatchingWorker(FakeModel(), queue):
+        normal = await queue.submit(request("a b", max_new=6)).result()
+        full = await queue.submit(request("a b", max_new=6, ignore_stop=True)).result()
+    assert (normal.text, normal.finish_reason) == ("a b", "stop")
+    assert full.finish_reason == "length" and full.completion_tokens == 6 and full.text.startswith("a b")

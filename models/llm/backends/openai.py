@@ -464,6 +464,8 @@ class OpenAIServer:
                 body |= _PREFILL_FLAGS
         body |= {"messages": messages, "max_tokens": max_new, "temperature": 0, "stream": True,
                  "stream_options": {"include_usage": True}}
+        if request.ignore_stop:
+            body["ignore_eos"] = True  # vLLM's and llama.cpp's server's extra parameter
         return body
 
     async def _generate(self, handle: JobHandle) -> JobResult:
