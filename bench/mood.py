@@ -31,8 +31,8 @@ from bot.llm import open_engine
 from bot.settings import Settings
 from models.llm.jobs import GenerationRequest
 from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, f1, read_labelled
+from models.mood_encoder import EKMAN
 from models.mood_train import default_data_dir, goemotions
-from models.moodnet import EKMAN
 from models.tasks.mood import MAX_NEW_TOKENS, MoodInput, build_messages, parse_mood, retry_messages
 
 

