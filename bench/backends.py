@@ -22,6 +22,7 @@ the other, so that each has the machine to itself and its own memory figure:
     python bench/backends.py                                  # llamacpp, transformers int8, anchor, ready
     python bench/backends.py --backends llamacpp --n 1,8      # a quicker look
     python bench/backends.py --openai http://127.0.0.1:8080/v1  # through the OpenAI backend to that server
+                                               # (llama-server -np 8: 8 requests in flight, the rest in our queue)
     python bench/backends.py --device cuda --backends transformers --n 1,8,32,64 --no-anchor   # on a GPU
 
 The last line is for the first backend listed (the default: what `CINEBOT_BACKEND=auto` picks on a CPU):
@@ -54,6 +55,9 @@ EXTRA_FILMS = [
     ("Rear Window 1954", "one room, the neighbours, the suspense builds slowly, the lead is great", 4),
 ]
 PREMISE = "a projectionist notices the same stranger in the back row of every film"
+TONES = (None, "wry", "enthusiastic", "deadpan")
+# prompt numbers of each phase (see review_prompts): N=8 and the anchor read the same ones
+N8_START, WARMUP, N1_START, BIG_START = 0, 8, 9, 12
 
 
 def peak_rss_gb() -> float:
@@ -65,8 +69,11 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
-def review_prompts(n: int) -> list[tuple[list[dict[str, str]], str]]:
-    """(messages, answer prime) of `n` grounded /review prompts, as cogs/review.py builds them."""
+def review_prompts(count: int, start: int = 0) -> list[tuple[list[dict[str, str]], str]]:
+    """(messages, answer prime) of grounded /review prompts number `start` to `start + count - 1`, as
+    cogs/review.py builds them. Prompt i is film i % 32; from 32 on, a tone makes it a new prompt, so that each phase
+    of a run gets prompts no earlier phase sent (a server that caches whole prompts, as llama.cpp's does, would
+    otherwise answer a repeated one without reading it)."""
     from grounding import FILMS
 
     from models.catalog import Catalog
@@ -78,10 +85,12 @@ def review_prompts(n: int) -> list[tuple[list[dict[str, str]], str]]:
     people = people_of(catalog)
     films = [*FILMS, *EXTRA_FILMS]
     out = []
-    for query, notes, rating in (films * (n // len(films) + 1))[:n]:
+    for i in range(start, start + count):
+        query, notes, rating = films[i % len(films)]
+        tone = TONES[i // len(films)]
         film = catalog.resolve(query).film
         title, year = (film.title, film.year) if film else (query.rsplit(" ", 1)[0], int(query.rsplit(" ", 1)[1]))
-        inp = ReviewInput.create(film=title, year=year, notes=notes, rating=rating,
+        inp = ReviewInput.create(film=title, year=year, notes=notes, rating=rating, tone=tone,
                                  grounding=Grounding.build(film, notes, people))
         out.append((SPECS["review"].build_messages(inp), SPECS["review"].prime))
     return out
@@ -95,7 +104,6 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
     from models.llm.worker import BatchingWorker, WorkerConfig
 
     ns = sorted({int(x) for x in args.n.split(",")})
-    prompts = review_prompts(max(*ns, args.n1_jobs + 1))
     settings = replace(Settings.load(env={}, env_file=None), model=args.model, backend=args.child,
                        device=args.device, int8="on" if args.child == "transformers" and args.device != "cuda" else
                        "auto", max_batch=max(ns), max_batch_tokens=1 << 20, max_queue=1024,
@@ -103,7 +111,7 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     queue = JobQueue(1024)
     if args.child == "openai":
-        settings = replace(settings, openai_url=args.openai, openai_max_in_flight=max(ns))
+        settings = replace(settings, openai_url=args.openai, openai_max_in_flight=args.in_flight)
         server: Any = make_openai_server(settings, queue)
     else:
         lm = await asyncio.to_thread(load_model, settings, progress=False)
@@ -130,16 +138,16 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
 
     out: dict[str, Any] = {"backend": args.child, "load_s": load_s, "detail": (await server.status()).line()}
     try:
-        await run(prompts[-1:])  # warm-up: the task's system prompt is cached from here on, as in a running bot
+        await run(review_prompts(1, WARMUP))  # the task's system prompt is cached from here on, as in a running bot
         tokens = seconds = 0.0
-        for one in prompts[: args.n1_jobs]:
+        for one in review_prompts(args.n1_jobs, N1_START):
             t, s, _, _ = await run([one])
             tokens, seconds = tokens + t, seconds + s
         out["1"] = {"tok_s": tokens / seconds, "tokens": tokens, "seconds": seconds}
         for n in ns:
             if n == 1:
                 continue
-            t, s, firsts, texts = await run(prompts[:n])
+            t, s, firsts, texts = await run(review_prompts(n, N8_START if n <= 8 else BIG_START))
             out[str(n)] = {"tok_s": t / s, "tokens": t, "seconds": s, "first_median": statistics.median(firsts),
                            "first_max": max(firsts)}
             if n == 8:
@@ -164,7 +172,8 @@ def child_anchor(args: argparse.Namespace) -> dict[str, Any]:
                           n_threads=os.cpu_count(), verbose=False)
     load_s = time.perf_counter() - started
     template = ChatTemplate(llm.metadata["tokenizer.chat_template"], "", "")
-    prompts = [template.render(m, True) + prefix for m, prefix in review_prompts(9)]
+    prompts = [template.render(m, True) + prefix for m, prefix in review_prompts(8, N8_START)]
+    warm = "".join(template.render(m, True) + prefix for m, prefix in review_prompts(1, WARMUP))
     vocab = llama_cpp.llama_model_get_vocab(llm.model)
     never_stop = {t: float("-inf") for t in range(llm.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, t)}
 
@@ -172,9 +181,9 @@ def child_anchor(args: argparse.Namespace) -> dict[str, Any]:
         out = llm.create_completion(prompt, max_tokens=args.max_new, temperature=0.0, logit_bias=never_stop)
         return int(out["usage"]["completion_tokens"])
 
-    complete(prompts[8])  # warm-up, as for the backends
+    complete(warm)  # warm-up, as for the backends
     tokens, t0 = 0, time.perf_counter()
-    for prompt in prompts[:8]:
+    for prompt in prompts:
         tokens += complete(prompt)
     seconds = time.perf_counter() - t0
     return {"backend": "anchor", "load_s": load_s, "tok_s": tokens / seconds, "tokens": tokens, "seconds": seconds,
@@ -215,7 +224,7 @@ async def child_ready(args: argparse.Namespace) -> dict[str, Any]:
 # -- the parent -----------------------------------------------------------------------------------------------------
 def spawn(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--model", args.model, "--n", args.n, "--max-new", str(args.max_new),
-           "--n1-jobs", str(args.n1_jobs), "--device", args.device, *extra]
+           "--n1-jobs", str(args.n1_jobs), "--device", args.device, "--in-flight", str(args.in_flight), *extra]
     if args.openai:
         cmd += ["--openai", args.openai]
     t0 = time.time()
@@ -233,6 +242,8 @@ def main() -> None:
     parser.add_argument("--backends", default="llamacpp,transformers",
                         help="comma-separated; the first is the one on the last line (default llamacpp,transformers)")
     parser.add_argument("--openai", help="base URL of an OpenAI-compatible server: measure the openai backend")
+    parser.add_argument("--in-flight", type=int, default=8,
+                        help="with --openai: requests sent at once (the server's parallel slots; default 8)")
     parser.add_argument("--n", default="1,8,32", help="concurrent jobs to measure (default 1,8,32)")
     parser.add_argument("--n1-jobs", type=int, default=2, help="jobs run one after the other for N=1")
     parser.add_argument("--max-new", type=int, default=160, help="new tokens per reply (default 160)")

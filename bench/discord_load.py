@@ -135,7 +135,8 @@ async def run(args: argparse.Namespace) -> int:
     base = Settings.load(env={}, env_file=None)
     print(f"loading {args.model}…", flush=True)
     started = time.perf_counter()
-    lm = await asyncio.to_thread(registry.load, args.model, base.cache_dir, device=args.device, progress=False)
+    lm = await asyncio.to_thread(registry.load, args.model, base.cache_dir, backend=args.backend, device=args.device,
+                                 progress=False, slots=base.max_batch)
     print(f"loaded in {time.perf_counter() - started:.1f} s", flush=True)
     mood = await asyncio.to_thread(MoodClassifier.load, base.cache_dir)
     with tempfile.TemporaryDirectory(prefix="cinebot-load-") as tmp:
@@ -216,6 +217,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=50, help="commands sent at once, each by a different member")
     parser.add_argument("--model", default="smollm2-135m", help="preset, local path or Hugging Face id")
     parser.add_argument("--max-new-tokens", type=int, default=64, help="the cap on every reply's new tokens")
+    parser.add_argument("--backend", default="auto", choices=("auto", "llamacpp", "transformers"))
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for every reply")
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",

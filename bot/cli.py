@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
+from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError
 from models.runner import TaskReply, submit
 from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
@@ -39,6 +40,8 @@ To try the four tasks without Discord right now:  cinebot console
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cinebot", description="A film-community Discord bot with a local LLM.")
     parser.add_argument("--model", help=f"model preset, local path or Hugging Face id (default: ${env_var('model')})")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help=f"what serves the model (default: ${env_var('backend')}, else auto)")
     parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the Discord bot")
@@ -384,10 +387,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.load(env_file=args.env_file)
-        if args.model:
+        if args.model or args.backend:
             from dataclasses import replace
 
-            settings = replace(settings, model=args.model)
+            settings = replace(settings, model=args.model or settings.model, backend=args.backend or settings.backend)
+            if settings.backend == "openai" and not settings.openai_url:
+                raise SettingsError("--backend openai needs CINEBOT_OPENAI_URL, the server's base URL "
+                                    "(for example http://127.0.0.1:8080/v1).")
     except SettingsError as exc:
         print(f"cinebot: {exc}", file=sys.stderr)
         return 2

@@ -128,3 +128,12 @@ def test_catalog_add_and_import_extend_the_catalog(tmp_path: Path, monkeypatch: 
     bad.write_text("Name,When\nX,2020\n", encoding="utf-8")
     assert cli.main(["catalog", "import", str(bad)]) == 2
     assert "Title column" in capsys.readouterr().err
+
+
+def test_backend_flag_openai_without_a_url_is_one_line(capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CINEBOT_OPENAI_URL", raising=False)
+    assert cli.main(["--backend", "openai", "--env-file", "/nonexistent", "ask", "pitch", "--premise",
+                     "a lighthouse keeper learns the beam keeps something asleep"]) == 2
+    err = capsys.readouterr().err
+    assert "--backend openai needs CINEBOT_OPENAI_URL" in err and "Traceback" not in err

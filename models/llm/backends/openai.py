@@ -67,6 +67,8 @@ CANCELLED = "The request was cancelled."
 STOPPED_BEFORE = "cinebot shut down before your request started; please send it again."
 STOPPED_DURING = "cinebot shut down while writing your reply; it was cut off."
 
+IDLE_CONNECTION_S = 4.0  # idle keep-alive connections are closed after this long
+STALE_RETRIES = 3  # a request written into connections the server had closed is sent again, at most this often
 _PREFILL_FLAGS = {"continue_final_message": True, "add_generation_prompt": False}  # vLLM's, for the prefix
 _CONTEXT_WORDS = ("context length", "context window", "context size", "maximum context", "context_length",
                   "too long", "too many tokens", "exceed")
@@ -353,7 +355,10 @@ class OpenAIServer:
 
     def _new_session(self, *, limit: int) -> aiohttp.ClientSession:
         timeout = aiohttp.ClientTimeout(total=None, connect=self.config.connect_timeout_s)
-        return aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=limit))
+        # drop idle connections before servers do (llama.cpp's server closes them after 5 s), so that a request is
+        # rarely written into a connection the server has already closed
+        connector = aiohttp.TCPConnector(limit=limit, keepalive_timeout=IDLE_CONNECTION_S)
+        return aiohttp.ClientSession(timeout=timeout, connector=connector)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
@@ -507,7 +512,7 @@ class OpenAIServer:
                     retry_busy: bool = True) -> aiohttp.ClientResponse:
         """The response, after at most one retry of a 429 or 503 (and one of a stale connection); else a `JobError`."""
         url = f"{self.base_url}/chat/completions"
-        busy_retried = stale_retried = False
+        busy_retried, stale_retried = False, 0
         while True:
             session = self._session
             if session is None or session.closed:
@@ -519,8 +524,8 @@ class OpenAIServer:
                 log.warning("job %s: cannot reach %s: %s", handle.id, self.base_url, exc)
                 raise JobError(UNREACHABLE) from None
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-                if not stale_retried:  # a kept-alive connection the server had closed: once more, on a new one
-                    stale_retried = True
+                if stale_retried < STALE_RETRIES:  # a kept-alive connection the server had closed: again, on another
+                    stale_retried += 1
                     log.info("job %s: the connection to %s was closed (%r); sending again", handle.id, url, exc)
                     continue
                 log.warning("job %s: the request to %s failed: %r", handle.id, url, exc)
