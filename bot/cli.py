@@ -16,6 +16,7 @@ from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
 from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError
+from models.reviews import ReviewDesk
 from models.runner import TaskReply, submit
 from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
 from models.tasks.mood import ExplainInput
@@ -100,11 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def task_input(task: str, args: argparse.Namespace) -> Any:
-    """Build and validate a task's input from parsed arguments (raises InputError)."""
+def task_input(task: str, args: argparse.Namespace, desk: ReviewDesk | None = None) -> Any:
+    """Build and validate a task's input from parsed arguments (raises InputError). A review is checked against
+    the film catalog when a `desk` is given, exactly as `/review` does."""
     if task == "review":
-        return ReviewInput.create(film=args.film, notes=args.notes, year=args.year, rating=args.rating,
-                                  scale=args.scale, tone=args.tone, spoilers=args.spoilers)
+        options = dict(film=args.film, notes=args.notes, year=args.year, rating=args.rating, scale=args.scale,
+                       tone=args.tone, spoilers=args.spoilers)
+        return desk.prepare(**options).inp if desk is not None else ReviewInput.create(**options)
     if task == "mood":
         return MoodInput.create(text=args.text)
     if task == "scene":
@@ -162,6 +165,21 @@ def _footer(reply: TaskReply) -> str:
             f"{f' · {r.queue_s:.1f} s queued' if r.queue_s >= 0.1 else ''}]")
 
 
+def open_review_desk(settings: Settings, classifier: Any = None) -> ReviewDesk:
+    """What `/review` uses, for the command line: the film catalog (with the server's added films) and the mood
+    classifier (its sentiment keeps a review true to the rating). Blocking: call it in a thread."""
+    from models.catalog import Catalog
+    from models.mood import MoodClassifier, MoodModelError
+
+    catalog = Catalog.open(extra_path=settings.films_path)
+    if classifier is None:
+        try:
+            classifier = MoodClassifier.load(settings.cache_dir)
+        except MoodModelError as exc:
+            log.warning("reviews are written without the sentiment check: %s", exc)
+    return ReviewDesk(catalog, classifier)
+
+
 class MoodReader:
     """`ask mood` and the console's mood, as in Discord: the shipped classifier's verdict, then the language
     model's one-line explanation of it. The classifier is loaded on first use."""
@@ -190,6 +208,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.llm import open_engine
 
     inp = task_input(args.task, args)  # validate before spending a minute loading the model
+    if args.task == "review":
+        inp = task_input(args.task, args, await asyncio.to_thread(open_review_desk, settings))
     async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
         if args.task == "mood":
             reply = await MoodReader(settings).read(engine.queue, inp, sys.stdout)
@@ -209,7 +229,7 @@ CONSOLE_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
 }
 
 
-def console_input(task: str, answers: dict[str, str]) -> Any:
+def console_input(task: str, answers: dict[str, str], desk: ReviewDesk | None = None) -> Any:
     """Build a task's input from the console's answers (raises InputError)."""
     def number(key: str, kind: Callable[[str], Any]) -> Any:
         raw = answers.get(key, "").strip()
@@ -221,9 +241,10 @@ def console_input(task: str, answers: dict[str, str]) -> Any:
             raise InputError(f"The {key} must be a number; you typed {raw!r}.") from None
 
     if task == "review":
-        return ReviewInput.create(film=answers["film"], notes=answers["notes"], year=number("year", int),
-                                  rating=number("rating", float), tone=answers.get("tone") or None,
-                                  spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
+        options = dict(film=answers["film"], notes=answers["notes"], year=number("year", int),
+                       rating=number("rating", float), tone=answers.get("tone") or None,
+                       spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
+        return desk.prepare(**options).inp if desk is not None else ReviewInput.create(**options)
     if task == "scene":
         excerpt = answers["excerpt"].strip()
         path = Path(excerpt).expanduser()
@@ -250,6 +271,7 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
 
     print("Loading the model…", file=sys.stderr)
     mood = MoodReader(settings)
+    desk: ReviewDesk | None = None
     async with engine_factory(settings, progress=sys.stderr.isatty()) as engine:
         out.write(f"cinebot console on {engine.model_name}. Tasks: review, mood, scene, pitch. "
                   "Type 'quit' to leave.\n")
@@ -277,7 +299,9 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
                         return 0
                     answers[key] = value
             try:
-                inp = console_input(task, answers)
+                if task == "review" and desk is None:
+                    desk = await asyncio.to_thread(open_review_desk, settings, mood.classifier)
+                inp = console_input(task, answers, desk)
                 if task == "mood":
                     reply = await mood.read(engine.queue, inp, out)
                 else:

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.core import CineBot
 from bot.flow import NO_PINGS
-from models.catalog import Film, Resolution
+from models.catalog import Film, unresolved_message
 from models.tasks.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -31,17 +31,6 @@ def film_choices(bot: CineBot, current: str) -> list[app_commands.Choice[str]]:
         value = f"{film.title} ({film.year})" if film.year else film.title
         choices.append(app_commands.Choice(name=name, value=value[:CHOICE_NAME_LIMIT]))
     return choices
-
-
-def unresolved_message(query: str, resolution: Resolution) -> str:
-    """What to tell a member whose film title matched nothing, or several films (never guess silently)."""
-    if not resolution.candidates:
-        message = (f"I couldn't find a film called {query!r} in my catalog (it covers 1940-2014). "
-                   "Check the spelling, or pick one of the suggestions as you type.")
-    else:
-        options = "\n".join(f"- {m.film.label()}" for m in resolution.candidates[:5])
-        message = f"Which film do you mean? Pick a suggestion or add the year, e.g. \"{query} 2004\".\n{options}"
-    return neutralize_mentions(message)
 
 
 def film_card(film: Film) -> discord.Embed:

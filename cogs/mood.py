@@ -21,9 +21,9 @@ from discord.ext import commands
 
 from bot.core import CineBot
 from bot.flow import COLOURS, footer_for
-from cogs.film import film_choices, unresolved_message
-from models.catalog import Film
-from models.grounding import Grounding, people_of
+from cogs.film import film_choices
+from models.catalog import Film, split_picked, unresolved_message
+from models.grounding import Grounding
 from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher, warm_charts
 from models.runner import TaskReply
 from models.tasks import DiscussionInput, ExplainInput, InputError
@@ -33,7 +33,6 @@ from models.tasks.text import clean_text, neutralize_mentions
 log = logging.getLogger(__name__)
 
 LINK = re.compile(r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(\d+|@me)/(\d+)/(\d+)")
-PICKED = re.compile(r"^(.*\S)\s*\((\d{4})\)$")  # an autocomplete value: "Title (Year)"
 HISTORY_MAX = 500
 CHART = "mood.png"
 SENTIMENT_COLOURS = {"positive": 0x2FAE7E, "negative": 0xD9534F, "mixed": 0xE0A526, "neutral": 0x8A8F98}
@@ -158,11 +157,10 @@ class Mood(commands.Cog):
         """(the title to look for, the catalog's label for the film, the catalog's film); the last two are None for
         a film the catalog does not know; InputError when ambiguous."""
         query = film.strip()
-        picked = PICKED.match(query)
-        typed = picked.group(1) if picked else query
+        typed, year = split_picked(query, None)
         if self.bot.catalog is None:
             return typed, None, None
-        resolution = self.bot.catalog.resolve(f"{picked.group(1)} {picked.group(2)}" if picked else query)
+        resolution = self.bot.catalog.resolve(f"{typed} {year}" if year else query)
         if resolution.ambiguous:
             raise InputError(unresolved_message(query, resolution))
         known = resolution.film
@@ -248,8 +246,9 @@ class Mood(commands.Cog):
         if title is not None and self.bot.catalog is not None:
             # About a named film: the summary gets the catalog's facts, and a sentence that credits someone the
             # catalog contradicts (and the members did not name) is removed, as in /review.
-            people = await asyncio.to_thread(people_of, self.bot.catalog)
-            inp = replace(inp, grounding=Grounding.build(known, "\n".join(inp.liked + inp.disliked), people))
+            grounding = await asyncio.to_thread(Grounding.for_film, self.bot.catalog, known,
+                                                "\n".join(inp.liked + inp.disliked), None, "the messages")
+            inp = replace(inp, grounding=grounding)
         count = report.count
         read_note = (f"Read {count} message{'s' if count != 1 else ''} from members{about} among the last "
                      f"{len(history)} in {channel.mention}.")

@@ -16,8 +16,8 @@ from discord.ext import commands
 from bot.core import CineBot
 from bot.flow import NO_PINGS
 from bot.store import JobRow
-from cogs.film import film_choices, unresolved_message
-from models.catalog import Catalog, Film
+from cogs.film import film_choices
+from models.catalog import Catalog, Film, unresolved_message
 from models.recommend import MOOD_WORDS, Mood, Recommendation, mood_suggestions, parse_mood, recommend, recommender_for
 from models.tasks.text import neutralize_mentions
 

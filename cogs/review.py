@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 import discord
 from discord import app_commands
@@ -11,16 +10,14 @@ from discord.ext import commands
 
 from bot.core import CineBot
 from bot.flow import COLOURS, footer_for, text_embeds
-from cogs.film import film_choices, unresolved_message
-from models.catalog import Film
-from models.grounding import Grounding, people_of
+from cogs.film import film_choices
+from models.reviews import ReviewDesk
 from models.runner import TaskReply
-from models.tasks import InputError, ReviewInput
+from models.tasks import InputError
 from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
 
 log = logging.getLogger(__name__)
 
-PICKED = re.compile(r"^(.*\S)\s*\((\d{4})\)$")
 TONES = ["casual", "enthusiastic", "wry", "critical", "poetic", "academic", "deadpan"]
 
 
@@ -45,32 +42,18 @@ class Review(commands.Cog):
                      tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None,
                      spoilers: bool = False) -> None:
         """Turn your notes on a film into a review in your voice."""
-        picked = PICKED.match(film.strip())  # a suggestion's value: "Title (Year)"
-        if picked and year is None:
-            film, year = picked.group(1), int(picked.group(2))
-        catalog = self.bot.catalog
-        known: Film | None = None
-        grounding: Grounding | None = None
-        if catalog is not None:
-            resolution = catalog.resolve(f"{film} {year}" if year else film)
-            if resolution.ambiguous:
-                await self.bot.flow.refuse(interaction, unresolved_message(film, resolution))
-                return
-            known = resolution.film
-            if known is not None:
-                film, year = known.title, known.year
-            grounding = Grounding.build(known, notes, people_of(catalog))
         try:
-            inp = ReviewInput.create(film=film, notes=notes, year=year, rating=rating, tone=tone, spoilers=spoilers,
-                                     grounding=grounding)
+            prepared = ReviewDesk(self.bot.catalog, self.bot.mood).prepare(
+                film=film, notes=notes, rating=rating, year=year, tone=tone, spoilers=spoilers)
         except InputError as exc:
             await self.bot.flow.refuse(interaction, str(exc))
             return
+        inp, known = prepared.inp, prepared.film
 
         def render(reply: TaskReply) -> list[discord.Embed]:
             title = inp.title + (f" · {inp.rating_text}" if inp.rating_text else "")
-            source = f"Catalog: {known.facts_line()}" if known else "Not in the film catalog: from your notes only"
-            return text_embeds(title, reply.text, colour=COLOURS["review"], footer=f"{source}\n{footer_for(reply)}",
+            return text_embeds(title, reply.text, colour=COLOURS["review"],
+                               footer=f"{prepared.source}\n{footer_for(reply)}",
                                author=f"{interaction.user.display_name}'s review")
 
         inputs = {"film": inp.film, "year": inp.year, "catalog_id": known.id if known else None, "notes": inp.notes,

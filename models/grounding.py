@@ -1,9 +1,21 @@
-"""Grounding replies in the film catalog: find people's names in a reply that the catalog contradicts.
+"""Grounding replies about a film in the catalog: the facts a prompt gives, and the check of what a reply says.
 
-A small model invents credits: asked about The Silence of the Lambs it may cast Morgan Freeman as Lecter. The
-catalog knows every director, writer and cast member of its 17k films. A name in a reply that belongs to such a
-person, but not to this film's credits and not to the member's own notes, is a wrong credit: the sentence that
-carries it is removed. For a film the catalog does not know, any catalog person the notes do not name is removed.
+A small model writes fluently about films and invents what it does not know: Morgan Freeman as Lecter, "the
+villain, played by Bruce Willis", "the score, composed by Hans Zimmer", a character called Agnieszka Wagner,
+a bit player from an alphabetical cast list as the star. The catalog knows each film's directors, writers and
+cast (alphabetical, no roles), and `Catalog.principal_cast` guesses the few actors a film is known for. So:
+
+- the prompt gets the directors, the writers and the principal cast, and is told what is *not* known (who
+  played whom, characters' names, the music, the plot beyond the member's notes);
+- the check drops each sentence of a reply that says more than that: a catalog person not credited on the
+  film, a cast member outside the principal cast, a role claim (who played whom, who is the lead or the
+  villain, who composed, directed or wrote) that the catalog contradicts or cannot back, a character's name
+  that neither the notes nor the catalog give, a rating other than the member's, words of the prompt leaking
+  ("my notes", "the catalog"), and a sentence already said. Names and roles the member's notes give are theirs
+  to use.
+
+Every rule is plain text matching on catalog data; `bench/review_quality.py` judges replies with its own,
+separately written rules.
 """
 
 from __future__ import annotations
@@ -12,10 +24,12 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models.catalog import Catalog, Film
+from models.tasks.text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +38,46 @@ log = logging.getLogger(__name__)
 _WORD = r"(?:[A-Z][\w'’\-]*\.?|(?:de|del|della|der|di|da|van|von|le|la|du|bin|al)(?=\s+[A-Z]))"
 _NAME = re.compile(rf"\b{_WORD}(?:\s+{_WORD}){{1,3}}")
 _POSSESSIVE = re.compile(r"['’]s$")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|\n|$)")
+_CAPITALISED = re.compile(r"\b[A-Z][a-zà-öø-ÿ'’\-]+(?:['’]s)?\b")
+
+# A sentence that gives someone a part: who plays whom, who the lead or the villain is.
+_ROLE_CUE = re.compile(
+    r"\b(?:play(?:s|ed|ing)?|portray\w*|role|roles|character|characters|villain\w*|hero\w*|antagonist|"
+    r"protagonist|lead|leads|leading|led by|title role|cast as|stars? as|starring as|as the|as a|as an)\b",
+    re.IGNORECASE,
+)
+_AS_NAME = re.compile(r"\bas\s+(?:[A-Z][\w'’\-]+)")  # "... as Lecter"
+_PART = re.compile(f"(?i:{_ROLE_CUE.pattern})|{_AS_NAME.pattern}")
+_MUSIC_CUE = re.compile(r"\b(?:compos\w*|score[ds]?|music|soundtrack|musical)\b", re.IGNORECASE)
+_DIRECT_CUE = re.compile(r"\b(?:direct\w*|helm\w*|filmmaker\w*)\b", re.IGNORECASE)
+_WRITE_CUE = re.compile(r"\b(?:writ\w*|wrote|screenplay\w*|script\w*|penned)\b", re.IGNORECASE)
+_ACT_CUE = re.compile(r"\b(?:act(?:s|ed|ing|or|ors|ress|resses)?|perform\w*|play(?:s|ed|ing)?|portray\w*|star\w*|"
+                      r"cast)\b", re.IGNORECASE)
+# Someone named: "a young girl named Anna", "a man called Harry Lime", "the character of Rick".
+_CREDIT_BY = re.compile(r"\bby\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*")  # "composed by D. M. Marshman"
+_NAMED_CUE = re.compile(r"\b(?:named|called|character of|characters?)\s+([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)")
+_RATING = re.compile(r"\b(\d{1,2}(?:\.\d{1,2})?)\s*(?:/|out of)\s*(5|10|five|ten)\b", re.IGNORECASE)
+_BROKEN_DECIMAL = re.compile(r"\b(\d{1,2})\.\s+(\d{1,2}\s*(?:/|out of)\s*(?:5|10|five|ten)\b)", re.IGNORECASE)
+_LEAK = re.compile(
+    r"\b(?:(?:my|the|your|these|writer'?s?) (?:rough )?notes|notes (?:say|said|mention\w*|suggest\w*)|catalog\w*|"
+    r"as instructed|instructions?|the rules?|the prompt|the writer\b|the reviewer\b|word count|polished review|"
+    r"match(?:es|ing)? (?:the|its|my) enthusiasm|here is (?:my|the|a) review|rewrit\w*)",
+    re.IGNORECASE,
+)
+# Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
+_COMMON = frozenset("""
+i i'm i've i'd i'll it it's the a an and but or so yet if as at by for from in into of on onto to with without
+this that these those there here then than when while where what which who whom whose why how overall though
+although however ultimately additionally moreover meanwhile still even also both each every all some many much
+my me we our you your he she they his her their its him them one two three four five six seven eight nine ten
+first second third final finally no not yes oh wow well just only yes despite after before during since until
+english american british french german italian spanish japanese chinese korean indian russian european
+hollywood oscar oscars academy award awards cannes christmas god lord sir mr mrs ms dr miss
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december netflix imax dvd tv act part chapter film movie cinema
+paris king queen prince princess summer winter autumn spring big will art hope grace faith joy rich sunny christian
+hunter earl duke sky river dakota georgia carolina virginia jersey austin houston dallas florence sydney victoria
+""".split())
 
 
 def name_key(name: str) -> str:
@@ -35,10 +88,14 @@ def name_key(name: str) -> str:
 
 
 class PeopleIndex:
-    """Every person the catalog credits (directors, writers, cast), by `name_key`."""
+    """Every person the catalog credits (directors, writers, cast), by `name_key`, and the first names they
+    carry (to tell "Jack" the invented character from "Jaws" the shark)."""
 
     def __init__(self, names: Iterable[str]) -> None:
-        self.keys = frozenset(k for k in (name_key(n) for n in names) if " " in k)
+        keys = {k for k in (name_key(n) for n in names) if " " in k}
+        self.keys = frozenset(keys)
+        firsts = Counter(k.split()[0] for k in keys)
+        self.first_names = frozenset(n for n, count in firsts.items() if count >= 3 and len(n) > 2) - _COMMON
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> PeopleIndex:
@@ -83,51 +140,184 @@ def people_of(catalog: Catalog) -> PeopleIndex:
 
 
 @dataclass(frozen=True)
+class Removed:
+    """A sentence the check dropped, and why."""
+
+    sentence: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A reply after the check: the text to show and what was dropped."""
+
+    text: str
+    removed: tuple[Removed, ...] = ()
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[\w'’\-]+", text)}
+
+
+@dataclass(frozen=True)
 class Grounding:
-    """What a reply about one film may name: its credits (if the catalog knows the film) and the notes' names."""
+    """What a reply about one film may say of its people: the film's credits and principal cast (if the catalog
+    knows the film) and whatever the member's own text (notes, or the messages summed up) says."""
 
     film: Film | None
-    allowed: frozenset[str]
     people: PeopleIndex
+    notes: str = ""
+    principal: tuple[str, ...] = ()
+    rating: str | None = None  # "4.5/5": the only score a reply may give (None: none)
+    source: str = "my notes"  # what the prompt calls the member's text ("the messages" for a discussion)
+    _allowed: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
-    def build(cls, film: Film | None, notes: str, people: PeopleIndex) -> Grounding:
-        credits = (*film.directors, *film.writers, *film.cast) if film else ()
+    def build(cls, film: Film | None, notes: str, people: PeopleIndex, principal: Iterable[str] = (),
+              rating: str | None = None, source: str = "my notes") -> Grounding:
+        principal = tuple(principal)
+        credits = (*film.directors, *film.writers, *principal) if film else ()
         allowed = {name_key(n) for n in credits} | {name_key(n) for n in people.find(notes)}
-        return cls(film, frozenset(allowed), people)
+        return cls(film, people, notes, principal, rating, source, frozenset(allowed))
 
-    def wrong_names(self, text: str) -> list[str]:
-        return [n for n in self.people.find(text) if name_key(n) not in self.allowed]
+    @classmethod
+    def for_film(cls, catalog: Catalog, film: Film | None, notes: str, rating: str | None = None,
+                 source: str = "my notes") -> Grounding:
+        """The grounding for a reply about `film` (None: a film the catalog does not know)."""
+        principal = catalog.principal_cast(film) if film is not None else ()
+        return cls.build(film, notes, people_of(catalog), principal, rating, source)
 
-    def check(self, text: str) -> tuple[str, list[str]]:
-        """`text` without the sentences that name a person wrongly, and the names removed."""
-        removed: list[str] = []
-        kept: list[str] = []
-        for paragraph in text.split("\n"):
-            parts = []
-            for sentence in _SENTENCE.findall(paragraph):
-                wrong = self.wrong_names(sentence)
-                if wrong:
-                    removed.extend(wrong)
-                    continue
-                parts.append(sentence.strip())
-            kept.append(" ".join(p for p in parts if p))
-        cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-        if removed:
-            log.info("grounding removed sentences naming %s", ", ".join(sorted(set(removed))))
-        return cleaned, removed
+    # -- the prompt ----------------------------------------------------------------------------------
 
     def prompt_facts(self) -> str:
-        """The facts block for the prompt."""
+        """The facts block for the prompt: what is known, and what is not."""
+        unknown = ("Not known, so do not mention it: which actor plays which part, who the lead or the villain is, "
+                   f"any character's name (unless {self.source} give it), who wrote the music, and any plot or "
+                   f"trivia beyond {self.source}.")
         if self.film is None:
-            return ("This film is not in our catalog. Name no people at all (no actors, directors or characters' "
-                    "actors) unless my notes name them.")
+            return ("This film is not in our catalog. Name no people at all (no actors, directors or "
+                    f"characters) unless {self.source} name them.\n{unknown}")
         f = self.film
-        lines = [f"Facts from our film catalog (use only these; name no other people): {f.facts_line()}."]
+        lines = [f"Facts from our film catalog: {f.facts_line()}."]
         if f.directors:
             lines.append(f"Directed by: {', '.join(f.directors)}.")
         if f.writers:
-            lines.append(f"Written by: {', '.join(f.writers[:6])}.")
-        if f.cast:
-            lines.append(f"Cast (alphabetical, not billing order): {', '.join(f.cast[:15])}.")
+            lines.append(f"Written by: {', '.join(f.writers[:4])}.")
+        if self.principal:
+            lines.append(f"Among the cast (A-Z): {', '.join(sorted(self.principal))}. Name no other actors.")
+        lines.append(unknown)
         return "\n".join(lines)
+
+    # -- the check -----------------------------------------------------------------------------------
+
+    def wrong_names(self, text: str) -> list[str]:
+        """Catalog people named in `text` that this film's credits, principal cast and the notes do not give."""
+        return [n for n in self.people.find(text) if name_key(n) not in self.allowed]
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self._allowed
+
+    def _credited(self, name: str) -> tuple[bool, bool, bool]:
+        """Is `name` a director, a writer, a cast member of the film?"""
+        if self.film is None:
+            return False, False, False
+        key = name_key(name)
+        return (key in {name_key(n) for n in self.film.directors}, key in {name_key(n) for n in self.film.writers},
+                key in {name_key(n) for n in self.film.cast})
+
+    def _in_notes_with(self, name: str, cue: re.Pattern[str]) -> bool:
+        """The notes say this themselves: a clause of the notes names the person and has the same cue."""
+        surname = name_key(name).split()[-1]  # "Foster as Clarice" names Jodie Foster
+        return any(surname in name_key(part).split() and cue.search(part)
+                   for part in re.split(r"[.;,!?\n]| - ", self.notes))
+
+    def _known_words(self) -> set[str]:
+        words = _words(self.notes) | _COMMON
+        if self.film is not None:
+            f = self.film
+            words |= _words(" ".join((f.title, *f.genres, *f.languages, *f.countries)))
+        return words
+
+    def reason(self, sentence: str, known_words: set[str] | None = None) -> str | None:
+        """Why `sentence` must go, or None when it may stay."""
+        if _LEAK.search(sentence):
+            return "the prompt's words"
+        for found in _RATING.finditer(sentence):
+            said = f"{found.group(1)}/{ {'five': '5', 'ten': '10'}.get(found.group(2).lower(), found.group(2))}"
+            if self.rating is None or said.replace(" ", "") != self.rating:
+                return f"a rating the member did not give: {said}"
+        named = self.people.find(sentence)
+        for name in named:
+            key = name_key(name)
+            if key not in self.allowed:
+                directs, writes, acts = self._credited(name)
+                if acts:
+                    return f"not among the principal cast: {name}"
+                return f"not credited on this film: {name}"
+        known = known_words if known_words is not None else self._known_words()
+        named_keys = {name_key(n) for n in named}
+        credit = _CREDIT_BY.search(sentence)
+        if credit and _MUSIC_CUE.search(sentence) and name_key(credit.group(0)[3:]) not in name_key(self.notes):
+            return f"a music credit the catalog does not have: {credit.group(0)[3:]}"
+        for name in named:
+            directs, writes, acts = self._credited(name)
+            if _MUSIC_CUE.search(sentence) and not self._in_notes_with(name, _MUSIC_CUE):
+                return f"a music credit the catalog does not have: {name}"
+            if _DIRECT_CUE.search(sentence) and not directs and self._near(sentence, name, _DIRECT_CUE):
+                return f"not a director of this film: {name}"
+            if _WRITE_CUE.search(sentence) and not writes and self._near(sentence, name, _WRITE_CUE):
+                return f"not a writer of this film: {name}"
+            if self.film is not None and not acts and _ACT_CUE.search(sentence) and self._near(sentence, name,
+                                                                                               _ACT_CUE):
+                return f"not in the cast of this film: {name}"
+            if _PART.search(sentence) and (acts or self.film is None) and not self._in_notes_with(name, _PART):
+                return f"a part the catalog does not give: {name}"
+        invented = self._invented(sentence, known, named_keys)
+        if invented:
+            return f"a name that neither the notes nor the catalog give: {invented}"
+        return None
+
+    @staticmethod
+    def _near(sentence: str, name: str, cue: re.Pattern[str]) -> bool:
+        """The cue is within a few words of the name (in the same clause)."""
+        for clause in re.split(r"[;,:—–()]| and | while | but ", sentence):
+            if name_key(name) in name_key(clause) and cue.search(clause):
+                return True
+        return False
+
+    def _invented(self, sentence: str, known: set[str], named_keys: set[str]) -> str | None:
+        """A character's or person's name that nobody gave: after "named"/"called", or a capitalised word that
+        is a common first name among the catalog's people ("Jack", "Andy Dufresne")."""
+        cued = _NAMED_CUE.search(sentence)
+        if cued and not {w.casefold() for w in cued.group(1).split()} <= known:
+            return cued.group(1)
+        for m in _CAPITALISED.finditer(sentence):
+            low = _POSSESSIVE.sub("", m.group(0)).casefold()
+            if low in self.people.first_names and low not in known and not any(low in k.split() for k in named_keys):
+                return _POSSESSIVE.sub("", m.group(0))
+        return None
+
+    def check(self, text: str) -> Checked:
+        """`text` without the sentences that say what the catalog and the notes do not back, without repeats,
+        with "4. 5/5" mended."""
+        text = _BROKEN_DECIMAL.sub(r"\1.\2", text)
+        known = self._known_words()
+        removed: list[Removed] = []
+        seen: set[str] = set()
+        kept_lines: list[str] = []
+        for line in text.split("\n"):
+            parts = []
+            for sentence in split_sentences(line):
+                key = name_key(sentence)
+                why = "said before" if key and key in seen else self.reason(sentence, known)
+                if why:
+                    removed.append(Removed(sentence, why))
+                    continue
+                seen.add(key)
+                parts.append(sentence)
+            kept_lines.append(" ".join(parts))
+        cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
+        if removed:
+            log.debug("grounding removed %d sentence(s): %s", len(removed), "; ".join(r.reason for r in removed))
+        return Checked(cleaned, tuple(removed))

@@ -474,8 +474,7 @@ class Recommender:
                 break
         return picks
 
-    @staticmethod
-    def _explain(table: _Table, i: int, score: float, like: Film | None, mood: Mood, genre_sim: np.ndarray | None,
+    def _explain(self, table: _Table, i: int, score: float, like: Film | None, mood: Mood, genre_sim: np.ndarray | None,
                  server: np.ndarray, liked_ids: Mapping[int, float] | None) -> Recommendation:
         """The pick with a one-line reason: what it shares with the liked film, how it fits the mood, the
         server's liking, the critics."""
@@ -485,7 +484,9 @@ class Recommender:
             shared_directors = [d for d in film.directors if d in like.directors]
             if shared_directors:
                 parts.append(f"Also directed by {_names(shared_directors)}")
-            shared_cast = [c for c in like.cast if c in film.cast and c not in shared_directors]
+            # the same facts as a review's: only someone in the principal cast of one of the two is named
+            principal = {*self.catalog.principal_cast(film), *self.catalog.principal_cast(like)}
+            shared_cast = [c for c in like.cast if c in film.cast and c in principal and c not in shared_directors]
             if shared_cast:  # the cast is listed A-Z: name the best-known (most filmed) first
                 shared_cast.sort(key=lambda c: (-len(table.by_cast.get(c, ())), c))
                 parts.append(f"{'with' if shared_directors else 'Also with'} {_names(shared_cast)}")

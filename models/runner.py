@@ -9,6 +9,7 @@ with a stricter prompt, then reported as unclear.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -135,7 +136,39 @@ class TaskRun:
                 raw = result.text
                 if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
                     raise JobError("The model declined to write this one. Try rephrasing your input a little.")
-            return TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
+            reply = TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
+            return await self._second_try(reply)
+        return await self._mood_reply(result)
+
+    async def _second_try(self, reply: TaskReply) -> TaskReply:
+        """When the task judges its reply poor (too little left after the checks, a review that contradicts its
+        rating), write it once more with a firmer prompt and keep the better of the two."""
+        spec = self.spec
+        if spec.assess is None or spec.firmer is None:
+            return reply
+        first = await asyncio.to_thread(spec.assess, reply.text, self.inp)
+        if first.ok:
+            return reply
+        log.info("%s reply not kept as it is (%s): one more try", spec.name, first.reason)
+        note, prime = spec.firmer(self.inp)
+        messages = list(self.request.messages)
+        messages[-1] = {**messages[-1], "content": messages[-1]["content"] + note}
+        try:
+            result = await self.queue.submit(replace(self._request(messages), prefix=prime)).result()
+        except JobError as exc:  # QueueFull too: the first reply stands
+            log.info("%s second try did not run: %s", spec.name, exc)
+            return reply
+        if is_refusal(result.text[len(prime):]):
+            return reply
+        second = TaskReply(spec.name, spec.postprocess(result.text, self.inp), result.text, result,
+                           attempts=reply.attempts + 1)
+        verdict = await asyncio.to_thread(spec.assess, second.text, self.inp)
+        log.info("%s second try %s (%s)", spec.name, "kept" if verdict.score > first.score else "dropped",
+                 verdict.reason or "fine")
+        return second if verdict.score > first.score else replace(reply, attempts=second.attempts)
+
+    async def _mood_reply(self, result: JobResult) -> TaskReply:
+        raw = result.text
         parsed = parse_mood(raw)
         attempts = 1
         if parsed is None:

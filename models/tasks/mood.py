@@ -382,7 +382,7 @@ def channel_postprocess(text: str, inp: DiscussionInput) -> str:
     """Prose only: list markers dropped, lines joined, at most `SUMMARY_LIMIT` characters, mention-safe."""
     cleaned = postprocess_text(text, echo=_channel_user(inp), strip_heading="Summary")
     if inp.grounding is not None:  # drop sentences that credit the wrong people
-        cleaned, _removed = inp.grounding.check(cleaned)
+        cleaned = inp.grounding.check(cleaned).text
     lines = [line.strip().lstrip("-*•> ").strip() for line in cleaned.split("\n")]
     return _trim(" ".join(line for line in lines if line), SUMMARY_LIMIT)
 

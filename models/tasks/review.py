@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from models.tasks.base import InputError, Message, TaskSpec
+from models.tasks.base import Assessment, InputError, Message, TaskSpec
 from models.tasks.text import optional_text, postprocess_text, require_text
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ class ReviewInput:
     spoilers: bool = False
     # the catalog's facts about the film and the post-check of names (None: no catalog, no check)
     grounding: Grounding | None = field(default=None, repr=False, compare=False)
+    # P(positive) of a text, from the shipped mood classifier: checks that the review keeps the rating's verdict
+    positive: Callable[[str], float] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def create(
@@ -52,6 +56,7 @@ class ReviewInput:
         tone: str | None = None,
         spoilers: bool = False,
         grounding: Grounding | None = None,
+        positive: Callable[[str], float] | None = None,
     ) -> ReviewInput:
         """Clean and validate the command's options; raises :class:`InputError` with a friendly message."""
         film_clean = " ".join(
@@ -93,6 +98,7 @@ class ReviewInput:
             tone=tone_clean,
             spoilers=bool(spoilers),
             grounding=grounding,
+            positive=positive,
         )
 
     @property
@@ -105,6 +111,30 @@ class ReviewInput:
     @property
     def title(self) -> str:
         return f"{self.film} ({self.year})" if self.year else self.film
+
+    @property
+    def leaning(self) -> str | None:
+        """The rating's verdict: "positive" (70% of the scale or more), "negative" (40% or less), "mixed"."""
+        if self.rating is None or self.scale is None:
+            return None
+        share = self.rating / self.scale
+        return "positive" if share >= 0.7 else "negative" if share <= 0.4 else "mixed"
+
+    @property
+    def verdict(self) -> str | None:
+        """The rating in words, for the prompt."""
+        if self.rating is None or self.scale is None:
+            return None
+        share = self.rating / self.scale
+        if share >= 0.9:
+            return "I loved it: the review is warm and enthusiastic throughout"
+        if share >= 0.7:
+            return "I liked it a lot: the review is clearly positive, with at most a small reservation"
+        if share > 0.4:
+            return "mixed: the review weighs real strengths against real flaws"
+        if share > 0.2:
+            return "I did not like it: the review is clearly negative, with at most a small good word"
+        return "I disliked it strongly: the review is negative throughout"
 
 
 _SYSTEM = """\
@@ -138,7 +168,8 @@ def _user_content(inp: ReviewInput) -> str:
 
 def build_messages(inp: ReviewInput) -> list[Message]:
     rating_rule = (
-        f"Mention my rating once, written as {inp.rating_text}, and match its enthusiasm."
+        f"My verdict, which the review must keep: {inp.rating_text}, {inp.verdict}. Mention the rating once, "
+        f"written as {inp.rating_text}."
         if inp.rating_text
         else "I gave no rating: do not invent a score."
     )
@@ -153,13 +184,54 @@ def build_messages(inp: ReviewInput) -> list[Message]:
 
 def postprocess(text: str, inp: ReviewInput) -> str:
     text = postprocess_text(text, echo=_user_content(inp), strip_heading="Review")
-    if inp.grounding is not None:  # drop sentences that credit the wrong people
-        text, _removed = inp.grounding.check(text)
+    if inp.grounding is not None:  # drop what the catalog and the notes do not back (see models/grounding.py)
+        text = inp.grounding.check(text).text
     return text
+
+
+MIN_WORDS = 50  # fewer words left after the check: write it again
+_WORD = re.compile(r"[\w'’]+")
+
+
+def assess(text: str, inp: ReviewInput) -> Assessment:
+    """Enough left after the check, and a sentiment (the shipped mood classifier's) that keeps the verdict."""
+    words = len(_WORD.findall(text))
+    score = float(min(words, 200))
+    problems = []
+    if words < MIN_WORDS:
+        problems.append(f"only {words} words left")
+    if inp.positive is not None and inp.leaning in ("positive", "negative") and text:
+        p = inp.positive(text)
+        agrees = p >= 0.5 if inp.leaning == "positive" else p <= 0.5
+        score += 1000.0 if agrees else 0.0
+        if not agrees:
+            reads = "negative" if p < 0.5 else "positive"
+            problems.append(f"reads {reads} (P(positive) {p:.2f}) for {inp.rating_text}")
+    else:
+        score += 1000.0
+    return Assessment(not problems, score, "; ".join(problems))
+
+
+def firmer(inp: ReviewInput) -> tuple[str, str]:
+    """One more try: the verdict said again, and an answer that starts in the right key."""
+    leaning = inp.leaning
+    if leaning == "positive":
+        start = "I loved" if inp.verdict and inp.verdict.startswith("I loved") else "I really enjoyed"
+    elif leaning == "negative":
+        start = "I was disappointed by"
+    elif leaning == "mixed":
+        start = "I had mixed feelings about"
+    else:
+        start = "I watched"
+    note = (f"\n\nImportant: my verdict is {inp.rating_text} ({inp.verdict}); every sentence must fit it. "
+            if inp.rating_text else "\n\n")
+    note += "Write at least 120 words, only about what my notes say, and name nobody the facts above do not give."
+    return note, f"{start} {inp.film}"
 
 
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     prime="I",  # keeps the member's voice: the default model otherwise answers as an assistant ("you")
     retry_prime=lambda inp: f"I watched {inp.film}",  # the default model refuses some notes (e.g. on horror films)
+    assess=assess, firmer=firmer,
 )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import io
+from dataclasses import replace
+
 import pytest
 
+from bot import cli
 from tests.e2e.conftest import BotFactory
 
 from .fake_discord import FakeDiscord
@@ -80,6 +86,36 @@ async def test_grounded_review_shows_the_catalog_line_and_drops_a_wrong_director
     assert embed["footer"]["text"].startswith("Catalog: Alien (1979) · dir. Ridley Scott")
     job = await bot.store.job_for_message(original.id)
     assert job is not None and "Directed by: Ridley Scott." in job.prompt[-1]["content"]
+
+
+KEPT = ("The corridors drip and hiss, the crew bickers like real workers, and every shadow could hide it. The "
+        "slow first hour pays off in the last one, when the quiet turns to panic. I held my breath through the "
+        "vents, and I still think about the ending on the shuttle.")
+
+
+async def test_the_command_line_writes_the_same_checked_review_as_discord(make_bot: BotFactory,
+                                                                         fake: FakeDiscord) -> None:
+    """`cinebot ask review` goes through the same desk as /review: the same facts in the prompt, the same checks on
+    the reply (a planted wrong role, bit player, invented name and broken decimal are gone from both)."""
+    planted = (" loved the grimy ship. The villain, played by Sigourney Weaver, is terrifying. Bolaji Badejo steals "
+               "every scene. A stowaway named Jack Dawson appears. I'd rate it 4. 5/5. The tension never lets go. "
+               + KEPT)
+    bot = await make_bot(model="fake", fake_reply=planted + "|stop")
+    options = {"film": "alien", "year": 1979, "notes": "grimy ship, great tension", "rating": 4.5}
+    handle = await fake.send_slash("review", options, user=fake.member)
+    original = await handle.original(timeout=10)
+    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=10, what="the review")
+    in_discord = original.embeds[0]["description"]
+    assert in_discord == "I loved the grimy ship. I'd rate it 4.5/5. The tension never lets go. " + KEPT
+
+    settings = replace(bot.settings, films_path=bot.settings.db_path.parent / "films.sqlite3")
+    desk = await asyncio.to_thread(cli.open_review_desk, settings, bot.mood)
+    args = argparse.Namespace(scale=None, tone=None, spoilers=False, **options)
+    out = io.StringIO()
+    reply = await cli.stream_reply(bot.engine.queue, "review", cli.task_input("review", args, desk), out)
+    assert reply.text == in_discord and out.getvalue().strip() == in_discord
+    job = await bot.store.job_for_message(original.id)
+    assert job is not None and "Among the cast (A-Z)" in job.prompt[-1]["content"]
 
 
 async def test_review_of_an_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord) -> None:

@@ -1,4 +1,4 @@
-"""The grounding check on the shipped catalog: wrong credits are found and their sentences removed."""
+"""The grounding check on the shipped catalog: each rule removes its planted sentence and keeps the rest."""
 
 from __future__ import annotations
 
@@ -29,18 +29,20 @@ def test_people_index_knows_credited_people(people: PeopleIndex) -> None:
 def test_planted_wrong_director_is_removed(catalog: Catalog, people: PeopleIndex) -> None:
     film = catalog.resolve("The Silence of the Lambs 1991").film
     assert film is not None
-    g = Grounding.build(film, notes="Foster is great, the basement scene", people=people)
+    g = Grounding.for_film(catalog, film, notes="Foster is great as Clarice, the basement scene")
     text = ("I loved it. Steven Spielberg directs with a cold eye. Morgan Freeman is chilling as Lecter.\n\n"
             "Jodie Foster is great as Clarice. Anthony Hopkins barely blinks.")
-    cleaned, removed = g.check(text)
-    assert removed == ["Steven Spielberg", "Morgan Freeman"]
-    assert cleaned == "I loved it.\n\nJodie Foster is great as Clarice. Anthony Hopkins barely blinks."
+    checked = g.check(text)
+    assert [r.reason for r in checked.removed] == ["not credited on this film: Steven Spielberg",
+                                                   "not credited on this film: Morgan Freeman"]
+    assert checked.text == "I loved it.\n\nJodie Foster is great as Clarice. Anthony Hopkins barely blinks."
 
 
 def test_names_from_the_notes_are_kept_and_unknown_films_name_nobody_else(people: PeopleIndex) -> None:
     g = Grounding.build(None, notes="Tom Hanks should have played the lead", people=people)
-    cleaned, removed = g.check("Tom Hanks should have played it. Meryl Streep would have been better. I liked it.")
-    assert removed == ["Meryl Streep"] and cleaned == "Tom Hanks should have played it. I liked it."
+    checked = g.check("Tom Hanks should have played the lead. Meryl Streep would have been better. I liked it.")
+    assert [r.reason for r in checked.removed] == ["not credited on this film: Meryl Streep"]
+    assert checked.text == "Tom Hanks should have played the lead. I liked it."
     assert "not in our catalog" in g.prompt_facts()
 
 
@@ -48,9 +50,11 @@ def test_review_prompt_carries_the_facts_and_postprocess_checks(catalog: Catalog
     film = catalog.resolve("alien 1979").film
     assert film is not None
     inp = ReviewInput.create(film=film.title, year=film.year, notes="grimy ship, great tension",
-                             grounding=Grounding.build(film, "grimy ship", people))
+                             grounding=Grounding.for_film(catalog, film, "grimy ship"))
     system, user = SPECS["review"].build_messages(inp)
     assert "Directed by: Ridley Scott." in user["content"] and "Sigourney Weaver" in user["content"]
+    assert "Bolaji Badejo" in film.cast and "Bolaji Badejo" not in user["content"]  # not principal: not in the prompt
+    assert "which actor plays which part" in user["content"]
     assert "Ridley Scott" not in system["content"]  # the system prompt stays the same for the prefix cache
     out = SPECS["review"].postprocess("I loved the ship. James Cameron directed it with care. The tension holds.", inp)
     assert out == "I loved the ship. The tension holds."
@@ -68,7 +72,8 @@ def test_mood_summary_about_a_film_carries_the_facts_and_drops_wrong_credits(cat
     plain = DiscussionInput.create(place="#film-talk", count=12, positive_share=0.7, negative_share=0.2,
                                    liked=["Sigourney Weaver is incredible", "the chestburster scene!"],
                                    disliked=["too slow in the first hour"], film="Alien (1979)")
-    inp = replace(plain, grounding=Grounding.build(film, "\n".join(plain.liked + plain.disliked), people))
+    inp = replace(plain, grounding=Grounding.for_film(catalog, film, "\n".join(plain.liked + plain.disliked),
+                                                      source="the messages"))
     _, user = CHANNEL_SPEC.build_messages(inp)
     assert "Directed by: Ridley Scott." in user["content"]
     raw = ("People loved Sigourney Weaver and the chestburster scene. Steven Spielberg's direction was praised. "
@@ -78,3 +83,71 @@ def test_mood_summary_about_a_film_carries_the_facts_and_drops_wrong_credits(cat
     # without a film nothing is checked or added
     assert "Directed by" not in CHANNEL_SPEC.build_messages(plain)[1]["content"]
     assert "Steven Spielberg" in CHANNEL_SPEC.postprocess(raw, plain)
+
+
+# -- one planted sentence per rule; each test fails without its rule ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def die_hard(catalog: Catalog) -> Grounding:
+    film = catalog.resolve("Die Hard 1988").film
+    assert film is not None
+    return Grounding.for_film(catalog, film, notes="the villain is great, nonstop action, funny one-liners",
+                              rating="4.5/5")
+
+
+def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog: Catalog) -> None:
+    film = catalog.resolve("Die Hard 1988").film
+    assert film is not None and len(film.cast) > 20
+    principal = catalog.principal_cast(film)
+    assert principal[:2] == ("Bruce Willis", "Alan Rickman") and len(principal) == 5
+    assert "Al Leong" not in principal and "Andreas Wisniewski" not in principal  # A-Z first in the catalog
+    rear_window = catalog.resolve("Rear Window").film
+    assert rear_window is not None and "Alfred Hitchcock" in rear_window.cast
+    assert "Alfred Hitchcock" not in catalog.principal_cast(rear_window)  # a director's cameo
+
+
+@pytest.mark.parametrize(("sentence", "reason"), [
+    ("The villain, played by Bruce Willis, is a delight.", "a part the catalog does not give: Bruce Willis"),
+    ("The cast, led by Alan Rickman, is superb.", "a part the catalog does not give: Alan Rickman"),
+    ("Alan Rickman directs the chaos with flair.", "not a director of this film: Alan Rickman"),
+    ("The score, composed by Michael Kamen, soars.", "a music credit the catalog does not have: Michael Kamen"),
+    ("John McTiernan gives a great performance.", "not in the cast of this film: John McTiernan"),
+    ("Al Leong is warm and funny.", "not among the principal cast: Al Leong"),
+    ("Hans Gruber is the best villain ever.", "a name that neither the notes nor the catalog give: Hans"),
+    ("A detective named McClane fights back.", "a name that neither the notes nor the catalog give: McClane"),
+    ("I give it 4/5.", "a rating the member did not give: 4/5"),
+    ("My notes said the one-liners were funny.", "the prompt's words"),
+    ("As the reviewer says, it is fun.", "the prompt's words"),
+])
+def test_each_rule_removes_its_planted_sentence(die_hard: Grounding, sentence: str, reason: str) -> None:
+    checked = die_hard.check(f"I loved Die Hard. {sentence} The one-liners land.")
+    assert [r.reason for r in checked.removed] == [reason]
+    assert checked.text == "I loved Die Hard. The one-liners land."
+
+
+@pytest.mark.parametrize("sentence", [
+    "Bruce Willis gives a career-best performance.",
+    "John McTiernan directs with real verve.",
+    "The villain is a joy, and the action never stops.",
+    "Set in Los Angeles at Christmas, it never lets up.",
+    "I give it 4.5/5.",
+    "Overall, it is the best action film of the decade.",
+])
+def test_true_and_plain_sentences_stay(die_hard: Grounding, sentence: str) -> None:
+    assert die_hard.check(sentence).text == sentence and not die_hard.check(sentence).removed
+
+
+def test_a_broken_decimal_is_mended_and_a_repeated_sentence_dropped(die_hard: Grounding) -> None:
+    checked = die_hard.check("I'd rate it 4. 5/5. What a ride. The tower is great.\n\nWhat a ride!")
+    assert checked.text == "I'd rate it 4.5/5. What a ride. The tower is great."
+    assert [r.reason for r in checked.removed] == ["said before"]
+
+
+def test_what_the_notes_say_may_be_said(catalog: Catalog) -> None:
+    film = catalog.resolve("Die Hard 1988").film
+    assert film is not None
+    g = Grounding.for_film(catalog, film, notes="Reginald VelJohnson as the cop is lovely; Hans is a great villain; "
+                                                "Michael Kamen's music")
+    for sentence in ("Reginald VelJohnson as the cop is lovely.", "Hans is a great villain.",
+                     "The score by Michael Kamen swells."):
+        assert g.check(sentence).text == sentence

@@ -209,3 +209,17 @@ def test_genre_phrase_reads_like_a_critic() -> None:
     assert genre_phrase(("Animation", "Comedy")) == "animated comedy"
     assert genre_phrase(("Drama",)) == "drama"
     assert genre_phrase(()) == ""
+
+
+def test_a_reason_names_only_principal_cast(films: Catalog) -> None:
+    """Lethal Weapon shares Al Leong (a henchman) with Die Hard: a reason never names such a bit player."""
+    die_hard = film(films, "Die Hard (1988)")
+    picks = recommend(films, die_hard, limit=10)
+    shared_bit_parts = 0
+    for pick in picks:
+        principal = {*films.principal_cast(pick.film), *films.principal_cast(die_hard)}
+        for actor in set(die_hard.cast) & set(pick.film.cast):
+            if actor not in principal:
+                shared_bit_parts += 1
+                assert actor not in pick.reason, pick.reason
+    assert shared_bit_parts >= 3  # the rule had something to do

@@ -1,0 +1,85 @@
+"""/review from the member's options to a checked review: the one path that Discord, `cinebot ask review` and the
+console share, so that none of them can write a review the others would not.
+
+`ReviewDesk.prepare` finds the film in the catalog (asking which one when several fit), builds its facts and the
+check of what a reply may say (`models.grounding`), hands the rating's verdict and the mood classifier's
+sentiment to the task (`models.tasks.review`), and validates the options; the job then runs through the queue
+(`models.runner`), which post-checks the reply and writes it once more when it contradicts the rating or too
+little is left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from models import runner
+from models.catalog import Catalog, Film, split_picked, unresolved_message
+from models.grounding import Grounding
+from models.llm.jobs import JobQueue
+from models.tasks import InputError, ReviewInput
+
+log = logging.getLogger(__name__)
+
+
+class Sentiment(Protocol):
+    """The shipped mood classifier, as far as a review needs it."""
+
+    def positive(self, texts: Sequence[str]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PreparedReview:
+    """A checked job's input, and the catalog film it is about (None: not in the catalog)."""
+
+    inp: ReviewInput
+    film: Film | None
+
+    @property
+    def source(self) -> str:
+        """Where the facts come from, for the reply's footer."""
+        return f"Catalog: {self.film.facts_line()}" if self.film else "Not in the film catalog: from your notes only"
+
+
+class ReviewDesk:
+    """Turns a member's options into a review job (see the module's docstring)."""
+
+    def __init__(self, catalog: Catalog | None, mood: Sentiment | None) -> None:
+        self.catalog = catalog
+        self.mood = mood
+
+    def _positive(self) -> Callable[[str], float] | None:
+        mood = self.mood
+        if mood is None:
+            return None
+        return lambda text: float(mood.positive([text])[0])
+
+    def prepare(self, *, film: str, notes: str, rating: float | None = None, year: int | None = None,
+                scale: int | None = None, tone: str | None = None, spoilers: bool = False) -> PreparedReview:
+        """Raises `InputError` with a friendly message for bad options or a title that fits several films."""
+        title, year = split_picked(film or "", year)
+        known: Film | None = None
+        if self.catalog is not None and title.strip():
+            resolution = self.catalog.resolve(f"{title} {year}" if year else title)
+            if resolution.ambiguous:
+                raise InputError(unresolved_message(title, resolution))
+            known = resolution.film
+            if known is not None:
+                title, year = known.title, known.year
+        inp = ReviewInput.create(film=title, notes=notes, year=year, rating=rating, scale=scale, tone=tone,
+                                 spoilers=spoilers, positive=self._positive())
+        if self.catalog is not None:
+            grounding = Grounding.for_film(self.catalog, known, inp.notes, inp.rating_text)
+            inp = replace(inp, grounding=grounding)
+        return PreparedReview(inp, known)
+
+
+async def write_review(queue: JobQueue, catalog: Catalog | None, mood: Sentiment | None, *, film: str, notes: str,
+                       rating: float | None = None, year: int | None = None, tone: str | None = None,
+                       spoilers: bool = False) -> runner.TaskReply:
+    """A checked review, start to end (the benchmarks' entry point; Discord streams through `flow.run`)."""
+    prepared = ReviewDesk(catalog, mood).prepare(film=film, notes=notes, rating=rating, year=year, tone=tone,
+                                                 spoilers=spoilers)
+    return await runner.submit(queue, "review", prepared.inp).reply()
