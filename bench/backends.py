@@ -50,10 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-EXTRA_FILMS = [
-    ("Se7en 1995", "grim and rainy, the two detectives, the box, the ending hit hard", 4.5),
-    ("Rear Window 1954", "one room, the neighbours, the suspense builds slowly, the lead is great", 4),
-]
 PREMISE = "a projectionist notices the same stranger in the back row of every film"
 TONES = (None, "wry", "enthusiastic", "deadpan")
 # prompt numbers of each phase (see review_prompts): N=8 and the anchor read the same ones
@@ -70,28 +66,24 @@ def peak_rss_gb() -> float:
 
 
 def review_prompts(count: int, start: int = 0) -> list[tuple[list[dict[str, str]], str]]:
-    """(messages, answer prime) of grounded /review prompts number `start` to `start + count - 1`, as
-    cogs/review.py builds them. Prompt i is film i % 32; from 32 on, a tone makes it a new prompt, so that each phase
-    of a run gets prompts no earlier phase sent (a server that caches whole prompts, as llama.cpp's does, would
-    otherwise answer a repeated one without reading it)."""
-    from grounding import FILMS
+    """(messages, answer prime) of grounded /review prompts number `start` to `start + count - 1`, as /review
+    builds them (models/reviews.py). Prompt i is bench/review_cases.py's case i % len(CASES); past that, a tone makes
+    it a new prompt, so that each phase of a run gets prompts no earlier phase sent (a server that caches whole
+    prompts, as llama.cpp's does, would otherwise answer a repeated one without reading it)."""
+    from bench.review_cases import CASES
 
     from models.catalog import Catalog
-    from models.grounding import Grounding, people_of
-    from models.tasks import SPECS, ReviewInput
+    from models.reviews import ReviewDesk
+    from models.tasks import SPECS
 
     catalog = Catalog.open()
     catalog.warm()
-    people = people_of(catalog)
-    films = [*FILMS, *EXTRA_FILMS]
+    desk = ReviewDesk(catalog, None)
     out = []
     for i in range(start, start + count):
-        query, notes, rating = films[i % len(films)]
-        tone = TONES[i // len(films)]
-        film = catalog.resolve(query).film
-        title, year = (film.title, film.year) if film else (query.rsplit(" ", 1)[0], int(query.rsplit(" ", 1)[1]))
-        inp = ReviewInput.create(film=title, year=year, notes=notes, rating=rating, tone=tone,
-                                 grounding=Grounding.build(film, notes, people))
+        case = CASES[i % len(CASES)]
+        tone = TONES[i // len(CASES)] or case.tone
+        inp = desk.prepare(film=case.film, notes=case.notes, rating=case.rating, scale=case.scale, tone=tone).inp
         out.append((SPECS["review"].build_messages(inp), SPECS["review"].prime))
     return out
 

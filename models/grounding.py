@@ -189,24 +189,26 @@ class Grounding:
 
     # -- the prompt ----------------------------------------------------------------------------------
 
-    def prompt_facts(self) -> str:
-        """The facts block for the prompt: what is known, and what is not."""
-        unknown = ("Not known, so do not mention it: which actor plays which part, who the lead or the villain is, "
+    def prompt_facts(self, unknowns: bool = True) -> str:
+        """The facts block for the prompt: what is known, and (`unknowns`, unless the system prompt says it) what
+        is not."""
+        unknown = ("\nNot known, so do not mention it: which actor plays which part, who the lead or the villain is, "
                    f"any character's name (unless {self.source} give it), who wrote the music, and any plot or "
-                   f"trivia beyond {self.source}.")
+                   f"trivia beyond {self.source}.") if unknowns else ""
         if self.film is None:
             return ("This film is not in our catalog. Name no people at all (no actors, directors or "
-                    f"characters) unless {self.source} name them.\n{unknown}")
+                    f"characters) unless {self.source} name them.{unknown}")
         f = self.film
-        lines = [f"Facts from our film catalog: {f.facts_line()}."]
+        about = ", ".join(x for x in (f"{f.runtime} min" if f.runtime else "", "/".join(f.genres[:3]),
+                                      ", ".join(f.countries[:2])) if x)
+        lines = [f"Facts from our film catalog: {f.title} ({f.year})" + (f", {about}." if about else ".")]
         if f.directors:
             lines.append(f"Directed by: {', '.join(f.directors)}.")
         if f.writers:
             lines.append(f"Written by: {', '.join(f.writers[:4])}.")
         if self.principal:
             lines.append(f"Among the cast (A-Z): {', '.join(sorted(self.principal))}. Name no other actors.")
-        lines.append(unknown)
-        return "\n".join(lines)
+        return "\n".join(lines) + unknown
 
     # -- the check -----------------------------------------------------------------------------------
 

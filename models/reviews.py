@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from models import runner
-from models.catalog import Catalog, Film, split_picked, unresolved_message
+from models.catalog import Catalog, Film, split_picked, split_year, unresolved_message
 from models.grounding import Grounding
 from models.llm.jobs import JobQueue
 from models.tasks import InputError, ReviewInput
@@ -68,6 +68,8 @@ class ReviewDesk:
             known = resolution.film
             if known is not None:
                 title, year = known.title, known.year
+            elif year is None:
+                title, year = split_year(title)  # "Past Lives 2023": not in the catalog, but the year is the year
         inp = ReviewInput.create(film=title, notes=notes, year=year, rating=rating, scale=scale, tone=tone,
                                  spoilers=spoilers, positive=self._positive())
         if self.catalog is not None:

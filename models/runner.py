@@ -109,6 +109,8 @@ class TaskRun:
             partial = complete_prefix("".join(self._raw))
             if not partial:
                 continue
+            if is_refusal(partial[len(self.request.prefix):]):
+                continue  # "I'm sorry, but I can't…": retried in `reply`, never shown
             view = self.spec.postprocess(partial, self.inp)
             if view.endswith("…") and not partial.rstrip().endswith("…"):
                 continue  # post-processing had to close an unfinished line: wait for more text

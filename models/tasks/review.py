@@ -142,10 +142,12 @@ You are an editor for a film club's review page. You rewrite a writer's rough no
 polished review in the writer's own first-person voice ("I").
 
 Rules:
-- Keep every opinion in the notes and the writer's verdict; add no opinions they did not give.
+- Keep every opinion in the notes and the writer's verdict: the review is as warm or as harsh as the rating; \
+add no opinions they did not give.
 - Reuse the writer's own words and phrases where you can.
-- Do not invent facts: name no actors, directors or other people the notes do not name; add no plot details, \
-awards or release facts.
+- Do not invent facts. The facts given are all that is known about the film: do not say which actor plays which \
+part or who the lead or the villain is, give no character a name the notes do not give, do not say who wrote the \
+music, and add no plot details, awards or release facts. Name only people the facts or the notes name.
 - 120 to 250 words, one to three paragraphs of plain prose. No title, no headings, no lists.
 - Output only the review."""
 
@@ -155,15 +157,15 @@ _SPOILERS_OK = "Spoilers are allowed: you may discuss the plot, twists and endin
 
 
 def _user_content(inp: ReviewInput) -> str:
-    lines = [f"Film: {inp.title}"]
-    if inp.rating_text:
-        lines.append(f"My rating: {inp.rating_text}")
-    if inp.tone:
-        lines.append(f"Tone: {inp.tone}")
-    lines.append(f"Spoilers: {'allowed' if inp.spoilers else 'not allowed'}")
-    lines.append("My notes:")
-    lines.append(inp.notes)
-    return "\n".join(lines)
+    return f"Film: {inp.title}\nMy notes:\n{inp.notes}"
+
+
+def _echo(inp: ReviewInput) -> str:
+    """Header lines a small model may copy to the start of its answer, for post-processing to strip."""
+    lines = [f"Film: {inp.title}", f"My rating: {inp.rating_text}" if inp.rating_text else "",
+             f"Tone: {inp.tone}" if inp.tone else "", f"Spoilers: {'allowed' if inp.spoilers else 'not allowed'}",
+             "My notes:", inp.notes]
+    return "\n".join(line for line in lines if line)
 
 
 def build_messages(inp: ReviewInput) -> list[Message]:
@@ -175,7 +177,7 @@ def build_messages(inp: ReviewInput) -> list[Message]:
     )
     tone_rule = f"Tone: {inp.tone}." if inp.tone else "Tone: my own, as the notes suggest."
     rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule))
-    facts = f"\n\n{inp.grounding.prompt_facts()}" if inp.grounding is not None else ""
+    facts = f"\n\n{inp.grounding.prompt_facts(unknowns=False)}" if inp.grounding is not None else ""
     user = (_user_content(inp) + facts
             + f'\n\nRules for this review:\n{rules}\n\nRewrite my notes as my review. Start with "I".')
     # the system prompt is the same for every review, so the worker's prefix cache can share it
@@ -183,7 +185,7 @@ def build_messages(inp: ReviewInput) -> list[Message]:
 
 
 def postprocess(text: str, inp: ReviewInput) -> str:
-    text = postprocess_text(text, echo=_user_content(inp), strip_heading="Review")
+    text = postprocess_text(text, echo=_echo(inp), strip_heading="Review")
     if inp.grounding is not None:  # drop what the catalog and the notes do not back (see models/grounding.py)
         text = inp.grounding.check(text).text
     return text

@@ -54,7 +54,7 @@ def test_review_prompt_carries_the_facts_and_postprocess_checks(catalog: Catalog
     system, user = SPECS["review"].build_messages(inp)
     assert "Directed by: Ridley Scott." in user["content"] and "Sigourney Weaver" in user["content"]
     assert "Bolaji Badejo" in film.cast and "Bolaji Badejo" not in user["content"]  # not principal: not in the prompt
-    assert "which actor plays which part" in user["content"]
+    assert "which actor plays which" in system["content"]  # what is not known: in the shared, cached system prompt
     assert "Ridley Scott" not in system["content"]  # the system prompt stays the same for the prefix cache
     out = SPECS["review"].postprocess("I loved the ship. James Cameron directed it with care. The tension holds.", inp)
     assert out == "I loved the ship. The tension holds."

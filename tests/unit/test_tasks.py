@@ -472,7 +472,7 @@ def test_review_build_messages_contains_inputs() -> None:
     assert "first-person voice" in system
     assert "No spoilers" in user
     assert "120 to 250 words" in system
-    assert "name no actors, directors" in system
+    assert "Name only people the facts or the notes name" in system
     assert user.endswith('Start with "I".')
 
 
