@@ -71,7 +71,6 @@ def review_prompts(count: int, start: int = 0) -> list[tuple[list[dict[str, str]
     it a new prompt, so that each phase of a run gets prompts no earlier phase sent (a server that caches whole
     prompts, as llama.cpp's does, would otherwise answer a repeated one without reading it)."""
     from bench.review_cases import CASES
-
     from models.catalog import Catalog
     from models.reviews import ReviewDesk
     from models.tasks import SPECS

@@ -797,26 +797,31 @@ class _Prominence:
     review count shared out over its cast: stars are in many much-reviewed films and in the short cast lists of
     lesser ones, while extras appear mostly in the long, exhaustive lists of famous films. On 38 well-known films
     this finds 63 of their 74 leads among the top five (56 in the top four; plain film counts: 47 in four). A
-    director who acts almost only in their own films (Hitchcock's cameos) is not principal cast of them. It is
+    director who acts in few films of others (fewer than half as many as they direct) is not principal cast of
+    their own: Hitchcock's and Spielberg's cameos. It is
     a guess: a prolific actor in a small part can outrank a lead (Samuel L. Jackson in Goodfellas; Joe Pesci
     misses its five), and the source's lists miss people.
     """
 
     def __init__(self, films: Iterable[tuple[Film, int]]) -> None:
         self.score: dict[str, float] = {}
-        self.elsewhere: dict[str, int] = {}  # films a person acts in that they did not direct
+        self.acted: dict[str, int] = {}  # films a person acts in that they did not direct
+        self.directed: dict[str, int] = {}
         for film, reviews in films:
+            for director in film.directors:
+                self.directed[director] = self.directed.get(director, 0) + 1
             if "Documentary" in film.genres or not film.cast:
                 continue
             weight = max(reviews, 0) / len(film.cast)
             for actor in film.cast:
                 self.score[actor] = self.score.get(actor, 0.0) + weight
                 if actor not in film.directors:
-                    self.elsewhere[actor] = self.elsewhere.get(actor, 0) + 1
+                    self.acted[actor] = self.acted.get(actor, 0) + 1
 
     def principal(self, film: Film, limit: int) -> tuple[str, ...]:
-        cameo = {a for a in film.cast if a in film.directors and self.elsewhere.get(a, 0) < 3}
-        cast = [a for a in film.cast if a not in cameo]
+        # a director in their own film's cast is a cameo unless they often act in others' films (Clint Eastwood)
+        cast = [a for a in film.cast
+                if a not in film.directors or self.acted.get(a, 0) >= max(3, self.directed.get(a, 0) / 2)]
         ranked = sorted(range(len(cast)), key=lambda i: (-self.score.get(cast[i], 0.0), i))
         return tuple(cast[i] for i in ranked[:limit])
 

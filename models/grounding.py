@@ -55,7 +55,8 @@ _ACT_CUE = re.compile(r"\b(?:act(?:s|ed|ing|or|ors|ress|resses)?|perform\w*|play
                       r"cast)\b", re.IGNORECASE)
 # Someone named: "a young girl named Anna", "a man called Harry Lime", "the character of Rick".
 _CREDIT_BY = re.compile(r"\bby\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*")  # "composed by D. M. Marshman"
-_NAMED_CUE = re.compile(r"\b(?:named|called|character of|characters?)\s+([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)")
+_NAMED_CUE = re.compile(r"\b(?:named|called|character of|characters?)\s+(?:(?:Mr|Mrs|Ms|Dr|Miss|Sir)\.?\s+)?"
+                       r"([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)")
 _RATING = re.compile(r"\b(\d{1,2}(?:\.\d{1,2})?)\s*(?:/|out of)\s*(5|10|five|ten)\b", re.IGNORECASE)
 _BROKEN_DECIMAL = re.compile(r"\b(\d{1,2})\.\s+(\d{1,2}\s*(?:/|out of)\s*(?:5|10|five|ten)\b)", re.IGNORECASE)
 _LEAK = re.compile(
@@ -64,6 +65,7 @@ _LEAK = re.compile(
     r"match(?:es|ing)? (?:the|its|my) enthusiasm|here is (?:my|the|a) review|rewrit\w*)",
     re.IGNORECASE,
 )
+LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
 _COMMON = frozenset("""
 i i'm i've i'd i'll it it's the a an and but or so yet if as at by for from in into of on onto to with without
@@ -306,17 +308,18 @@ class Grounding:
         text = _BROKEN_DECIMAL.sub(r"\1.\2", text)
         known = self._known_words()
         removed: list[Removed] = []
-        seen: set[str] = set()
+        said: set[tuple[str, ...]] = set()  # every run of LOOP_WORDS words kept so far
         kept_lines: list[str] = []
         for line in text.split("\n"):
             parts = []
             for sentence in split_sentences(line):
-                key = name_key(sentence)
-                why = "said before" if key and key in seen else self.reason(sentence, known)
+                words = tuple(name_key(sentence).split())
+                runs = {words[i:i + LOOP_WORDS] for i in range(max(1, len(words) - LOOP_WORDS + 1))}
+                why = "said before" if runs & said else self.reason(sentence, known)
                 if why:
                     removed.append(Removed(sentence, why))
                     continue
-                seen.add(key)
+                said |= runs
                 parts.append(sentence)
             kept_lines.append(" ".join(parts))
         cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()

@@ -151,11 +151,17 @@ _MARKDOWN_UNIT_RE = re.compile(
 )
 
 
+_ABBREVIATION_RE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|Mt|No|Vol|ca|approx)|\b[A-Z])\.$")
+
+
 def split_sentences(line: str) -> list[str]:
-    """Split one line into sentences, each keeping its end punctuation (the tail may have none)."""
+    """Split one line into sentences, each keeping its end punctuation (the tail may have none). "Mr. Powell",
+    "J. J. Abrams" and "4.5/5" stay whole."""
     out: list[str] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(line):
+        if _ABBREVIATION_RE.search(line[: m.end()]):
+            continue
         piece = line[start : m.end()].strip()
         if piece:
             out.append(piece)

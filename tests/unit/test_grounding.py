@@ -115,6 +115,7 @@ def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog:
     ("Al Leong is warm and funny.", "not among the principal cast: Al Leong"),
     ("Hans Gruber is the best villain ever.", "a name that neither the notes nor the catalog give: Hans"),
     ("A detective named McClane fights back.", "a name that neither the notes nor the catalog give: McClane"),
+    ("The cop, a man called Mr. Powell, helps.", "a name that neither the notes nor the catalog give: Powell"),
     ("I give it 4/5.", "a rating the member did not give: 4/5"),
     ("My notes said the one-liners were funny.", "the prompt's words"),
     ("As the reviewer says, it is fun.", "the prompt's words"),
@@ -138,9 +139,12 @@ def test_true_and_plain_sentences_stay(die_hard: Grounding, sentence: str) -> No
 
 
 def test_a_broken_decimal_is_mended_and_a_repeated_sentence_dropped(die_hard: Grounding) -> None:
-    checked = die_hard.check("I'd rate it 4. 5/5. What a ride. The tower is great.\n\nWhat a ride!")
-    assert checked.text == "I'd rate it 4.5/5. What a ride. The tower is great."
-    assert [r.reason for r in checked.removed] == ["said before"]
+    checked = die_hard.check("I'd rate it 4. 5/5. What a ride. The tower is great.\n\nWhat a ride! The song was "
+                             "loud, but it was not the main focus of the film. The ending was silly, but it was not "
+                             "the main focus of the film.")
+    assert checked.text == "I'd rate it 4.5/5. What a ride. The tower is great.\n\nThe song was loud, but it was not " \
+                           "the main focus of the film."
+    assert [r.reason for r in checked.removed] == ["said before", "said before"]
 
 
 def test_what_the_notes_say_may_be_said(catalog: Catalog) -> None:
