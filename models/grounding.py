@@ -62,7 +62,9 @@ _BROKEN_DECIMAL = re.compile(r"\b(\d{1,2})\.\s+(\d{1,2}\s*(?:/|out of)\s*(?:5|10
 _LEAK = re.compile(
     r"\b(?:(?:my|the|your|these|writer'?s?) (?:rough )?notes|notes (?:say|said|mention\w*|suggest\w*)|catalog\w*|"
     r"as instructed|instructions?|the rules?|the prompt|the writer\b|the reviewer\b|word count|polished review|"
-    r"match(?:es|ing)? (?:the|its|my) enthusiasm|here is (?:my|the|a) review|rewrit\w*)",
+    r"match(?:es|ing)? (?:the|its|my) enthusiasm|here is (?:my|the|a) review|rewrit\w*|"
+    # the verdict's words in the prompt (models/tasks/review.py), copied instead of followed
+    r"(?:enthusiastic|negative) throughout|with at most a small|weighs real strengths|my verdict)",
     re.IGNORECASE,
 )
 LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop

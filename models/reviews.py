@@ -79,9 +79,9 @@ class ReviewDesk:
 
 
 async def write_review(queue: JobQueue, catalog: Catalog | None, mood: Sentiment | None, *, film: str, notes: str,
-                       rating: float | None = None, year: int | None = None, tone: str | None = None,
-                       spoilers: bool = False) -> runner.TaskReply:
+                       rating: float | None = None, year: int | None = None, scale: int | None = None,
+                       tone: str | None = None, spoilers: bool = False) -> runner.TaskReply:
     """A checked review, start to end (the benchmarks' entry point; Discord streams through `flow.run`)."""
-    prepared = ReviewDesk(catalog, mood).prepare(film=film, notes=notes, rating=rating, year=year, tone=tone,
-                                                 spoilers=spoilers)
+    prepared = ReviewDesk(catalog, mood).prepare(film=film, notes=notes, rating=rating, year=year, scale=scale,
+                                                 tone=tone, spoilers=spoilers)
     return await runner.submit(queue, "review", prepared.inp).reply()

@@ -119,6 +119,7 @@ def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog:
     ("I give it 4/5.", "a rating the member did not give: 4/5"),
     ("My notes said the one-liners were funny.", "the prompt's words"),
     ("As the reviewer says, it is fun.", "the prompt's words"),
+    ("I loved it: the film is warm and enthusiastic throughout.", "the prompt's words"),
 ])
 def test_each_rule_removes_its_planted_sentence(die_hard: Grounding, sentence: str, reason: str) -> None:
     checked = die_hard.check(f"I loved Die Hard. {sentence} The one-liners land.")
