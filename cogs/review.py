@@ -31,20 +31,25 @@ class Review(commands.Cog):
         film=f"The film's title: pick from the suggestions or type it (up to {FILM_LIMIT} characters)",
         notes=f"Your notes: what you liked, what you didn't (up to {NOTES_LIMIT} characters)",
         rating="Your rating, 0-5 or 0-10 (e.g. 4 or 8.5)",
+        scale="Out of 5 or out of 10 (default: out of 5 for a rating up to 5)",
         year="The film's release year, if the title is ambiguous",
         tone=f"How it should sound, e.g. wry or enthusiastic (up to {TONE_LIMIT} characters)",
         spoilers="Allow spoilers (default: no spoilers)",
     )
+    @app_commands.choices(scale=[app_commands.Choice(name="out of 5", value=5),
+                                 app_commands.Choice(name="out of 10", value=10)])
     async def review(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, FILM_LIMIT],
                      notes: app_commands.Range[str, 1, NOTES_LIMIT],
                      rating: app_commands.Range[float, 0, 10] | None = None,
+                     scale: app_commands.Choice[int] | None = None,
                      year: app_commands.Range[int, 1870, 2100] | None = None,
                      tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None,
                      spoilers: bool = False) -> None:
         """Turn your notes on a film into a review in your voice."""
         try:
             prepared = ReviewDesk(self.bot.catalog, self.bot.mood).prepare(
-                film=film, notes=notes, rating=rating, year=year, tone=tone, spoilers=spoilers)
+                film=film, notes=notes, rating=rating, scale=scale.value if scale else None, year=year, tone=tone,
+                spoilers=spoilers)
         except InputError as exc:
             await self.bot.flow.refuse(interaction, str(exc))
             return

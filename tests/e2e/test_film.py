@@ -133,3 +133,17 @@ async def test_moderators_can_switch_off_film_cards(make_bot: BotFactory, fake: 
     handle = await fake.send_slash("film", {"title": "alien 1979"}, user=fake.member)
     await handle.responded()
     assert handle.ephemeral and "switched /film off here" in (handle.original_message.content or "")
+
+
+async def test_a_rating_out_of_ten_keeps_its_scale_and_its_verdict(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    """3 with "out of 10" is a poor rating (not 3/5, a mixed one): the title says 3/10, the prompt asks for a
+    negative review."""
+    bot = await make_bot(model="fake", fake_reply=" did not enjoy the grimy ship. " + KEPT + "|stop")
+    handle = await fake.send_slash("review", {"film": "Alien (1979)", "notes": "dull, slow", "rating": 3,
+                                              "scale": 10}, user=fake.member)
+    original = await handle.original(timeout=10)
+    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=10, what="the review")
+    assert original.embeds[0]["title"] == "Alien (1979) · 3/10"
+    job = await bot.store.job_for_message(original.id)
+    assert job is not None and job.inputs["scale"] == 10
+    assert "3/10, I did not like it" in job.prompt[-1]["content"]
