@@ -242,7 +242,8 @@ class TaskFlow:
             liked = [job for job in liked if job.user_id == interaction.user.id]
         return liked[0].output if liked and liked[0].output else None
 
-    def _mark_used(self, interaction: discord.Interaction, command: str) -> None:
+    def mark_used(self, interaction: discord.Interaction, command: str) -> None:
+        """Count a use of `command` by this member: its cooldown and the member's rate limit start now."""
         now = time.monotonic()
         guild_id = interaction.guild.id if interaction.guild else 0
         key = (guild_id, interaction.user.id, command)
@@ -315,7 +316,7 @@ class TaskFlow:
         except JobError as exc:
             await self.refuse(interaction, str(exc))
             return
-        self._mark_used(interaction, command)
+        self.mark_used(interaction, command)
         if not interaction.response.is_done() and not await self.defer(interaction):
             run.cancel()  # the interaction is gone: nobody would see the reply
             return

@@ -74,6 +74,7 @@ class FilmCog(commands.Cog):
             await self.bot.flow.refuse(interaction, unresolved_message(title, resolution))
             return
         await interaction.response.send_message(embed=film_card(film), allowed_mentions=NO_PINGS)
+        self.bot.flow.mark_used(interaction, "film")
 
     @film.autocomplete("title")
     async def title_autocomplete(self, interaction: discord.Interaction,

@@ -88,6 +88,7 @@ class Recommend(commands.Cog):
             return
         await interaction.response.send_message(embed=recommendation_embed(liked, parsed, picks),
                                                 allowed_mentions=NO_PINGS)
+        self.bot.flow.mark_used(interaction, "recommend")
 
     def _pick(self, catalog: Catalog, liked: Film | None, mood: Mood, jobs: Sequence[JobRow]) -> list[Recommendation]:
         """In a worker thread: the server's favourites, then the picks."""

@@ -147,3 +147,18 @@ async def test_a_rating_out_of_ten_keeps_its_scale_and_its_verdict(make_bot: Bot
     job = await bot.store.job_for_message(original.id)
     assert job is not None and job.inputs["scale"] == 10
     assert "3/10, I did not like it" in job.prompt[-1]["content"]
+
+
+@pytest.mark.parametrize(("command", "options"), [("film", {"title": "alien 1979"}),
+                                                  ("recommend", {"like": "Alien (1979)"})])
+async def test_a_cooldown_holds_for_film_cards_and_recommendations(make_bot: BotFactory, fake: FakeDiscord,
+                                                                   command: str, options: dict[str, object]) -> None:
+    bot = await make_bot(model="fake")
+    await bot.store.set_cooldown(fake.guild.id, command, 120)
+    first = await fake.send_slash(command, options, user=fake.member)
+    await first.responded()
+    assert not first.ephemeral
+    second = await fake.send_slash(command, options, user=fake.member)
+    await second.responded()
+    text = second.original_message.content if second.original_message else ""
+    assert second.ephemeral and f"You can use /{command} again in" in text
