@@ -830,15 +830,21 @@ PICKED = re.compile(r"^(.*\S)\s*\((\d{4})\)$")  # an autocomplete suggestion's v
 
 
 def unresolved_message(query: str, resolution: Resolution) -> str:
-    """What to tell a member whose film title matched nothing, or several films (never guess silently)."""
+    """What to tell a member whose film title matched nothing, or several films (never guess silently). "Which
+    film" only when there are real candidates; otherwise: not in the catalog, and how a server adds it."""
     from models.tasks.text import neutralize_mentions
 
-    if not resolution.candidates:
-        message = (f"I couldn't find a film called {query!r} in my catalog (it covers 1940-2014). "
-                   "Check the spelling, or pick one of the suggestions as you type.")
+    close = [m for m in resolution.candidates if m.score >= _PLAUSIBLE]
+    if not close:
+        message = (f"{query!r} isn't in my film catalog (it has 17,000 films from 1940 to 2014, plus the ones this "
+                   "server's bot owner adds with `cinebot catalog add`). Check the spelling, or pick one of the "
+                   "suggestions as you type.")
     else:
-        options = "\n".join(f"- {m.film.label()}" for m in resolution.candidates[:5])
-        message = f"Which film do you mean? Pick a suggestion or add the year, e.g. \"{query} 2004\".\n{options}"
+        _, year = split_year(query)
+        top = close[0].film
+        hint = f' or add the year, e.g. "{top.title} {top.year}"' if year is None and top.year else ""
+        options = "\n".join(f"- {m.film.label()}" for m in close[:5])
+        message = f"Which film do you mean? Pick a suggestion{hint}.\n{options}"
     return neutralize_mentions(message)
 
 

@@ -43,9 +43,12 @@ async def test_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeD
 @pytest.mark.parametrize(("command", "option"), [("film", "title"), ("recommend", "like")])
 async def test_unknown_title_is_explained(make_bot: BotFactory, fake: FakeDiscord, command: str, option: str) -> None:
     await make_bot(model="fake")
-    handle = await fake.send_slash(command, {option: "Zzyzx Qwertyuiop Blorf"}, user=fake.member)
-    await handle.responded()
-    assert handle.ephemeral and "couldn't find" in (handle.original_message.content or "")
+    for title in ("Zzyzx Qwertyuiop Blorf", "Zorblax Returns to Quuxville 2099"):
+        handle = await fake.send_slash(command, {option: title}, user=fake.member)
+        await handle.responded()
+        text = handle.original_message.content if handle.original_message else ""
+        assert handle.ephemeral and "isn't in my film catalog" in text and "cinebot catalog add" in text, text
+        assert "Which film" not in text
 
 
 async def test_review_film_autocomplete_offers_title_year_director(make_bot: BotFactory, fake: FakeDiscord) -> None:
