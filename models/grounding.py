@@ -48,7 +48,10 @@ _ROLE_CUE = re.compile(
 )
 _AS_NAME = re.compile(r"\bas\s+(?:[A-Z][\w'’\-]+)")  # "... as Lecter"
 _PART = re.compile(f"(?i:{_ROLE_CUE.pattern})|{_AS_NAME.pattern}")
-_MUSIC_CUE = re.compile(r"\b(?:compos\w*|score[ds]?|music|soundtrack|musical)\b", re.IGNORECASE)
+_MUSIC_CUE = re.compile(r"\b(?:compos\w*|score[ds]?|music|soundtrack|musical|"
+                        # crew the catalog does not list either
+                        r"cinematograph\w*|photograph\w*|shot by|edit(?:ed|ing|or) by|editor|costume\w*|"
+                        r"production design\w*|effects|produc(?:ed|er|ers))\b", re.IGNORECASE)
 _DIRECT_CUE = re.compile(r"\b(?:direct\w*|helm\w*|filmmaker\w*)\b", re.IGNORECASE)
 _WRITE_CUE = re.compile(r"\b(?:writ\w*|wrote|screenplay\w*|script\w*|penned)\b", re.IGNORECASE)
 _ACT_CUE = re.compile(r"\b(?:act(?:s|ed|ing|or|ors|ress|resses)?|perform\w*|play(?:s|ed|ing)?|portray\w*|star\w*|"
@@ -67,6 +70,8 @@ _LEAK = re.compile(
     r"(?:enthusiastic|negative) throughout|with at most a small|weighs real strengths|my verdict)",
     re.IGNORECASE,
 )
+CAST_LIST = 3  # a sentence naming this many people the notes do not is a pasted cast list, not a review
+PROMPT_CAST = 3  # the prompt names the first few of the principal cast (the check allows all of it)
 LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
 _COMMON = frozenset("""
@@ -211,7 +216,8 @@ class Grounding:
         if f.writers:
             lines.append(f"Written by: {', '.join(f.writers[:4])}.")
         if self.principal:
-            lines.append(f"Among the cast (A-Z): {', '.join(sorted(self.principal))}. Name no other actors.")
+            lines.append(f"Among the cast (A-Z): {', '.join(sorted(self.principal[:PROMPT_CAST]))}. Name no other "
+                         "actors.")
         return "\n".join(lines) + unknown
 
     # -- the check -----------------------------------------------------------------------------------
@@ -263,13 +269,15 @@ class Grounding:
                 return f"not credited on this film: {name}"
         known = known_words if known_words is not None else self._known_words()
         named_keys = {name_key(n) for n in named}
+        if len(named_keys - {name_key(n) for n in self.people.find(self.notes)}) >= CAST_LIST:
+            return f"a list of names: {', '.join(named)}"
         credit = _CREDIT_BY.search(sentence)
         if credit and _MUSIC_CUE.search(sentence) and name_key(credit.group(0)[3:]) not in name_key(self.notes):
-            return f"a music credit the catalog does not have: {credit.group(0)[3:]}"
+            return f"a music or crew credit the catalog does not have: {credit.group(0)[3:]}"
         for name in named:
             directs, writes, acts = self._credited(name)
             if _MUSIC_CUE.search(sentence) and not self._in_notes_with(name, _MUSIC_CUE):
-                return f"a music credit the catalog does not have: {name}"
+                return f"a music or crew credit the catalog does not have: {name}"
             if _DIRECT_CUE.search(sentence) and not directs and self._near(sentence, name, _DIRECT_CUE):
                 return f"not a director of this film: {name}"
             if _WRITE_CUE.search(sentence) and not writes and self._near(sentence, name, _WRITE_CUE):

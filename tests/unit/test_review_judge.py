@@ -193,3 +193,14 @@ def test_sentences_keep_initials_and_titles_together() -> None:
     text = "Samuel L. Jackson and Mr. Smith meet. J. J. Abrams would approve!\nA new line"
     assert split_sentences(text) == ["Samuel L. Jackson and Mr. Smith meet.", "J. J. Abrams would approve!",
                                      "A new line"]
+
+
+def test_hyphenated_words_of_the_title_and_genres_are_known(judge: Judge, catalog: Catalog) -> None:
+    et = catalog.resolve("E.T. the Extra-Terrestrial 1982").film
+    truman = catalog.resolve("The Truman Show 1998").film
+    assert et is not None and truman is not None
+    et_subject = Subject("E.T. the Extra-Terrestrial", "the bike", film=et, rating=9, scale=10)
+    assert not judge.judge(et_subject, "the Extra-Terrestrial made me cry.").of("invented_names")
+    truman_subject = Subject("The Truman Show", "clever", film=truman, rating=8, scale=10)
+    assert not judge.judge(truman_subject, "The film was a mix of Sci-Fi, Comedy and Drama.").of("invented_names")
+    assert judge.judge(truman_subject, "Jean-Luc Moreau is a delight.").of("invented_names")
