@@ -521,8 +521,9 @@ class Judge:
             unknown, strong = [], False
             for i, word in enumerate(words):
                 key = fold(word)
-                parts = key.split()  # "Sci-Fi", "Extra-Terrestrial": known when each part is
-                if not key or len(key) == 1 or all(k in person_words or ctx.allowed(k) for k in parts):
+                parts = key.split()  # "Sci-Fi", "Extra-Terrestrial": known when each part is; "Westerns" as "Western"
+                if not key or len(key) == 1 or all(k in person_words or ctx.allowed(k) or (k.endswith("s")
+                                                   and k[:-1] in self.facts.vocabulary) for k in parts):
                     continue
                 if i == 0 and initial and (key in self.common or not self.common):
                     continue  # a sentence's first word: judged only when it is no common word

@@ -58,7 +58,7 @@ _ACT_CUE = re.compile(r"\b(?:act(?:s|ed|ing|or|ors|ress|resses)?|perform\w*|play
                       r"cast)\b", re.IGNORECASE)
 # Someone named: "a young girl named Anna", "a man called Harry Lime", "the character of Rick".
 _CREDIT_BY = re.compile(r"\bby\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*")  # "composed by D. M. Marshman"
-_NAMED_CUE = re.compile(r"\b(?:named|called|character of|characters?)\s+(?:(?:Mr|Mrs|Ms|Dr|Miss|Sir)\.?\s+)?"
+_NAMED_CUE = re.compile(r"\b(?:named|called|character of|characters?),?\s+(?:(?:Mr|Mrs|Ms|Dr|Miss|Sir)\.?\s+)?"
                        r"([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)")
 _RATING = re.compile(r"\b(\d{1,2}(?:\.\d{1,2})?)\s*(?:/|out of)\s*(5|10|five|ten)\b", re.IGNORECASE)
 _BROKEN_DECIMAL = re.compile(r"\b(\d{1,2})\.\s+(\d{1,2}\s*(?:/|out of)\s*(?:5|10|five|ten)\b)", re.IGNORECASE)
@@ -260,6 +260,9 @@ class Grounding:
             if self.rating is None or said.replace(" ", "") != self.rating:
                 return f"a rating the member did not give: {said}"
         named = self.people.find(sentence)
+        # this film's people by surname alone ("Hopkins's character"), for the role rules below
+        surnames = self._surnames
+        by_surname = [surnames[w] for w in re.findall(r"[^\W\d_]+", name_key(sentence)) if w in surnames]
         for name in named:
             key = name_key(name)
             if key not in self.allowed:
@@ -274,9 +277,9 @@ class Grounding:
         credit = _CREDIT_BY.search(sentence)
         if credit and _MUSIC_CUE.search(sentence) and name_key(credit.group(0)[3:]) not in name_key(self.notes):
             return f"a music or crew credit the catalog does not have: {credit.group(0)[3:]}"
-        for name in named:
+        for name in dict.fromkeys([*named, *by_surname]):
             directs, writes, acts = self._credited(name)
-            if _MUSIC_CUE.search(sentence) and not self._in_notes_with(name, _MUSIC_CUE):
+            if self._near(sentence, name, _MUSIC_CUE) and not self._in_notes_with(name, _MUSIC_CUE):
                 return f"a music or crew credit the catalog does not have: {name}"
             if _DIRECT_CUE.search(sentence) and not directs and self._near(sentence, name, _DIRECT_CUE):
                 return f"not a director of this film: {name}"
@@ -295,8 +298,9 @@ class Grounding:
     @staticmethod
     def _near(sentence: str, name: str, cue: re.Pattern[str]) -> bool:
         """The cue is within a few words of the name (in the same clause)."""
-        for clause in re.split(r"[;,:—–()]| and | while | but ", sentence):
-            if name_key(name) in name_key(clause) and cue.search(clause):
+        surname = name_key(name).split()[-1]
+        for clause in re.split(r"[;,:—–()]| and | while | but | with ", sentence):
+            if surname in name_key(clause).split() and cue.search(clause):
                 return True
         return False
 
@@ -306,11 +310,24 @@ class Grounding:
         cued = _NAMED_CUE.search(sentence)
         if cued and not {w.casefold() for w in cued.group(1).split()} <= known:
             return cued.group(1)
+        gives_part = bool(_PART.search(sentence))
         for m in _CAPITALISED.finditer(sentence):
-            low = _POSSESSIVE.sub("", m.group(0)).casefold()
-            if low in self.people.first_names and low not in known and not any(low in k.split() for k in named_keys):
-                return _POSSESSIVE.sub("", m.group(0))
+            word = _POSSESSIVE.sub("", m.group(0))
+            low = word.casefold()
+            if low in known or any(low in k.split() for k in named_keys) or low in self._surnames:
+                continue
+            if low in self.people.first_names:
+                return word  # "Jack", "Andy Dufresne": a first name that the notes and the catalog don't give
+            if gives_part and m.start() > 0 and low not in _COMMON:
+                return word  # "The girl, Clarice, is portrayed…": a name in a sentence about parts
         return None
+
+    @property
+    def _surnames(self) -> dict[str, str]:
+        """The last word of each credited person of the film (and the notes' people): "hopkins" -> the name."""
+        names = [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
+                 *self.people.find(self.notes)]
+        return {name_key(n).split()[-1]: n for n in names if len(name_key(n).split()[-1]) > 3}
 
     def check(self, text: str) -> Checked:
         """`text` without the sentences that say what the catalog and the notes do not back, without repeats,

@@ -110,6 +110,8 @@ def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog:
     ("The villain, played by Bruce Willis, is a delight.", "a part the catalog does not give: Bruce Willis"),
     ("The cast, led by Alan Rickman, is superb.", "a part the catalog does not give: Alan Rickman"),
     ("Alan Rickman directs the chaos with flair.", "not a director of this film: Alan Rickman"),
+    ("Willis's character is an everyday hero.", "a part the catalog does not give: Bruce Willis"),
+    ("The cop outside, Powell, is portrayed warmly.", "a name that neither the notes nor the catalog give: Powell"),
     ("The score, composed by Michael Kamen, soars.", "a music or crew credit the catalog does not have: Michael Kamen"),
     ("The cinematography by Harold Quist is sharp.", "a music or crew credit the catalog does not have: Harold Quist"),
     ("The cast, Bruce Willis, Alan Rickman and Hart Bochner, is fine.",

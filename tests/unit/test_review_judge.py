@@ -204,3 +204,4 @@ def test_hyphenated_words_of_the_title_and_genres_are_known(judge: Judge, catalo
     truman_subject = Subject("The Truman Show", "clever", film=truman, rating=8, scale=10)
     assert not judge.judge(truman_subject, "The film was a mix of Sci-Fi, Comedy and Drama.").of("invented_names")
     assert judge.judge(truman_subject, "Jean-Luc Moreau is a delight.").of("invented_names")
+    assert not judge.judge(truman_subject, "Fans of Westerns and Comedies may like it.").of("invented_names")
