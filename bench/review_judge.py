@@ -57,6 +57,7 @@ PRINCIPAL_CAST = 5  # the top of a film's cast by catalog prominence (see `princ
 POSITIVE_SHARE = 0.7  # a rating at or above this share of its scale must read positive
 NEGATIVE_SHARE = 0.4  # at or below this, negative
 LOOP_WORDS = 8  # a repeated run of this many words is a loop
+REFRAIN_WORDS, REFRAIN_TIMES = 5, 3  # and so is a run of 5 words said 3 times
 CHECKS = ("role_errors", "minor_cast", "invented_names", "rating_mismatch", "broken_numbers", "loops", "leaks")
 
 PositiveFn = Callable[[Sequence[str]], Iterable[float]]  # MoodClassifier.positive: texts -> P(positive) each
@@ -588,6 +589,15 @@ class Judge:
                     flags.append(Flag("loops", sentence, f"repeats {' '.join(gram)!r}"))
                     break
                 grams.setdefault(gram, (index, i))
+        # a refrain: a shorter run of words that keeps coming back ("questioning the nature of reality itself")
+        refrains: Counter[tuple[str, ...]] = Counter()
+        for sentence in sentences:
+            words = fold_words(sentence)
+            runs = {tuple(words[i:i + REFRAIN_WORDS]) for i in range(len(words) - REFRAIN_WORDS + 1)}
+            refrains.update(runs)
+            again = sorted(r for r in runs if refrains[r] == REFRAIN_TIMES)
+            if again and not any(f.sentence == sentence for f in flags):
+                flags.append(Flag("loops", sentence, f"says {' '.join(again[0])!r} a {REFRAIN_TIMES}rd time"))
         return flags
 
 

@@ -73,6 +73,7 @@ _LEAK = re.compile(
 CAST_LIST = 3  # a sentence naming this many people the notes do not is a pasted cast list, not a review
 PROMPT_CAST = 3  # the prompt names the first few of the principal cast (the check allows all of it)
 LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop
+PHRASE_WORDS, PHRASE_TIMES = 5, 3  # so is one that says a 5-word phrase for the third time
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
 _COMMON = frozenset("""
 i i'm i've i'd i'll it it's the a an and but or so yet if as at by for from in into of on onto to with without
@@ -336,17 +337,21 @@ class Grounding:
         known = self._known_words()
         removed: list[Removed] = []
         said: set[tuple[str, ...]] = set()  # every run of LOOP_WORDS words kept so far
+        phrases: Counter[tuple[str, ...]] = Counter()  # how often each run of PHRASE_WORDS words was kept
         kept_lines: list[str] = []
         for line in text.split("\n"):
             parts = []
             for sentence in split_sentences(line):
                 words = tuple(name_key(sentence).split())
                 runs = {words[i:i + LOOP_WORDS] for i in range(max(1, len(words) - LOOP_WORDS + 1))}
-                why = "said before" if runs & said else self.reason(sentence, known)
+                short = {words[i:i + PHRASE_WORDS] for i in range(len(words) - PHRASE_WORDS + 1)}
+                again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
+                why = "said before" if again else self.reason(sentence, known)
                 if why:
                     removed.append(Removed(sentence, why))
                     continue
                 said |= runs
+                phrases.update(short)
                 parts.append(sentence)
             kept_lines.append(" ".join(parts))
         cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()

@@ -161,3 +161,12 @@ def test_what_the_notes_say_may_be_said(catalog: Catalog) -> None:
     for sentence in ("Reginald VelJohnson as the cop is lovely.", "Hans is a great villain.",
                      "The score by Michael Kamen swells."):
         assert g.check(sentence).text == sentence
+
+
+def test_a_phrase_said_a_third_time_is_dropped(die_hard: Grounding) -> None:
+    text = ("The siege leaves you questioning the nature of heroism. The tower is great. The ending left me "
+            "questioning the nature of heroism too. It is all about questioning the nature of heroism.")
+    checked = die_hard.check(text)
+    assert checked.text == ("The siege leaves you questioning the nature of heroism. The tower is great. The ending "
+                            "left me questioning the nature of heroism too.")
+    assert [r.reason for r in checked.removed] == ["said before"]

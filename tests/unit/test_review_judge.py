@@ -205,3 +205,14 @@ def test_hyphenated_words_of_the_title_and_genres_are_known(judge: Judge, catalo
     assert not judge.judge(truman_subject, "The film was a mix of Sci-Fi, Comedy and Drama.").of("invented_names")
     assert judge.judge(truman_subject, "Jean-Luc Moreau is a delight.").of("invented_names")
     assert not judge.judge(truman_subject, "Fans of Westerns and Comedies may like it.").of("invented_names")
+
+
+def test_a_refrain_is_a_loop(judge: Judge, catalog: Catalog) -> None:
+    film = catalog.resolve("Rear Window 1954").film
+    subject = Subject("Rear Window", "the camera, the tension", film=film, rating=9, scale=10)
+    text = ("The twist leaves you questioning the nature of reality itself. The camera is clever. The ending "
+            "left me questioning the nature of reality itself. It is a film about questioning the nature of reality "
+            "itself.")
+    assert [f.reason for f in judge.judge(subject, text).of("loops")] == [
+        "says 'questioning the nature of reality' a 3rd time"]
+    assert not judge.judge(subject, " ".join(text.split(". ")[:3])).of("loops")
