@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.rules import where_it_works
 from models import runner
 from models.llm.jobs import JobCancelled, JobError, QueueFull
 from models.runner import TaskReply
@@ -225,13 +226,10 @@ class TaskFlow:
         return None
 
     async def where_enabled(self, guild_id: int, command: str) -> str:
-        channels, categories, default_on = await self.bot.store.enabled_channels(guild_id, command)
-        places = [f"<#{c}>" for c in channels] + [f"the channels in <#{c}>" for c in categories]
-        if default_on:
-            return f"The moderators have switched /{command} off here. It works in other channels of this server."
-        if places:
-            return f"The moderators have switched /{command} off here. It works in {', '.join(places[:10])}."
-        return f"The moderators have switched /{command} off in this server."
+        """The refusal where `command` is switched off, naming the places where it works (or saying it works
+        nowhere), as the moderators' own `/cinebot` answers do."""
+        settings = await self.bot.store.guild_settings(guild_id)
+        return f"The moderators have switched /{command} off here. {where_it_works(command, settings.rules)}"
 
     async def style_example(self, interaction: discord.Interaction, command: str) -> str | None:
         """The reply this server liked most for `command` (for /review: this member's own, to keep their voice)."""

@@ -122,16 +122,18 @@ async def test_pitch_off_in_general_is_refused_there_and_names_where_it_works(
     assert await rules(bot, fake) == [CommandRule("pitch", "channel", fake.general.id, False)]
 
     refusal = await assert_refused(await pitch(fake, fake.general), "switched /pitch off here")
-    assert "other channels" in refusal
+    assert f"/pitch works everywhere in this server except in <#{fake.general.id}>." in refusal
 
     bots = await new_channel(fake, bot, "bot-corner")
     await cinebot(fake, "disable", {"command": "pitch"})
+    await assert_refused(await pitch(fake, bots), "/pitch is switched off everywhere in this server.")
     answer = await cinebot(fake, "enable", {"command": "pitch", "channel": bots})
     assert f"/pitch works only in <#{bots.id}>" in answer
 
-    await assert_refused(await pitch(fake, fake.general), "switched /pitch off here", f"It works in <#{bots.id}>")
+    await assert_refused(await pitch(fake, fake.general), "switched /pitch off here",
+                         f"/pitch works only in <#{bots.id}>.")
     elsewhere = await new_channel(fake, bot, "off-topic")
-    await assert_refused(await pitch(fake, elsewhere), f"It works in <#{bots.id}>")
+    await assert_refused(await pitch(fake, elsewhere), f"/pitch works only in <#{bots.id}>.")
     await assert_runs(await pitch(fake, bots))
     review = await fake.send_slash("review", {"film": "Cinema Paradiso", "notes": "the kissing reel"},
                                    user=fake.member, channel=fake.general)
@@ -146,7 +148,8 @@ async def test_category_rule_applies_to_its_channels_and_a_channel_rule_beats_it
     outside = await new_channel(fake, bot, "lobby")
     answer = await cinebot(fake, "disable", {"command": "pitch", "category": fake.category})
     assert f"/pitch is now **off** in the channels in <#{fake.category.id}>" in answer
-    await assert_refused(await pitch(fake, fake.general), "switched /pitch off here")
+    await assert_refused(await pitch(fake, fake.general), "switched /pitch off here",
+                         f"/pitch works everywhere in this server except in the channels in <#{fake.category.id}>.")
     await assert_runs(await pitch(fake, outside))
 
     answer = await cinebot(fake, "enable", {"command": "pitch", "channel": fake.general})
