@@ -26,7 +26,8 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from models.catalog import Catalog, Film
 from models.tasks.text import split_sentences
@@ -180,15 +181,11 @@ class Grounding:
     principal: tuple[str, ...] = ()
     rating: str | None = None  # "4.5/5": the only score a reply may give (None: none)
     source: str = "my notes"  # what the prompt calls the member's text ("the messages" for a discussion)
-    _allowed: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
     def build(cls, film: Film | None, notes: str, people: PeopleIndex, principal: Iterable[str] = (),
               rating: str | None = None, source: str = "my notes") -> Grounding:
-        principal = tuple(principal)
-        credits = (*film.directors, *film.writers, *principal) if film else ()
-        allowed = {name_key(n) for n in credits} | {name_key(n) for n in people.find(notes)}
-        return cls(film, people, notes, principal, rating, source, frozenset(allowed))
+        return cls(film, people, notes, tuple(principal), rating, source)
 
     @classmethod
     def for_film(cls, catalog: Catalog, film: Film | None, notes: str, rating: str | None = None,
@@ -227,17 +224,32 @@ class Grounding:
         """Catalog people named in `text` that this film's credits, principal cast and the notes do not give."""
         return [n for n in self.people.find(text) if name_key(n) not in self.allowed]
 
-    @property
+    # What the check compares against, worked out once per grounding (it runs on every streamed snapshot).
+
+    @cached_property
+    def notes_people(self) -> frozenset[str]:
+        """The catalog people the notes name (`name_key`s)."""
+        return frozenset(name_key(n) for n in self.people.find(self.notes))
+
+    @cached_property
     def allowed(self) -> frozenset[str]:
-        return self._allowed
+        """Who a reply may name: the film's directors, writers and principal cast, and the notes' people."""
+        credits = (*self.film.directors, *self.film.writers, *self.principal) if self.film else ()
+        return frozenset(name_key(n) for n in credits) | self.notes_people
+
+    @cached_property
+    def _credits(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The `name_key`s of the film's directors, writers and cast."""
+        f = self.film
+        directors, writers, cast = (f.directors, f.writers, f.cast) if f else ((), (), ())
+        return (frozenset(map(name_key, directors)), frozenset(map(name_key, writers)),
+                frozenset(map(name_key, cast)))
 
     def _credited(self, name: str) -> tuple[bool, bool, bool]:
         """Is `name` a director, a writer, a cast member of the film?"""
-        if self.film is None:
-            return False, False, False
         key = name_key(name)
-        return (key in {name_key(n) for n in self.film.directors}, key in {name_key(n) for n in self.film.writers},
-                key in {name_key(n) for n in self.film.cast})
+        directors, writers, cast = self._credits
+        return key in directors, key in writers, key in cast
 
     def _in_notes_with(self, name: str, cue: re.Pattern[str]) -> bool:
         """The notes say this themselves: a clause of the notes names the person and has the same cue."""
@@ -245,14 +257,17 @@ class Grounding:
         return any(surname in name_key(part).split() and cue.search(part)
                    for part in re.split(r"[.;,!?\n]| - ", self.notes))
 
+    @cached_property
     def _known_words(self) -> set[str]:
+        """Capitalised words that are no invented name: the notes', the film's title, genres, languages and
+        countries, and common words."""
         words = _words(self.notes) | _COMMON
         if self.film is not None:
             f = self.film
             words |= _words(" ".join((f.title, *f.genres, *f.languages, *f.countries)))
         return words
 
-    def reason(self, sentence: str, known_words: set[str] | None = None) -> str | None:
+    def reason(self, sentence: str) -> str | None:
         """Why `sentence` must go, or None when it may stay."""
         if _LEAK.search(sentence):
             return "the prompt's words"
@@ -271,9 +286,9 @@ class Grounding:
                 if acts:
                     return f"not among the principal cast: {name}"
                 return f"not credited on this film: {name}"
-        known = known_words if known_words is not None else self._known_words()
+        known = self._known_words
         named_keys = {name_key(n) for n in named}
-        if len(named_keys - {name_key(n) for n in self.people.find(self.notes)}) >= CAST_LIST:
+        if len(named_keys - self.notes_people) >= CAST_LIST:
             return f"a list of names: {', '.join(named)}"
         credit = _CREDIT_BY.search(sentence)
         if credit and _MUSIC_CUE.search(sentence) and name_key(credit.group(0)[3:]) not in name_key(self.notes):
@@ -323,7 +338,7 @@ class Grounding:
                 return word  # "The girl, Clarice, is portrayed…": a name in a sentence about parts
         return None
 
-    @property
+    @cached_property
     def _surnames(self) -> dict[str, str]:
         """The last word of each credited person of the film (and the notes' people): "hopkins" -> the name."""
         names = [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
@@ -334,7 +349,6 @@ class Grounding:
         """`text` without the sentences that say what the catalog and the notes do not back, without repeats,
         with "4. 5/5" mended."""
         text = _BROKEN_DECIMAL.sub(r"\1.\2", text)
-        known = self._known_words()
         removed: list[Removed] = []
         said: set[tuple[str, ...]] = set()  # every run of LOOP_WORDS words kept so far
         phrases: Counter[tuple[str, ...]] = Counter()  # how often each run of PHRASE_WORDS words was kept
@@ -346,7 +360,7 @@ class Grounding:
                 runs = {words[i:i + LOOP_WORDS] for i in range(max(1, len(words) - LOOP_WORDS + 1))}
                 short = {words[i:i + PHRASE_WORDS] for i in range(len(words) - PHRASE_WORDS + 1)}
                 again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
-                why = "said before" if again else self.reason(sentence, known)
+                why = "said before" if again else self.reason(sentence)
                 if why:
                     removed.append(Removed(sentence, why))
                     continue
