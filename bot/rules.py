@@ -6,6 +6,12 @@ from __future__ import annotations
 from bot.store import CommandRule
 
 MAX_PLACES = 15  # places named in one sentence before "and N more"
+# the words for a command that is on (True) or off (False) server-wide: with no other rule; before the places that
+# differ; before the channels that keep the server-wide state inside a category that differs
+_WORDS = {
+    True: ("works everywhere in this server", "works everywhere in this server except in", "it stays on in"),
+    False: ("is switched off everywhere in this server", "works only in", "but not in"),
+}
 
 
 def _join(places: list[str]) -> str:
@@ -26,24 +32,15 @@ def place_name(scope: str, scope_id: int) -> str:
 
 def where_it_works(command: str, rules: list[CommandRule]) -> str:
     """One sentence saying where `command` runs under `rules` (that command's rules in one guild)."""
-    mine = [r for r in rules if r.command == command]
-    guild_on = next((r.enabled for r in mine if r.scope == "guild"), True)
-    on = [place_name(r.scope, r.scope_id) for r in mine if r.scope != "guild" and r.enabled]
-    off = [place_name(r.scope, r.scope_id) for r in mine if r.scope != "guild" and not r.enabled]
-    on_channels = [place_name(r.scope, r.scope_id) for r in mine if r.scope == "channel" and r.enabled]
-    off_channels = [place_name(r.scope, r.scope_id) for r in mine if r.scope == "channel" and not r.enabled]
-    category_off = any(r.scope == "category" and not r.enabled for r in mine)
-    category_on = any(r.scope == "category" and r.enabled for r in mine)
-    if guild_on:
-        if not off:
-            return f"/{command} works everywhere in this server."
-        text = f"/{command} works everywhere in this server except in {_join(off)}"
-        if category_off and on_channels:
-            text += f" (it stays on in {_join(on_channels)})"
-        return text + "."
-    if not on:
-        return f"/{command} is switched off everywhere in this server."
-    text = f"/{command} works only in {_join(on)}"
-    if category_on and off_channels:
-        text += f" (but not in {_join(off_channels)})"
+    mine = [r for r in rules if r.command == command and r.scope != "guild"]
+    guild_on = next((r.enabled for r in rules if r.command == command and r.scope == "guild"), True)
+    everywhere, except_in, keeps = _WORDS[guild_on]
+    differ = [place_name(r.scope, r.scope_id) for r in mine if r.enabled != guild_on]
+    if not differ:
+        return f"/{command} {everywhere}."
+    text = f"/{command} {except_in} {_join(differ)}"
+    # a channel rule that agrees with the server-wide one only matters inside a category that differs
+    agree = [place_name(r.scope, r.scope_id) for r in mine if r.scope == "channel" and r.enabled == guild_on]
+    if agree and any(r.scope == "category" and r.enabled != guild_on for r in mine):
+        text += f" ({keeps} {_join(agree)})"
     return text + "."

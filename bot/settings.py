@@ -1,17 +1,29 @@
 """One typed settings object, read once at startup from the environment and `.env`.
 
-Every variable is listed in `.env.example`. A wrong value stops startup with a message that names the
-variable and says how to fix it (`SettingsError`).
+Each field of `Settings` is declared once, with its environment variable, its default (as it would be written in
+`.env`), its parser, and under it a docstring saying what it means. Nothing else holds them: the dataclass defaults,
+`Settings.load`, `.env.example` and the README's settings table all come from those declarations (a unit test checks
+the two files). After changing one, regenerate the files from a checkout::
+
+    python -m bot.settings --write
+
+A wrong value stops startup with a message that names the variable and says how to fix it (`SettingsError`).
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
+import inspect
+import itertools
 import logging
 import os
-from collections.abc import Callable, Mapping
+import sys
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dotenv import dotenv_values
 
@@ -19,11 +31,16 @@ from models.llm.protocol import BACKENDS
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "qwen2.5-coder-1.5b"
-_DEFAULT_CACHE = Path("~/.cache/cinebot").expanduser()
-DEFAULT_REACTION_SCORES: tuple[tuple[str, int], ...] = (
-    ("👍", 1), ("❤️", 1), ("🔥", 1), ("⭐", 1), ("👎", -1), ("😴", -1),
+T = TypeVar("T")
+Parser = Callable[[str, str], T]  # (variable name, raw text) -> value; raises SettingsError
+ROOT = Path(__file__).resolve().parents[1]
+ENV_EXAMPLE = ROOT / ".env.example"
+README = ROOT / "README.md"
+ENV_EXAMPLE_HEADER = (
+    "# cinebot settings. Copy to .env and edit; environment variables override this file.\n"
+    "# A wrong value stops startup with a message that names the variable.\n"
 )
+README_TABLE_HEADER = "| variable | default | meaning |\n|---|---|---|\n"
 
 
 class SettingsError(ValueError):
@@ -138,38 +155,94 @@ def _url(name: str, raw: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """cinebot's settings. Field metadata maps each field to its environment variable and parser."""
+class Setting:
+    """How one `Settings` field is set: its variable, its default as written in `.env` ("" = none), its parser."""
 
-    discord_token: str | None = field(default=None, repr=False)
-    model: str = DEFAULT_MODEL
-    backend: str = "auto"
-    device: str = "auto"
-    int8: str = "auto"
-    threads: int = 0
-    max_batch: int = 32
-    max_batch_tokens: int = 24_576
-    batch_wait_ms: int = 15
-    max_queue: int = 64
-    max_prompt_tokens: int = 3_072
-    max_new_tokens: int = 0
-    cache_dir: Path = _DEFAULT_CACHE
-    log_level: str = "info"
-    db_path: Path = Path("cinebot.sqlite3")
-    films_path: Path = Path("cinebot-films.sqlite3")
-    dev_guild_id: int | None = None
-    reaction_scores: tuple[tuple[str, int], ...] = DEFAULT_REACTION_SCORES
-    user_rate: tuple[int, int] = (6, 60)
-    max_attachment_kb: int = 100
-    edit_interval_s: float = 1.0
-    openai_url: str | None = None
-    openai_model: str | None = None
-    openai_api_key: str | None = field(default=None, repr=False)
-    openai_max_in_flight: int = 8
-    openai_stall_s: float = 60.0
+    var: str
+    default: str
+    parse: Parser[Any]
+
+
+def _setting(var: str, default: str, parse: Parser[T], *, secret: bool = False) -> T:
+    """A `Settings` field: its default is `default` parsed; a secret one stays out of `repr` (and so of logs)."""
+    return field(default=parse(var, default), repr=not secret, metadata={"setting": Setting(var, default, parse)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """cinebot's settings, in the order `.env.example` and the README list them, each with what it means under it."""
+
+    discord_token: str | None = _setting("DISCORD_TOKEN", "", _optional_text, secret=True)
+    """The Discord bot token (Developer Portal > your application > Bot > Reset Token); needed by `cinebot run` and
+    `cinebot sync` only."""
+    model: str = _setting("CINEBOT_MODEL", "qwen2.5-coder-1.5b", _text)
+    """The language model: a preset (`qwen2.5-coder-1.5b`, the embedded one, or `smollm2-135m`, the small test model),
+    a local folder or `.gguf` file, or a Hugging Face model id (downloaded by transformers on first use)."""
+    backend: str = _setting("CINEBOT_BACKEND", "auto", _choice(*BACKENDS))
+    """What serves the model: `auto` (llama.cpp for a GGUF model on a CPU, transformers on a CUDA GPU or for a Hugging
+    Face model), `llamacpp`, `transformers`, or `openai` (a remote OpenAI-compatible server: vLLM, SGLang,
+    llama.cpp's server, Ollama, TGI; set `CINEBOT_OPENAI_URL`)."""
+    device: str = _setting("CINEBOT_DEVICE", "auto", _choice("auto", "cpu", "cuda"))
+    """Where the transformers backend runs the model: `auto` (CUDA when present, else CPU), `cpu` or `cuda`; CUDA runs
+    bf16."""
+    int8: str = _setting("CINEBOT_INT8", "auto", _choice("auto", "on", "off"))
+    """The transformers backend on a CPU: int8 weights (`auto` = on for a CPU, off for CUDA), `on` or `off` (fp32). The
+    first start converts and caches the model; later starts load the cache."""
+    threads: int = _setting("CINEBOT_THREADS", "0", _int(0, 256))
+    """CPU threads for llama.cpp or torch; 0 = one per core."""
+    max_batch: int = _setting("CINEBOT_MAX_BATCH", "32", _int(1, 256))
+    """Most jobs generated together in one batch, 1-256 (llama.cpp: the sequences its context holds)."""
+    max_batch_tokens: int = _setting("CINEBOT_MAX_BATCH_TOKENS", "24576", _int(256, 1_048_576))
+    """Token budget of a batch: prompt + max new tokens, summed over its jobs."""
+    batch_wait_ms: int = _setting("CINEBOT_BATCH_WAIT_MS", "15", _int(0, 5_000))
+    """When idle, how long the worker waits for more jobs to batch with the first one, in milliseconds."""
+    max_queue: int = _setting("CINEBOT_MAX_QUEUE", "64", _int(1, 10_000))
+    """Most jobs waiting in the queue; past it a request is refused at once with "try again in N s"."""
+    max_prompt_tokens: int = _setting("CINEBOT_MAX_PROMPT_TOKENS", "3072", _int(64, 131_072))
+    """Longest prompt in tokens, the task's instructions included; a longer one fails alone, with the limit in the
+    message (llama.cpp keeps this plus 512 reply tokens of KV cache per sequence)."""
+    max_new_tokens: int = _setting("CINEBOT_MAX_NEW_TOKENS", "0", _int(0, 8_192))
+    """A ceiling on generated tokens per reply for every task (0 = each task's own). Lower it to answer faster on a
+    slow CPU."""
+    cache_dir: Path = _setting("CINEBOT_CACHE_DIR", "~/.cache/cinebot", _path)  # noqa: RUF009
+    """Folder for the joined default model, the int8 checkpoint the transformers backend converts once (`converted/`)
+    and other caches."""
+    log_level: str = _setting("CINEBOT_LOG_LEVEL", "info", _choice("debug", "info", "warning", "error"))
+    """Log level: `debug`, `info`, `warning` or `error`."""
+    db_path: Path = _setting("CINEBOT_DB_PATH", "cinebot.sqlite3", _path)  # noqa: RUF009
+    """The SQLite database file (jobs, replies, reaction feedback, moderator settings)."""
+    films_path: Path = _setting("CINEBOT_FILMS_PATH", "cinebot-films.sqlite3", _path)  # noqa: RUF009
+    """Films your server adds to the catalog (`cinebot catalog add` / `cinebot catalog import`), kept apart from the
+    shipped catalog (1940-2014)."""
+    dev_guild_id: int | None = _setting("CINEBOT_DEV_GUILD_ID", "", _optional_id)
+    """A server ID to sync slash commands to at every start while you develop (instant); empty = sync only with
+    `cinebot sync` (global commands can take up to an hour to appear)."""
+    reaction_scores: tuple[tuple[str, int], ...] = _setting(
+        "CINEBOT_REACTION_SCORES", "👍=1,❤️=1,🔥=1,⭐=1,👎=-1,😴=-1", _scores
+    )
+    """Reaction feedback scores: emoji=score pairs, scores from -5 to 5; any other emoji is recorded with score 0."""
+    user_rate: tuple[int, int] = _setting("CINEBOT_USER_RATE", "6/60", _rate)
+    """Per-member rate limit over all commands: requests/seconds."""
+    max_attachment_kb: int = _setting("CINEBOT_MAX_ATTACHMENT_KB", "100", _int(1, 8_192))
+    """Largest script attachment `/scene` accepts, in KB (`.fountain` or `.txt`)."""
+    edit_interval_s: float = _setting("CINEBOT_EDIT_INTERVAL_S", "1.0", _seconds)
+    """How often a streamed reply is edited while the model writes, in seconds (Discord rate-limits edits)."""
+    openai_url: str | None = _setting("CINEBOT_OPENAI_URL", "", _url)
+    """The OpenAI-compatible server (`CINEBOT_BACKEND=openai`): its base URL, up to `/v1` (for example
+    `http://127.0.0.1:8080/v1`)."""
+    openai_model: str | None = _setting("CINEBOT_OPENAI_MODEL", "", _optional_text)
+    """The model name to ask that server for; empty = the first one its `GET /models` lists."""
+    openai_api_key: str | None = _setting("CINEBOT_OPENAI_API_KEY", "", _optional_text, secret=True)
+    """The API key, if the server wants one: sent as a Bearer token, never logged."""
+    openai_max_in_flight: int = _setting("CINEBOT_OPENAI_MAX_IN_FLIGHT", "8", _int(1, 1024))
+    """Most requests sent to that server at once (it batches them); the rest wait in cinebot's queue and see their
+    position."""
+    openai_stall_s: float = _setting("CINEBOT_OPENAI_STALL_S", "60", _number(1, 3600, "seconds"))
+    """A reply stream that sends nothing for this many seconds is given up, and the member told."""
 
     def reaction_score(self, emoji: str) -> int:
         """A reaction's feedback score: from CINEBOT_REACTION_SCORES, 0 for any other emoji."""
+
         def key(e: str) -> str:  # "❤" and "❤️" (with the variation selector) are the same reaction
             return e.replace("\ufe0f", "")
 
@@ -177,56 +250,100 @@ class Settings:
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
-        """Read settings from `env` (default: os.environ) over the values in `env_file`."""
+        """Read settings from `env` (default: os.environ) over the values in `env_file`; an empty value means
+        the default."""
         merged: dict[str, str] = {}
         if env_file is not None and Path(env_file).is_file():
             merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         merged.update(os.environ if env is None else env)
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            var, parse = _VARIABLES[f.name]
-            raw = merged.get(var)
-            if raw is None or (raw.strip() == "" and f.name not in _MAY_BE_EMPTY):
-                continue
-            values[f.name] = parse(var, raw)
+        for name, spec in SETTINGS.items():
+            raw = merged.get(spec.var, "")
+            if raw.strip():
+                values[name] = spec.parse(spec.var, raw)
         settings = cls(**values)
         if settings.backend == "openai" and not settings.openai_url:
-            raise SettingsError("CINEBOT_BACKEND=openai needs CINEBOT_OPENAI_URL, the server's base URL "
-                                "(for example http://127.0.0.1:8080/v1).")
+            raise SettingsError(
+                "CINEBOT_BACKEND=openai needs CINEBOT_OPENAI_URL, the server's base URL "
+                "(for example http://127.0.0.1:8080/v1)."
+            )
         return settings
 
 
-_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
-    "discord_token": ("DISCORD_TOKEN", _optional_text),
-    "model": ("CINEBOT_MODEL", _text),
-    "backend": ("CINEBOT_BACKEND", _choice(*BACKENDS)),
-    "device": ("CINEBOT_DEVICE", _choice("auto", "cpu", "cuda")),
-    "int8": ("CINEBOT_INT8", _choice("auto", "on", "off")),
-    "threads": ("CINEBOT_THREADS", _int(0, 256)),
-    "max_batch": ("CINEBOT_MAX_BATCH", _int(1, 256)),
-    "max_batch_tokens": ("CINEBOT_MAX_BATCH_TOKENS", _int(256, 1_048_576)),
-    "batch_wait_ms": ("CINEBOT_BATCH_WAIT_MS", _int(0, 5_000)),
-    "max_queue": ("CINEBOT_MAX_QUEUE", _int(1, 10_000)),
-    "max_prompt_tokens": ("CINEBOT_MAX_PROMPT_TOKENS", _int(64, 131_072)),
-    "max_new_tokens": ("CINEBOT_MAX_NEW_TOKENS", _int(0, 8_192)),
-    "cache_dir": ("CINEBOT_CACHE_DIR", _path),
-    "log_level": ("CINEBOT_LOG_LEVEL", _choice("debug", "info", "warning", "error")),
-    "db_path": ("CINEBOT_DB_PATH", _path),
-    "films_path": ("CINEBOT_FILMS_PATH", _path),
-    "dev_guild_id": ("CINEBOT_DEV_GUILD_ID", _optional_id),
-    "reaction_scores": ("CINEBOT_REACTION_SCORES", _scores),
-    "user_rate": ("CINEBOT_USER_RATE", _rate),
-    "max_attachment_kb": ("CINEBOT_MAX_ATTACHMENT_KB", _int(1, 8_192)),
-    "edit_interval_s": ("CINEBOT_EDIT_INTERVAL_S", _seconds),
-    "openai_url": ("CINEBOT_OPENAI_URL", _url),
-    "openai_model": ("CINEBOT_OPENAI_MODEL", _optional_text),
-    "openai_api_key": ("CINEBOT_OPENAI_API_KEY", _optional_text),
-    "openai_max_in_flight": ("CINEBOT_OPENAI_MAX_IN_FLIGHT", _int(1, 1024)),
-    "openai_stall_s": ("CINEBOT_OPENAI_STALL_S", _number(1, 3600, "seconds")),
-}
-_MAY_BE_EMPTY = ("discord_token", "dev_guild_id", "openai_url", "openai_model", "openai_api_key")
+SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"] for f in fields(Settings)}
+"""Each `Settings` field's `Setting`, in declaration order."""
 
 
 def env_var(field_name: str) -> str:
     """The environment variable behind a settings field."""
-    return _VARIABLES[field_name][0]
+    return SETTINGS[field_name].var
+
+
+def meanings() -> dict[str, str]:
+    """What each setting means: the docstring under its `Settings` field, on one line."""
+    [settings] = ast.parse(inspect.getsource(Settings)).body
+    assert isinstance(settings, ast.ClassDef)
+    found = {
+        node.target.id: " ".join(doc.value.value.split())
+        for node, doc in itertools.pairwise(settings.body)
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and isinstance(doc, ast.Expr)
+        and isinstance(doc.value, ast.Constant)
+        and isinstance(doc.value.value, str)
+    }
+    if missing := [name for name in SETTINGS if name not in found]:
+        raise ValueError(f"Settings fields without a docstring saying what they mean: {', '.join(missing)}")
+    return {name: found[name] for name in SETTINGS}
+
+
+def env_example() -> str:
+    """The text of `.env.example`: every variable with its default, under a comment saying what it means."""
+    meaning = meanings()
+    text = ENV_EXAMPLE_HEADER
+    for name, spec in SETTINGS.items():
+        comment = textwrap.wrap(meaning[name], width=116, break_long_words=False, break_on_hyphens=False)
+        text += "\n" + "".join(f"# {line}\n" for line in comment) + f"{spec.var}={spec.default}\n"
+    return text
+
+
+def readme_table() -> str:
+    """The README's settings table: variable, default, meaning."""
+    meaning = meanings()
+    text = README_TABLE_HEADER
+    for name, spec in SETTINGS.items():
+        text += f"| `{spec.var}` | {f'`{spec.default}`' if spec.default else '(none)'} | {meaning[name]} |\n"
+    return text
+
+
+def replace_readme_table(readme: str) -> str:
+    """`readme` with its settings table (the lines from the table's header row to the first line that is not a
+    table row) replaced by `readme_table()`."""
+    lines = readme.splitlines(keepends=True)
+    first = lines.index(README_TABLE_HEADER.splitlines(keepends=True)[0])
+    end = next((i for i in range(first, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return "".join([*lines[:first], readme_table(), *lines[end:]])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.settings", description="Print or rewrite the settings documentation made from this module."
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--env-example", action="store_true", help="print .env.example")
+    what.add_argument("--readme-table", action="store_true", help="print the README's settings table")
+    what.add_argument("--write", action="store_true", help="rewrite .env.example and the README's settings table")
+    args = parser.parse_args(argv)
+    if args.env_example:
+        sys.stdout.write(env_example())
+    elif args.readme_table:
+        sys.stdout.write(readme_table())
+    else:
+        ENV_EXAMPLE.write_text(env_example(), encoding="utf-8")
+        README.write_text(replace_readme_table(README.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"wrote {ENV_EXAMPLE} and the settings table of {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,7 @@ The database runs in WAL mode with foreign keys on. Timestamps are UTC ISO-8601 
 
 Open it once in `main()` and pass it in::
 
-    async with await Store.open(settings.cache_dir / "cinebot.db") as store:
+    async with await Store.open(settings.db_path) as store:
         ...
 """
 
@@ -19,13 +19,13 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 MIGRATIONS_PACKAGE = "bot.migrations"
 _MIGRATION_NAME = re.compile(r"^V(\d{3,})__(\w+)\.sql$")
 
-JOB_END_STATUSES = frozenset({"done", "failed", "cancelled", "rejected"})
 FAIL_STATUSES = frozenset({"failed", "cancelled", "rejected"})
 SCOPES = ("channel", "category", "guild")
 DEFAULT_MOOD_CAP = 100
@@ -233,43 +232,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+RowType = TypeVar("RowType", JobRow, FeedbackRow)
+
+
+def _from_row(cls: type[RowType], row: sqlite3.Row, **decoded: Any) -> RowType:
+    """`cls` from a row of its table: each field from its column, or from `decoded` where the column needs decoding."""
+    return cls(**{f.name: decoded[f.name] if f.name in decoded else row[f.name] for f in fields(cls)})
+
+
 def _job(row: sqlite3.Row) -> JobRow:
-    return JobRow(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        user_id=row["user_id"],
-        command=row["command"],
-        inputs=json.loads(row["inputs"]),
-        prompt=json.loads(row["prompt"]),
-        settings=json.loads(row["settings"]),
-        model=row["model"],
-        status=row["status"],
-        output=row["output"],
-        raw_output=row["raw_output"],
-        error=row["error"],
-        prompt_tokens=row["prompt_tokens"],
-        completion_tokens=row["completion_tokens"],
-        queue_s=row["queue_s"],
-        generate_s=row["generate_s"],
-        created_at=row["created_at"],
-        finished_at=row["finished_at"],
-    )
+    return _from_row(JobRow, row, **{name: json.loads(row[name]) for name in ("inputs", "prompt", "settings")})
 
 
 def _feedback(row: sqlite3.Row) -> FeedbackRow:
-    return FeedbackRow(
-        message_id=row["message_id"],
-        user_id=row["user_id"],
-        emoji=row["emoji"],
-        score=row["score"],
-        active=bool(row["active"]),
-        job_id=row["job_id"],
-        guild_id=row["guild_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        removed_at=row["removed_at"],
-    )
+    return _from_row(FeedbackRow, row, active=bool(row["active"]))
 
 
 def _prepare(path: str | Path, migrations_dir: Path | Traversable | None) -> tuple[Path, list[Migration]]:
@@ -293,9 +269,8 @@ class Store:
     Writes are serialised by a lock so that a multi-statement write never interleaves with another coroutine's.
     """
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], datetime] = _utc_now) -> None:
         self._db = db
-        self.path = path
         self._clock = clock
         self._lock = asyncio.Lock()
         self._closed = False
@@ -328,7 +303,7 @@ class Store:
             await db.close()
             raise
         log.info("opened %s (schema version %d)", file, version)
-        return cls(db, file, clock)
+        return cls(db, clock)
 
     async def close(self) -> None:
         if self._closed:
@@ -370,9 +345,6 @@ class Store:
         async with self._db.execute(sql, params) as cur:
             rows: list[sqlite3.Row] = list(await cur.fetchall())
         return rows
-
-    async def schema_version(self) -> int:
-        return await _user_version(self._db)
 
     # -- jobs -----------------------------------------------------------------------------------------------------
     async def create_job(
@@ -420,20 +392,14 @@ class Store:
         queue_s: float,
         generate_s: float,
         model: str,
-        status: str = "done",
     ) -> bool:
-        """Store a queued job's result. False if the job had already ended (the first ending wins).
-
-        Raises LookupError for an unknown job and ValueError for a status that is not an ending.
-        """
-        if status not in JOB_END_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(sorted(JOB_END_STATUSES))}, not {status!r}.")
+        """Store a queued job's result and mark it 'done'. False if the job had already ended (the first ending
+        wins). Raises LookupError for an unknown job."""
         async with self._write() as db:
             cur = await db.execute(
-                "UPDATE jobs SET status = ?, output = ?, raw_output = ?, prompt_tokens = ?, completion_tokens = ?,"
+                "UPDATE jobs SET status = 'done', output = ?, raw_output = ?, prompt_tokens = ?, completion_tokens = ?,"
                 " queue_s = ?, generate_s = ?, model = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
                 (
-                    status,
                     output,
                     raw_output,
                     prompt_tokens,
@@ -500,11 +466,6 @@ class Store:
 
     async def is_reply(self, message_id: int) -> bool:
         return await self._one("SELECT 1 FROM replies WHERE message_id = ?", (message_id,)) is not None
-
-    async def reply_messages(self, job_id: int) -> list[int]:
-        """The message ids of a job's reply, in part order."""
-        rows = await self._all("SELECT message_id FROM replies WHERE job_id = ? ORDER BY part, message_id", (job_id,))
-        return [row["message_id"] for row in rows]
 
     # -- feedback -------------------------------------------------------------------------------------------------
     async def record_reaction(self, *, message_id: int, user_id: int, emoji: str, score: int, added: bool) -> bool:
@@ -638,18 +599,6 @@ class Store:
             if scope in by_scope:
                 return by_scope[scope]
         return True
-
-    async def enabled_channels(self, guild_id: int, command: str) -> tuple[list[int], list[int], bool]:
-        """(channel ids explicitly on, category ids explicitly on, whether the guild-wide default is on)."""
-        rows = await self._all(
-            "SELECT scope, scope_id, enabled FROM command_rules WHERE guild_id = ? AND command = ?"
-            " ORDER BY scope, scope_id",
-            (guild_id, command),
-        )
-        channels = [row["scope_id"] for row in rows if row["scope"] == "channel" and row["enabled"]]
-        categories = [row["scope_id"] for row in rows if row["scope"] == "category" and row["enabled"]]
-        guild_on = next((bool(row["enabled"]) for row in rows if row["scope"] == "guild"), True)
-        return channels, categories, guild_on
 
     async def set_cooldown(self, guild_id: int, command: str, seconds: int) -> None:
         """Set how long a member waits between two uses of `command`; 0 removes the cooldown."""

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands import MODERATED_COMMANDS
 from bot.core import CineBot
-from bot.flow import MODERATED_COMMANDS, NO_PINGS
+from bot.flow import NO_PINGS
 from bot.rules import place_name, where_it_works
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule
 
@@ -27,8 +30,11 @@ COLOUR = 0x4F545C
 FIELD_LIMIT = 1024
 BACKEND_STATUS_TIMEOUT_S = 2.5  # /cinebot show answers within Discord's 3 s, so it waits no longer for the status
 MOOD_CAP_MIN, MOOD_CAP_MAX = MOOD_CAP_RANGE
+IN_CHANNEL = "Only in this channel (a thread counts as its parent channel)"  # the option help of enable and disable
+IN_CATEGORY = "Only in the channels of this category"
 
 Place = discord.TextChannel | discord.ForumChannel | discord.Thread
+T = TypeVar("T")
 
 
 class Refusal(Exception):
@@ -39,8 +45,11 @@ class Refusal(Exception):
 
 
 def rule_lines(command: str, rules: list[CommandRule]) -> list[str]:
-    return [f"{'✅ on' if r.enabled else '⛔ off'} in {place_name(r.scope, r.scope_id)}"
-            for r in rules if r.command == command]
+    return [
+        f"{'✅ on' if r.enabled else '⛔ off'} in {place_name(r.scope, r.scope_id)}"
+        for r in rules
+        if r.command == command
+    ]
 
 
 def _clip_lines(lines: list[str], limit: int) -> str:
@@ -55,14 +64,25 @@ def _clip_lines(lines: list[str], limit: int) -> str:
     return "\n".join(out)
 
 
+def rule_options(command: str, channel: str, category: str) -> Callable[[T], T]:
+    """The options of /cinebot enable, disable and reset: a command from the choices, and a channel or a category."""
+
+    def apply(callback: T) -> T:
+        described = app_commands.describe(command=command, channel=channel, category=category)(callback)
+        return app_commands.choices(command=COMMAND_CHOICES)(described)
+
+    return apply
+
+
 def is_moderator(interaction: discord.Interaction) -> bool:
     """Manage Server (or Administrator), from the interaction's resolved permissions or the member's roles."""
     perms = interaction.permissions
     if perms.manage_guild or perms.administrator:
         return True
     user = interaction.user
-    return isinstance(user, discord.Member) and (user.guild_permissions.manage_guild
-                                                  or user.guild_permissions.administrator)
+    return isinstance(user, discord.Member) and (
+        user.guild_permissions.manage_guild or user.guild_permissions.administrator
+    )
 
 
 # -- the cog ------------------------------------------------------------------------------------------------------
@@ -88,37 +108,47 @@ class Admin(commands.Cog):
             return False
         if not is_moderator(interaction):
             log.info("refused /cinebot to %s in guild %s: no Manage Server", interaction.user.id, interaction.guild.id)
-            await self._answer(interaction, "Only members with the **Manage Server** permission can see or "
-                                            "change cinebot's settings. Nothing was changed.")
+            await self._answer(
+                interaction,
+                "Only members with the **Manage Server** permission can see or "
+                "change cinebot's settings. Nothing was changed.",
+            )
             return False
         return True
 
-    async def cog_app_command_error(self, interaction: discord.Interaction,
-                                    error: app_commands.AppCommandError) -> None:
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         if isinstance(error, app_commands.CheckFailure):
             return  # interaction_check already told the member
         if isinstance(error, app_commands.TransformerError):
-            await self._answer(interaction, "I can't use that channel here: pick a text channel, a forum or a "
-                                            "thread that I can see. Nothing was changed.")
+            await self._answer(
+                interaction,
+                "I can't use that channel here: pick a text channel, a forum or a "
+                "thread that I can see. Nothing was changed.",
+            )
             return
         log.exception("/cinebot failed in guild %s", interaction.guild_id, exc_info=error)
-        await self._answer(interaction, "Something went wrong on my side, so I may not have saved that. "
-                                        "Check with `/cinebot show` and try again.")
+        await self._answer(
+            interaction,
+            "Something went wrong on my side, so I may not have saved that. Check with `/cinebot show` and try again.",
+        )
 
     @staticmethod
-    async def _answer(interaction: discord.Interaction, content: str | None = None, *,
-                      embed: discord.Embed | None = None) -> None:
+    async def _answer(
+        interaction: discord.Interaction, content: str | None = None, *, embed: discord.Embed | None = None
+    ) -> None:
         """An ephemeral answer that pings nobody, whether or not the interaction was answered already."""
         embeds = [embed] if embed is not None else []
         if interaction.response.is_done():
             await interaction.followup.send(content or "", embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS)
         else:
-            await interaction.response.send_message(content, embeds=embeds, ephemeral=True,
-                                                    allowed_mentions=NO_PINGS)
+            await interaction.response.send_message(content, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @staticmethod
-    def _scope(interaction: discord.Interaction, channel: Place | None,
-               category: discord.CategoryChannel | None) -> tuple[str, int, str]:
+    def _scope(
+        interaction: discord.Interaction, channel: Place | None, category: discord.CategoryChannel | None
+    ) -> tuple[str, int, str]:
         """(scope, scope_id, a note for the answer); a thread's rule goes on its parent channel."""
         assert interaction.guild is not None
         if channel is not None and category is not None:
@@ -127,8 +157,14 @@ class Admin(commands.Cog):
             return "category", category.id, ""
         if isinstance(channel, discord.Thread):
             parent = channel.parent_id
-            return "channel", parent, (f"Threads follow their parent channel, so this applies to <#{parent}> "
-                                       f"and all its threads, including {channel.mention}.")
+            return (
+                "channel",
+                parent,
+                (
+                    f"Threads follow their parent channel, so this applies to <#{parent}> "
+                    f"and all its threads, including {channel.mention}."
+                ),
+            )
         if isinstance(channel, discord.ForumChannel):
             return "channel", channel.id, f"It applies to every post in {channel.mention}."
         if channel is not None:
@@ -138,20 +174,47 @@ class Admin(commands.Cog):
     async def _rules(self, guild_id: int) -> list[CommandRule]:
         return (await self.bot.store.guild_settings(guild_id)).rules
 
-    async def _switch(self, interaction: discord.Interaction, command: str, channel: Place | None,
-                      category: discord.CategoryChannel | None, *, enabled: bool) -> None:
-        assert interaction.guild is not None
-        guild_id = interaction.guild.id
+    async def _target(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        channel: Place | None,
+        category: discord.CategoryChannel | None,
+    ) -> tuple[str, int, str] | None:
+        """`_scope` for a rule on `command`; None (with the reason told) for an unknown command or both places."""
         try:
             if command not in MODERATED_COMMANDS:
                 raise Refusal(f"I don't have a /{command} command. Pick one of the choices.")
-            scope, scope_id, note = self._scope(interaction, channel, category)
+            return self._scope(interaction, channel, category)
         except Refusal as exc:
             await self._answer(interaction, str(exc))
+            return None
+
+    async def _switch(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        channel: Place | None,
+        category: discord.CategoryChannel | None,
+        *,
+        enabled: bool,
+    ) -> None:
+        assert interaction.guild is not None
+        guild_id = interaction.guild.id
+        target = await self._target(interaction, command, channel, category)
+        if target is None:
             return
+        scope, scope_id, note = target
         await self.bot.store.set_command_scope(guild_id, command, scope=scope, scope_id=scope_id, enabled=enabled)
-        log.info("guild %s: %s switched /%s %s in %s %s", guild_id, interaction.user.id, command,
-                 "on" if enabled else "off", scope, scope_id)
+        log.info(
+            "guild %s: %s switched /%s %s in %s %s",
+            guild_id,
+            interaction.user.id,
+            command,
+            "on" if enabled else "off",
+            scope,
+            scope_id,
+        )
         state = "**on**" if enabled else "**off**"
         lines = [f"Done: /{command} is now {state} in {place_name(scope, scope_id)}."]
         if note:
@@ -163,53 +226,55 @@ class Admin(commands.Cog):
 
     # -- subcommands ------------------------------------------------------------------------------------------------
     @cinebot.command(name="enable")
-    @app_commands.describe(
-        command="The command to switch on",
-        channel="Only in this channel (a thread counts as its parent channel)",
-        category="Only in the channels of this category",
-    )
-    @app_commands.choices(command=COMMAND_CHOICES)
-    async def enable(self, interaction: discord.Interaction, command: str, channel: Place | None = None,
-                     category: discord.CategoryChannel | None = None) -> None:
+    @rule_options("The command to switch on", IN_CHANNEL, IN_CATEGORY)
+    async def enable(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        channel: Place | None = None,
+        category: discord.CategoryChannel | None = None,
+    ) -> None:
         """Switch a command on in a channel, a category, or (with neither) the whole server."""
         await self._switch(interaction, command, channel, category, enabled=True)
 
     @cinebot.command(name="disable")
-    @app_commands.describe(
-        command="The command to switch off",
-        channel="Only in this channel (a thread counts as its parent channel)",
-        category="Only in the channels of this category",
-    )
-    @app_commands.choices(command=COMMAND_CHOICES)
-    async def disable(self, interaction: discord.Interaction, command: str, channel: Place | None = None,
-                      category: discord.CategoryChannel | None = None) -> None:
+    @rule_options("The command to switch off", IN_CHANNEL, IN_CATEGORY)
+    async def disable(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        channel: Place | None = None,
+        category: discord.CategoryChannel | None = None,
+    ) -> None:
         """Switch a command off in a channel, a category, or (with neither) the whole server."""
         await self._switch(interaction, command, channel, category, enabled=False)
 
     @cinebot.command(name="reset")
-    @app_commands.describe(
-        command="The command whose rule to remove",
-        channel="The channel's rule (a thread counts as its parent channel)",
-        category="The category's rule",
+    @rule_options(
+        "The command whose rule to remove",
+        "The channel's rule (a thread counts as its parent channel)",
+        "The category's rule",
     )
-    @app_commands.choices(command=COMMAND_CHOICES)
-    async def reset(self, interaction: discord.Interaction, command: str, channel: Place | None = None,
-                    category: discord.CategoryChannel | None = None) -> None:
+    async def reset(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        channel: Place | None = None,
+        category: discord.CategoryChannel | None = None,
+    ) -> None:
         """Remove the rule for a command in a channel, a category, or (with neither) the whole server."""
         assert interaction.guild is not None
         guild_id = interaction.guild.id
-        try:
-            if command not in MODERATED_COMMANDS:
-                raise Refusal(f"I don't have a /{command} command. Pick one of the choices.")
-            scope, scope_id, note = self._scope(interaction, channel, category)
-        except Refusal as exc:
-            await self._answer(interaction, str(exc))
+        target = await self._target(interaction, command, channel, category)
+        if target is None:
             return
+        scope, scope_id, note = target
         removed = await self.bot.store.clear_command_scope(guild_id, command, scope, scope_id)
         where = place_name(scope, scope_id)
         if removed:
-            log.info("guild %s: %s removed the /%s rule for %s %s", guild_id, interaction.user.id, command, scope,
-                     scope_id)
+            log.info(
+                "guild %s: %s removed the /%s rule for %s %s", guild_id, interaction.user.id, command, scope, scope_id
+            )
             lines = [f"Done: removed the /{command} rule for {where}; the broader rule (or the default, on) applies."]
         else:
             lines = [f"There was no /{command} rule for {where}, so nothing changed."]
@@ -224,42 +289,54 @@ class Admin(commands.Cog):
         seconds=f"Seconds a member waits between two uses, 0-{MAX_COOLDOWN_S} (0 = no cooldown)",
     )
     @app_commands.choices(command=COMMAND_CHOICES)
-    async def cooldown(self, interaction: discord.Interaction, command: str,
-                       seconds: app_commands.Range[int, 0, MAX_COOLDOWN_S]) -> None:
+    async def cooldown(
+        self, interaction: discord.Interaction, command: str, seconds: app_commands.Range[int, 0, MAX_COOLDOWN_S]
+    ) -> None:
         """Set how long each member waits between two uses of a command in this server."""
         assert interaction.guild is not None
         if command not in MODERATED_COMMANDS:
             await self._answer(interaction, f"I don't have a /{command} command. Pick one of the choices.")
             return
         if not 0 <= seconds <= MAX_COOLDOWN_S:  # Discord enforces the range; this guards a client that doesn't
-            await self._answer(interaction, f"A cooldown is 0 to {MAX_COOLDOWN_S:,} seconds (one day); "
-                                            "0 turns it off. Nothing was changed.")
+            await self._answer(
+                interaction,
+                f"A cooldown is 0 to {MAX_COOLDOWN_S:,} seconds (one day); 0 turns it off. Nothing was changed.",
+            )
             return
         await self.bot.store.set_cooldown(interaction.guild.id, command, seconds)
-        log.info("guild %s: %s set the /%s cooldown to %d s", interaction.guild.id, interaction.user.id, command,
-                 seconds)
+        log.info(
+            "guild %s: %s set the /%s cooldown to %d s", interaction.guild.id, interaction.user.id, command, seconds
+        )
         if seconds == 0:
             await self._answer(interaction, f"Done: /{command} has no cooldown now.")
         else:
-            await self._answer(interaction, f"Done: each member now waits {seconds:,} s between two uses of "
-                                            f"/{command} in this server.")
+            await self._answer(
+                interaction, f"Done: each member now waits {seconds:,} s between two uses of /{command} in this server."
+            )
 
     @cinebot.command(name="moodcap")
     @app_commands.describe(
         messages=f"At most this many recent messages, {MOOD_CAP_MIN}-{MOOD_CAP_MAX} (default {DEFAULT_MOOD_CAP})",
     )
-    async def moodcap(self, interaction: discord.Interaction,
-                      messages: app_commands.Range[int, MOOD_CAP_MIN, MOOD_CAP_MAX]) -> None:
+    async def moodcap(
+        self, interaction: discord.Interaction, messages: app_commands.Range[int, MOOD_CAP_MIN, MOOD_CAP_MAX]
+    ) -> None:
         """Set how many recent messages /mood may read from a channel or thread."""
         assert interaction.guild is not None
         if not MOOD_CAP_MIN <= messages <= MOOD_CAP_MAX:  # Discord enforces the range; this guards anything else
-            await self._answer(interaction, f"The /mood cap is {MOOD_CAP_MIN} to {MOOD_CAP_MAX} messages "
-                                            f"(the default is {DEFAULT_MOOD_CAP}). Nothing was changed.")
+            await self._answer(
+                interaction,
+                f"The /mood cap is {MOOD_CAP_MIN} to {MOOD_CAP_MAX} messages "
+                f"(the default is {DEFAULT_MOOD_CAP}). Nothing was changed.",
+            )
             return
         await self.bot.store.set_mood_cap(interaction.guild.id, messages)
         log.info("guild %s: %s set the /mood cap to %d", interaction.guild.id, interaction.user.id, messages)
-        await self._answer(interaction, f"Done: /mood now reads at most {messages} recent message"
-                                        f"{'s' if messages != 1 else ''} of a channel or thread.")
+        await self._answer(
+            interaction,
+            f"Done: /mood now reads at most {messages} recent message"
+            f"{'s' if messages != 1 else ''} of a channel or thread.",
+        )
 
     async def _backend_line(self) -> str:
         """One line on the language model (reachable or not); never fails /cinebot show."""
@@ -285,10 +362,13 @@ class Admin(commands.Cog):
         embed = discord.Embed(
             title=f"cinebot settings for {guild.name}"[:256],
             colour=COLOUR,
-            description=("Commands work everywhere unless a rule says otherwise. A channel's rule beats its "
-                         "category's, which beats the server-wide one; threads follow their parent channel.\n"
-                         f"**/mood history cap:** {cap} messages" + (" (default)" if cap == DEFAULT_MOOD_CAP else "")
-                         + f"\n**Language model:** {await self._backend_line()}"),
+            description=(
+                "Commands work everywhere unless a rule says otherwise. A channel's rule beats its "
+                "category's, which beats the server-wide one; threads follow their parent channel.\n"
+                f"**/mood history cap:** {cap} messages"
+                + (" (default)" if cap == DEFAULT_MOOD_CAP else "")
+                + f"\n**Language model:** {await self._backend_line()}"
+            ),
         )
         for command in MODERATED_COMMANDS:
             seconds = settings.cooldowns.get(command, 0)
@@ -296,8 +376,13 @@ class Admin(commands.Cog):
             head = [
                 where_it_works(command, settings.rules),
                 f"**Cooldown:** {f'{seconds:,} s per member' if seconds else 'none'}",
-                "**Feedback:** " + (f"{stats['jobs']} repl{'ies' if stats['jobs'] != 1 else 'y'} · "
-                                    f"👍 {stats['up']} · 👎 {stats['down']}" if stats else "no finished replies yet"),
+                "**Feedback:** "
+                + (
+                    f"{stats['jobs']} repl{'ies' if stats['jobs'] != 1 else 'y'} · "
+                    f"👍 {stats['up']} · 👎 {stats['down']}"
+                    if stats
+                    else "no finished replies yet"
+                ),
             ]
             rules = rule_lines(command, settings.rules)
             lines = [*head, "**Rules:**" if rules else "**Rules:** none", *rules]

@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-log = logging.getLogger(__name__)
+from models.llm.protocol import Message
 
-Message = dict[str, str]
+log = logging.getLogger(__name__)
 
 
 class JobError(Exception):
@@ -31,8 +31,6 @@ class QueueFull(JobError):
     """The queue is at its bound; the caller should try again shortly."""
 
     def __init__(self, limit: int, retry_after_s: float) -> None:
-        self.limit = limit
-        self.retry_after_s = retry_after_s
         super().__init__(
             f"cinebot is busy right now ({limit} requests are already waiting). "
             f"Please try again in about {max(1, round(retry_after_s))} s."
@@ -126,18 +124,12 @@ class JobHandle:
         """Stop the job: a waiting job leaves the queue at once, a running one at the worker's next step."""
         self.cancel_requested.set()
         if self._queue.discard(self):
-            self._finish_error(JobCancelled("The request was cancelled."))
+            self._settle(None, JobCancelled("The request was cancelled."))
 
     # -- worker side (any thread) -------------------------------------------------------------
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
-
-    def push(self, piece: str) -> None:
-        self._loop.call_soon_threadsafe(self.apply, ("piece", piece))
-
-    def finish(self, result: JobResult) -> None:
-        self._loop.call_soon_threadsafe(self.apply, ("done", result))
 
     def fail(self, error: BaseException) -> None:
         self._loop.call_soon_threadsafe(self.apply, ("error", error))
@@ -154,9 +146,6 @@ class JobHandle:
         else:
             assert isinstance(payload, BaseException)
             self._settle(None, payload)
-
-    def _finish_error(self, error: BaseException) -> None:  # on the loop
-        self._settle(None, error)
 
     def _settle(self, result: JobResult | None, error: BaseException | None) -> None:
         if self._done.done():
@@ -217,10 +206,6 @@ class JobQueue:
 
     def record_duration(self, seconds: float) -> None:
         self._recent_s.append(seconds)
-
-    def __len__(self) -> int:
-        with self._cond:
-            return len(self._waiting)
 
     def position(self, handle: JobHandle) -> int:
         with self._cond:

@@ -1,4 +1,5 @@
-"""Settings: defaults, .env files, and wrong values that stop startup with the variable's name."""
+"""Settings: defaults, .env files, wrong values that stop startup with the variable's name, and the documentation
+(`.env.example`, the README's table) made from the same declarations."""
 
 from __future__ import annotations
 
@@ -6,12 +7,40 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_MODEL, Settings, SettingsError
+from bot.settings import (
+    ENV_EXAMPLE,
+    README,
+    SETTINGS,
+    Settings,
+    SettingsError,
+    env_example,
+    env_var,
+    readme_table,
+    replace_readme_table,
+)
 
 
 def test_defaults_without_env() -> None:
     s = Settings.load(env={}, env_file=None)
-    assert s.model == DEFAULT_MODEL and s.discord_token is None and s.max_batch == 32
+    assert s == Settings()
+    assert s.model == "qwen2.5-coder-1.5b" and s.discord_token is None and s.max_batch == 32
+    assert s.user_rate == (6, 60) and s.cache_dir == Path("~/.cache/cinebot").expanduser()
+    assert s.reaction_score("👍") == 1 and s.reaction_score("😴") == -1
+
+
+def test_every_default_is_its_setting_parsed() -> None:
+    defaults = Settings()
+    for name, spec in SETTINGS.items():
+        assert getattr(defaults, name) == spec.parse(spec.var, spec.default), name
+        assert Settings.load(env={spec.var: spec.default}, env_file=None) == defaults, name
+
+
+def test_an_empty_value_means_the_default(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("CINEBOT_OPENAI_MODEL=big\nCINEBOT_MAX_BATCH=4\n")
+    s = Settings.load(env={"CINEBOT_OPENAI_MODEL": "", "CINEBOT_MAX_BATCH": " ", "CINEBOT_DEV_GUILD_ID": ""},
+                      env_file=env_file)
+    assert (s.openai_model, s.max_batch, s.dev_guild_id) == (None, 32, None)
 
 
 def test_env_overrides_dotenv_file(tmp_path: Path) -> None:
@@ -42,14 +71,34 @@ def test_wrong_values_name_the_variable(var: str, value: str, says: str) -> None
     assert says in str(info.value)
 
 
-def test_env_example_lists_every_setting() -> None:
-    from dataclasses import fields
+def test_env_example_and_readme_table_are_generated() -> None:
+    fix = "regenerate them with `python -m bot.settings --write`"
+    assert ENV_EXAMPLE.read_text(encoding="utf-8") == env_example(), f".env.example is out of date; {fix}"
+    readme = README.read_text(encoding="utf-8")
+    assert replace_readme_table(readme) == readme, f"the README's settings table is out of date; {fix}"
 
-    from bot.settings import env_var
 
-    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
-    for f in fields(Settings):
-        assert f"\n{env_var(f.name)}=" in "\n" + example or f"\n# {env_var(f.name)}=" in "\n" + example, f.name
+def test_replace_readme_table_keeps_the_text_around_it() -> None:
+    old_table = "| variable | default | meaning |\n|---|---|---|\n| `OLD` | (none) | gone |\n"
+    readme = "## Settings\n\nIntro.\n\n{}\n## Next\n"
+    assert replace_readme_table(readme.format(old_table)) == readme.format(readme_table())
+
+
+def test_the_documentation_lists_every_variable_with_its_default() -> None:
+    from dotenv import dotenv_values
+
+    example = dotenv_values(ENV_EXAMPLE)
+    table = readme_table()
+    for name, spec in SETTINGS.items():
+        assert example[env_var(name)] == spec.default, name
+        assert f"| `{spec.var}` | {f'`{spec.default}`' if spec.default else '(none)'} |" in table, name
+
+
+def test_main_prints_the_documentation(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.settings import main
+
+    assert main(["--env-example"]) == 0 and capsys.readouterr().out == env_example()
+    assert main(["--readme-table"]) == 0 and capsys.readouterr().out == readme_table()
 
 
 def test_reaction_scores_parse_and_ignore_the_variation_selector() -> None:
