@@ -1,14 +1,13 @@
-"""Mood: VADER, the shipped classifier and the language-model path, side by side in one run.
+"""Mood: VADER and the shipped classifier side by side in one run.
 
 On SST-2 dev (872 sentences): accuracy and sentences per second of
   - VADER (lexicon; compound >= 0 counts as positive),
-  - the shipped classifier (positive when its positive score beats its negative score),
-  - the language model asked for JSON (the old /mood path; "positive" counts as positive, anything else as
-    negative), on a fixed 100-sentence sample, all submitted at once to the batching worker;
-and the shipped classifier's emotion macro-F1 on GoEmotions test grouped to Ekman's six + neutral.
+  - the shipped classifier (positive when its positive score beats its negative score), with its calibration;
+and the shipped classifier's emotion macro-F1 on GoEmotions test grouped to Ekman's six + neutral. (The language
+model asked for JSON, the old /mood path, was compared here until that path was removed in issue 13; its last
+figures are in the README.)
 
-    python bench/mood.py                                # the language model is the embedded default
-    python bench/mood.py --model smollm2-135m --llm-sample 20
+    python bench/mood.py
 
 The last line reads `goemotions_ekman_macro_f1 X`.
 """
@@ -16,24 +15,18 @@ The last line reads `goemotions_ekman_macro_f1 X`.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import random
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.llm import open_engine
 from bot.settings import Settings
-from models.llm.jobs import GenerationRequest
 from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, f1, read_labelled
 from models.mood_encoder import EKMAN
 from models.mood_train import default_data_dir, goemotions
-from models.tasks.mood import MAX_NEW_TOKENS, MoodInput, build_messages, parse_mood, retry_messages
 
 
 def vader(rows: list[tuple[str, int]]) -> tuple[float, float]:
@@ -45,29 +38,6 @@ def vader(rows: list[tuple[str, int]]) -> tuple[float, float]:
     elapsed = time.perf_counter() - started
     accuracy = float(np.mean([guess == (label == 1) for guess, (_, label) in zip(guesses, rows, strict=True)]))
     return accuracy, len(rows) / elapsed
-
-
-async def language_model(settings: Settings, rows: list[tuple[str, int]]) -> tuple[float, float, int]:
-    """Accuracy, sentences per second (all submitted at once; the model's load time is not counted), unparsed."""
-    async with open_engine(settings) as engine:
-
-        async def one(text: str) -> tuple[str, bool]:
-            inp = MoodInput.create(text)
-            for attempt, messages in enumerate((build_messages(inp), retry_messages(inp))):
-                request = GenerationRequest(messages=tuple(messages), max_new_tokens=MAX_NEW_TOKENS, task="mood")
-                result = await engine.queue.submit(request).result()
-                parsed = parse_mood(result.text)
-                if parsed is not None:
-                    return parsed.sentiment, attempt == 0
-            return "unclear", False
-
-        started = time.perf_counter()
-        answers = await asyncio.gather(*(one(text) for text, _ in rows))
-        elapsed = time.perf_counter() - started
-    accuracy = float(np.mean([(sentiment == "positive") == (label == 1)
-                              for (sentiment, _), (_, label) in zip(answers, rows, strict=True)]))
-    unparsed = sum(1 for sentiment, _ in answers if sentiment == "unclear")
-    return accuracy, len(rows) / elapsed, unparsed
 
 
 def calibration(classifier: MoodClassifier, rows: list[tuple[str, int]]) -> tuple[float, float, float]:
@@ -98,13 +68,9 @@ def emotion_macro_f1(classifier: MoodClassifier, path: Path) -> tuple[float, dic
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=default_data_dir())
-    parser.add_argument("--model", help="language model for the LLM path (default: the configured one)")
-    parser.add_argument("--llm-sample", type=int, default=100)
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args()
     settings = Settings.load(env_file=None)
-    if args.model:
-        settings = replace(settings, model=args.model)
     dev, _ = read_labelled(args.data / "sentiment" / "sst2_dev.tsv")
     classifier = MoodClassifier.load(settings.cache_dir, threads=args.threads)
 
@@ -117,17 +83,7 @@ def main() -> int:
     ece, unsure, sure_accuracy = calibration(classifier, dev)
     print(f"  calibration: ECE {ece:.3f}; {unsure:.1%} read as mixed/neutral (confidence < {LOW_CONFIDENCE}); "
           f"accuracy on the rest {sure_accuracy:.3f}")
-    sample = random.Random(0).sample(dev, min(args.llm_sample, len(dev)))
-    shipped_sample = evaluate(classifier, sample)
-    llm_settings = replace(settings, max_queue=max(settings.max_queue, len(sample)))  # all submitted at once
-    llm_accuracy, llm_per_s, unparsed = asyncio.run(language_model(llm_settings, sample))
-    print(f"language model {settings.model} ({len(sample)}-sentence sample)")
-    print(f"  LLM JSON path                                     {llm_accuracy:.3f}    {llm_per_s:10.2f}"
-          f"   ({unparsed} unparsed)")
-    print(f"  shipped classifier, same sample                   {shipped_sample.accuracy:.3f}    "
-          f"{shipped_sample.sentences_per_s:10.0f}")
-    print(f"speed ratio shipped/LLM {shipped.sentences_per_s / llm_per_s:.0f}x; "
-          f"shipped/VADER {shipped.sentences_per_s / per_s:.2f}x")
+    print(f"speed ratio shipped/VADER {shipped.sentences_per_s / per_s:.2f}x")
     macro, per_emotion, emotion_per_s = emotion_macro_f1(classifier, args.data / "emotions" / "test.tsv")
     print("GoEmotions test, Ekman grouping, F1 per emotion: "
           + ", ".join(f"{name} {value:.2f}" for name, value in per_emotion.items())

@@ -81,26 +81,35 @@ def fold_words(text: str) -> list[str]:
 
 
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr vs mt no vol ft lt col gen sgt capt prof rev fig approx etc".split())
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+")
+# The shortest run of a line that ends at . ! ? or … (with closing quotes or brackets) before a space, or the
+# line's end.
+_PIECE = re.compile(r"(?=\S).*?(?:[.!?…]+[\"'”’)\]]*(?=\s)|$)")
+_LAST_STOP = re.compile(r"(\S*?)\s*([.!?…]+)[\"'”’)\]]*$")  # the word before the final stop, and the stop
+
+
+def _goes_on(sentence: str) -> bool:
+    """Does this sentence so far end at an abbreviation or an initial ("Mr.", "J."), so that it goes on?"""
+    stop = _LAST_STOP.search(sentence)
+    if stop is None or not stop.group(2).startswith("."):
+        return False
+    word = stop.group(1).casefold()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences and lines of `text`; "Mr. Smith", "J. J. Abrams" and "Samuel L. Jackson" are not split."""
-    out: list[str] = []
-    start = 0
-    for m in _END.finditer(text):
-        before = text[start:m.start()].split()
-        last = before[-1].casefold() if before else ""
-        if m.group(0).startswith(".") and (last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())):
-            continue
-        piece = text[start:m.end()].strip()
-        if piece:
-            out.append(piece)
-        start = m.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        start: int | None = None  # where the sentence being read began
+        for piece in _PIECE.finditer(line):
+            start = piece.start() if start is None else start
+            sentence = line[start : piece.end()].strip()
+            if not _goes_on(sentence):
+                sentences.append(sentence)
+                start = None
+        if start is not None:
+            sentences.append(line[start:].strip())
+    return sentences
 
 
 # A capitalised word (with apostrophes and hyphens: "O'Brien", "Jean-Pierre", "DiCaprio"), or an initial ("J.").

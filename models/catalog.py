@@ -16,7 +16,10 @@ score make the result `ambiguous`: the caller must ask which one was meant, neve
 `Resolution.film` is the one film meant, or None.
 
 Lookups are synchronous and take a few milliseconds; the first one builds an in-memory index of the title
-keys (about 0.2 s; call `warm()` at startup, off the event loop). Nothing here imports discord.
+keys (about 0.2 s). The catalog keeps that index and everything else built from all its films (`Catalog.derived`:
+the actors' prominence, the grounding check's people, the recommender's feature table); `warm()` builds them all
+at startup, off the event loop. Films added while the bot runs, by `add` or by another process (`cinebot catalog
+add`, seen by `refresh` within a few seconds), make them be built again on next use. Nothing here imports discord.
 """
 
 from __future__ import annotations
@@ -27,21 +30,25 @@ import math
 import re
 import sqlite3
 import threading
+import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog" / "films.sqlite3"
 SCHEMA_VERSION = 1  # PRAGMA user_version of a catalog file
 NORM_VERSION = "1"  # bump when `normalise` or `title_keys` change: the shipped file must then be rebuilt
 LIST_SEP = "|"
 PRINCIPAL_CAST = 5  # how many actors of a film count as its principal cast
+REFRESH_S = 2.0  # how often, at most, a catalog checks whether another process added films
 
 KEY_FULL, KEY_NOART, KEY_CORE, KEY_SPELLED = 1, 2, 4, 8
 # A match on the title without its article or "part" counts a little less than one on the full title, so
@@ -141,7 +148,7 @@ def normalise(text: str) -> str:
     return " ".join(normalise_words(text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TitleKeys:
     """The compact forms (spaces removed) a title is stored and matched under: `full`; `noart`, without a
     leading article; `core`, also without "part"/"vol."/"episode" before a number; `spelled`, the full title
@@ -196,9 +203,10 @@ def _join_list(values: Iterable[str]) -> str:
     return LIST_SEP.join(v.strip().replace(LIST_SEP, "/") for v in values if v and v.strip())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Film:
-    """One film. Cast is in the source's order (alphabetical by first name), not billing order."""
+    """One film. Cast is in the source's order (alphabetical by first name), not billing order. Slotted, as are
+    the catalog's other values: indexes over the whole catalog keep one per film."""
 
     id: int
     title: str
@@ -223,15 +231,19 @@ class Film:
             return f"{self.directors[0]} et al."
         return " & ".join(self.directors)
 
+    def title_year(self) -> str:
+        """ "Title (Year)", or the title alone when the year is unknown."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
     def label(self) -> str:
         """ "Title (Year), Director", as shown in autocomplete and when asking which film was meant."""
-        text = f"{self.title} ({self.year})" if self.year else self.title
+        text = self.title_year()
         director = self._directed_by()
         return f"{text}, {director}" if director else text
 
     def facts_line(self) -> str:
         """One compact line of facts for prompts and footers; fields that are unknown are left out."""
-        parts = [f"{self.title} ({self.year})" if self.year else self.title]
+        parts = [self.title_year()]
         if self.directors:
             parts.append(f"dir. {self._directed_by()}")
         if self.runtime:
@@ -285,7 +297,7 @@ class Film:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A candidate film and how well it fits the query (1.0 = the title exactly, about)."""
 
@@ -293,7 +305,7 @@ class Match:
     score: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """Ranked candidates for a query. `ambiguous`: several fit about equally, ask the member which one."""
 
@@ -483,19 +495,24 @@ class _TitleIndex:
 class Catalog:
     """The shipped film catalog (read-only) plus, optionally, a server's own films in a writable file."""
 
-    def __init__(self, conn: sqlite3.Connection, extra: sqlite3.Connection | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, extra: sqlite3.Connection | None = None, *,
+                 refresh_s: float = REFRESH_S) -> None:
         self._conns = [conn] if extra is None else [conn, extra]
         self._extra = extra
         self._lock = threading.RLock()
-        self._index: _TitleIndex | None = None
+        self._derived: dict[str, Any] = {}  # see `derived`
         self._popular: list[Film] | None = None
-        self._prominence: _Prominence | None = None
+        self.refresh_s = refresh_s
+        self._checked = time.monotonic()
+        self._version = self._data_version()
 
     # -- opening and closing -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path | None = None, extra_path: str | Path | None = None) -> Catalog:
-        """Open the catalog read-only (default: the shipped file) and, if given, a writable extra file."""
+    def open(cls, path: str | Path | None = None, extra_path: str | Path | None = None, *,
+             refresh_s: float = REFRESH_S) -> Catalog:
+        """Open the catalog read-only (default: the shipped file) and, if given, a writable extra file (checked for
+        films other processes added at most every `refresh_s` seconds, see `refresh`)."""
         path = Path(path) if path is not None else DEFAULT_PATH
         if not path.is_file():
             raise CatalogError(f"The film catalog {path} is missing. Build it with `python scripts/build_catalog.py`.")
@@ -507,9 +524,9 @@ class Catalog:
             conn.close()
             raise
         if extra_path is None:
-            return cls(conn)
+            return cls(conn, refresh_s=refresh_s)
         try:
-            return cls(conn, _open_extra(Path(extra_path)))
+            return cls(conn, _open_extra(Path(extra_path)), refresh_s=refresh_s)
         except BaseException:
             conn.close()
             raise
@@ -574,24 +591,71 @@ class Catalog:
         return found
 
     def _titles(self) -> _TitleIndex:
+        return self.derived("catalog.titles", Catalog._read_titles)
+
+    def _read_titles(self) -> _TitleIndex:
+        keys: list[tuple[str, int, int]] = []
+        films: list[tuple[int, int | None, int]] = []
         with self._lock:
-            if self._index is None:
-                keys: list[tuple[str, int, int]] = []
-                films: list[tuple[int, int | None, int]] = []
-                for conn in self._conns:
-                    keys.extend(conn.execute("SELECT key, film_id, kinds FROM title_key ORDER BY film_id, key"))
-                    films.extend(conn.execute("SELECT id, year, reviews FROM film"))
-                self._index = _TitleIndex(keys, films)
-            return self._index
+            for conn in self._conns:
+                keys.extend(conn.execute("SELECT key, film_id, kinds FROM title_key ORDER BY film_id, key"))
+                films.extend(conn.execute("SELECT id, year, reviews FROM film"))
+        return _TitleIndex(keys, films)
+
+    # -- what is built from every film ---------------------------------------------------------------
+
+    def derived(self, key: str, build: Callable[[Catalog], T]) -> T:
+        """A structure built from all the films (`warm` lists them): `build(self)` on first use, kept under `key`,
+        and built again on the next use after films were added (by `add`, or by another process: see `refresh`).
+        Built under the catalog's lock, so once per change however many threads ask."""
+        self.refresh()
+        with self._lock:
+            if key not in self._derived:
+                self._derived[key] = build(self)
+            return cast(T, self._derived[key])
 
     def warm(self) -> None:
-        """Build the in-memory title index and the actors' prominence now rather than on the first lookup, which
-        may run on the event loop (about 0.6 s together)."""
+        """Build everything derived from the films now rather than on first use, which may be on the event loop
+        (about 2 s together): the title index, the actors' prominence, the grounding check's index of credited
+        people and the recommender's feature table. Cheap when they are built already: calling it from a thread
+        now and then also rebuilds them off the event loop after films were added."""
+        from models.grounding import people_of
+        from models.recommend import recommender_for
+
         self._titles()
         self._prominent()
+        people_of(self)
+        recommender_for(self).warm()
+
+    def refresh(self) -> bool:
+        """Notice films that another process added to the extra file (`cinebot catalog add` while the bot runs):
+        at most every `refresh_s` seconds, ask SQLite whether another connection wrote to it (`PRAGMA
+        data_version`; cheap, and unlike the file's time it also sees writes still in the WAL). If so, forget the
+        title index and everything `derived`, to be built again on next use. True when the films changed."""
+        if self._extra is None:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked < self.refresh_s:
+                return False
+            self._checked = now
+            version = self._data_version()
+            if version == self._version:
+                return False
+            self._version = version
+            self._forget()
+        log.info("catalog: another process added films; the indexes are built again on next use")
+        return True
+
+    def _data_version(self) -> int | None:
+        if self._extra is None:
+            return None
+        with self._lock:
+            return int(self._extra.execute("PRAGMA data_version").fetchone()[0])
 
     def resolve(self, query: str, limit: int = 5) -> Resolution:
         """Films that `query` may mean ("arrival", "Crash (2004)", "the godfather part 2", "amelie"), best first."""
+        self.refresh()
         text, year = split_year(query)
         readings: list[tuple[str, int | None]] = [(text, year)]
         if year is not None:
@@ -640,6 +704,7 @@ class Catalog:
     def autocomplete(self, prefix: str, limit: int = 25) -> list[Film]:
         """Films for a slash-command option as the member types: titles starting with `prefix`, popular first,
         then close fuzzy matches. An empty prefix gives the most reviewed films."""
+        self.refresh()
         text = prefix.strip()
         if not text:
             return self._most_popular(limit)
@@ -685,10 +750,7 @@ class Catalog:
         return self._prominent().principal(film, limit)
 
     def _prominent(self) -> _Prominence:
-        with self._lock:
-            if self._prominence is None:
-                self._prominence = _Prominence((Film.from_row(row), row[12] or 0) for row in self.all_rows())
-            return self._prominence
+        return self.derived("catalog.prominence", _Prominence.of)
 
     def search_person(self, name: str, limit: int = 10) -> list[Film]:
         """Films that `name` directed, wrote or appears in (a substring match, ASCII case-insensitive),
@@ -780,9 +842,10 @@ class Catalog:
         return out
 
     def _forget(self) -> None:
-        self._index = None
-        self._popular = None
-        self._prominence = None
+        """The films changed: drop what was built from them."""
+        with self._lock:
+            self._derived.clear()
+            self._popular = None
 
     def _same_film(self, film: Film) -> Film | None:
         full = title_keys(film.title).full
@@ -821,6 +884,10 @@ class _Prominence:
                 self.score[actor] = self.score.get(actor, 0.0) + weight
                 if actor not in film.directors:
                     self.acted[actor] = self.acted.get(actor, 0) + 1
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> _Prominence:
+        return cls((Film.from_row(row), row[12] or 0) for row in catalog.all_rows())
 
     def principal(self, film: Film, limit: int) -> tuple[str, ...]:
         # a director in their own film's cast is a cameo unless they often act in others' films (Clint Eastwood)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -137,17 +136,10 @@ class PeopleIndex:
         return found
 
 
-_people: PeopleIndex | None = None
-_people_lock = threading.Lock()
-
-
 def people_of(catalog: Catalog) -> PeopleIndex:
-    """The people index for the shipped catalog, built once (about a second) and shared."""
-    global _people
-    with _people_lock:
-        if _people is None:
-            _people = PeopleIndex.from_catalog(catalog)
-        return _people
+    """The catalog's people index: kept by the catalog, built once (about a second; `Catalog.warm` does it) and
+    again after films are added."""
+    return catalog.derived("grounding.people", PeopleIndex.from_catalog)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ table) and returns the best few, each with a one-line reason built from what mat
 
 The liked film itself and any other entry with the same title and year are never recommended. Results are
 deterministic (ties go to the lower film id). The feature table is built on first use for each catalog (about
-0.5 s; call `warm()` off the event loop), cached per catalog (weakly, so a closed catalog is dropped), and
-rebuilt when the catalog grows (a server added films); a call then takes 3-5 ms on the shipped 17,472 films.
+0.5 s; `Catalog.warm` builds it off the event loop), kept by the catalog (`Catalog.derived`), and rebuilt when a
+server adds films; a call then takes 3-5 ms on the shipped 17,472 films.
 Nothing here imports discord.
 """
 
@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -270,7 +268,7 @@ class Recommendation:
 
 
 class _Table:
-    """Every film's features as arrays, plus who directed and acted in what. Built once per catalog."""
+    """Every film's features as arrays, plus who directed and acted in what. Kept by the catalog (see `Recommender`)."""
 
     def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
         self.films: list[Film] = []
@@ -343,24 +341,21 @@ def _critic_score(film: Film) -> float:
     return sum(scores) / len(scores) if scores else math.nan
 
 
+def _feature_table(catalog: Catalog) -> _Table:
+    table = _Table(catalog.all_rows())
+    log.info("recommend: feature table built for %d films", len(table))
+    return table
+
+
 class Recommender:
-    """Recommendations over one catalog; the feature table is built on first use and rebuilt when films are
-    added. Thread-safe: calls may come from several worker threads."""
+    """Recommendations over one catalog, from the feature table the catalog keeps (built on first use, again when
+    films are added). Thread-safe: calls may come from several worker threads."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._lock = threading.Lock()
-        self._table: _Table | None = None
-        self._size = -1
 
     def table(self) -> _Table:
-        size = len(self.catalog)
-        with self._lock:
-            if self._table is None or size != self._size:
-                self._table = _Table(self.catalog.all_rows())
-                self._size = size
-                log.info("recommend: feature table built for %d films", len(self._table))
-            return self._table
+        return self.catalog.derived("recommend.table", _feature_table)
 
     def warm(self) -> None:
         """Build the feature table now rather than on the first call."""
@@ -556,17 +551,9 @@ def _critics(film: Film) -> str:
     return ""
 
 
-_RECOMMENDERS: weakref.WeakKeyDictionary[Catalog, Recommender] = weakref.WeakKeyDictionary()
-_RECOMMENDERS_LOCK = threading.Lock()
-
-
 def recommender_for(catalog: Catalog) -> Recommender:
-    """The catalog's recommender (one per catalog, dropped with it)."""
-    with _RECOMMENDERS_LOCK:
-        found = _RECOMMENDERS.get(catalog)
-        if found is None:
-            found = _RECOMMENDERS[catalog] = Recommender(catalog)
-        return found
+    """The catalog's recommender (cheap to make: the catalog keeps its feature table)."""
+    return Recommender(catalog)
 
 
 def recommend(catalog: Catalog, like: Film | None = None, mood: str | Mood | None = None,

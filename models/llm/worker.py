@@ -16,17 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.llm.jobs import (
-    JobCancelled,
-    JobError,
-    JobHandle,
-    JobQueue,
-    JobResult,
-    PromptTooLong,
-    WorkerStopped,
-    deliver,
-)
+from models.llm.jobs import JobError, JobHandle, JobQueue, JobResult, PromptTooLong, deliver
 from models.llm.protocol import BackendStatus, StepModel
+from models.llm.serving import FAILED, cancelled, not_to_start, shut_down, stop_taking
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +73,7 @@ class BatchingWorker:
 
     async def close(self, drain_s: float = 30.0) -> None:
         """Stop taking jobs, let running ones finish for up to `drain_s`, then cut off the rest."""
-        for handle in self.queue.close():
-            handle.fail(WorkerStopped("cinebot shut down before your request started; please send it again."))
+        stop_taking(self.queue)
         self._stopping.set()
         thread = self._thread
         if thread is None:
@@ -111,7 +102,7 @@ class BatchingWorker:
     def _run(self) -> None:
         while True:
             if self._abort.is_set():
-                self._fail_active(WorkerStopped("cinebot shut down while writing your reply; it was cut off."))
+                self._fail_active(shut_down(started=True))
                 break
             if self._stopping.is_set() and not self.active:
                 break
@@ -119,7 +110,7 @@ class BatchingWorker:
                 self.step()
             except Exception:  # the loop must survive anything a batch does
                 log.exception("worker step failed; failing the jobs in that batch")
-                self._fail_active(JobError("Something went wrong while generating; please try again."))
+                self._fail_active(JobError(FAILED))
             self._flush()
 
     def step(self) -> None:
@@ -194,11 +185,9 @@ class BatchingWorker:
 
     def _prepare(self, handle: JobHandle, now: float) -> list[int] | None:
         request = handle.request
-        if handle.cancel_requested.is_set():
-            self._emit(handle, "error", JobCancelled("The request was cancelled."))
-            return None
-        if request.deadline is not None and now > request.deadline:
-            self._emit(handle, "error", JobError("Your request waited too long in the queue; please send it again."))
+        refused = not_to_start(handle, now)
+        if refused is not None:
+            self._emit(handle, "error", refused)
             return None
         try:
             prompt = self.model.encode(list(request.messages), request.prefix)
@@ -266,7 +255,7 @@ class BatchingWorker:
         for row, seq in enumerate(self.active):
             if not seq.finished and seq.handle.cancel_requested.is_set():
                 seq.finished = True
-                self._emit(seq.handle, "error", JobCancelled("The request was cancelled."))
+                self._emit(seq.handle, "error", cancelled())
             if not seq.finished:
                 keep.append(row)
         if len(keep) == len(self.active):

@@ -12,7 +12,7 @@ import logging
 
 from models.tasks import mood, pitch, review, scene
 from models.tasks.base import InputError, Message, TaskSpec
-from models.tasks.mood import UNCLEAR, DiscussionInput, ExplainInput, MoodInput, MoodResult, parse_mood
+from models.tasks.mood import DiscussionInput, ExplainInput, MoodInput
 from models.tasks.pitch import PitchInput
 from models.tasks.review import ReviewInput
 from models.tasks.scene import SceneInput
@@ -23,23 +23,19 @@ SPECS: dict[str, TaskSpec] = {
     "review": review.SPEC,
     "mood": mood.SPEC,
     "mood_channel": mood.CHANNEL_SPEC,
-    "mood_llm": mood.CLASSIFY_SPEC,
     "scene": scene.SPEC,
     "pitch": pitch.SPEC,
 }
 
 __all__ = [
     "SPECS",
-    "UNCLEAR",
     "DiscussionInput",
     "ExplainInput",
     "InputError",
     "Message",
     "MoodInput",
-    "MoodResult",
     "PitchInput",
     "ReviewInput",
     "SceneInput",
     "TaskSpec",
-    "parse_mood",
 ]

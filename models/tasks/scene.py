@@ -13,7 +13,6 @@ log = logging.getLogger(__name__)
 
 COMMAND = "scene"
 EXCERPT_LIMIT = 6000
-MAX_ATTACHMENT_BYTES = 100_000
 ALLOWED_SUFFIXES = (".fountain", ".txt")
 MAX_NEW_TOKENS = 380
 SECTIONS = ("Setting", "Blocking", "Light", "Sound", "Camera")
@@ -110,30 +109,92 @@ class SceneInput:
     def create(cls, excerpt: str | None) -> SceneInput:
         return cls(excerpt=require_text(excerpt, field="excerpt", command=COMMAND, limit=EXCERPT_LIMIT))
 
-    @classmethod
-    def from_attachment(cls, filename: str, data: bytes, max_bytes: int = MAX_ATTACHMENT_BYTES) -> SceneInput:
-        """Read an uploaded ``.fountain`` or ``.txt`` file; raises :class:`InputError` for anything else."""
-        name = _display_name(filename)
-        if not filename.casefold().endswith(ALLOWED_SUFFIXES):
-            raise InputError(
-                f"I can only read .fountain or .txt files, and `{name}` is neither. "
-                "Upload the scene as a .fountain or .txt file, or paste it as text."
-            )
-        if len(data) > max_bytes:
-            raise InputError(
-                f"`{name}` is {len(data):,} bytes; the limit for /{COMMAND} files is {max_bytes:,} bytes. "
-                "Upload just the scene you want described and try again."
-            )
-        try:
-            decoded = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            decoded = None
-        if decoded is None or "\x00" in decoded:
-            raise InputError(
-                f"`{name}` isn't a text file I can read. Save it as plain UTF-8 text (.fountain or .txt) "
-                "and try again."
-            )
-        return cls.create(fountain_to_text(decoded))
+
+def read_script(filename: str, data: bytes, max_bytes: int) -> str:
+    """The readable text of an uploaded ``.fountain`` or ``.txt`` file; raises :class:`InputError` for anything
+    else (another kind of file, over `max_bytes`, not UTF-8 text)."""
+    name = _display_name(filename)
+    if not filename.casefold().endswith(ALLOWED_SUFFIXES):
+        raise InputError(
+            f"I can only read .fountain or .txt files, and `{name}` is neither. "
+            "Upload the scene as a .fountain or .txt file, or paste it as text."
+        )
+    if len(data) > max_bytes:
+        raise InputError(
+            f"`{name}` is {len(data) / 1024:,.0f} KB; the limit for /{COMMAND} files is {max_bytes // 1024:,} KB. "
+            "Upload just the scenes you want described and try again."
+        )
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is None or "\x00" in decoded:
+        raise InputError(
+            f"`{name}` isn't a text file I can read. Save it as plain UTF-8 text (.fountain or .txt) "
+            "and try again."
+        )
+    return fountain_to_text(decoded)
+
+
+_HEADING_RE = re.compile(r"^(?:INT|EXT|EST|INT\.?/EXT|I/E)[.\s]", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of a long script that is described: scenes `first`..`last` of `scenes` (0 when the text has no
+    scene headings), `text` itself, and whether text was left out."""
+
+    text: str
+    first: int
+    last: int
+    scenes: int
+    cut: bool
+
+    def label(self) -> str:
+        """"scenes 3-4 of 12", "the opening 5,980 characters"; empty when the whole text is there."""
+        if not self.cut:
+            return ""
+        if not self.scenes:
+            return f"the opening {len(self.text):,} characters"
+        which = f"scene {self.first}" if self.first == self.last else f"scenes {self.first}-{self.last}"
+        return f"{which} of {self.scenes}"
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, ending at a paragraph (else line) break where one is near."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for sep in ("\n\n", "\n"):
+        at = head.rfind(sep)
+        if at > limit // 2:
+            return head[:at].rstrip()
+    return head.rstrip()
+
+
+def window(text: str, start: int = 1, limit: int = EXCERPT_LIMIT) -> Window:
+    """The scenes from scene `start` (1-based) on that fit in `limit` characters (at least the start of one scene),
+    for a script longer than the excerpt limit; the whole text when it fits. Raises InputError when the script
+    has fewer scenes than `start`."""
+    starts = [m.start() for m in _HEADING_RE.finditer(text)]
+    if starts and starts[0] > 0 and text[: starts[0]].strip():
+        starts.insert(0, 0)  # text before the first heading counts as a scene of its own
+    scenes = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True)] if starts else []
+    if start > max(1, len(scenes)):
+        raise InputError(f"That script has {len(scenes)} scene{'s' if len(scenes) != 1 else ''}, so there is no "
+                         f"scene {start}. Pick a scene number from 1 to {len(scenes)}.")
+    if len(text) <= limit and start == 1:
+        return Window(text, 1, max(1, len(scenes)), len(scenes), cut=False)
+    if not scenes:
+        return Window(_cut(text, limit), 1, 1, 0, cut=True)
+    taken: list[str] = []
+    size = 0
+    for scene in scenes[start - 1 :]:
+        if taken and size + len(scene) + 2 > limit:
+            break
+        taken.append(_cut(scene, limit))
+        size += len(taken[-1]) + 2
+    return Window("\n\n".join(taken), start, start + len(taken) - 1, len(scenes), cut=True)
 
 
 _SYSTEM = """\
@@ -164,8 +225,52 @@ def build_messages(inp: SceneInput) -> list[Message]:
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
+_MARKS_RE = re.compile(r"(<<<|>>>|\n)")  # the prompt's marks around the excerpt, and line ends
+_SECTION_START_RE = re.compile(rf"^[#*_\-\s]*(?:{'|'.join(SECTIONS)})\b[*_\s]*:", re.IGNORECASE)
+_ECHO_SHARE = 0.8  # marked text whose words are this much the excerpt's is the excerpt echoed
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _drop_marks(text: str, excerpt: str) -> str:
+    """Text without the prompt's ``<<<``/``>>>`` marks. What a mark at the start of a line opens (up to the closing
+    mark, the first section or the end) goes too when it is the excerpt echoed, and stays when it is not."""
+    known = set(_words(excerpt))
+    out: list[str] = []
+    marked: list[str] | None = None  # the text since an opening mark
+
+    def close() -> None:
+        words = _words("".join(marked or ()))
+        if sum(w in known for w in words) < _ECHO_SHARE * len(words):
+            out.extend(marked or ())
+
+    at_line_start = True
+    for piece in _MARKS_RE.split(text):
+        if piece == "<<<":
+            if at_line_start and marked is None:  # the prompt's marks stand on lines of their own
+                marked = []
+        elif piece == ">>>":
+            if marked is not None:
+                close()
+                marked = None
+        elif marked is not None and at_line_start and _SECTION_START_RE.match(piece):
+            close()  # the answer starts
+            marked = None
+            out.append(piece)
+        else:
+            (out if marked is None else marked).append(piece)
+        if piece:
+            at_line_start = piece in ("\n", "<<<", ">>>") and (at_line_start or piece == "\n")
+    if marked is not None:
+        close()
+    return "".join(out)
+
+
 def postprocess(text: str, inp: SceneInput) -> str:
-    text = bold_labels(clean_text(text), SECTIONS)
+    """The five sections, cleaned (see `postprocess_text`); never the prompt's marks or an echo of the excerpt."""
+    text = bold_labels(_drop_marks(clean_text(text), inp.excerpt), SECTIONS)
     return postprocess_text(text, echo=_user_content(inp), strip_heading="Scene description")
 
 

@@ -1,18 +1,16 @@
 """Pure text helpers shared by the tasks.
 
-Input cleaning and validation, output post-processing, JSON extraction.
+Input cleaning and validation, output post-processing.
 
 Nothing here knows about Discord objects or the model; everything is a plain ``str -> str`` function.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
 
 from models.tasks.base import InputError
 
@@ -414,121 +412,3 @@ def postprocess_text(text: str, *, echo: str | None = None, strip_heading: str |
     text = _dedupe(text)
     text = _cut_to_boundary(text.strip())
     return neutralize_mentions(text.strip())
-
-
-# --------------------------------------------------------------------------------------------------
-# JSON in model answers
-# --------------------------------------------------------------------------------------------------
-
-_FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON|javascript|js)?[ \t]*\n?(.*?)```", re.DOTALL)
-_TRAILING_COMMA_RE = re.compile(r",(\s*[}\]])")
-_MAX_JSON_CANDIDATES = 20
-
-
-def _balanced_object_end(text: str, start: int) -> int | None:
-    """Index just past the ``}`` closing the ``{`` at ``start``, honouring strings; None if unbalanced."""
-    depth = 0
-    quote: str | None = None
-    escaped = False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            # an apostrophe inside a bare word ("it's") is not a quote
-            if ch == "'" and i > 0 and text[i - 1].isalnum():
-                continue
-            quote = ch
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
-
-
-def _single_to_double_quotes(s: str) -> str:
-    """Rewrite single-quoted strings as JSON strings; leave double-quoted ones alone."""
-    out: list[str] = []
-    i = 0
-    while i < len(s):
-        ch = s[i]
-        if ch == '"':
-            j = i + 1
-            while j < len(s) and s[j] != '"':
-                j += 2 if s[j] == "\\" else 1
-            out.append(s[i : j + 1])
-            i = j + 1
-        elif ch == "'":
-            j = i + 1
-            buf: list[str] = []
-            while j < len(s) and s[j] != "'":
-                if s[j] == "\\" and j + 1 < len(s):
-                    buf.append(s[j : j + 2] if s[j + 1] != "'" else "'")
-                    j += 2
-                    continue
-                buf.append('\\"' if s[j] == '"' else s[j])
-                j += 1
-            out.append('"' + "".join(buf) + '"')
-            i = j + 1
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def _python_literals(s: str) -> str:
-    """True/False/None outside strings -> true/false/null."""
-    parts = re.split(r'("(?:[^"\\]|\\.)*")', s)
-    mapping = {"True": "true", "False": "false", "None": "null"}
-    for k in range(0, len(parts), 2):
-        parts[k] = re.sub(r"\b(True|False|None)\b", lambda m: mapping[m.group()], parts[k])
-    return "".join(parts)
-
-
-def _loads_lenient(candidate: str) -> Any:
-    try:
-        return json.loads(candidate)
-    except ValueError:
-        pass
-    repaired = _single_to_double_quotes(candidate)
-    repaired = _TRAILING_COMMA_RE.sub(r"\1", repaired)
-    repaired = _python_literals(repaired)
-    try:
-        return json.loads(repaired)
-    except ValueError:
-        return None
-
-
-def extract_json(text: str) -> dict[str, Any] | None:
-    """Find the JSON object in a model answer.
-
-    Looks inside a fenced code block first, then in the whole text; takes the first balanced
-    ``{...}`` that parses (tolerating trailing commas, single quotes and Python's True/False/None).
-    Returns None when there is no object or it is broken.
-    """
-    if not text:
-        return None
-    sources = [m.group(1) for m in _FENCE_RE.finditer(text)]
-    sources.append(text)
-    for source in sources:
-        pos = source.find("{")
-        tries = 0
-        while pos != -1 and tries < _MAX_JSON_CANDIDATES:
-            tries += 1
-            end = _balanced_object_end(source, pos)
-            if end is None:
-                break  # unbalanced from here on: truncated or broken
-            value = _loads_lenient(source[pos:end])
-            if isinstance(value, dict):
-                return value
-            pos = source.find("{", end)
-    log.debug("no JSON object in model answer of %d chars", len(text))
-    return None

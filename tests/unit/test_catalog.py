@@ -326,6 +326,43 @@ def test_added_films_are_found_and_kept(tmp_path: Path) -> None:
         assert len(cat) == 17472 + 2
 
 
+def test_a_film_another_process_adds_is_found_without_a_restart(tmp_path: Path) -> None:
+    extra = tmp_path / "user_films.sqlite3"
+    with Catalog.open(extra_path=extra, refresh_s=0) as running:
+        running.warm()  # the bot's indexes, built before the film exists
+        assert running.resolve("Quiet Harbour Lights 2013").film is None
+        with Catalog.open(extra_path=extra) as cli:  # `cinebot catalog add` while the bot runs
+            added = cli.add("Quiet Harbour Lights", 2013, directors=["Ottilie Fairweather"], genres=["Drama"])
+        assert running.resolve("Quiet Harbour Lights 2013").film == added
+        assert added in running.autocomplete("quiet harbo")
+
+
+def test_the_check_for_added_films_is_rate_limited(tmp_path: Path) -> None:
+    extra = tmp_path / "user_films.sqlite3"
+    with Catalog.open(extra_path=extra, refresh_s=3600) as running:
+        running.warm()
+        with Catalog.open(extra_path=extra) as cli:
+            added = cli.add("Quiet Harbour Lights", 2013)
+        assert running.resolve("Quiet Harbour Lights 2013").film is None  # not looked for again yet
+        running.refresh_s = 0
+        assert running.refresh() and not running.refresh()  # changed once, then nothing new
+        assert running.resolve("Quiet Harbour Lights 2013").film == added
+
+
+def test_derived_is_built_once_and_again_after_films_are_added(tmp_path: Path) -> None:
+    builds: list[int] = []
+
+    def size(cat: Catalog) -> int:
+        builds.append(len(cat))
+        return builds[-1]
+
+    with Catalog.open(extra_path=tmp_path / "user_films.sqlite3", refresh_s=0) as cat:
+        assert cat.derived("test.size", size) == cat.derived("test.size", size) == 17472
+        cat.add("Quiet Harbour Lights", 2013)
+        assert cat.derived("test.size", size) == 17473
+    assert builds == [17472, 17473]
+
+
 def test_import_csv(tmp_path: Path) -> None:
     source = _write_csv(
         tmp_path / "ours.csv",

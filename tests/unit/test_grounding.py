@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from models.catalog import Catalog
@@ -170,3 +172,21 @@ def test_a_phrase_said_a_third_time_is_dropped(die_hard: Grounding) -> None:
     assert checked.text == ("The siege leaves you questioning the nature of heroism. The tower is great. The ending "
                             "left me questioning the nature of heroism too.")
     assert [r.reason for r in checked.removed] == ["said before"]
+
+
+def test_people_of_a_film_added_while_the_bot_runs_are_known_to_the_check(tmp_path: Path) -> None:
+    extra = tmp_path / "user_films.sqlite3"
+    with Catalog.open(extra_path=extra, refresh_s=0) as running:
+        running.warm()  # the people index, built before the film exists
+        assert "Zebulon Quartermaine" not in people_of(running)
+        with Catalog.open(extra_path=extra) as cli:  # `cinebot catalog add` while the bot runs
+            cli.add("Quiet Harbour Lights", 2013, directors=["Ottilie Fairweather"], genres=["Drama"],
+                    cast=["Marisol Ekwueme", "Zebulon Quartermaine"])
+        assert "Zebulon Quartermaine" in people_of(running) and "Ottilie Fairweather" in people_of(running)
+        alien = running.resolve("Alien 1979").film
+        checked = Grounding.for_film(running, alien, "slow build").check(
+            "I loved Zebulon Quartermaine in it. The ship feels lived in.")
+        assert [r.reason for r in checked.removed] == ["not credited on this film: Zebulon Quartermaine"]
+        added = running.resolve("Quiet Harbour Lights 2013").film
+        sentence = "Zebulon Quartermaine and Marisol Ekwueme give quiet, precise performances."
+        assert Grounding.for_film(running, added, "moody").check(sentence).text == sentence

@@ -26,6 +26,7 @@ from models.llm.jobs import (
     PromptTooLong,
     WorkerStopped,
 )
+from models.llm.serving import STOPPED_DURING
 from tests.fake_openai import FakeOpenAI, Reply, fake_openai, free_port
 
 LOGGER = "models.llm.backends.openai"
@@ -454,5 +455,5 @@ async def test_close_cuts_off_what_runs_past_drain_s(fake: FakeOpenAI) -> None:
     await server.close(drain_s=0.2)
     assert time.monotonic() - started < 1.5
     error = await failure(handle)
-    assert isinstance(error, WorkerStopped) and str(error) == backend.STOPPED_DURING
+    assert isinstance(error, WorkerStopped) and str(error) == STOPPED_DURING
     await fake.wait_for(lambda: fake.hangups, what="the client to hang up")  # so the server can stop

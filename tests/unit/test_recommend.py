@@ -176,6 +176,19 @@ def test_films_a_server_adds_are_picked_up(tmp_path: Path) -> None:
         assert after[0].reason.startswith("Also directed by Ridley Scott; with ")
 
 
+def test_a_film_another_process_adds_is_recommended_without_a_restart(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.sqlite3"
+    with Catalog.open(extra_path=extra, refresh_s=0) as running:
+        running.warm()  # the feature table, built before the film exists
+        alien = film(running, "Alien (1979)")
+        with Catalog.open(extra_path=extra) as cli:  # `cinebot catalog add` while the bot runs
+            added = cli.add("Nostromo Diaries", 1981, genres=alien.genres, directors=("Ridley Scott",),
+                            cast=("Sigourney Weaver", "Ian Holm", "John Hurt"), metacritic=95, rt_meter=99)
+        assert film(running, "Nostromo Diaries 1981") == added  # a member can name it
+        assert recommend(running, alien, limit=5)[0].film == added  # and it is recommended
+        assert alien in [p.film for p in recommend(running, added, limit=5)]
+
+
 def test_parse_mood_reads_free_words_and_reports_the_rest() -> None:
     mood = parse_mood("Something COSY, not too scary, blorf & feel-good sci-fi Westerns")
     assert mood.terms == ("cozy", "not scary", "feel-good", "sci-fi", "western")

@@ -9,27 +9,23 @@ import pytest
 
 from models.tasks import (
     SPECS,
-    UNCLEAR,
     DiscussionInput,
     ExplainInput,
     InputError,
     MoodInput,
-    MoodResult,
     PitchInput,
     ReviewInput,
     SceneInput,
     TaskSpec,
     mood,
-    parse_mood,
     pitch,
     review,
     scene,
 )
-from models.tasks.scene import fountain_to_text
+from models.tasks.scene import fountain_to_text, read_script, window
 from models.tasks.text import (
     bold_labels,
     clean_text,
-    extract_json,
     neutralize_mentions,
     postprocess_text,
     require_text,
@@ -322,54 +318,6 @@ def test_bold_labels_normalises_label_forms() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# extract_json
-# ------------------------------------------------------------------------------------------------
-
-
-def test_extract_json_from_code_fence() -> None:
-    text = 'Here you go:\n```json\n{"sentiment": "positive", "confidence": 0.9}\n```\nAnything else?'
-    assert extract_json(text) == {"sentiment": "positive", "confidence": 0.9}
-
-
-def test_extract_json_with_chatter_around_it() -> None:
-    text = 'Sure! The answer is {"sentiment": "mixed", "emotions": ["joy", "sadness"]} Hope this helps.'
-    assert extract_json(text) == {"sentiment": "mixed", "emotions": ["joy", "sadness"]}
-
-
-def test_extract_json_tolerates_trailing_commas_single_quotes_and_python_literals() -> None:
-    text = "{'sentiment': 'neutral', 'emotions': ['fear',], 'sure': True, 'note': None,}"
-    assert extract_json(text) == {"sentiment": "neutral", "emotions": ["fear"], "sure": True, "note": None}
-
-
-def test_extract_json_braces_and_quotes_inside_strings() -> None:
-    text = 'x {"explanation": "it\'s a {weird} one", "sentiment": "mixed"} y'
-    assert extract_json(text) == {"explanation": "it's a {weird} one", "sentiment": "mixed"}
-
-
-def test_extract_json_takes_the_first_object() -> None:
-    assert extract_json('{"a": 1} and {"b": 2}') == {"a": 1}
-
-
-def test_extract_json_skips_a_non_json_brace_group() -> None:
-    assert extract_json('Use {curly braces}: {"a": {"b": 2}}') == {"a": {"b": 2}}
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "no json here",
-        '{"sentiment": "positive", "confidence": 0.',  # truncated
-        '{"sentiment": positive}',  # bare word
-        "[1, 2, 3]",  # not an object
-        '```json\n{"sentiment" "positive"}\n```',
-    ],
-)
-def test_extract_json_returns_none_when_missing_or_broken(text: str) -> None:
-    assert extract_json(text) is None
-
-
-# ------------------------------------------------------------------------------------------------
 # review
 # ------------------------------------------------------------------------------------------------
 
@@ -506,109 +454,6 @@ def test_mood_input_limits() -> None:
         MoodInput.create("")
 
 
-def test_mood_classify_messages_ask_for_json_only() -> None:
-    inp = MoodInput.create("The ending wrecked me, in a good way.")
-    messages = mood.classify_messages(inp)
-    assert mood.build_messages(inp) == messages  # the old name, kept for bench/mood.py
-    assert "The ending wrecked me, in a good way." in user_content(messages)
-    system = messages[0]["content"]
-    assert "ONLY a JSON object" in system
-    for word in ("positive", "negative", "mixed", "neutral", *mood.EMOTIONS, "confidence"):
-        assert word in system
-
-
-def test_mood_retry_messages_are_stricter() -> None:
-    inp = MoodInput.create("meh")
-    retry = mood.classify_retry_messages(inp)
-    assert mood.retry_messages(inp) == retry
-    assert "meh" in user_content(retry)
-    assert retry != mood.classify_messages(inp)
-    assert "first character of your reply must be {" in retry[0]["content"]
-
-
-def test_parse_mood_valid() -> None:
-    result = parse_mood('{"sentiment": "mixed", "confidence": 0.75, "emotions": ["joy", "sadness"]}')
-    assert result == MoodResult("mixed", 0.75, ("joy", "sadness"))
-
-
-def test_parse_mood_fenced_with_chatter() -> None:
-    text = 'Sure!\n```json\n{"sentiment": "Negative", "confidence": 0.8, "emotions": ["Anger"]}\n```'
-    assert parse_mood(text) == MoodResult("negative", 0.8, ("anger",))
-
-
-@pytest.mark.parametrize(
-    ("confidence", "expected"),
-    [
-        ("0.7", 0.7),
-        (85, 0.85),
-        ("85%", 0.85),
-        (150, 1.0),
-        (-0.2, 0.0),
-        ("high", 0.9),
-        ("??", 0.5),
-        (None, 0.5),
-    ],
-)
-def test_parse_mood_confidence_forms(confidence: object, expected: float) -> None:
-    import json
-
-    result = parse_mood(json.dumps({"sentiment": "positive", "confidence": confidence}))
-    assert result is not None
-    assert result.confidence == pytest.approx(expected)
-
-
-def test_parse_mood_keeps_only_known_emotions_deduped() -> None:
-    text = '{"sentiment": "pos", "confidence": 1, "emotions": ["joy", "love", "happy", "JOY", "fear", 3]}'
-    assert parse_mood(text) == MoodResult("positive", 1.0, ("joy", "fear"))
-
-
-def test_parse_mood_emotions_as_string() -> None:
-    result = parse_mood('{"sentiment": "negative", "emotions": "sad, angry"}')
-    assert result is not None
-    assert result.emotions == ("sadness", "anger")
-
-
-def test_parse_mood_explanation_is_cleaned() -> None:
-    result = parse_mood('{"sentiment": "neutral", "explanation": "asks @everyone a question"}')
-    assert result is not None
-    assert result.explanation == "asks @\u200beveryone a question"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        '{"confidence": 0.9, "emotions": ["joy"]}',  # no sentiment
-        '{"sentiment": "delighted"}',  # not a sentiment we know
-        '{"sentiment": 1}',
-        '{"sentiment": "positive", "confidence": 0.',  # broken
-        "I think the text is quite nice overall",
-    ],
-)
-def test_parse_mood_unusable_answers(text: str) -> None:
-    assert parse_mood(text) is None
-
-
-def test_parse_mood_bare_label() -> None:
-    assert parse_mood(" Positive. ") == MoodResult("positive", 0.5, ())
-
-
-def test_mood_result_validates() -> None:
-    assert UNCLEAR == MoodResult("unclear", 0.0, ())
-    with pytest.raises(ValueError):
-        MoodResult("happy", 0.5, ())
-    with pytest.raises(ValueError):
-        MoodResult("positive", 1.5, ())
-    with pytest.raises(ValueError):
-        MoodResult("positive", 0.5, ("love",))
-
-
-def test_mood_classify_postprocess_only_neutralises() -> None:
-    inp = MoodInput.create("hi")
-    raw = '  {"sentiment": "positive"} @everyone <@1>'
-    assert mood.classify_postprocess(raw, inp) == '  {"sentiment": "positive"} @\u200beveryone @user'
-    assert mood.CLASSIFY_SPEC.postprocess is mood.classify_postprocess
-
-
 def explain_input(text: str = "The first hour dragged, but that ending left me shaking.") -> ExplainInput:
     return ExplainInput.create(text=text, label="positive", positive=0.93, emotions=("surprise", "neutral", "joy"))
 
@@ -710,43 +555,54 @@ def test_scene_create_limits() -> None:
         SceneInput.create("  ")
 
 
+LIMIT = 100 * 1024  # the attachment limit's default (CINEBOT_MAX_ATTACHMENT_KB=100)
+
+
 @pytest.mark.parametrize("filename", ["scene.pdf", "scene.docx", "scene", "scene.txt.exe"])
 def test_scene_attachment_rejects_other_types(filename: str) -> None:
     with pytest.raises(InputError) as err:
-        SceneInput.from_attachment(filename, b"INT. BAR - NIGHT")
+        read_script(filename, b"INT. BAR - NIGHT", LIMIT)
     assert ".fountain" in str(err.value) and ".txt" in str(err.value)
 
 
 @pytest.mark.parametrize("filename", ["scene.txt", "SCENE.TXT", "draft.Fountain"])
 def test_scene_attachment_accepts_text_types(filename: str) -> None:
-    assert SceneInput.from_attachment(filename, b"She waits.").excerpt == "She waits."
+    assert read_script(filename, b"She waits.", LIMIT) == "She waits."
 
 
 def test_scene_attachment_size_limit() -> None:
     with pytest.raises(InputError) as err:
-        SceneInput.from_attachment("big.txt", b"a" * 100_001)
-    assert "100,000" in str(err.value)
+        read_script("big.txt", b"a" * (LIMIT + 1), LIMIT)
+    assert "the limit for /scene files is 100 KB" in str(err.value)
     with pytest.raises(InputError) as err:
-        SceneInput.from_attachment("big.txt", b"a" * 51, max_bytes=50)
-    assert "50 bytes" in str(err.value)
+        read_script("big.txt", b"a" * 2049, 2048)
+    assert "is 2 KB; the limit for /scene files is 2 KB" in str(err.value)
 
 
 @pytest.mark.parametrize("data", [b"\xff\xfe\x00b\xc3", b"abc\x00\x00def", "caf\u00e9".encode("latin-1")])
 def test_scene_attachment_must_be_utf8_text(data: bytes) -> None:
     with pytest.raises(InputError) as err:
-        SceneInput.from_attachment("scene.fountain", data)
+        read_script("scene.fountain", data, LIMIT)
     assert "isn't a text file" in str(err.value)
 
 
 def test_scene_attachment_accepts_utf8_bom() -> None:
     data = "\ufeffINT. CAFÉ - DAY\n\nShe waits.".encode()
-    assert SceneInput.from_attachment("scene.txt", data).excerpt == "INT. CAFÉ - DAY\n\nShe waits."
+    assert read_script("scene.txt", data, LIMIT) == "INT. CAFÉ - DAY\n\nShe waits."
 
 
-def test_scene_attachment_text_over_excerpt_limit() -> None:
-    with pytest.raises(InputError) as err:
-        SceneInput.from_attachment("long.txt", b"word " * 1500)
-    assert "6,000" in str(err.value)
+def test_a_script_over_the_excerpt_limit_is_cut_to_the_scenes_that_fit() -> None:
+    plain = window(read_script("long.txt", b"word " * 1500, LIMIT))  # 7,500 characters, no scene headings
+    assert plain.cut and len(plain.text) <= 6000 and plain.label() == f"the opening {len(plain.text):,} characters"
+    scenes = "\n\n".join(f"EXT. DOCK {i} - DAWN\n\n" + "Gulls wheel over the nets. " * 40 for i in range(1, 9))
+    first = window(scenes)
+    assert first.cut and first.first == 1 and first.last < 8 and len(first.text) <= 6000
+    assert first.text.startswith("EXT. DOCK 1 - DAWN") and first.label() == f"scenes 1-{first.last} of 8"
+    last = window(scenes, start=8)
+    assert last.text.startswith("EXT. DOCK 8 - DAWN") and last.label() == "scene 8 of 8"
+    assert not window("INT. BAR - NIGHT\n\nShe waits.").cut
+    with pytest.raises(InputError, match="has 8 scenes, so there is no scene 9"):
+        window(scenes, start=9)
 
 
 def test_fountain_markup_is_made_readable() -> None:
@@ -808,6 +664,32 @@ def test_scene_postprocess_formats_sections() -> None:
         "**Setting:** A bar at night.\n**Blocking:** Mara waits.\n**Light:**\nA single bulb.\n"
         "**Sound:** Rain outside."
     )
+
+
+SCENE_ANSWER = ("**Setting:** A bar at night.\n**Blocking:** Mara waits; Theo enters.\n**Light:** Neon.\n"
+                "**Sound:** Rain.\n**Camera:** Wide, then close.")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"<<<\n{SCENE_ANSWER}\n>>>",  # the answer between the prompt's marks
+        f"<<< {SCENE_ANSWER}",
+        "<<<\nINT. BAR - NIGHT\nMara waits by the jukebox. Theo enters, soaked.\n>>>\n" + SCENE_ANSWER,  # an echo
+        "Screenplay excerpt:\n<<<\nINT. BAR - NIGHT\nMara waits by the jukebox.\n" + SCENE_ANSWER,  # never closed
+        SCENE_ANSWER.replace("at night.", "at night. >>>").replace("Rain.", "<<<Rain.>>>"),  # stray marks
+    ],
+)
+def test_scene_reply_never_shows_the_prompts_marks(raw: str) -> None:
+    inp = SceneInput.create("INT. BAR - NIGHT\nMara waits by the jukebox. Theo enters, soaked.")
+    assert scene.postprocess(raw, inp) == SCENE_ANSWER
+
+
+def test_scene_hides_an_echo_still_being_written_and_keeps_an_answer_after_an_unclosed_mark() -> None:
+    inp = SceneInput.create("INT. BAR - NIGHT\nMara waits.")
+    assert scene.postprocess("<<<\nINT. BAR - NIGHT\nMara waits.", inp) == ""  # a snapshot while it streams
+    assert scene.postprocess("<<<\nA bar at night. Mara waits by the door.", inp) == (
+        "A bar at night. Mara waits by the door.")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -898,13 +780,12 @@ def test_pitch_postprocess_removes_echoed_premise() -> None:
 
 
 def test_specs_registry() -> None:
-    assert set(SPECS) == {"review", "mood", "mood_channel", "mood_llm", "scene", "pitch"}
+    assert set(SPECS) == {"review", "mood", "mood_channel", "scene", "pitch"}
     assert {name: spec.name for name, spec in SPECS.items()} == {k: k for k in SPECS}
     assert {name: spec.max_new_tokens for name, spec in SPECS.items()} == {
         "review": 320,
         "mood": 60,
         "mood_channel": 120,
-        "mood_llm": 80,
         "scene": 380,
         "pitch": 300,
     }
@@ -917,7 +798,6 @@ def test_specs_registry() -> None:
         ("review", ReviewInput("Alien", "scary")),
         ("mood", ExplainInput("great", "positive", 0.9)),
         ("mood_channel", DiscussionInput("#general", 3, 0.6, 0.3, ("great",), ("awful",))),
-        ("mood_llm", MoodInput("great")),
         ("scene", SceneInput("She waits.")),
         ("pitch", PitchInput("A heist in Lisbon")),
     ],
@@ -943,10 +823,10 @@ def test_task_spec_is_frozen() -> None:
         (pitch, [PitchInput.create("a chess hustler teaches a robot to cheat", genre="comedy", tone="dry"),
                  PitchInput.create("a ghost haunts a multiplex cinema")]),
         (scene, [SceneInput.create("INT. ROOM - DAY\nA door."), SceneInput.create("EXT. SEA - NIGHT\nWaves.")]),
-        (mood, [MoodInput.create("great"), MoodInput.create("awful")]),
+        (mood, [explain_input("great"), ExplainInput.create("awful", label="negative", positive=0.1)]),
     ],
 )
 def test_system_prompt_is_the_same_for_every_input(module: Any, inputs: list[Any]) -> None:
     """The worker caches each task's system prompt (prefix caching): it must not vary with the input."""
-    first, second = (module.build_messages(i)[0] for i in inputs)
+    first, second = (module.SPEC.build_messages(i)[0] for i in inputs)
     assert first["role"] == "system" and first == second

@@ -30,12 +30,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from models.llm.backends.prefix import PromptEncoder, plain_turns
 from models.llm.protocol import Message
 
 log = logging.getLogger(__name__)
 
-MIN_PREFIX = 16  # shorter system prompts are not worth caching
-PREFIX_CANDIDATES = 32
 PREFIX_CACHE_ENTRIES = 8
 KV_PAD = 256  # llama.cpp rounds each sequence's KV stream up to a multiple of this
 
@@ -166,7 +165,7 @@ class LlamaCppLM:
         self._pieces: dict[int, bytes] = {}
         self._eog: dict[int, bool] = {}
         self._template = self._chat_template(lc, model)
-        self._prefix_candidates: OrderedDict[tuple[int, ...], None] = OrderedDict()
+        self._prompts = PromptEncoder(self._render, self._tokens)
         self._prefix_kv: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
         self.prefix_hits = 0
         self.detail = (f"llama.cpp in this process, {threads} threads, {cfg.slots} sequences of "
@@ -196,7 +195,7 @@ class LlamaCppLM:
     def _render(self, messages: list[Message], generation_prompt: bool) -> str:
         if self._template is not None:
             return self._template.render(messages, generation_prompt)
-        return "\n\n".join(m["content"] for m in messages) + ("\n\n" if generation_prompt else "")
+        return plain_turns(messages, generation_prompt)
 
     def _tokens(self, text: str) -> list[int]:
         data = text.encode("utf-8")
@@ -208,15 +207,7 @@ class LlamaCppLM:
         return list(buf[:n])
 
     def encode(self, messages: list[Message], prefix: str = "") -> list[int]:
-        ids = self._tokens(self._render(messages, True) + prefix)
-        if len(messages) > 1 and messages[0].get("role") == "system":
-            system = tuple(self._tokens(self._render(messages[:1], False)))
-            if len(system) >= MIN_PREFIX and tuple(ids[: len(system)]) == system:
-                self._prefix_candidates[system] = None
-                self._prefix_candidates.move_to_end(system)
-                while len(self._prefix_candidates) > PREFIX_CANDIDATES:
-                    self._prefix_candidates.popitem(last=False)
-        return ids
+        return self._prompts.encode(messages, prefix)
 
     def _piece(self, token: int, special: bool = False) -> bytes:
         buf = ctypes.create_string_buffer(64)
@@ -239,14 +230,6 @@ class LlamaCppLM:
         return b"".join(pieces[t] for t in ids).decode("utf-8", "replace")
 
     # -- sequences ------------------------------------------------------------------------------
-    def _prefix_of(self, prompt: list[int]) -> tuple[int, ...] | None:
-        best: tuple[int, ...] | None = None
-        for cand in self._prefix_candidates:
-            if len(cand) < len(prompt) and (best is None or len(cand) > len(best)) and \
-                    tuple(prompt[: len(cand)]) == cand:
-                best = cand
-        return best
-
     def _call(self, entries: list[tuple[int, int, int, bool]]) -> list[int]:
         """One `llama_decode` call over (token, position, sequence, wants logits) entries; the argmax of each entry
         that wants logits, in order."""
@@ -306,7 +289,7 @@ class LlamaCppLM:
         try:
             for seq, prompt in zip(seqs, prompts, strict=True):
                 start = 0
-                prefix = self._prefix_of(prompt)
+                prefix = self._prompts.longest_prefix(prompt)
                 if prefix is not None:
                     if prefix in self._prefix_kv and self._load_prefix(prefix, seq):
                         self.prefix_hits += 1

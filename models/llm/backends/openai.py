@@ -35,17 +35,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from models.llm.jobs import (
-    JobCancelled,
-    JobError,
-    JobHandle,
-    JobQueue,
-    JobResult,
-    PromptTooLong,
-    WorkerStopped,
-    deliver,
-)
+from models.llm.jobs import JobCancelled, JobError, JobHandle, JobQueue, JobResult, PromptTooLong, deliver
 from models.llm.protocol import BackendStatus, Message
+from models.llm.serving import FAILED, cancelled, not_to_start, shut_down, stop_taking
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +54,6 @@ BROKE_OFF = "The connection to cinebot's language model broke off while writing 
 TURNED_DOWN = ("cinebot's language model turned this request down (a setup problem on cinebot's side). "
                "Please try again later.")
 TOO_LONG = "Your request is too long for cinebot's language model. Shorten it and try again."
-WAITED = "Your request waited too long in the queue; please send it again."
-CANCELLED = "The request was cancelled."
-STOPPED_BEFORE = "cinebot shut down before your request started; please send it again."
-STOPPED_DURING = "cinebot shut down while writing your reply; it was cut off."
 
 IDLE_CONNECTION_S = 4.0  # idle keep-alive connections are closed after this long
 STALE_RETRIES = 3  # a request written into connections the server had closed is sent again, at most this often
@@ -300,8 +288,7 @@ class OpenAIServer:
 
     async def close(self, drain_s: float = 30.0) -> None:
         """Stop taking jobs, let running requests finish for up to `drain_s`, then cut off the rest."""
-        for handle in self.queue.close():
-            handle.fail(WorkerStopped(STOPPED_BEFORE))
+        stop_taking(self.queue)
         if self._closed:
             return
         self._closed = True
@@ -415,11 +402,9 @@ class OpenAIServer:
         """One job, start to end; every way out settles the handle."""
         request = handle.request
         now = time.monotonic()
-        if handle.cancel_requested.is_set():
-            self._emit(handle, "error", JobCancelled(CANCELLED))
-            return
-        if request.deadline is not None and now > request.deadline:
-            self._emit(handle, "error", JobError(WAITED))
+        refused = not_to_start(handle, now)
+        if refused is not None:
+            self._emit(handle, "error", refused)
             return
         handle.started_at = now
         if request.prefix:
@@ -429,12 +414,12 @@ class OpenAIServer:
         except JobError as exc:
             self._emit(handle, "error", exc)
         except asyncio.CancelledError:
-            self._emit(handle, "error", WorkerStopped(STOPPED_DURING))
+            self._emit(handle, "error", shut_down(started=True))
             if not self._aborting:  # cancelled by someone else (the loop shutting down): let it propagate
                 raise
         except Exception:
             log.exception("job %s failed in the OpenAI-compatible backend", handle.id)
-            self._emit(handle, "error", JobError("Something went wrong while generating; please try again."))
+            self._emit(handle, "error", JobError(FAILED))
         else:
             self.queue.record_duration(time.monotonic() - handle.submitted_at)
             log.debug("job %s: %d tokens in %.2f s (%.2f s queued), %s", handle.id, result.completion_tokens,
@@ -516,7 +501,7 @@ class OpenAIServer:
         while True:
             session = self._session
             if session is None or session.closed:
-                raise WorkerStopped(STOPPED_BEFORE)
+                raise shut_down(started=False)
             try:
                 resp = await self._watch(handle, session.post(url, json=body, headers=self._headers()),
                                          deadline=time.monotonic() + self.config.stall_s)
@@ -652,7 +637,7 @@ class OpenAIServer:
             while True:
                 if handle.cancel_requested.is_set():
                     log.info("job %s cancelled while running", handle.id)
-                    raise JobCancelled(CANCELLED)
+                    raise cancelled()
                 timeout = self.config.poll_s
                 if deadline is not None:
                     timeout = min(timeout, max(deadline - time.monotonic(), 0.0))

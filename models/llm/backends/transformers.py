@@ -21,13 +21,12 @@ from typing import Any
 import torch
 
 from models.llm.backends.int8 import Int8Linear, int8_wanted, load_int8
+from models.llm.backends.prefix import PromptEncoder, plain_turns
 from models.llm.protocol import Message
 from models.llm.registry import ModelError, ModelSource
 
 log = logging.getLogger(__name__)
 
-MIN_PREFIX = 16  # shorter system prompts are not worth caching
-PREFIX_CANDIDATES = 32
 PREFIX_CACHE_ENTRIES = 8
 
 
@@ -99,7 +98,7 @@ class TransformersLM:
         self.pad_id = int(pad if pad is not None else min(eos) if eos else 0)
         # prefix cache: the KV of each task's system prompt, computed once and shared by every job that starts
         # with it (most of a task prompt's tokens), as vLLM's automatic prefix caching does
-        self._prefix_candidates: OrderedDict[tuple[int, ...], None] = OrderedDict()
+        self._prompts = PromptEncoder(self._render, self._tokens)
         self._prefix_kv: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
         self.prefix_hits = 0
         params = inspect.signature(model.forward).parameters
@@ -113,21 +112,13 @@ class TransformersLM:
             return str(self.tokenizer.apply_chat_template(
                 messages, tokenize=False, add_generation_prompt=generation_prompt))
         # a base model without a template: plain text turns
-        return "\n\n".join(m["content"] for m in messages) + ("\n\n" if generation_prompt else "")
+        return plain_turns(messages, generation_prompt)
 
     def _tokens(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def encode(self, messages: list[Message], prefix: str = "") -> list[int]:
-        ids = self._tokens(self._render(messages, True) + prefix)
-        if len(messages) > 1 and messages[0].get("role") == "system":
-            system = tuple(self._tokens(self._render(messages[:1], False)))
-            if len(system) >= MIN_PREFIX and tuple(ids[: len(system)]) == system:
-                self._prefix_candidates[system] = None
-                self._prefix_candidates.move_to_end(system)
-                while len(self._prefix_candidates) > PREFIX_CANDIDATES:
-                    self._prefix_candidates.popitem(last=False)
-        return ids
+        return self._prompts.encode(messages, prefix)
 
     def is_stop(self, token: int) -> bool:
         return token in self.stop_ids
@@ -147,14 +138,6 @@ class TransformersLM:
         )
         # the DynamicCache was updated in place
         return [int(t) for t in out.logits[:, -1, :].argmax(dim=-1).tolist()]
-
-    def _prefix_of(self, prompt: list[int]) -> tuple[int, ...] | None:
-        best: tuple[int, ...] | None = None
-        for cand in self._prefix_candidates:
-            if len(cand) < len(prompt) and (best is None or len(cand) > len(best)) and \
-                    tuple(prompt[: len(cand)]) == cand:
-                best = cand
-        return best
 
     def _harvest(self, prefix: tuple[int, ...], batch: KVBatch, row: int, start: int) -> None:
         """Keep the KV of `prefix`, which row `row` of a fresh prefill holds from column `start`."""
@@ -193,7 +176,7 @@ class TransformersLM:
         groups: dict[tuple[int, ...] | None, list[int]] = {}
         harvest: dict[tuple[int, ...], int] = {}
         for row, prompt in enumerate(prompts):
-            prefix = self._prefix_of(prompt)
+            prefix = self._prompts.longest_prefix(prompt)
             if prefix is not None and prefix in self._prefix_kv:
                 self.prefix_hits += 1
                 groups.setdefault(prefix, []).append(row)
