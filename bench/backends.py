@@ -67,23 +67,22 @@ def peak_rss_gb() -> float:
 
 def review_prompts(count: int, start: int = 0) -> list[tuple[list[dict[str, str]], str]]:
     """(messages, answer prime) of grounded /review prompts number `start` to `start + count - 1`, as /review
-    builds them (models/reviews.py). Prompt i is bench/review_cases.py's case i % len(CASES); past that, a tone makes
-    it a new prompt, so that each phase of a run gets prompts no earlier phase sent (a server that caches whole
+    builds them (bot/services/review.py). Prompt i is bench/review_cases.py's case i % len(CASES); past that, a tone
+    makes it a new prompt, so that each phase of a run gets prompts no earlier phase sent (a server that caches whole
     prompts, as llama.cpp's does, would otherwise answer a repeated one without reading it)."""
     from bench.review_cases import CASES
+    from bot.services.review import ReviewService
     from models.catalog import Catalog
-    from models.reviews import ReviewDesk
-    from models.tasks import SPECS
 
     catalog = Catalog.open()
     catalog.warm()
-    desk = ReviewDesk(catalog, None)
+    desk = ReviewService(catalog, None)
     out = []
     for i in range(start, start + count):
         case = CASES[i % len(CASES)]
         tone = TONES[i // len(CASES)] or case.tone
-        inp = desk.prepare(film=case.film, notes=case.notes, rating=case.rating, scale=case.scale, tone=tone).inp
-        out.append((SPECS["review"].build_messages(inp), SPECS["review"].prime))
+        job = desk.prepare(film=case.film, notes=case.notes, rating=case.rating, scale=case.scale, tone=tone)
+        out.append((job.spec.build_messages(job.inp), job.spec.prime))
     return out
 
 

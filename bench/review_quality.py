@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -63,7 +65,6 @@ def _tokens(reply: Any) -> int:
 
 async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_new_tokens: int) -> dict[str, Any]:
     """Write every case's review through the bot's queue and worker; the bot's modules come from sys.path[0]."""
-    import importlib.util
 
     from bot.llm import load_model, worker_config
     from bot.settings import Settings
@@ -82,7 +83,10 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
     load_s = time.perf_counter() - started
     queue = JobQueue(max_waiting=len(cases) + 16)
     worker = BatchingWorker(lm, queue, worker_config(settings))  # type: ignore[arg-type]
-    service = importlib.util.find_spec("models.reviews") is not None
+    # where the review service lives in the code under test: bot.services.review (issue 13 on), models.reviews
+    # (issue 12), or none (before: the old path below)
+    home = next((m for m in ("bot.services.review", "models.reviews") if _has_module(m)), None)
+    service = home is not None
     params: dict[str, inspect.Parameter] = {}
     mood = None
 
@@ -102,9 +106,8 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
                                  scale=case["scale"], tone=case["tone"], grounding=grounding)
         return await runner.submit(queue, "review", inp).reply()
 
-    if service:
-        from models.reviews import write_review
-
+    if home is not None:
+        write_review = importlib.import_module(home).write_review
         params = dict(inspect.signature(write_review).parameters)
         if "mood" in params:
             from models.mood import MoodClassifier
@@ -148,8 +151,15 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
 
         rows = await asyncio.gather(*(one(i, case) for i, case in enumerate(cases)))
         wall = time.perf_counter() - started
-    return {"path": "models.reviews.write_review" if service else "ReviewInput + runner.submit (old path)",
+    return {"path": f"{home}.write_review" if home else "ReviewInput + runner.submit (old path)",
             "model": model, "load_s": round(load_s, 1), "wall_s": round(wall, 1), "rows": rows}
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its package is missing in the code under test
+        return False
 
 
 def child_main(args: argparse.Namespace) -> None:

@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.services import Prepared, Services
+from bot.services import pitch as pitch_service
+from bot.services import scene as scene_service
 from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
 from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError
-from models.reviews import ReviewDesk
 from models.runner import TaskReply, submit
-from models.tasks import InputError, MoodInput, PitchInput, ReviewInput, SceneInput
-from models.tasks.mood import ExplainInput
+from models.tasks import InputError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     scene = tasks.add_parser("scene", help="a scene description from a script excerpt")
     src = scene.add_mutually_exclusive_group(required=True)
     src.add_argument("--excerpt")
-    src.add_argument("--file", type=Path, help="a .fountain or .txt file")
+    src.add_argument("--file", type=Path, help="a .fountain or .txt file (a long script: the scenes that fit)")
+    scene.add_argument("--start", type=int, help="with --file: the scene to start from (default 1)")
 
     pitch = tasks.add_parser("pitch", help="a logline and synopsis from a premise")
     pitch.add_argument("--premise", required=True)
@@ -101,24 +103,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def task_input(task: str, args: argparse.Namespace, desk: ReviewDesk | None = None) -> Any:
-    """Build and validate a task's input from parsed arguments (raises InputError). A review is checked against
-    the film catalog when a `desk` is given, exactly as `/review` does."""
+def task_job(task: str, args: argparse.Namespace, services: Services) -> Prepared:
+    """The checked job for `cinebot ask review|scene|pitch`, from the same services as the slash commands
+    (raises InputError)."""
     if task == "review":
-        options = dict(film=args.film, notes=args.notes, year=args.year, rating=args.rating, scale=args.scale,
-                       tone=args.tone, spoilers=args.spoilers)
-        return desk.prepare(**options).inp if desk is not None else ReviewInput.create(**options)
-    if task == "mood":
-        return MoodInput.create(text=args.text)
+        return services.review.prepare(film=args.film, notes=args.notes, year=args.year, rating=args.rating,
+                                       scale=args.scale, tone=args.tone, spoilers=args.spoilers)
     if task == "scene":
-        if args.file is not None:
-            try:
-                data = args.file.read_bytes()
-            except OSError as exc:
-                raise InputError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
-            return SceneInput.from_attachment(args.file.name, data)
-        return SceneInput.create(excerpt=args.excerpt)
-    return PitchInput.create(premise=args.premise, genre=args.genre, tone=args.tone)
+        if args.file is None:
+            return scene_service.prepare(excerpt=args.excerpt)
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
+        return scene_service.prepare(file=(args.file.name, data), start=args.start,
+                                     max_bytes=services.settings.max_attachment_kb * 1024)
+    return pitch_service.prepare(premise=args.premise, genre=args.genre, tone=args.tone)
 
 
 def _screen_lines(text: str) -> int:
@@ -126,10 +126,10 @@ def _screen_lines(text: str) -> int:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.split("\n"))
 
 
-async def stream_reply(queue: Any, task: str, inp: Any, out: TextIO) -> TaskReply:
-    """Run a task and print its reply. On a terminal the text streams in as it is written and is redrawn
+async def stream_reply(queue: Any, job: Prepared, out: TextIO) -> TaskReply:
+    """Run a prepared job and print its reply. On a terminal the text streams in as it is written and is redrawn
     when the final clean-up changes it; into a pipe or file only the final text is written."""
-    run = submit(queue, task, inp)
+    run = submit(queue, job.spec, job.inp)
     live = out.isatty()
     printed = ""
     async for view in run.snapshots():
@@ -159,63 +159,57 @@ def _redraw(printed: str) -> str:
     return "\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J"
 
 
-def _footer(reply: TaskReply) -> str:
+def _footer(reply: TaskReply, source: str = "") -> str:
     r = reply.result
-    return (f"[{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s writing"
-            f"{f' · {r.queue_s:.1f} s queued' if r.queue_s >= 0.1 else ''}]")
+    figures = (f"[{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s writing"
+               f"{f' · {r.queue_s:.1f} s queued' if r.queue_s >= 0.1 else ''}]")
+    return f"{source}\n{figures}" if source else figures
 
 
-def open_review_desk(settings: Settings, classifier: Any = None) -> ReviewDesk:
-    """What `/review` uses, for the command line: the film catalog (with the server's added films) and the mood
-    classifier (its sentiment keeps a review true to the rating). Blocking: call it in a thread."""
+NEEDS = {"review": ("catalog", "mood"), "mood": ("mood",), "scene": (), "pitch": ()}
+
+
+def open_services(settings: Settings, task: str, services: Services | None = None) -> Services:
+    """The services the slash commands use, with what `task` needs loaded (the film catalog with the server's
+    added films, the mood classifier: its sentiment keeps a review true to the rating). Blocking: call it in a
+    thread. `services`: ones opened before, to add to."""
     from models.catalog import Catalog
     from models.mood import MoodClassifier, MoodModelError
 
-    catalog = Catalog.open(extra_path=settings.films_path)
-    if classifier is None:
+    catalog = services.catalog if services else None
+    classifier: Any = services.mood.classifier if services else None
+    if "catalog" in NEEDS[task] and catalog is None:
+        catalog = Catalog.open(extra_path=settings.films_path)
+    if "mood" in NEEDS[task] and classifier is None:
         try:
             classifier = MoodClassifier.load(settings.cache_dir)
         except MoodModelError as exc:
-            log.warning("reviews are written without the sentiment check: %s", exc)
-    return ReviewDesk(catalog, classifier)
-
-
-class MoodReader:
-    """`ask mood` and the console's mood, as in Discord: the shipped classifier's verdict, then the language
-    model's one-line explanation of it. The classifier is loaded on first use."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.classifier: Any = None
-
-    async def read(self, queue: Any, inp: MoodInput, out: TextIO) -> TaskReply:
-        from models.mood import MoodClassifier, MoodModelError
-
-        if self.classifier is None:
-            try:
-                self.classifier = await asyncio.to_thread(MoodClassifier.load, self.settings.cache_dir)
-            except MoodModelError as exc:
+            if task == "mood":
                 raise InputError(str(exc)) from None
-        (score,) = await self.classifier.aclassify([inp.text])
-        ranked = sorted(score.emotions.items(), key=lambda item: -item[1])
-        out.write(f"Mood: {score.verdict}\nEmotions: " + ", ".join(f"{name} {p:.0%}" for name, p in ranked) + "\n")
-        emotions = tuple(e for e in score.detected if e != "neutral")
-        explain = ExplainInput.create(text=inp.text, label=score.label, positive=score.positive, emotions=emotions)
-        return await stream_reply(queue, "mood", explain, out)
+            log.warning("reviews are written without the sentiment check: %s", exc)
+    return Services(settings, catalog=catalog, mood=classifier)
+
+
+async def read_mood(services: Services, queue: Any, text: str, out: TextIO) -> TaskReply:
+    """`ask mood` and the console's mood, as in Discord: the shipped classifier's verdict at once, then the
+    language model's one-line explanation of it."""
+    read = await services.mood.read(text, "your text")
+    ranked = sorted(read.score.emotions.items(), key=lambda item: -item[1])
+    out.write(f"{read.job.title}\nEmotions: " + ", ".join(f"{name} {p:.0%}" for name, p in ranked) + "\n")
+    return await stream_reply(queue, read.job, out)
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.llm import open_engine
 
-    inp = task_input(args.task, args)  # validate before spending a minute loading the model
-    if args.task == "review":
-        inp = task_input(args.task, args, await asyncio.to_thread(open_review_desk, settings))
+    services = await asyncio.to_thread(open_services, settings, args.task)
+    job = None if args.task == "mood" else task_job(args.task, args, services)  # before loading the model
     async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
-        if args.task == "mood":
-            reply = await MoodReader(settings).read(engine.queue, inp, sys.stdout)
+        if job is None:
+            reply = await read_mood(services, engine.queue, args.text, sys.stdout)
         else:
-            reply = await stream_reply(engine.queue, args.task, inp, sys.stdout)
-    print(_footer(reply), file=sys.stderr)
+            reply = await stream_reply(engine.queue, job, sys.stdout)
+    print(_footer(reply, job.source if job else ""), file=sys.stderr)
     return 0
 
 
@@ -229,8 +223,8 @@ CONSOLE_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
 }
 
 
-def console_input(task: str, answers: dict[str, str], desk: ReviewDesk | None = None) -> Any:
-    """Build a task's input from the console's answers (raises InputError)."""
+def console_job(task: str, answers: dict[str, str], services: Services) -> Prepared:
+    """The checked job for the console's answers (raises InputError); not for mood (see `read_mood`)."""
     def number(key: str, kind: Callable[[str], Any]) -> Any:
         raw = answers.get(key, "").strip()
         if not raw:
@@ -241,20 +235,18 @@ def console_input(task: str, answers: dict[str, str], desk: ReviewDesk | None = 
             raise InputError(f"The {key} must be a number; you typed {raw!r}.") from None
 
     if task == "review":
-        options = dict(film=answers["film"], notes=answers["notes"], year=number("year", int),
-                       rating=number("rating", float), tone=answers.get("tone") or None,
-                       spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
-        return desk.prepare(**options).inp if desk is not None else ReviewInput.create(**options)
+        return services.review.prepare(film=answers["film"], notes=answers["notes"], year=number("year", int),
+                                       rating=number("rating", float), tone=answers.get("tone") or None,
+                                       spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
     if task == "scene":
         excerpt = answers["excerpt"].strip()
         path = Path(excerpt).expanduser()
         if "\n" not in excerpt and path.suffix.lower() in (".fountain", ".txt") and path.is_file():
-            return SceneInput.from_attachment(path.name, path.read_bytes())
-        return SceneInput.create(excerpt=excerpt)
-    if task == "mood":
-        return MoodInput.create(text=answers["text"])
-    return PitchInput.create(premise=answers["premise"], genre=answers.get("genre") or None,
-                             tone=answers.get("tone") or None)
+            return scene_service.prepare(file=(path.name, path.read_bytes()),
+                                         max_bytes=services.settings.max_attachment_kb * 1024)
+        return scene_service.prepare(excerpt=excerpt)
+    return pitch_service.prepare(premise=answers["premise"], genre=answers.get("genre") or None,
+                                 tone=answers.get("tone") or None)
 
 
 async def _console(settings: Settings, read: Callable[[str], str] = input, out: TextIO = sys.stdout,
@@ -270,8 +262,7 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
             return None
 
     print("Loading the model…", file=sys.stderr)
-    mood = MoodReader(settings)
-    desk: ReviewDesk | None = None
+    services = Services(settings)
     async with engine_factory(settings, progress=sys.stderr.isatty()) as engine:
         out.write(f"cinebot console on {engine.model_name}. Tasks: review, mood, scene, pitch. "
                   "Type 'quit' to leave.\n")
@@ -299,17 +290,17 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
                         return 0
                     answers[key] = value
             try:
-                if task == "review" and desk is None:
-                    desk = await asyncio.to_thread(open_review_desk, settings, mood.classifier)
-                inp = console_input(task, answers, desk)
+                services = await asyncio.to_thread(open_services, settings, task, services)
                 if task == "mood":
-                    reply = await mood.read(engine.queue, inp, out)
+                    job = None
+                    reply = await read_mood(services, engine.queue, answers["text"], out)
                 else:
-                    reply = await stream_reply(engine.queue, task, inp, out)
+                    job = console_job(task, answers, services)
+                    reply = await stream_reply(engine.queue, job, out)
             except (InputError, JobError) as exc:
                 out.write(f"{exc}\n")
                 continue
-            out.write(_footer(reply) + "\n")
+            out.write(_footer(reply, job.source if job else "") + "\n")
 
 
 async def _run(settings: Settings) -> int:

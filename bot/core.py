@@ -15,30 +15,24 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.commands import COGS
 from bot.flow import TaskFlow
 from bot.llm import Engine, open_engine
+from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from models.catalog import Catalog
-from models.grounding import people_of
+from models.tasks import InputError
 
 if TYPE_CHECKING:
     from models.mood import MoodClassifier
 
 log = logging.getLogger(__name__)
 
-COGS: tuple[str, ...] = (
-    "cogs.review",
-    "cogs.mood",
-    "cogs.scene",
-    "cogs.pitch",
-    "cogs.film",
-    "cogs.recommend",
-    "cogs.feedback",
-    "cogs.admin",
-)
+SORRY = "Something went wrong on my side. Please try again in a moment."
 
 
 def intents() -> discord.Intents:
@@ -51,9 +45,32 @@ def intents() -> discord.Intents:
     return value
 
 
+def error_message(error: app_commands.AppCommandError) -> str | None:
+    """What the member is told when a command ends in `error`; None for a fault of ours (logged, then "sorry")."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, InputError):  # bad options: the services' sentences are meant for the member
+        return str(cause)
+    if isinstance(cause, app_commands.NoPrivateMessage):
+        return "cinebot's commands work in servers, not in direct messages."
+    if isinstance(cause, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+        return f"You need the {needed} permission to use this command."
+    if isinstance(cause, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+        return f"I need the {needed} permission here; ask a moderator to give it to me."
+    if isinstance(cause, app_commands.CommandOnCooldown):
+        return f"Please wait {cause.retry_after:.0f} s before using this command again."
+    if isinstance(cause, app_commands.TransformerError):
+        return f"I couldn't read {str(cause.value)[:100]!r} as that option expects. Please check it and try again."
+    if isinstance(cause, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
 class CineBot(commands.Bot):
-    """cinebot's Bot: holds the settings, the engine (queue + worker), the store, the film catalog and the mood
-    classifier, and loads the cogs."""
+    """cinebot's Bot: holds the settings, the engine (queue + worker), the store and the services (film catalog,
+    mood classifier), and loads the cogs. Every command's error ends in `on_app_command_error`, which answers
+    privately."""
 
     def __init__(self, settings: Settings, engine: Engine, store: Store, *, cogs: tuple[str, ...] = COGS,
                  catalog: Catalog | None = None, mood: MoodClassifier | None = None, sync_dev_guild: bool = True,
@@ -68,11 +85,26 @@ class CineBot(commands.Bot):
         self.settings = settings
         self.engine = engine
         self.store = store
-        self.catalog = catalog
-        self.mood = mood
-        self.flow = TaskFlow(self)
+        self.services = Services(settings, catalog=catalog, mood=mood, store=store)
+        self.flow = TaskFlow(store, engine.queue, settings, model_name=engine.model_name)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self._cogs = cogs
         self._sync_dev_guild = sync_dev_guild
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                               error: app_commands.AppCommandError) -> None:
+        """Any command's error: a sentence for the member, privately (a fault of ours is logged first), instead
+        of Discord's "The application did not respond"."""
+        message = error_message(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("/%s failed for %s in guild %s", command, interaction.user.id, interaction.guild_id,
+                      exc_info=error)
+            message = SORRY
+        try:
+            await self.flow.refuse(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not tell %s what went wrong (%s)", interaction.user.id, message)
 
     async def setup_hook(self) -> None:
         for name in self._cogs:
@@ -101,8 +133,7 @@ async def prepared_bot(settings: Settings) -> AsyncIterator[CineBot]:
     """Everything `cinebot run` makes before it connects: the film catalog and its indexes and the mood classifier
     (off the event loop), the store, the engine (the model and what serves it), then the bot; closed in reverse."""
     catalog = Catalog.open(extra_path=settings.films_path)
-    await asyncio.to_thread(catalog.warm)  # the title index, off the event loop
-    await asyncio.to_thread(people_of, catalog)  # and the index of credited people, for the grounding check
+    await asyncio.to_thread(catalog.warm)  # its indexes (titles, people, recommendations), off the event loop
     from models.mood import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
 
     mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache

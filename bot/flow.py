@@ -16,20 +16,25 @@ import logging
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.commands import COLOURS
 from bot.rules import where_it_works
+from bot.services import Prepared
 from models import runner
 from models.llm.jobs import JobCancelled, JobError, QueueFull
 from models.runner import TaskReply
 from models.tasks.text import neutralize_mentions
 
 if TYPE_CHECKING:
-    from bot.core import CineBot
+    from bot.settings import Settings
+    from bot.store import Store
+    from models.llm.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +49,7 @@ POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
-# the commands moderators can switch on and off per channel, with cooldowns
-MODERATED_COMMANDS = ("review", "mood", "scene", "pitch", "film", "recommend")
-COLOURS = {"review": 0xE0A526, "mood": 0x5B8DEF, "scene": 0x8E5BD9, "pitch": 0x2FAE7E}
+STYLE_EXAMPLES = 5  # liked replies whose style (never their words) guides the next prompt
 _MEMORY = 10_000  # bounded per-member bookkeeping
 
 
@@ -121,20 +124,42 @@ def scope_of(channel: Any) -> tuple[int, int | None]:
 
 @dataclass
 class _Target:
-    """Where a reply goes: the interaction while its token lives, else the channel."""
+    """Where a reply goes: the interaction while its token lives, else the channel. Edits of the reply are never
+    closer together than `interval` seconds, whoever makes them (queue position, streamed text, final reply),
+    reconnects included: each waits for the rest of the interval since the last one."""
 
     interaction: discord.Interaction
     started: float
+    interval: float = 0.0
     expired: bool = False
+    last_edit: float = -math.inf
+    _pace: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def token_alive(self) -> bool:
         return not self.expired and time.monotonic() - self.started < TOKEN_LIFETIME_S - TOKEN_SAFETY_S
+
+    def due(self) -> bool:
+        """Whether an edit now would not have to wait."""
+        return time.monotonic() - self.last_edit >= self.interval
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """One edit at a time, at least `interval` after the last one."""
+        async with self._pace:
+            wait = self.last_edit + self.interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self.last_edit = time.monotonic()
 
     async def edit(self, **kwargs: Any) -> discord.Message | None:
         if not self.token_alive():
             return None
         try:
-            return await self.interaction.edit_original_response(allowed_mentions=NO_PINGS, **kwargs)
+            async with self._turn():
+                return await self.interaction.edit_original_response(allowed_mentions=NO_PINGS, **kwargs)
         except (discord.NotFound, discord.Forbidden) as exc:
             log.info("interaction %s can no longer be edited (%s); falling back to the channel",
                      self.interaction.id, exc)
@@ -180,8 +205,9 @@ class _Target:
         try:
             # the placeholder is edited first: after a "thinking" defer, the first follow-up would replace it
             # (publicly) instead of being a private message of its own
-            await self.interaction.edit_original_response(content=placeholder, embeds=[],
-                                                          allowed_mentions=NO_PINGS)
+            async with self._turn():
+                await self.interaction.edit_original_response(content=placeholder, embeds=[],
+                                                              allowed_mentions=NO_PINGS)
             await self.interaction.followup.send(f"{prefix}{message}", ephemeral=True, allowed_mentions=NO_PINGS)
             await self.interaction.delete_original_response()
         except discord.HTTPException:
@@ -191,11 +217,23 @@ class _Target:
 Renderer = Callable[[TaskReply], list[discord.Embed]]
 
 
+def _default_render(job: Prepared, author: str | None) -> Renderer:
+    """The job's title over the reply's text; the footer says where the facts come from and the job's figures."""
+    def render(reply: TaskReply) -> list[discord.Embed]:
+        footer = f"{job.source}\n{footer_for(reply)}" if job.source else footer_for(reply)
+        return text_embeds(job.title, reply.text, colour=COLOURS[job.command], footer=footer, author=author)
+
+    return render
+
+
 class TaskFlow:
     """Runs task commands for the cogs: checks, queue, streaming, final reply, storage, reactions."""
 
-    def __init__(self, bot: CineBot) -> None:
-        self.bot = bot
+    def __init__(self, store: Store, queue: JobQueue, settings: Settings, *, model_name: str = "") -> None:
+        self.store = store
+        self.queue = queue
+        self.settings = settings
+        self.model_name = model_name
         self._last_use: OrderedDict[tuple[int, int, str], float] = OrderedDict()
         self._recent: OrderedDict[int, deque[float]] = OrderedDict()
         self.in_flight: set[asyncio.Task[Any]] = set()
@@ -206,7 +244,7 @@ class TaskFlow:
         guild = interaction.guild
         if guild is None:
             return "cinebot's commands work in servers, not in direct messages."
-        store = self.bot.store
+        store = self.store
         channel_id, category_id = scope_of(interaction.channel)
         if not await store.command_enabled(guild.id, command, channel_id=channel_id, category_id=category_id):
             return await self.where_enabled(guild.id, command)
@@ -216,7 +254,7 @@ class TaskFlow:
         if cooldown and last is not None and now - last < cooldown:
             wait = math.ceil(cooldown - (now - last))
             return f"You can use /{command} again in {wait} s (this server's cooldown for /{command} is {cooldown} s)."
-        count, window = self.bot.settings.user_rate
+        count, window = self.settings.user_rate
         recent = self._recent.get(interaction.user.id, deque())
         while recent and now - recent[0] > window:
             recent.popleft()
@@ -228,17 +266,18 @@ class TaskFlow:
     async def where_enabled(self, guild_id: int, command: str) -> str:
         """The refusal where `command` is switched off, naming the places where it works (or saying it works
         nowhere), as the moderators' own `/cinebot` answers do."""
-        settings = await self.bot.store.guild_settings(guild_id)
+        settings = await self.store.guild_settings(guild_id)
         return f"The moderators have switched /{command} off here. {where_it_works(command, settings.rules)}"
 
-    async def style_example(self, interaction: discord.Interaction, command: str) -> str | None:
-        """The reply this server liked most for `command` (for /review: this member's own, to keep their voice)."""
+    async def style(self, interaction: discord.Interaction, command: str) -> str | None:
+        """How the replies this server liked most for `command` are written (for /review: this member's own, to
+        keep their voice), as a description that carries none of their words (`runner.describe_style`)."""
         if interaction.guild is None or command == "mood":
             return None
-        liked = await self.bot.store.liked_examples(interaction.guild.id, command, limit=20)
+        liked = await self.store.liked_examples(interaction.guild.id, command, limit=20)
         if command == "review":
             liked = [job for job in liked if job.user_id == interaction.user.id]
-        return liked[0].output if liked and liked[0].output else None
+        return runner.describe_style([job.output for job in liked[:STYLE_EXAMPLES] if job.output])
 
     def mark_used(self, interaction: discord.Interaction, command: str) -> None:
         """Count a use of `command` by this member: its cooldown and the member's rate limit start now."""
@@ -261,7 +300,7 @@ class TaskFlow:
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_PINGS)
         elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
             # a "thinking" placeholder: say it privately and take the placeholder away
-            await _Target(interaction, started=time.monotonic()).error(message, placeholder="…", prefix="")
+            await self._target(interaction).error(message, placeholder="…", prefix="")
         else:
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
 
@@ -275,20 +314,21 @@ class TaskFlow:
             return False
         return True
 
-    async def run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
-                  render: Renderer, task: str | None = None, files: Sequence[Attachment] = (),
+    async def run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer | None = None,
+                  author: str | None = None, files: Sequence[Attachment] = (),
                   preview: Sequence[discord.Embed] = ()) -> None:
-        """Run one task for an interaction, start to finish.
+        """Run one prepared job (`bot.services`) for an interaction, start to finish.
 
-        `command` is what moderators switch on and off (and what the job is stored as); `task` the model task
-        to run (default: the command's own). `files` are sent with the final reply. `preview`: embeds (with the
-        files) shown as soon as the job is queued, below the streamed text, until the final reply replaces them.
+        `render` makes the final embeds from the reply (default: the job's title, the text, and a footer with
+        the job's source and figures; `author` above the title). `files` are sent with the final reply.
+        `preview`: embeds (with the files) shown as soon as the job is queued, below the streamed text, until
+        the final reply replaces them.
         """
         current = asyncio.current_task()
         if current is not None:
             self.in_flight.add(current)
             current.add_done_callback(self.in_flight.discard)
-        await self._run(interaction, command, inp, inputs=inputs, render=render, task=task or command, files=files,
+        await self._run(interaction, job, render=render or _default_render(job, author), files=files,
                         preview=preview)
 
     async def drain(self, timeout_s: float) -> None:
@@ -297,17 +337,20 @@ class TaskFlow:
         if pending:
             await asyncio.wait(pending, timeout=timeout_s)
 
-    async def _run(self, interaction: discord.Interaction, command: str, inp: Any, *, inputs: dict[str, Any],
-                   render: Renderer, task: str, files: Sequence[Attachment],
-                   preview: Sequence[discord.Embed]) -> None:
+    def _target(self, interaction: discord.Interaction) -> _Target:
+        return _Target(interaction, started=time.monotonic(), interval=self.settings.edit_interval_s)
+
+    async def _run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer,
+                   files: Sequence[Attachment], preview: Sequence[discord.Embed]) -> None:
+        command = job.command
         refusal = await self.check(interaction, command)
         if refusal:
             await self.refuse(interaction, refusal)
             return
         meta = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
-        example = await self.style_example(interaction, command)
+        style = await self.style(interaction, command)
         try:
-            run = runner.submit(self.bot.engine.queue, task, inp, meta, style_example=example)
+            run = runner.submit(self.queue, job.spec, job.inp, meta, style=style)
         except QueueFull as exc:
             await self.refuse(interaction, str(exc))
             return
@@ -318,13 +361,13 @@ class TaskFlow:
         if not interaction.response.is_done() and not await self.defer(interaction):
             run.cancel()  # the interaction is gone: nobody would see the reply
             return
-        target = _Target(interaction, started=time.monotonic())
+        target = self._target(interaction)
         channel_id, _ = scope_of(interaction.channel)
-        job_id = await self.bot.store.create_job(
+        job_id = await self.store.create_job(
             guild_id=interaction.guild_id, channel_id=channel_id, user_id=interaction.user.id, command=command,
-            inputs=inputs, prompt=list(run.request.messages),
+            inputs=job.inputs, prompt=list(run.request.messages),
             settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
-            model=self.bot.engine.model_name,
+            model=self.model_name,
         )
         if preview:
             try:
@@ -336,13 +379,13 @@ class TaskFlow:
             reply = await self._stream(run, target, watcher)
         except JobError as exc:
             status = "cancelled" if isinstance(exc, JobCancelled) else "failed"
-            await self.bot.store.fail_job(job_id, status=status, error=str(exc))
+            await self.store.fail_job(job_id, status=status, error=str(exc))
             await target.error(str(exc))
             return
         except Exception:
             log.exception("job %s for /%s failed", job_id, command)
             run.cancel()
-            await self.bot.store.fail_job(job_id, status="failed", error="internal error")
+            await self.store.fail_job(job_id, status="failed", error="internal error")
             await target.error("Something went wrong on my side. Please try again in a moment.")
             return
         finally:
@@ -351,31 +394,44 @@ class TaskFlow:
             messages = await target.finish(render(reply), command, files)
         except discord.HTTPException:
             log.exception("could not deliver the reply to job %s", job_id)
-            await self.bot.store.fail_job(job_id, status="failed", error="reply could not be delivered")
+            await self.store.fail_job(job_id, status="failed", error="reply could not be delivered")
             await target.error("I wrote your reply but Discord would not take it. Please try again.")
             return
         r = reply.result
-        await self.bot.store.finish_job(
+        await self.store.finish_job(
             job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
             completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model,
         )
         for part, message in enumerate(messages):
-            await self.bot.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
+            await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
                                            guild_id=interaction.guild_id, part=part)
         if messages:
             await self._add_feedback_reactions(messages[-1])
 
+    async def send_card(self, interaction: discord.Interaction, command: str, embed: discord.Embed, *,
+                        inputs: dict[str, Any], output: str) -> None:
+        """A reply made without the language model (/film, /recommend): sent at once, counted for the cooldown,
+        stored as a job with its reply, and given 👍/👎 like every other reply."""
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
+        self.mark_used(interaction, command)
+        message = await interaction.original_response()
+        channel_id, _ = scope_of(interaction.channel)
+        job_id = await self.store.create_job(
+            guild_id=interaction.guild_id, channel_id=channel_id, user_id=interaction.user.id, command=command,
+            inputs=inputs, prompt=[], settings={}, model="film catalog")
+        await self.store.finish_job(job_id, output=output, raw_output=output, prompt_tokens=0, completion_tokens=0,
+                                    queue_s=0.0, generate_s=0.0, model="film catalog")
+        await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
+                                   guild_id=interaction.guild_id)
+        await self._add_feedback_reactions(message)
+
     async def _stream(self, run: runner.TaskRun, target: _Target, watcher: asyncio.Task[None]) -> TaskReply:
-        interval = self.bot.settings.edit_interval_s
-        last_edit = 0.0
         async for view in run.snapshots():
             watcher.cancel()
-            now = time.monotonic()
-            if now - last_edit >= interval:
+            if target.due():  # else skip this snapshot: a later one (or the final reply) shows it
                 shown = view if len(view) <= CONTENT_LIMIT - len(WRITING) else \
                     "…" + view[-(CONTENT_LIMIT - len(WRITING) - 1):]
                 await target.edit(content=neutralize_mentions(shown) + WRITING)
-                last_edit = time.monotonic()
         return await run.reply()
 
     async def _show_position(self, run: runner.TaskRun, target: _Target) -> None:

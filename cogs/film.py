@@ -1,4 +1,4 @@
-"""/film: a card with the catalog's facts about a film, and film-title autocomplete for the other commands."""
+"""/film: a card with the catalog's facts about a film."""
 
 from __future__ import annotations
 
@@ -6,36 +6,17 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
+from bot.commands import COLOURS
 from bot.core import CineBot
-from bot.flow import NO_PINGS
-from models.catalog import Film, unresolved_message
+from cogs._common import CommandCog, film_titles, server_command
+from models.catalog import Film
 from models.tasks.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
-CHOICE_NAME_LIMIT = 100  # Discord's limit for an autocomplete choice's name
-
-
-def film_choices(bot: CineBot, current: str) -> list[app_commands.Choice[str]]:
-    """Up to 25 catalog films for what the member has typed so far, as "Title (Year), Director"."""
-    if bot.catalog is None or not current.strip():
-        return []
-    films = bot.catalog.autocomplete(current, limit=25)
-    choices = []
-    for film in films:
-        name = film.label()
-        if len(name) > CHOICE_NAME_LIMIT:
-            name = name[: CHOICE_NAME_LIMIT - 1] + "…"
-        value = f"{film.title} ({film.year})" if film.year else film.title
-        choices.append(app_commands.Choice(name=name, value=value[:CHOICE_NAME_LIMIT]))
-    return choices
-
-
 def film_card(film: Film) -> discord.Embed:
-    title = f"{film.title} ({film.year})" if film.year else film.title
-    embed = discord.Embed(title=neutralize_mentions(title)[:256], colour=0xC0392B)
+    embed = discord.Embed(title=neutralize_mentions(film.title_year())[:256], colour=COLOURS["film"])
     fields = [
         ("Directed by", ", ".join(film.directors)),
         ("Written by", ", ".join(film.writers[:6])),
@@ -55,31 +36,18 @@ def film_card(film: Film) -> discord.Embed:
     return embed
 
 
-class FilmCog(commands.Cog):
-    def __init__(self, bot: CineBot) -> None:
-        self.bot = bot
-
-    @app_commands.command(name="film")
-    @app_commands.guild_only()
-    @app_commands.describe(title="The film's title; pick from the suggestions, or add the year, e.g. Crash 2004")
+class FilmCog(CommandCog):
+    @server_command("film", title="The film's title; pick from the suggestions, or add the year, e.g. Crash 2004")
+    @app_commands.autocomplete(title=film_titles)
     async def film(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200]) -> None:
         """A card with the facts about a film: director, writers, cast, runtime, critics' scores."""
         refusal = await self.bot.flow.check(interaction, "film")
-        if refusal or self.bot.catalog is None:
-            await self.bot.flow.refuse(interaction, refusal or "The film catalog isn't available on this bot.")
+        if refusal:
+            await self.bot.flow.refuse(interaction, refusal)
             return
-        resolution = self.bot.catalog.resolve(title, limit=5)
-        film = resolution.film
-        if film is None:
-            await self.bot.flow.refuse(interaction, unresolved_message(title, resolution))
-            return
-        await interaction.response.send_message(embed=film_card(film), allowed_mentions=NO_PINGS)
-        self.bot.flow.mark_used(interaction, "film")
-
-    @film.autocomplete("title")
-    async def title_autocomplete(self, interaction: discord.Interaction,
-                                 current: str) -> list[app_commands.Choice[str]]:
-        return film_choices(self.bot, current)
+        film = self.bot.services.films.find(title)
+        await self.bot.flow.send_card(interaction, "film", film_card(film), inputs={"title": title,
+                                      "catalog_id": film.id}, output=film.facts_line())
 
 
 async def setup(bot: CineBot) -> None:

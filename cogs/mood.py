@@ -17,18 +17,17 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
+from bot.commands import COLOURS
 from bot.core import CineBot
-from bot.flow import COLOURS, footer_for
-from cogs.film import film_choices
-from models.catalog import Film, split_picked, unresolved_message
-from models.grounding import Grounding
-from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher, warm_charts
+from bot.flow import footer_for
+from bot.services.mood import MoodService, Said, Topic
+from cogs._common import CommandCog, film_titles, server_command
+from models.mood_report import MoodReport, Scored, warm_charts
 from models.runner import TaskReply
-from models.tasks import DiscussionInput, ExplainInput, InputError
-from models.tasks.mood import CHANNEL_TASK, QUOTES, TEXT_LIMIT
-from models.tasks.text import clean_text, neutralize_mentions
+from models.tasks import InputError
+from models.tasks.mood import TEXT_LIMIT
+from models.tasks.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,7 @@ SENTIMENT_COLOURS = {"positive": 0x2FAE7E, "negative": 0xD9534F, "mixed": 0xE0A5
 SENTIMENT_MARKS = {"positive": "🟢", "negative": "🔴", "mixed": "🟡", "neutral": "⚪"}
 COMMAND_PREFIXES = ("/", "!")
 WRITING_SUMMARY = "✍️ *Summing up what people liked and disliked…*"
+WRITING_REASON = "✍️ *Putting the reason into words…*"
 
 
 def can_read(channel: Any, member: Any) -> bool:
@@ -92,9 +92,9 @@ def report_embed(report: MoodReport, *, title: str, summary: str, read_note: str
     return embed
 
 
-class Mood(commands.Cog):
+class Mood(CommandCog):
     def __init__(self, bot: CineBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.menu = app_commands.ContextMenu(name="Mood", callback=self.mood_menu)
 
     async def cog_load(self) -> None:
@@ -123,55 +123,30 @@ class Mood(commands.Cog):
                                       f"{channel.mention}"
 
     async def _one(self, interaction: discord.Interaction, text: str, source: str) -> None:
-        """Classify one text, then let the model explain the verdict in a sentence."""
-        assert self.bot.mood is not None
-        body = clean_text(text)[:TEXT_LIMIT]
-        if not body:
-            await self.bot.flow.refuse(interaction, "That message has no text for me to read.")
-            return
-        try:
-            (score,) = await self.bot.mood.aclassify([body])
-        except Exception:
-            log.exception("the mood classifier failed")
-            await self.bot.flow.refuse(interaction, "Something went wrong on my side. Please try again in a moment.")
-            return
-        emotions = tuple(e for e in score.detected if e != "neutral")
-        inp = ExplainInput.create(text=body, label=score.label, positive=score.positive, emotions=emotions)
+        """The classifier's figures at once; the model's sentence on why follows, streamed above them."""
+        read = await self.bot.services.mood.read(text, source)
+        score = read.score
+
+        def embed(explanation: str, footer: str) -> discord.Embed:
+            card = discord.Embed(title=read.job.title, colour=SENTIMENT_COLOURS.get(score.label, COLOURS["mood"]))
+            card.description = f"{explanation}\n\nRead from {source}."  # a channel link is safe
+            card.add_field(name="Emotion scores (bold: detected)", value=emotion_scores(score)[:1024], inline=False)
+            card.set_footer(text=footer[:2048])
+            return card
 
         def render(reply: TaskReply) -> list[discord.Embed]:
-            embed = discord.Embed(title=f"Mood: {score.verdict}",
-                                  colour=SENTIMENT_COLOURS.get(score.label, COLOURS["mood"]))
-            explanation = reply.text or "(no explanation this time)"
-            embed.description = f"{neutralize_mentions(explanation)}\n\nRead from {source}."  # a channel link is safe
-            embed.add_field(name="Emotion scores (bold: detected)", value=emotion_scores(score)[:1024], inline=False)
-            embed.set_footer(text=f"mood classifier + {footer_for(reply)}")
-            return [embed]
+            return [embed(neutralize_mentions(reply.text or "(no explanation this time)"),
+                          f"mood classifier + {footer_for(reply)}")]
 
-        inputs = {"text": body, "source": source, "label": score.label, "positive": score.positive,
-                  "emotions": score.emotions, "detected": list(score.detected)}
-        await self.bot.flow.run(interaction, "mood", inp, inputs=inputs, render=render)
+        preview = embed(WRITING_REASON, "mood classifier · the reason is being written")
+        await self.bot.flow.run(interaction, read.job, render=render, preview=[preview])
 
     # -- a discussion -----------------------------------------------------------------------------------------------
-
-    def _film(self, film: str) -> tuple[str, str | None, Film | None]:
-        """(the title to look for, the catalog's label for the film, the catalog's film); the last two are None for
-        a film the catalog does not know; InputError when ambiguous."""
-        query = film.strip()
-        typed, year = split_picked(query, None)
-        if self.bot.catalog is None:
-            return typed, None, None
-        resolution = self.bot.catalog.resolve(f"{typed} {year}" if year else query)
-        if resolution.ambiguous:
-            raise InputError(unresolved_message(query, resolution))
-        known = resolution.film
-        if known is None:
-            return typed, None, None
-        return known.title, f"{known.title} ({known.year})" if known.year else known.title, known
 
     async def _discussion(self, interaction: discord.Interaction, channel: Any, last: int,
                           film: str | None) -> None:
         guild = interaction.guild
-        assert guild is not None and self.bot.mood is not None
+        assert guild is not None
         flow = self.bot.flow
         if not can_read(channel, interaction.user):
             await flow.refuse(interaction, f"You can't read the history of {channel.mention}, so I won't read it "
@@ -181,13 +156,7 @@ class Mood(commands.Cog):
             await flow.refuse(interaction, f"I can't read the history of {channel.mention}; ask a moderator to give "
                               "me View Channel and Read Message History there.")
             return
-        title, label, known = None, None, None
-        if film is not None:
-            try:
-                title, label, known = self._film(film)
-            except InputError as exc:
-                await flow.refuse(interaction, str(exc))
-                return
+        topic = self.bot.services.mood.topic(film) if film is not None else None
         refusal = await flow.check(interaction, "mood")
         if refusal:
             await flow.refuse(interaction, refusal)
@@ -196,16 +165,10 @@ class Mood(commands.Cog):
         limit = min(last, cap)
         if not await flow.defer(interaction):  # reading and classifying can take longer than Discord waits
             return
-        try:
-            await self._report(interaction, channel, last=last, limit=limit, cap=cap, title=title, label=label,
-                               known=known)
-        except Exception:
-            log.exception("/mood on %s failed", getattr(channel, "id", channel))
-            await flow.refuse(interaction, "Something went wrong on my side. Please try again in a moment.")
+        await self._report(interaction, channel, last=last, limit=limit, cap=cap, topic=topic)
 
     async def _report(self, interaction: discord.Interaction, channel: Any, *, last: int, limit: int, cap: int,
-                      title: str | None, label: str | None, known: Film | None = None) -> None:
-        assert self.bot.mood is not None
+                      topic: Topic | None) -> None:
         flow = self.bot.flow
         started = time.perf_counter()
         try:
@@ -213,12 +176,10 @@ class Mood(commands.Cog):
         except discord.Forbidden:
             await flow.refuse(interaction, f"Discord wouldn't let me read the history of {channel.mention}.")
             return
-        picked = [m for m in history if usable(m)]
-        about = ""
-        if title is not None:
-            mentions = title_matcher(title)
-            picked = [m for m in picked if mentions(m.clean_content)]
-            about = f" that mention {neutralize_mentions(label or title)}"
+        said = [Said(m.id, m.jump_url, m.author.display_name, m.created_at, m.clean_content.strip())
+                for m in history if usable(m)]
+        picked = MoodService.about(said, topic)
+        about = f" that mention {neutralize_mentions(topic.name)}" if topic else ""
         if not history:
             await flow.refuse(interaction, f"{channel.mention} has no messages yet.")
             return
@@ -226,35 +187,17 @@ class Mood(commands.Cog):
             await flow.refuse(interaction, f"I found no messages from members{about} in the last {len(history)} "
                               f"messages of {channel.mention}.")
             return
-        texts = [m.clean_content.strip() for m in picked]
         read = time.perf_counter()
-        scores = await self.bot.mood.aclassify(texts)
-        classified = time.perf_counter()
-        report = build_report(
-            Scored(m.id, m.jump_url, m.author.display_name, m.created_at, text, score)
-            for m, text, score in zip(picked, texts, scores, strict=True)
-        )
-        chart = await asyncio.to_thread(chart_png, report)
-        log.info("/mood on %s: read %d messages in %.2f s, classified %d in %.2f s, chart in %.2f s", channel.id,
-                 len(history), read - started, len(texts), classified - read, time.perf_counter() - classified)
-        where = f"#{channel.name}"
-        inp = DiscussionInput.create(
-            place=where, count=report.count, positive_share=report.shares["positive"],
-            negative_share=report.shares["negative"], liked=[m.text for m in report.liked(4 * QUOTES)],
-            disliked=[m.text for m in report.disliked(4 * QUOTES)], film=label or title,  # repeats are dropped
-        )
-        if title is not None and self.bot.catalog is not None:
-            # About a named film: the summary gets the catalog's facts, and a sentence that credits someone the
-            # catalog contradicts (and the members did not name) is removed, as in /review.
-            grounding = await asyncio.to_thread(Grounding.for_film, self.bot.catalog, known,
-                                                "\n".join(inp.liked + inp.disliked), None, "the messages")
-            inp = replace(inp, grounding=grounding)
+        discussion = await self.bot.services.mood.discussion(picked, place=f"#{channel.name}", topic=topic)
+        report = discussion.report
+        log.info("/mood on %s: read %d messages in %.2f s, classified %d and charted in %.2f s", channel.id,
+                 len(history), read - started, len(picked), time.perf_counter() - read)
         count = report.count
         read_note = (f"Read {count} message{'s' if count != 1 else ''} from members{about} among the last "
                      f"{len(history)} in {channel.mention}.")
         if last > cap:
             read_note += f" (You asked for {last}; this server reads at most {cap}.)"
-        heading = f"Mood of {where}" + (f": {label or title}" if title else "")  # neutralised by report_embed
+        heading = discussion.job.title  # neutralised by report_embed
 
         def render(reply: TaskReply) -> list[discord.Embed]:
             return [report_embed(report, title=heading, summary=reply.text, read_note=read_note,
@@ -263,16 +206,14 @@ class Mood(commands.Cog):
         # the classifier's figures show at once; the model's summary of likes and dislikes follows
         preview = report_embed(report, title=heading, summary=WRITING_SUMMARY, read_note=read_note,
                                footer="mood classifier · the summary is being written")
-        inputs = {"channel_id": channel.id, "last": last, "limit": limit, "film": label or title, "count": count,
-                  "shares": report.shares, "emotions": report.emotions, "trend": report.trend_word}
-        await flow.run(interaction, "mood", inp, task=CHANNEL_TASK, inputs=inputs, render=render,
-                       files=[(CHART, chart)], preview=[preview])
+        job = replace(discussion.job, inputs={**discussion.job.inputs, "channel_id": channel.id, "last": last,
+                                               "limit": limit})
+        await flow.run(interaction, job, render=render, files=[(CHART, discussion.chart)], preview=[preview])
 
     # -- the command and the menu -----------------------------------------------------------------------------------
 
-    @app_commands.command(name="mood")
-    @app_commands.guild_only()
-    @app_commands.describe(
+    @server_command(
+        "mood",
         text=f"A review or message to read (up to {TEXT_LIMIT:,} characters)",
         message="A message link (right-click a message > Copy Message Link)",
         channel="A channel whose recent discussion to read",
@@ -280,6 +221,7 @@ class Mood(commands.Cog):
         last=f"How many recent messages to read from the channel or thread (default 100, at most {HISTORY_MAX})",
         film="Only the channel's or thread's messages that mention this film",
     )
+    @app_commands.autocomplete(film=film_titles)
     async def mood(self, interaction: discord.Interaction,
                    text: app_commands.Range[str, 1, TEXT_LIMIT] | None = None,
                    message: str | None = None,
@@ -296,31 +238,16 @@ class Mood(commands.Cog):
             await self.bot.flow.refuse(interaction, "The film option picks messages from a channel or thread: "
                                        "add channel or thread too.")
             return
-        if self.bot.mood is None:
-            await self.bot.flow.refuse(interaction, "The mood classifier isn't loaded on this bot.")
-            return
         if text is not None:
             await self._one(interaction, text, "your text")
             return
         if message is not None:
-            try:
-                body, source = await self._linked(interaction, message)
-            except InputError as exc:
-                await self.bot.flow.refuse(interaction, str(exc))
-                return
+            body, source = await self._linked(interaction, message)
             await self._one(interaction, body, source)
             return
         await self._discussion(interaction, channel or thread, last, film)
 
-    @mood.autocomplete("film")
-    async def film_autocomplete(self, interaction: discord.Interaction,
-                                current: str) -> list[app_commands.Choice[str]]:
-        return film_choices(self.bot, current)
-
     async def mood_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        if self.bot.mood is None:
-            await self.bot.flow.refuse(interaction, "The mood classifier isn't loaded on this bot.")
-            return
         await self._one(interaction, message.clean_content,
                         f"a message by {neutralize_mentions(message.author.display_name)}")
 

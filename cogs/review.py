@@ -6,14 +6,9 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.core import CineBot
-from bot.flow import COLOURS, footer_for, text_embeds
-from cogs.film import film_choices
-from models.reviews import ReviewDesk
-from models.runner import TaskReply
-from models.tasks import InputError
+from cogs._common import CommandCog, film_titles, server_command, words_like
 from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
 
 log = logging.getLogger(__name__)
@@ -21,13 +16,9 @@ log = logging.getLogger(__name__)
 TONES = ["casual", "enthusiastic", "wry", "critical", "poetic", "academic", "deadpan"]
 
 
-class Review(commands.Cog):
-    def __init__(self, bot: CineBot) -> None:
-        self.bot = bot
-
-    @app_commands.command(name="review")
-    @app_commands.guild_only()
-    @app_commands.describe(
+class Review(CommandCog):
+    @server_command(
+        "review",
         film=f"The film's title: pick from the suggestions or type it (up to {FILM_LIMIT} characters)",
         notes=f"Your notes: what you liked, what you didn't (up to {NOTES_LIMIT} characters)",
         rating="Your rating, 0-5 or 0-10 (e.g. 4 or 8.5)",
@@ -36,6 +27,7 @@ class Review(commands.Cog):
         tone=f"How it should sound, e.g. wry or enthusiastic (up to {TONE_LIMIT} characters)",
         spoilers="Allow spoilers (default: no spoilers)",
     )
+    @app_commands.autocomplete(film=film_titles, tone=words_like(TONES))
     @app_commands.choices(scale=[app_commands.Choice(name="out of 5", value=5),
                                  app_commands.Choice(name="out of 10", value=10)])
     async def review(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, FILM_LIMIT],
@@ -46,35 +38,10 @@ class Review(commands.Cog):
                      tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None,
                      spoilers: bool = False) -> None:
         """Turn your notes on a film into a review in your voice."""
-        try:
-            prepared = ReviewDesk(self.bot.catalog, self.bot.mood).prepare(
-                film=film, notes=notes, rating=rating, scale=scale.value if scale else None, year=year, tone=tone,
-                spoilers=spoilers)
-        except InputError as exc:
-            await self.bot.flow.refuse(interaction, str(exc))
-            return
-        inp, known = prepared.inp, prepared.film
-
-        def render(reply: TaskReply) -> list[discord.Embed]:
-            title = inp.title + (f" · {inp.rating_text}" if inp.rating_text else "")
-            return text_embeds(title, reply.text, colour=COLOURS["review"],
-                               footer=f"{prepared.source}\n{footer_for(reply)}",
-                               author=f"{interaction.user.display_name}'s review")
-
-        inputs = {"film": inp.film, "year": inp.year, "catalog_id": known.id if known else None, "notes": inp.notes,
-                  "rating": inp.rating, "scale": inp.scale,
-                  "tone": inp.tone, "spoilers": inp.spoilers}
-        await self.bot.flow.run(interaction, "review", inp, inputs=inputs, render=render)
-
-    @review.autocomplete("film")
-    async def film_autocomplete(self, interaction: discord.Interaction,
-                                current: str) -> list[app_commands.Choice[str]]:
-        return film_choices(self.bot, current)
-
-    @review.autocomplete("tone")
-    async def tone_autocomplete(self, interaction: discord.Interaction,
-                                current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=t, value=t) for t in TONES if current.lower() in t][:25]
+        job = self.bot.services.review.prepare(film=film, notes=notes, rating=rating,
+                                               scale=scale.value if scale else None, year=year, tone=tone,
+                                               spoilers=spoilers)
+        await self.bot.flow.run(interaction, job, author=f"{interaction.user.display_name}'s review")
 
 
 async def setup(bot: CineBot) -> None:

@@ -1,10 +1,9 @@
 """Running a film task through the queue: submit, stream display text, and finish with a clean reply.
 
-This is what the cogs and the command line call. It turns a task's input into a `GenerationRequest`,
-streams snapshots of the post-processed text while the model writes (only whole sentences or lines, so a
-half-written word never shows), and ends with the final post-processed text. The LLM-as-classifier task
-(`mood_llm`) answers JSON: it is not streamed but parsed into a `MoodResult`; a broken answer is retried once
-with a stricter prompt, then reported as unclear.
+This is what the flow (Discord) and the command line call with a prepared job (`bot.services`). It turns a
+task's input into a `GenerationRequest`, streams snapshots of the post-processed text while the model writes
+(only whole sentences or lines, so a half-written word never shows), and ends with the final post-processed
+text; a refusal is retried once, and a reply the task judges poor is written once more (the better is kept).
 """
 
 from __future__ import annotations
@@ -12,17 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import statistics
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from models.llm.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
-from models.tasks import SPECS, UNCLEAR, MoodResult, TaskSpec, parse_mood
-from models.tasks import mood as mood_task
+from models.tasks.base import TaskSpec
+from models.tasks.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-CLASSIFY = mood_task.CLASSIFY_TASK  # the LLM as the mood classifier: JSON, parsed, not shown as it is written
 _REFUSAL = re.compile(
     r"^\W*(?:I'?m sorry|I am sorry|sorry|unfortunately)\b[^\n]{0,80}?\b(?:can(?:'|no)?t|cannot|unable|not able)\b"
     r"[^\n]{0,40}?\b(?:assist|help|comply|provide|do|write|fulfil)",
@@ -45,46 +44,62 @@ def complete_prefix(text: str) -> str:
 
 @dataclass(frozen=True)
 class TaskReply:
-    """A finished task: the text to show, the raw model text, the job's figures and, for `mood_llm`, the parse."""
+    """A finished task: the text to show, the raw model text and the job's figures."""
 
     task: str
     text: str
     raw: str
     result: JobResult
-    mood: MoodResult | None = None
     attempts: int = 1
 
 
 STYLE_NOTE = (
-    "\n\nMembers liked this earlier reply of yours. Match its style, voice and length, "
-    "not its content or facts:\n<<<\n{example}\n>>>"
+    "\n\nMembers here liked earlier replies that were {style}. Write yours the same way; what it says comes only "
+    "from this request."
 )
-STYLE_EXAMPLE_LIMIT = 1200
 
 
-def with_style_example(messages: list[dict[str, str]], example: str | None) -> list[dict[str, str]]:
-    """Add a reply that members liked to the last user message, as a guide to style (not content)."""
-    if not example or not example.strip():
-        return messages
-    text = example.strip()
-    if len(text) > STYLE_EXAMPLE_LIMIT:
-        text = complete_prefix(text[:STYLE_EXAMPLE_LIMIT]) or text[:STYLE_EXAMPLE_LIMIT]
-    last = messages[-1]
-    return [*messages[:-1], {**last, "content": last["content"] + STYLE_NOTE.format(example=text.strip())}]
+def describe_style(examples: Sequence[str]) -> str | None:
+    """How liked replies are written, in words that carry none of theirs: length, paragraphs, sentence length,
+    exclamation marks, person, bold labels. None without examples.
+
+    A liked reply's own text is never put in a prompt: a small model copies it into the next reply, whatever the
+    request (a liked /pitch came back word for word for another premise). Only these counts go in."""
+    texts = [t.strip() for t in examples if t and t.strip()]
+    if not texts:
+        return None
+    words = statistics.median(len(t.split()) for t in texts)
+    paragraphs = round(statistics.median(len([p for p in t.split("\n\n") if p.strip()]) for t in texts))
+    lengths = [len(s.split()) for t in texts for line in t.splitlines() for s in split_sentences(line)]
+    per_sentence = statistics.mean(lengths) if lengths else words
+    exclaiming = sum(t.count("!") for t in texts) / len(texts)
+    first_person = sum(1 for t in texts if {"I", "I'm", "I've", "my", "me"} & set(t.split()))
+    parts = [f"about {max(10, round(words, -1)):.0f} words long",
+             f"in {paragraphs} paragraph{'s' if paragraphs != 1 else ''}",
+             "in short sentences" if per_sentence < 12 else "in long sentences" if per_sentence > 24
+             else "in sentences of middling length",
+             "with no exclamation marks" if exclaiming < 0.5 else "with some exclamation marks" if exclaiming < 3
+             else "with plenty of exclamation marks"]
+    if first_person > len(texts) / 2:
+        parts.append("in the first person")
+    if sum(1 for t in texts if "**" in t) > len(texts) / 2:
+        parts.append("with bold labels")
+    return ", ".join(parts)
 
 
 class TaskRun:
     """One task in flight."""
 
     def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None,
-                 style_example: str | None = None) -> None:
+                 style: str | None = None) -> None:
         self.queue = queue
         self.spec = spec
         self.inp = inp
         self.meta = meta or {}
         messages = spec.build_messages(inp)
-        if spec.name != CLASSIFY:  # the classifier answers JSON; a prose example would only confuse it
-            messages = with_style_example(messages, style_example)
+        if style:
+            last = messages[-1]
+            messages = [*messages[:-1], {**last, "content": last["content"] + STYLE_NOTE.format(style=style)}]
         self.request = self._request(messages)
         self.handle: JobHandle = queue.submit(self.request)
         self._raw: list[str] = []
@@ -100,12 +115,10 @@ class TaskRun:
         self.handle.cancel()
 
     async def snapshots(self) -> AsyncIterator[str]:
-        """Post-processed text so far, each time a sentence or line completes (the JSON classifier: nothing)."""
+        """Post-processed text so far, each time a sentence or line completes."""
         shown = ""
         async for piece in self.handle:
             self._raw.append(piece)
-            if self.spec.name == CLASSIFY:
-                continue
             partial = complete_prefix("".join(self._raw))
             if not partial:
                 continue
@@ -124,23 +137,21 @@ class TaskRun:
             pass
         result = await self.handle.result()
         raw = result.text
-        if self.spec.name != CLASSIFY:
-            attempts = 1
-            if is_refusal(raw):
-                log.info("%s answer was a refusal, retrying once: %r", self.spec.name, raw[:120])
-                attempts = 2
-                messages = list(self.request.messages)
-                messages[-1] = {**messages[-1], "content": messages[-1]["content"] + RETRY_NOTE}
-                request = self._request(messages)
-                if self.spec.retry_prime is not None:
-                    request = replace(request, prefix=self.spec.retry_prime(self.inp))
-                result = await self.queue.submit(request).result()
-                raw = result.text
-                if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
-                    raise JobError("The model declined to write this one. Try rephrasing your input a little.")
-            reply = TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
-            return await self._second_try(reply)
-        return await self._mood_reply(result)
+        attempts = 1
+        if is_refusal(raw):
+            log.info("%s answer was a refusal, retrying once: %r", self.spec.name, raw[:120])
+            attempts = 2
+            messages = list(self.request.messages)
+            messages[-1] = {**messages[-1], "content": messages[-1]["content"] + RETRY_NOTE}
+            request = self._request(messages)
+            if self.spec.retry_prime is not None:
+                request = replace(request, prefix=self.spec.retry_prime(self.inp))
+            result = await self.queue.submit(request).result()
+            raw = result.text
+            if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
+                raise JobError("The model declined to write this one. Try rephrasing your input a little.")
+        reply = TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
+        return await self._second_try(reply)
 
     async def _second_try(self, reply: TaskReply) -> TaskReply:
         """When the task judges its reply poor (too little left after the checks, a review that contradicts its
@@ -169,35 +180,11 @@ class TaskRun:
                  verdict.reason or "fine")
         return second if verdict.score > first.score else replace(reply, attempts=second.attempts)
 
-    async def _mood_reply(self, result: JobResult) -> TaskReply:
-        raw = result.text
-        parsed = parse_mood(raw)
-        attempts = 1
-        if parsed is None:
-            log.info("mood answer did not parse, retrying once: %r", raw[:200])
-            attempts = 2
-            retry = self.queue.submit(self._request(mood_task.classify_retry_messages(self.inp)))
-            result = await retry.result()
-            raw = result.text
-            parsed = parse_mood(raw)
-        mood = parsed or UNCLEAR
-        return TaskReply(CLASSIFY, format_mood(mood), raw, result, mood=mood, attempts=attempts)
 
-
-def submit(queue: JobQueue, task: str, inp: Any, meta: dict[str, Any] | None = None,
-           style_example: str | None = None) -> TaskRun:
+def submit(queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None,
+           style: str | None = None) -> TaskRun:
     """Queue a task; raises `QueueFull` at once when the queue is at its bound.
 
-    `style_example`: a reply this community liked (from reaction feedback), shown to the model as a guide to style.
+    `style`: how the replies this community liked are written (`describe_style`), a guide for this one.
     """
-    return TaskRun(queue, SPECS[task], inp, meta, style_example)
-
-
-def format_mood(mood: MoodResult) -> str:
-    if mood.sentiment == "unclear":
-        return "Mood: unclear (the model's answer could not be read; try again or rephrase)."
-    emotions = ", ".join(mood.emotions) if mood.emotions else "none in particular"
-    lines = [f"Sentiment: {mood.sentiment} (confidence {mood.confidence:.2f})", f"Emotions: {emotions}"]
-    if mood.explanation:
-        lines.append(mood.explanation)
-    return "\n".join(lines)
+    return TaskRun(queue, spec, inp, meta, style)

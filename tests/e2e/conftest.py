@@ -61,8 +61,8 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
         async def factory(model: str = "fake", fake_reply: str = "A fine film. I liked it.|stop",
                           server: ServerFactory | None = None, **overrides: Any) -> CineBot:
             base = Settings.load(env={}, env_file=None)
-            settings = replace(base, db_path=tmp_path / "cinebot.sqlite3", edit_interval_s=0.2,
-                               user_rate=(1000, 60), **overrides)
+            settings = replace(base, **{"db_path": tmp_path / "cinebot.sqlite3", "edit_interval_s": 0.2,
+                                        "user_rate": (1000, 60), **overrides})
             if model in ("smollm", "smollm_llamacpp"):  # the test model on transformers, or on llama.cpp
                 lm = request.getfixturevalue(model)
                 if not overrides.get("max_new_tokens"):

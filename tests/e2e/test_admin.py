@@ -9,8 +9,8 @@ from typing import Any
 import discord
 import pytest
 
+from bot.commands import MODERATED_COMMANDS
 from bot.core import CineBot
-from bot.flow import MODERATED_COMMANDS
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, CommandRule
 from tests.e2e.conftest import BotFactory
 

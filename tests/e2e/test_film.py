@@ -112,10 +112,10 @@ async def test_the_command_line_writes_the_same_checked_review_as_discord(make_b
     assert in_discord == "I loved the grimy ship. I'd rate it 4.5/5. The tension never lets go. " + KEPT
 
     settings = replace(bot.settings, films_path=bot.settings.db_path.parent / "films.sqlite3")
-    desk = await asyncio.to_thread(cli.open_review_desk, settings, bot.mood)
+    services = await asyncio.to_thread(cli.open_services, settings, "review")
     args = argparse.Namespace(scale=None, tone=None, spoilers=False, **options)
     out = io.StringIO()
-    reply = await cli.stream_reply(bot.engine.queue, "review", cli.task_input("review", args, desk), out)
+    reply = await cli.stream_reply(bot.engine.queue, cli.task_job("review", args, services), out)
     assert reply.text == in_discord and out.getvalue().strip() == in_discord
     job = await bot.store.job_for_message(original.id)
     assert job is not None and "Among the cast (A-Z)" in job.prompt[-1]["content"]
@@ -165,3 +165,24 @@ async def test_a_cooldown_holds_for_film_cards_and_recommendations(make_bot: Bot
     await second.responded()
     text = second.original_message.content if second.original_message else ""
     assert second.ephemeral and f"You can use /{command} again in" in text
+
+
+@pytest.mark.parametrize(("command", "options"), [("film", {"title": "alien 1979"}),
+                                                  ("recommend", {"like": "alien 1979"})])
+async def test_film_cards_and_recommendations_can_be_rated(make_bot: BotFactory, fake: FakeDiscord, command: str,
+                                                           options: dict[str, str]) -> None:
+    bot = await make_bot(model="fake")
+    handle = await fake.send_slash(command, options, user=fake.member)
+    await handle.responded()
+    message = await fake.wait_for(
+        lambda: handle.original_message if handle.original_message and handle.original_message.reaction_users("👎")
+        else None, timeout=10, what="👍/👎 on the card")
+    assert message.reaction_users("👍") and not handle.ephemeral
+    job = await bot.store.job_for_message(message.id)
+    assert job is not None and job.command == command and job.status == "done" and job.output
+    await fake.add_reaction(message, fake.member, "👍")
+    for _ in range(100):  # over the gateway to the bot, then into SQLite
+        if await bot.store.job_score(job.id) == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await bot.store.job_score(job.id) == 1

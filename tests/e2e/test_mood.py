@@ -313,3 +313,29 @@ async def test_channel_of_200_on_the_test_model(make_bot: BotFactory, fake: Fake
     assert len(pages) == 2 and "before" in pages[1].query
     assert "smollm2-135m" in embed["footer"]["text"]
     assert [a.filename for a in msg.attachments] == ["mood.png"]
+
+
+async def test_mood_text_shows_the_classifier_figures_before_the_reason(make_bot: BotFactory,
+                                                                        fake: FakeDiscord) -> None:
+    """The figures are ready at once; the member sees them while the model is still held, the reason after."""
+    bot = await make_bot(model="fake", fake_reply=f"{EXPLANATION}|stop")
+    model = bot.engine.worker.model  # type: ignore[attr-defined]
+    model.gate.clear()  # the model writes nothing until released
+    try:
+        handle = await fake.send_slash("mood", {"text": GLOWING[1]}, user=fake.member)
+        await handle.deferred()
+
+        def figures() -> dict[str, Any] | None:
+            for edit in handle.edits:
+                for embed in edit.get("embeds") or []:
+                    if (embed.get("title") or "").startswith("Mood: positive"):
+                        return embed  # type: ignore[no-any-return]
+            return None
+
+        early = await fake.wait_for(figures, timeout=10, what="the classifier's figures before the reason")
+        assert "Emotion scores (bold: detected)" in fields(early)
+        assert "Putting the reason into words" in early["description"] and EXPLANATION not in early["description"]
+    finally:
+        model.gate.set()
+    _, embed = await report(fake, handle)
+    assert embed["description"] == f"{EXPLANATION}\n\nRead from your text."

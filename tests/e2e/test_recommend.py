@@ -48,8 +48,8 @@ async def test_recommend_like_a_film_answers_with_catalog_films_but_not_that_one
     assert embed["title"] == "Because you liked Alien (1979)"
     assert len(picks) >= 5
     assert ("Alien", 1979) not in [(t, y) for t, y, _ in picks]
-    assert bot.catalog is not None
-    assert_in_catalog(bot.catalog, picks)
+    assert bot.services.catalog is not None
+    assert_in_catalog(bot.services.catalog, picks)
     assert any(reason.startswith("Also directed by Ridley Scott") for _, _, reason in picks)
     assert handle.original_message is not None and handle.original_message.allowed_mentions == {"parse": []}
     fake.assert_no_unknown_calls()
@@ -63,10 +63,11 @@ async def test_a_mood_alone_works(make_bot: BotFactory, fake: FakeDiscord) -> No
     embed, picks = picks_of(handle.original_message)
     assert embed["title"] == "Films for a cozy mood"
     assert len(picks) >= 5 and all("cozy mood" in reason for _, _, reason in picks)
-    assert bot.catalog is not None
-    assert_in_catalog(bot.catalog, picks)
+    assert bot.services.catalog is not None
+    assert_in_catalog(bot.services.catalog, picks)
     for title, year, _ in picks:
-        film = next(m.film for m in bot.catalog.resolve(f"{title} ({year})").candidates if m.film.title == title)
+        candidates = bot.services.catalog.resolve(f"{title} ({year})").candidates
+        film = next(m.film for m in candidates if m.film.title == title)
         assert "Horror" not in film.genres
 
 

@@ -129,7 +129,7 @@ async def test_a_burst_is_deferred_in_time_and_every_command_is_answered_or_told
 async def test_a_gateway_reconnect_while_a_job_runs_does_not_lose_the_reply(
         make_bot: BotFactory, fake: FakeDiscord) -> None:
     words = " ".join(f"Beat {i} lands." for i in range(40))
-    bot = await make_bot(model="fake", fake_reply=words + "|stop")
+    bot = await make_bot(model="fake", fake_reply=words + "|stop", edit_interval_s=1.0)
     model = model_of(bot)
     model.step_delay_s = 0.03  # about 120 tokens: a few seconds of streaming
     handle = await fake.send_slash(*COMMANDS[1], user=fake.member)
@@ -144,6 +144,8 @@ async def test_a_gateway_reconnect_while_a_job_runs_does_not_lose_the_reply(
 
     msg = await fake.wait_for(lambda: final_embed(handle), timeout=20, what="the final embed after the reconnect")
     assert "Beat 39 lands." in msg.embeds[0]["description"]
+    gaps = [b - a for a, b in zip(handle.edit_times, handle.edit_times[1:], strict=False)]
+    assert len(gaps) >= 2 and min(gaps) >= 0.95, f"edits closer than the 1 s edit interval: {gaps}"
     job = await bot.store.job_for_message(msg.id)
     assert job is not None and job.status == "done"
 
@@ -253,3 +255,54 @@ async def test_an_expired_token_posts_the_reply_in_the_channel(make_bot: BotFact
     assert handle.original_message is not None and not handle.original_message.embeds
     assert not handle.followups
     fake.assert_no_unknown_calls()
+
+
+async def test_an_error_inside_a_command_before_its_job_is_answered_privately(
+        make_bot: BotFactory, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not "The application did not respond": the tree's error handler logs and tells the member privately."""
+    bot = await make_bot(model="fake")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the catalog fell over")
+
+    monkeypatch.setattr(bot.services.films, "find", broken)
+    handle = await fake.send_slash("film", {"title": "alien 1979"}, user=fake.member)
+    await handle.responded()
+    assert "Something went wrong on my side" in ephemeral_text(handle)
+
+    monkeypatch.setattr(bot.services.review, "prepare", broken)
+    review = await fake.send_slash(*COMMANDS[1], user=fake.member)
+    await review.responded()
+    assert "Something went wrong on my side" in ephemeral_text(review)
+    assert "the catalog fell over" not in ephemeral_text(review)  # the member never sees our internals
+    assert await bot.store.get_job(1) is None
+    fake.assert_no_unknown_calls()
+
+
+async def test_a_long_script_attachment_under_the_size_limit_is_described_from_its_first_scenes(
+        make_bot: BotFactory, fake: FakeDiscord) -> None:
+    """20,000 characters in a 20 KB .txt (the attachment limit is 100 KB): not refused with the pasted-excerpt
+    limit; the scenes that fit are described, and the heading says which."""
+    scenes = [f"INT. PROJECTION BOOTH {i} - NIGHT\n\nMARA threads reel {i}. The film snaps and she splices it "
+              "again, slowly, while the audience waits below in the dark.\n\nMARA\nNot tonight.\n"
+              for i in range(1, 200)]
+    script = "\n".join(scenes)
+    script = script[: script.rfind("INT.", 0, 20_000)].rstrip() + "\n"
+    assert 19_000 < len(script) <= 20_000
+    bot = await make_bot(model="fake", fake_reply="**Setting:** A booth.|stop")
+    handle = await fake.send_slash("scene", user=fake.member,
+                                   attachments={"attachment": FakeFile("reels.txt", script.encode(), "text/plain")})
+    await handle.deferred()
+    msg = await fake.wait_for(lambda: final_embed(handle), timeout=20, what="the scene description")
+    total = script.count("INT. ")
+    title = msg.embeds[0]["title"]
+    assert title.startswith("Scene · reels.txt (scenes 1-") and title.endswith(f" of {total})"), title
+    job = await bot.store.job_for_message(msg.id)
+    assert job is not None and job.inputs["attachment"] == "reels.txt"
+    assert job.inputs["excerpt"].startswith("INT. PROJECTION BOOTH 1 - NIGHT") and len(job.inputs["excerpt"]) <= 6000
+
+    later = await fake.send_slash("scene", {"start": total}, user=fake.member,
+                                  attachments={"attachment": FakeFile("reels.txt", script.encode(), "text/plain")})
+    await later.deferred()
+    msg = await fake.wait_for(lambda: final_embed(later), timeout=20, what="the last scene's description")
+    assert msg.embeds[0]["title"] == f"Scene · reels.txt (scene {total} of {total})"

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.services import Services
+from bot.services import pitch as pitch_service
+from bot.settings import Settings
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
 from models.tasks import InputError, PitchInput, SceneInput
@@ -50,16 +53,18 @@ def test_scene_file_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "Could not read" in capsys.readouterr().err
 
 
-def test_console_input_builds_each_task(tmp_path: Path) -> None:
-    assert isinstance(cli.console_input("pitch", {"premise": "a ghost haunts a multiplex cinema"}), PitchInput)
-    review = cli.console_input("review", {"film": "Heat", "notes": "great shootout", "year": "1995",
-                                          "rating": "9", "spoilers": "y"})
+def test_console_job_builds_each_task(tmp_path: Path) -> None:
+    services = Services(Settings.load(env={}, env_file=None))
+    assert isinstance(cli.console_job("pitch", {"premise": "a ghost haunts a multiplex cinema"}, services).inp,
+                      PitchInput)
+    review = cli.console_job("review", {"film": "Heat", "notes": "great shootout", "year": "1995",
+                                        "rating": "9", "spoilers": "y"}, services).inp
     assert review.year == 1995 and review.rating == 9 and review.spoilers
     with pytest.raises(InputError, match="must be a number"):
-        cli.console_input("review", {"film": "Heat", "notes": "great", "year": "ninety"})
+        cli.console_job("review", {"film": "Heat", "notes": "great", "year": "ninety"}, services)
     script = tmp_path / "scene.fountain"
     script.write_text("INT. HOUSE - DAY\n\nA door opens.\n")
-    scene = cli.console_input("scene", {"excerpt": str(script)})
+    scene = cli.console_job("scene", {"excerpt": str(script)}, services).inp
     assert isinstance(scene, SceneInput) and "door opens" in scene.excerpt
 
 
@@ -77,8 +82,8 @@ async def test_stream_reply_prints_the_clean_final_text(tty: bool) -> None:
     queue = JobQueue()
     out = _Tty() if tty else io.StringIO()
     async with BatchingWorker(FakeModel(default=SCRIPT), queue):
-        reply = await cli.stream_reply(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing"),
-                                       out)
+        job = pitch_service.prepare(premise="a keeper guards a sleeping thing")
+        reply = await cli.stream_reply(queue, job, out)
     text = out.getvalue()
     assert reply.text.startswith("**Title:** Night Lamp")
     if tty:  # streamed, then redrawn where the clean-up changed what was shown; ends with the clean text

@@ -67,3 +67,23 @@ def test_loading_every_cog_imports_no_torch_and_no_model_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_importing_each_cog_alone_imports_no_torch() -> None:
+    """`python -X importtime -c "import cogs.review"` (and every other cog) lists no torch, transformers or
+    llama_cpp module: a cog talks to the services and the queue, never to a model library."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    heavy = re.compile(r"^(?:torch|transformers|llama_cpp|onnxruntime)(?:\.|$)")
+    for name in COGS:
+        out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {name}"], cwd=root,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        modules = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()
+                   if line.startswith("import time:") and "|" in line]
+        assert f"{name}" in modules, f"no importtime listing for {name}"
+        assert [m for m in modules if heavy.match(m)] == [], f"{name} imports a model library"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
 
 from models.llm.jobs import GenerationRequest, JobCancelled, JobError, JobQueue, PromptTooLong, QueueFull, WorkerStopped
 from models.llm.worker import BatchingWorker, WorkerConfig
+from models.tasks import SPECS
 from tests.fakes import FakeModel, say
 
 
@@ -176,12 +178,16 @@ async def test_snapshots_show_only_finished_lines() -> None:
     from models import runner
     from models.tasks import PitchInput
 
-    script = ('**Title:** "Night Lamp"\\n**Logline:** A keeper guards a light. Something sleeps below.\\n'
-              "**Synopsis:** Mara keeps the lamp lit. The beam hums at night. One night it fails.")
+    script = (
+        '**Title:** "Night Lamp"\\n**Logline:** A keeper guards a light. Something sleeps below.\\n'
+        "**Synopsis:** Mara keeps the lamp lit. The beam hums at night. One night it fails."
+    )
     model = FakeModel(default=script.replace("\\n", "\n") + "|stop")
     queue = JobQueue()
     async with BatchingWorker(model, queue):
-        run = runner.submit(queue, "pitch", PitchInput.create(premise="a lighthouse keeper guards a sleeping thing"))
+        run = runner.submit(
+            queue, SPECS["pitch"], PitchInput.create(premise="a lighthouse keeper guards a sleeping thing")
+        )
         views = [v async for v in run.snapshots()]
         reply = await run.reply()
     assert views, "no snapshot was streamed"
@@ -190,27 +196,35 @@ async def test_snapshots_show_only_finished_lines() -> None:
     assert reply.text.startswith("**Title:** Night Lamp\n**Logline:** A keeper guards a light.")
 
 
-def test_style_example_is_added_to_the_user_message_except_for_the_json_classifier() -> None:
+def test_a_liked_style_is_described_in_the_user_message_without_its_words() -> None:
     from models import runner
-    from models.tasks import SPECS, MoodInput, PitchInput
+    from models.tasks import PitchInput
 
+    liked = [
+        "**Title:** Old Light\n**Logline:** A keeper keeps the lamp lit for a thing asleep below the rock.\n\n"
+        "**Synopsis:** Mara tends the beam. The sea rises. Something wakes!"
+    ]
+    style = runner.describe_style(liked)
+    assert style is not None and "with bold labels" in style and "2 paragraphs" in style
+    assert not set(re.findall(r"[a-z]+", style)) & {"keeper", "lamp", "mara", "beam", "sea", "rock", "light"}
+    assert runner.describe_style(["", "  "]) is None
     queue = JobQueue()
     loop = asyncio.new_event_loop()
     try:
-        async def make() -> tuple[runner.TaskRun, runner.TaskRun]:
-            pitch = runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing"),
-                                  style_example="**Title:** Old Light\nA liked reply.")
-            mood = runner.submit(queue, "mood_llm", MoodInput.create(text="great film"), style_example="anything")
-            return pitch, mood
 
-        pitch, mood = loop.run_until_complete(make())
+        async def make() -> runner.TaskRun:
+            return runner.submit(
+                queue, SPECS["pitch"], PitchInput.create(premise="a keeper guards a sleeping thing"), style=style
+            )
+
+        pitch = loop.run_until_complete(make())
     finally:
         loop.close()
-    assert "Members liked this earlier reply" in pitch.request.messages[-1]["content"]
-    assert "A liked reply." in pitch.request.messages[-1]["content"]
-    assert pitch.request.messages[0] == SPECS["pitch"].build_messages(
-        PitchInput.create(premise="x" * 12))[0]  # the system prompt (the cached prefix) is unchanged
-    assert "Members liked" not in mood.request.messages[-1]["content"]
+    assert "Members here liked earlier replies that were about" in pitch.request.messages[-1]["content"]
+    assert "Old Light" not in pitch.request.messages[-1]["content"]
+    assert (
+        pitch.request.messages[0] == SPECS["pitch"].build_messages(PitchInput.create(premise="x" * 12))[0]
+    )  # the system prompt (the cached prefix) is unchanged
 
 
 @pytest.mark.parametrize(
@@ -248,7 +262,7 @@ async def test_a_refusal_is_retried_once_then_reported() -> None:
     queue = JobQueue()
     async with BatchingWorker(model, queue):
         inp = PitchInput.create(premise="a keeper guards a sleeping thing")
-        reply = await runner.submit(queue, "pitch", inp).reply()
+        reply = await runner.submit(queue, SPECS["pitch"], inp).reply()
     assert reply.attempts == 2 and reply.raw.startswith("**Title:**")  # the retry primes the answer
     assert "A keeper guards the light." in reply.text
     assert len(model.prompts) == 2
@@ -257,7 +271,9 @@ async def test_a_refusal_is_retried_once_then_reported() -> None:
     queue = JobQueue()
     async with BatchingWorker(stubborn, queue):
         with pytest.raises(JobError, match="declined"):
-            await runner.submit(queue, "pitch", PitchInput.create(premise="a keeper guards a sleeping thing")).reply()
+            await runner.submit(
+                queue, SPECS["pitch"], PitchInput.create(premise="a keeper guards a sleeping thing")
+            ).reply()
 
 
 async def test_prefix_starts_the_answer_and_is_part_of_the_text() -> None:

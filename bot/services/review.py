@@ -1,27 +1,30 @@
-"""/review from the member's options to a checked review: the one path that Discord, `cinebot ask review` and the
-console share, so that none of them can write a review the others would not.
+"""/review: the member's notes and rating on a film, to a checked review job.
 
-`ReviewDesk.prepare` finds the film in the catalog (asking which one when several fit), builds its facts and the
-check of what a reply may say (`models.grounding`), hands the rating's verdict and the mood classifier's
+`ReviewService.prepare` finds the film in the catalog (asking which one when several fit), builds its facts and
+the check of what a reply may say (`models.grounding`), hands the rating's verdict and the mood classifier's
 sentiment to the task (`models.tasks.review`), and validates the options; the job then runs through the queue
 (`models.runner`), which post-checks the reply and writes it once more when it contradicts the rating or too
-little is left.
+little is left. `/review`, `cinebot ask review`, the console and the benchmarks all come through here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
+from bot.services import Prepared
 from models import runner
 from models.catalog import Catalog, Film, split_picked, split_year, unresolved_message
 from models.grounding import Grounding
 from models.llm.jobs import JobQueue
 from models.tasks import InputError, ReviewInput
+from models.tasks import review as review_task
 
 log = logging.getLogger(__name__)
+
+NOT_IN_CATALOG = "Not in the film catalog: from your notes only"
 
 
 class Sentiment(Protocol):
@@ -30,20 +33,12 @@ class Sentiment(Protocol):
     def positive(self, texts: Sequence[str]) -> Any: ...
 
 
-@dataclass(frozen=True)
-class PreparedReview:
-    """A checked job's input, and the catalog film it is about (None: not in the catalog)."""
-
-    inp: ReviewInput
-    film: Film | None
-
-    @property
-    def source(self) -> str:
-        """Where the facts come from, for the reply's footer."""
-        return f"Catalog: {self.film.facts_line()}" if self.film else "Not in the film catalog: from your notes only"
+def source_line(film: Film | None) -> str:
+    """Where a review's facts come from, for the reply's footer."""
+    return f"Catalog: {film.facts_line()}" if film else NOT_IN_CATALOG
 
 
-class ReviewDesk:
+class ReviewService:
     """Turns a member's options into a review job (see the module's docstring)."""
 
     def __init__(self, catalog: Catalog | None, mood: Sentiment | None) -> None:
@@ -57,7 +52,7 @@ class ReviewDesk:
         return lambda text: float(mood.positive([text])[0])
 
     def prepare(self, *, film: str, notes: str, rating: float | None = None, year: int | None = None,
-                scale: int | None = None, tone: str | None = None, spoilers: bool = False) -> PreparedReview:
+                scale: int | None = None, tone: str | None = None, spoilers: bool = False) -> Prepared:
         """Raises `InputError` with a friendly message for bad options or a title that fits several films."""
         title, year = split_picked(film or "", year)
         known: Film | None = None
@@ -73,15 +68,17 @@ class ReviewDesk:
         inp = ReviewInput.create(film=title, notes=notes, year=year, rating=rating, scale=scale, tone=tone,
                                  spoilers=spoilers, positive=self._positive())
         if self.catalog is not None:
-            grounding = Grounding.for_film(self.catalog, known, inp.notes, inp.rating_text)
-            inp = replace(inp, grounding=grounding)
-        return PreparedReview(inp, known)
+            inp = replace(inp, grounding=Grounding.for_film(self.catalog, known, inp.notes, inp.rating_text))
+        inputs = {"film": inp.film, "year": inp.year, "catalog_id": known.id if known else None, "notes": inp.notes,
+                  "rating": inp.rating, "scale": inp.scale, "tone": inp.tone, "spoilers": inp.spoilers}
+        heading = inp.title + (f" · {inp.rating_text}" if inp.rating_text else "")
+        return Prepared("review", review_task.SPEC, inp, inputs, heading, source_line(known))
 
 
 async def write_review(queue: JobQueue, catalog: Catalog | None, mood: Sentiment | None, *, film: str, notes: str,
                        rating: float | None = None, year: int | None = None, scale: int | None = None,
                        tone: str | None = None, spoilers: bool = False) -> runner.TaskReply:
     """A checked review, start to end (the benchmarks' entry point; Discord streams through `flow.run`)."""
-    prepared = ReviewDesk(catalog, mood).prepare(film=film, notes=notes, rating=rating, year=year, scale=scale,
-                                                 tone=tone, spoilers=spoilers)
-    return await runner.submit(queue, "review", prepared.inp).reply()
+    job = ReviewService(catalog, mood).prepare(film=film, notes=notes, rating=rating, year=year, scale=scale,
+                                               tone=tone, spoilers=spoilers)
+    return await runner.submit(queue, job.spec, job.inp).reply()

@@ -1,0 +1,151 @@
+"""/mood (and the Mood message menu): a text, or a channel's discussion, to the classifier's figures and a checked
+job for the language model's words on them.
+
+One text: the shipped classifier's verdict and emotion scores (ready at once, shown before the model writes), and
+a job in which the model explains the verdict in a sentence. A discussion: the members' messages (read from
+Discord by the cog) are classified, summed up in a report and a chart, and the model sums up what people liked
+and disliked; when the messages are about a catalog film, the summary gets the film's facts and checks as
+`/review` does. `cinebot ask mood` and the console use `read` as Discord does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.services import Prepared
+from models.catalog import Catalog, Film, split_picked, unresolved_message
+from models.grounding import Grounding
+from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher
+from models.tasks import DiscussionInput, ExplainInput, InputError
+from models.tasks import mood as mood_task
+from models.tasks.text import clean_text
+
+if TYPE_CHECKING:
+    from models.mood import MoodScore
+
+log = logging.getLogger(__name__)
+
+
+class Classifier(Protocol):
+    """The shipped mood classifier, as far as /mood needs it."""
+
+    async def aclassify(self, texts: Sequence[str]) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True)
+class TextMood:
+    """One text read: the classifier's verdict (`score`) and the job that explains it."""
+
+    score: MoodScore
+    job: Prepared
+
+
+@dataclass(frozen=True)
+class Said:
+    """One member's message of a discussion, as the cog read it."""
+
+    message_id: int
+    jump_url: str
+    author: str
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The film a discussion is filtered to: the title to look for, the catalog's label and film (None when the
+    catalog does not know it)."""
+
+    title: str
+    label: str | None
+    film: Film | None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.title
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """A discussion read: the classifier's report, its chart (PNG), and the job that sums it up."""
+
+    report: MoodReport
+    chart: bytes
+    job: Prepared
+
+
+class MoodService:
+    """See the module's docstring."""
+
+    def __init__(self, classifier: Classifier | None, catalog: Catalog | None) -> None:
+        self.classifier = classifier
+        self.catalog = catalog
+
+    def _classifier(self) -> Classifier:
+        if self.classifier is None:
+            raise InputError("The mood classifier isn't loaded on this bot.")
+        return self.classifier
+
+    async def read(self, text: str, source: str) -> TextMood:
+        """The verdict on one text (`source` says where it is from: "your text", "a message by …")."""
+        classifier = self._classifier()
+        body = clean_text(text)[: mood_task.TEXT_LIMIT]
+        if not body:
+            raise InputError("That message has no text for me to read.")
+        (score,) = await classifier.aclassify([body])
+        emotions = tuple(e for e in score.detected if e != "neutral")
+        inp = ExplainInput.create(text=body, label=score.label, positive=score.positive, emotions=emotions)
+        inputs = {"text": body, "source": source, "label": score.label, "positive": score.positive,
+                  "emotions": score.emotions, "detected": list(score.detected)}
+        return TextMood(score, Prepared("mood", mood_task.SPEC, inp, inputs, f"Mood: {score.verdict}", source))
+
+    def topic(self, film: str) -> Topic:
+        """The film a discussion is filtered to; InputError when the title fits several catalog films."""
+        query = film.strip()
+        typed, year = split_picked(query, None)
+        if self.catalog is None:
+            return Topic(typed, None, None)
+        resolution = self.catalog.resolve(f"{typed} {year}" if year else query)
+        if resolution.ambiguous:
+            raise InputError(unresolved_message(query, resolution))
+        known = resolution.film
+        if known is None:
+            return Topic(typed, None, None)
+        return Topic(known.title, known.title_year(), known)
+
+    @staticmethod
+    def about(messages: Sequence[Said], topic: Topic | None) -> list[Said]:
+        """The messages that mention the topic's film (all of them without a topic)."""
+        if topic is None:
+            return list(messages)
+        mentions = title_matcher(topic.title)
+        return [m for m in messages if mentions(m.text)]
+
+    async def discussion(self, messages: Sequence[Said], *, place: str, topic: Topic | None) -> Discussion:
+        """Classify `messages` (at least one), build the report and chart, and the job that sums them up."""
+        classifier = self._classifier()
+        scores = await classifier.aclassify([m.text for m in messages])
+        report = build_report(Scored(m.message_id, m.jump_url, m.author, m.created_at, m.text, score)
+                              for m, score in zip(messages, scores, strict=True))
+        chart = await asyncio.to_thread(chart_png, report)
+        quotes = 4 * mood_task.QUOTES  # repeats are dropped by the task
+        inp = DiscussionInput.create(
+            place=place, count=report.count, positive_share=report.shares["positive"],
+            negative_share=report.shares["negative"], liked=[m.text for m in report.liked(quotes)],
+            disliked=[m.text for m in report.disliked(quotes)], film=topic.name if topic else None,
+        )
+        if topic is not None and self.catalog is not None:
+            # about a named film: the summary gets the catalog's facts, and a sentence that credits someone the
+            # catalog contradicts (and the members did not name) is removed, as in /review
+            grounding = await asyncio.to_thread(Grounding.for_film, self.catalog, topic.film,
+                                                "\n".join(inp.liked + inp.disliked), None, "the messages")
+            inp = replace(inp, grounding=grounding)
+        inputs = {"place": place, "film": topic.name if topic else None, "count": report.count,
+                  "shares": report.shares, "emotions": report.emotions, "trend": report.trend_word}
+        title = f"Mood of {place}" + (f": {topic.name}" if topic else "")
+        return Discussion(report, chart, Prepared("mood", mood_task.CHANNEL_SPEC, inp, inputs, title))
