@@ -113,7 +113,7 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
     async def run(batch: list[tuple[list[dict[str, str]], str]]) -> tuple[int, float, list[float], list[str]]:
         t0 = time.perf_counter()
         handles = [queue.submit(GenerationRequest(messages=tuple(m), max_new_tokens=args.max_new, prefix=prefix,
-                                                  task="review", ignore_stop=True)) for m, prefix in batch]
+                                                  ignore_stop=True)) for m, prefix in batch]
 
         async def first_token(handle: Any) -> float:
             async for piece in handle:

@@ -347,10 +347,9 @@ class TaskFlow:
         if refusal:
             await self.refuse(interaction, refusal)
             return
-        meta = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
         style = await self.style(interaction, command)
         try:
-            run = runner.submit(self.queue, job.spec, job.inp, meta, style=style)
+            run = runner.submit(self.queue, job.spec, job.inp, style=style)
         except QueueFull as exc:
             await self.refuse(interaction, str(exc))
             return

@@ -25,7 +25,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
@@ -118,8 +118,9 @@ class GuildSettings:
     mood_cap: int = DEFAULT_MOOD_CAP
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
+    """One file of migrations/ (`V001__init.sql`): applied once, in version order, in one transaction."""
+
     version: int
     name: str
     sql: str

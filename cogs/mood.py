@@ -216,8 +216,7 @@ class Mood(CommandCog):
         "mood",
         text=f"A review or message to read (up to {TEXT_LIMIT:,} characters)",
         message="A message link (right-click a message > Copy Message Link)",
-        channel="A channel whose recent discussion to read",
-        thread="A thread whose recent discussion to read",
+        channel="A channel whose recent discussion to read", thread="A thread whose recent discussion to read",
         last=f"How many recent messages to read from the channel or thread (default 100, at most {HISTORY_MAX})",
         film="Only the channel's or thread's messages that mention this film",
     )

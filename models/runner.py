@@ -90,12 +90,10 @@ def describe_style(examples: Sequence[str]) -> str | None:
 class TaskRun:
     """One task in flight."""
 
-    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None,
-                 style: str | None = None) -> None:
+    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None) -> None:
         self.queue = queue
         self.spec = spec
         self.inp = inp
-        self.meta = meta or {}
         messages = spec.build_messages(inp)
         if style:
             last = messages[-1]
@@ -106,7 +104,7 @@ class TaskRun:
 
     def _request(self, messages: list[dict[str, str]]) -> GenerationRequest:
         return GenerationRequest(messages=tuple(messages), max_new_tokens=self.spec.max_new_tokens,
-                                 prefix=self.spec.prime, task=self.spec.name, meta=self.meta)
+                                 prefix=self.spec.prime)
 
     def position(self) -> int:
         return self.handle.position()
@@ -181,10 +179,9 @@ class TaskRun:
         return second if verdict.score > first.score else replace(reply, attempts=second.attempts)
 
 
-def submit(queue: JobQueue, spec: TaskSpec, inp: Any, meta: dict[str, Any] | None = None,
-           style: str | None = None) -> TaskRun:
+def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None) -> TaskRun:
     """Queue a task; raises `QueueFull` at once when the queue is at its bound.
 
     `style`: how the replies this community liked are written (`describe_style`), a guide for this one.
     """
-    return TaskRun(queue, spec, inp, meta, style)
+    return TaskRun(queue, spec, inp, style)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.tasks.base import TaskSpec
 
@@ -28,6 +28,18 @@ if TYPE_CHECKING:
     from models.mood import MoodClassifier
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def required(part: T | None, missing: str) -> T:
+    """`part` of the bot a service needs (the film catalog, the mood classifier); InputError saying `missing`
+    when this bot runs without it."""
+    if part is None:
+        from models.tasks import InputError
+
+        raise InputError(missing)
+    return part
 
 
 @dataclass(frozen=True)

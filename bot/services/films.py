@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.services import required
 from models.catalog import Catalog, Film, unresolved_message
 from models.recommend import MOOD_WORDS, Mood, Recommendation, parse_mood, recommend
 from models.tasks import InputError
@@ -46,20 +47,15 @@ class FilmService:
         self.catalog = catalog
         self.store = store
 
-    def _catalog(self) -> Catalog:
-        if self.catalog is None:
-            raise InputError(NO_CATALOG)
-        return self.catalog
-
     def find(self, title: str) -> Film:
         """The catalog film `title` names; InputError (not in the catalog / which one?) otherwise."""
-        resolution = self._catalog().resolve(title, limit=5)
+        resolution = required(self.catalog, NO_CATALOG).resolve(title, limit=5)
         if resolution.film is None:
             raise InputError(unresolved_message(title, resolution))
         return resolution.film
 
     async def recommend(self, guild_id: int, like: str | None, mood: str | None) -> Picks:
-        catalog = self._catalog()
+        catalog = required(self.catalog, NO_CATALOG)
         liked = self.find(like) if like is not None else None
         parsed = parse_mood(mood)
         if mood is not None and not parsed.known and liked is None:

@@ -15,9 +15,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from bot.services import Prepared
+from bot.services import Prepared, required
 from models.catalog import Catalog, Film, split_picked, unresolved_message
 from models.grounding import Grounding
 from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+NO_CLASSIFIER = "The mood classifier isn't loaded on this bot."
+
 
 class Classifier(Protocol):
     """The shipped mood classifier, as far as /mood needs it."""
@@ -37,8 +39,7 @@ class Classifier(Protocol):
     async def aclassify(self, texts: Sequence[str]) -> Sequence[Any]: ...
 
 
-@dataclass(frozen=True)
-class TextMood:
+class TextMood(NamedTuple):
     """One text read: the classifier's verdict (`score`) and the job that explains it."""
 
     score: MoodScore
@@ -70,8 +71,7 @@ class Topic:
         return self.label or self.title
 
 
-@dataclass(frozen=True)
-class Discussion:
+class Discussion(NamedTuple):
     """A discussion read: the classifier's report, its chart (PNG), and the job that sums it up."""
 
     report: MoodReport
@@ -86,14 +86,9 @@ class MoodService:
         self.classifier = classifier
         self.catalog = catalog
 
-    def _classifier(self) -> Classifier:
-        if self.classifier is None:
-            raise InputError("The mood classifier isn't loaded on this bot.")
-        return self.classifier
-
     async def read(self, text: str, source: str) -> TextMood:
         """The verdict on one text (`source` says where it is from: "your text", "a message by …")."""
-        classifier = self._classifier()
+        classifier = required(self.classifier, NO_CLASSIFIER)
         body = clean_text(text)[: mood_task.TEXT_LIMIT]
         if not body:
             raise InputError("That message has no text for me to read.")
@@ -128,7 +123,7 @@ class MoodService:
 
     async def discussion(self, messages: Sequence[Said], *, place: str, topic: Topic | None) -> Discussion:
         """Classify `messages` (at least one), build the report and chart, and the job that sums them up."""
-        classifier = self._classifier()
+        classifier = required(self.classifier, NO_CLASSIFIER)
         scores = await classifier.aclassify([m.text for m in messages])
         report = build_report(Scored(m.message_id, m.jump_url, m.author, m.created_at, m.text, score)
                               for m, score in zip(messages, scores, strict=True))

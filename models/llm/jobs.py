@@ -15,8 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from models.llm.protocol import Message
 
@@ -51,17 +50,15 @@ class WorkerStopped(JobError):
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """What to generate: chat messages, a token cap, and free-form metadata for logs and storage."""
+    """What to generate: chat messages, a token cap, and how to start the answer."""
 
     messages: tuple[Message, ...]
     max_new_tokens: int = 256
     prefix: str = ""  # the start of the assistant's answer, given to the model; the result's text includes it
-    task: str = "chat"
     deadline: float | None = None  # time.monotonic() after which the job is dropped unstarted
     # write all `max_new_tokens`, past the model's end of turn: for benchmarks that need the same work from every
     # engine (vLLM's and llama.cpp's `ignore_eos`); never for members
     ignore_stop: bool = False
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,6 @@ class JobHandle:
         self.id = next(_ids)
         self.request = request
         self.submitted_at = time.monotonic()
-        self.started_at: float | None = None
         self._queue = queue
         self._loop = loop
         self._pieces: asyncio.Queue[object] = asyncio.Queue()

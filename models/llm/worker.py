@@ -159,7 +159,6 @@ class BatchingWorker:
                 continue
             budget -= cost
             prefill += len(prompt)
-            handle.started_at = now
             seq = _Seq(handle, len(prompt), max_new, started=now)
             if handle.request.prefix:
                 seq.pieces.append(handle.request.prefix)

@@ -406,7 +406,6 @@ class OpenAIServer:
         if refused is not None:
             self._emit(handle, "error", refused)
             return
-        handle.started_at = now
         if request.prefix:
             self._emit(handle, "piece", request.prefix)
         try:
