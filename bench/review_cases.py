@@ -1,8 +1,9 @@
 """The /review cases of bench/review_quality.py: a film, a member's notes, a rating, written the way members write.
 
 The cases are the rows of review_cases.tsv. Films are well known and in the shipped catalog (1940-2014), except the
-few after a line `# not in the catalog` (later films, and one invented title). Notes are short and vague about people ("the lead", "the villain", "the old guy");
-some name a character or an actor themselves, and then the review may name them too. Ratings are on both scales
+few after a line `# not in the catalog` (later films, and one invented title). Notes are short and vague about
+people ("the lead", "the villain", "the old guy"); some name a character or an actor themselves, and then the
+review may name them too. Ratings are on both scales
 (`scale` 5 or 10), about a third negative (<= 40% of the scale), a third mixed and a third positive (>= 70%), with
 decimals and a few cases with no rating at all; the notes agree with the rating. /review takes a bare number and
 reads one up to 5 as out of 5, so every x/10 here is above 5 (a member cannot give 3/10) and the negative ratings
@@ -36,7 +37,10 @@ def _number(text: str) -> float | None:
     return float(text) if text.strip() else None
 
 
-def load(path: Path = Path(__file__).with_name("review_cases.tsv")) -> tuple[Case, ...]:
+CASES_TSV = Path(__file__).with_name("review_cases.tsv")
+
+
+def load(path: Path = CASES_TSV) -> tuple[Case, ...]:
     """The cases of a TSV with the columns film, notes, rating, scale, tone (empty: none); `#` lines are notes."""
     rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]
             if line.strip() and not line.startswith("#")]

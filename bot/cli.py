@@ -40,10 +40,12 @@ To try the four tasks without Discord right now:  cinebot console
 
 
 def _parser() -> argparse.ArgumentParser:
+    defaults = Settings()
     parser = argparse.ArgumentParser(prog="cinebot", description="A film-community Discord bot with a local LLM.")
-    parser.add_argument("--model", help=f"model preset, local path or Hugging Face id (default: ${env_var('model')})")
+    parser.add_argument("--model", help="model preset, local path or Hugging Face id "
+                        f"(default: ${env_var('model')}, else {defaults.model})")
     parser.add_argument("--backend", choices=BACKENDS,
-                        help=f"what serves the model (default: ${env_var('backend')}, else auto)")
+                        help=f"what serves the model (default: ${env_var('backend')}, else {defaults.backend})")
     parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the Discord bot")

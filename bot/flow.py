@@ -316,20 +316,21 @@ class TaskFlow:
 
     async def run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer | None = None,
                   author: str | None = None, files: Sequence[Attachment] = (),
-                  preview: Sequence[discord.Embed] = ()) -> None:
+                  preview: Sequence[discord.Embed] = (), checked: bool = False) -> None:
         """Run one prepared job (`bot.services`) for an interaction, start to finish.
 
         `render` makes the final embeds from the reply (default: the job's title, the text, and a footer with
         the job's source and figures; `author` above the title). `files` are sent with the final reply.
         `preview`: embeds (with the files) shown as soon as the job is queued, below the streamed text, until
-        the final reply replaces them.
+        the final reply replaces them. `checked`: the command ran `check` itself just before (it had work to do
+        first, such as reading a channel), so it is not checked twice.
         """
         current = asyncio.current_task()
         if current is not None:
             self.in_flight.add(current)
             current.add_done_callback(self.in_flight.discard)
         await self._run(interaction, job, render=render or _default_render(job, author), files=files,
-                        preview=preview)
+                        preview=preview, checked=checked)
 
     async def drain(self, timeout_s: float) -> None:
         """Wait (up to `timeout_s`) for the replies in flight to be delivered, at shutdown."""
@@ -341,9 +342,9 @@ class TaskFlow:
         return _Target(interaction, started=time.monotonic(), interval=self.settings.edit_interval_s)
 
     async def _run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer,
-                   files: Sequence[Attachment], preview: Sequence[discord.Embed]) -> None:
+                   files: Sequence[Attachment], preview: Sequence[discord.Embed], checked: bool) -> None:
         command = job.command
-        refusal = await self.check(interaction, command)
+        refusal = None if checked else await self.check(interaction, command)
         if refusal:
             await self.refuse(interaction, refusal)
             return

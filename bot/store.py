@@ -435,10 +435,6 @@ class Store:
         log.info("job %d had already ended as %r; keeping that", job_id, row[0])
         return False
 
-    async def get_job(self, job_id: int) -> JobRow | None:
-        row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return None if row is None else _job(row)
-
     # -- replies --------------------------------------------------------------------------------------------------
     async def add_reply(
         self, *, message_id: int, job_id: int, channel_id: int, guild_id: int | None, part: int = 0
@@ -458,15 +454,6 @@ class Store:
             if "FOREIGN KEY" in str(exc):
                 raise LookupError(f"There is no job {job_id} to attach message {message_id} to.") from None
             raise
-
-    async def job_for_message(self, message_id: int) -> JobRow | None:
-        row = await self._one(
-            "SELECT j.* FROM replies AS r JOIN jobs AS j ON j.id = r.job_id WHERE r.message_id = ?", (message_id,)
-        )
-        return None if row is None else _job(row)
-
-    async def is_reply(self, message_id: int) -> bool:
-        return await self._one("SELECT 1 FROM replies WHERE message_id = ?", (message_id,)) is not None
 
     # -- feedback -------------------------------------------------------------------------------------------------
     async def record_reaction(self, *, message_id: int, user_id: int, emoji: str, score: int, added: bool) -> bool:
@@ -499,17 +486,6 @@ class Store:
                     (now, now, message_id, user_id, emoji),
                 )
         return True
-
-    async def feedback_rows(self, message_id: int) -> list[FeedbackRow]:
-        rows = await self._all(
-            "SELECT * FROM feedback WHERE message_id = ? ORDER BY created_at, user_id, emoji", (message_id,)
-        )
-        return [_feedback(row) for row in rows]
-
-    async def job_score(self, job_id: int) -> int:
-        """The sum of the active reactions' scores on all of the job's messages."""
-        row = await self._one("SELECT COALESCE(SUM(score), 0) FROM feedback WHERE job_id = ? AND active = 1", (job_id,))
-        return int(row[0]) if row is not None else 0
 
     async def guild_feedback_summary(self, guild_id: int) -> dict[str, dict[str, int]]:
         """Per command: "up"/"down" = active reactions with a positive/negative score, "jobs" = finished jobs."""

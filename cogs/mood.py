@@ -208,7 +208,8 @@ class Mood(CommandCog):
                                footer="mood classifier · the summary is being written")
         job = replace(discussion.job, inputs={**discussion.job.inputs, "channel_id": channel.id, "last": last,
                                                "limit": limit})
-        await flow.run(interaction, job, render=render, files=[(CHART, discussion.chart)], preview=[preview])
+        await flow.run(interaction, job, render=render, files=[(CHART, discussion.chart)], preview=[preview],
+                       checked=True)  # `_discussion` checked before reading the channel
 
     # -- the command and the menu -----------------------------------------------------------------------------------
 

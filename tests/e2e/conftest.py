@@ -23,12 +23,12 @@ import pytest_asyncio
 from bot.core import CineBot
 from bot.llm import Engine, worker_config
 from bot.settings import Settings
-from bot.store import Store
 from models.catalog import Catalog
 from models.llm.jobs import JobQueue
 from models.llm.protocol import Server
 from models.llm.worker import BatchingWorker
 from tests.fakes import FakeModel
+from tests.store_probe import ProbeStore
 
 from .fake_discord import FakeDiscord, fake_discord, running_bot
 
@@ -69,7 +69,7 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
                     settings = replace(settings, max_new_tokens=32)
             else:
                 lm = FakeModel(default=fake_reply)
-            store = await stack.enter_async_context(await Store.open(settings.db_path))
+            store = await stack.enter_async_context(await ProbeStore.open(settings.db_path))
             queue = JobQueue(settings.max_queue)
             worker: Server
             if server is not None:  # e.g. bot.llm.make_openai_server: serves the queue instead of the worker

@@ -17,11 +17,12 @@ import pytest
 
 from bot.core import CineBot
 from bot.llm import Engine, worker_config
-from bot.store import FeedbackRow, Store
+from bot.store import FeedbackRow
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
 from tests.e2e.conftest import BotFactory
 from tests.fakes import FakeModel
+from tests.store_probe import ProbeStore
 
 from .fake_discord import FakeDiscord, FakeMessage, running_bot
 
@@ -46,7 +47,7 @@ async def pitch_reply(fake: FakeDiscord) -> FakeMessage:
 class Writes:
     """Wraps a store's `record_reaction`: keeps every call the listener makes and wakes waiters after each."""
 
-    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, store: ProbeStore, monkeypatch: pytest.MonkeyPatch) -> None:
         self.store = store
         self.calls: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
@@ -191,7 +192,7 @@ async def test_reaction_on_a_reply_from_before_a_restart_is_recorded(make_bot: B
     # bot per test). Its message cache is empty, so only the raw reaction events can reach the old reply.
     settings = first.settings
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(await Store.open(settings.db_path))
+        store = await stack.enter_async_context(await ProbeStore.open(settings.db_path))
         writes = Writes(store, monkeypatch)
         lm = FakeModel()
         queue = JobQueue(settings.max_queue)

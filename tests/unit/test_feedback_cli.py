@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot import cli
-from bot.store import Store
+from tests.store_probe import ProbeStore
 
 GUILD = 10
 MEMBER, MODERATOR, OWNER = 101, 102, 103
@@ -20,7 +20,7 @@ def _prompt(text: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": "You pitch films."}, {"role": "user", "content": text}]
 
 
-async def _job(store: Store, message_id: int, text: str, *, finished: bool = True) -> int:
+async def _job(store: ProbeStore, message_id: int, text: str, *, finished: bool = True) -> int:
     job_id = await store.create_job(guild_id=GUILD, channel_id=20, user_id=MEMBER, command="pitch",
                                     inputs={"premise": text}, prompt=_prompt(text),
                                     settings={"max_new_tokens": 64}, model="test-model")
@@ -33,13 +33,13 @@ async def _job(store: Store, message_id: int, text: str, *, finished: bool = Tru
     return job_id
 
 
-async def _react(store: Store, message_id: int, user_id: int, emoji: str, score: int, added: bool = True) -> None:
+async def _react(store: ProbeStore, message_id: int, user_id: int, emoji: str, score: int, added: bool = True) -> None:
     assert await store.record_reaction(message_id=message_id, user_id=user_id, emoji=emoji, score=score, added=added)
 
 
 async def _fill(path: Path) -> dict[str, int]:
     """Jobs with every kind of net score; returns their ids by name."""
-    async with await Store.open(path) as store:
+    async with await ProbeStore.open(path) as store:
         liked = await _job(store, 1001, "a heist at a film festival")
         await _react(store, 1001, MEMBER, "👍", 1)
         await _react(store, 1001, MODERATOR, "🔥", 1)
@@ -114,7 +114,7 @@ def test_export_of_a_database_without_feedback_writes_an_empty_file(
     db = tmp_path / "cinebot.sqlite3"
 
     async def one_job() -> None:
-        async with await Store.open(db) as store:
+        async with await ProbeStore.open(db) as store:
             await _job(store, 2001, "an unreviewed pitch")
 
     asyncio.run(one_job())

@@ -22,6 +22,7 @@ from bot.store import (
     load_migrations,
     split_statements,
 )
+from tests.store_probe import ProbeStore
 
 GUILD = 1000
 OTHER_GUILD = 2000
@@ -54,8 +55,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
-    async with await Store.open(db_path, clock=clock) as s:
+async def store(db_path: Path, clock: Clock) -> AsyncIterator[ProbeStore]:
+    async with await ProbeStore.open(db_path, clock=clock) as s:
         yield s
 
 
@@ -72,7 +73,7 @@ def tables(path: Path) -> set[str]:
     return {r[0] for r in raw(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-async def new_job(store: Store, *, guild_id: int | None = GUILD, command: str = "review", user_id: int = 7) -> int:
+async def new_job(store: ProbeStore, *, guild_id: int | None = GUILD, command: str = "review", user_id: int = 7) -> int:
     return await store.create_job(
         guild_id=guild_id,
         channel_id=CHANNEL,
@@ -85,14 +86,14 @@ async def new_job(store: Store, *, guild_id: int | None = GUILD, command: str = 
     )
 
 
-async def finish(store: Store, job: int, output: str = "Fine.", **result: Any) -> bool:
+async def finish(store: ProbeStore, job: int, output: str = "Fine.", **result: Any) -> bool:
     """`finish_job` with made-up figures, any of them replaced by `result`."""
     figures = dict(prompt_tokens=30, completion_tokens=5, queue_s=0.25, generate_s=1.5, model="test-model-q4")
     return await store.finish_job(job, output=output, raw_output=output + " <raw>", **(figures | result))
 
 
 async def done_job(
-    store: Store,
+    store: ProbeStore,
     *,
     guild_id: int | None = GUILD,
     command: str = "review",
@@ -107,7 +108,7 @@ async def done_job(
 
 
 async def react(
-    store: Store, message_id: int, user_id: int, score: int, *, emoji: str | None = None, added: bool = True
+    store: ProbeStore, message_id: int, user_id: int, score: int, *, emoji: str | None = None, added: bool = True
 ) -> bool:
     emoji = emoji or ("👍" if score > 0 else "👎")
     return await store.record_reaction(message_id=message_id, user_id=user_id, emoji=emoji, score=score, added=added)
@@ -118,13 +119,13 @@ async def react(
 
 async def test_open_creates_folder_schema_and_user_version(db_path: Path) -> None:
     assert not await asyncio.to_thread(db_path.parent.exists)
-    await (await Store.open(db_path)).close()
+    await (await ProbeStore.open(db_path)).close()
     assert tables(db_path)  # the file exists and has the schema
     assert {"jobs", "replies", "feedback", "command_rules", "command_cooldowns", "guild_config"} <= tables(db_path)
     assert raw(db_path, "PRAGMA user_version") == [(len(load_migrations()),)]
 
 
-async def test_wal_foreign_keys_and_busy_timeout_are_on(store: Store, db_path: Path) -> None:
+async def test_wal_foreign_keys_and_busy_timeout_are_on(store: ProbeStore, db_path: Path) -> None:
     assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]  # WAL is a property of the file
     fk = await store._one("PRAGMA foreign_keys")
     assert fk is not None and fk[0] == 1
@@ -198,7 +199,7 @@ async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
     con.execute("PRAGMA user_version = 99")
     con.close()
     with pytest.raises(SchemaTooNew, match=r"version 99.*newer cinebot"):
-        await Store.open(path)
+        await ProbeStore.open(path)
 
 
 @pytest.mark.parametrize(
@@ -228,7 +229,7 @@ CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = 'c;d'; END;
 # -- jobs ---------------------------------------------------------------------------------------------------------
 
 
-async def test_job_lifecycle(store: Store, clock: Clock) -> None:
+async def test_job_lifecycle(store: ProbeStore, clock: Clock) -> None:
     job = await new_job(store)
     row = await store.get_job(job)
     assert row is not None
@@ -254,7 +255,7 @@ async def test_job_lifecycle(store: Store, clock: Clock) -> None:
 
 
 @pytest.mark.parametrize("status", ["failed", "cancelled", "rejected"])
-async def test_fail_job(store: Store, status: str) -> None:
+async def test_fail_job(store: ProbeStore, status: str) -> None:
     job = await new_job(store)
     assert await store.fail_job(job, status=status, error="the queue is full")
     row = await store.get_job(job)
@@ -262,7 +263,7 @@ async def test_fail_job(store: Store, status: str) -> None:
     assert row.finished_at is not None
 
 
-async def test_job_errors(store: Store) -> None:
+async def test_job_errors(store: ProbeStore) -> None:
     job = await new_job(store)
     with pytest.raises(ValueError, match="status"):
         await store.fail_job(job, status="done", error="x")
@@ -273,7 +274,7 @@ async def test_job_errors(store: Store) -> None:
     assert row is not None and row.status == "queued"
 
 
-async def test_dm_job_has_no_guild(store: Store) -> None:
+async def test_dm_job_has_no_guild(store: ProbeStore) -> None:
     job = await store.create_job(
         guild_id=None,
         channel_id=None,
@@ -296,7 +297,7 @@ def parts(path: Path, job: int) -> list[tuple[Any, ...]]:
     return raw(path, "SELECT message_id, part FROM replies WHERE job_id = ? ORDER BY part", (job,))
 
 
-async def test_reply_mapping_with_several_parts(store: Store, db_path: Path) -> None:
+async def test_reply_mapping_with_several_parts(store: ProbeStore, db_path: Path) -> None:
     job = await done_job(store)
     other = await done_job(store)
     for part, message_id in enumerate((501, 502, 503)):
@@ -321,7 +322,7 @@ async def test_reply_mapping_with_several_parts(store: Store, db_path: Path) -> 
 # -- feedback -----------------------------------------------------------------------------------------------------
 
 
-async def test_reaction_add_remove_readd_is_one_row(store: Store, clock: Clock) -> None:
+async def test_reaction_add_remove_readd_is_one_row(store: ProbeStore, clock: Clock) -> None:
     job = await done_job(store, message_id=501)
     t0 = clock.now.isoformat(timespec="microseconds")
     assert await react(store, 501, 9, +1)
@@ -345,7 +346,7 @@ async def test_reaction_add_remove_readd_is_one_row(store: Store, clock: Clock) 
     assert await store.job_score(job) == 1
 
 
-async def test_duplicate_events_change_nothing(store: Store, clock: Clock) -> None:
+async def test_duplicate_events_change_nothing(store: ProbeStore, clock: Clock) -> None:
     await done_job(store, message_id=501)
     await react(store, 501, 9, +1)
     [first] = await store.feedback_rows(501)
@@ -361,7 +362,7 @@ async def test_duplicate_events_change_nothing(store: Store, clock: Clock) -> No
     assert [r.user_id for r in await store.feedback_rows(501)] == [9]
 
 
-async def test_each_user_and_emoji_gets_its_own_row(store: Store) -> None:
+async def test_each_user_and_emoji_gets_its_own_row(store: ProbeStore) -> None:
     job = await done_job(store, message_id=501)
     await react(store, 501, 9, +1, emoji="👍")
     await react(store, 501, 9, +2, emoji="🔥")
@@ -376,7 +377,7 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return {name: raw(path, "SELECT * FROM " + name) for name in sorted(tables(path))}  # names from sqlite_master
 
 
-async def test_reaction_on_unknown_message_writes_nothing(store: Store, db_path: Path) -> None:
+async def test_reaction_on_unknown_message_writes_nothing(store: ProbeStore, db_path: Path) -> None:
     await done_job(store, message_id=501)
     await react(store, 501, 9, +1)
     before = dump(db_path)
@@ -386,7 +387,7 @@ async def test_reaction_on_unknown_message_writes_nothing(store: Store, db_path:
     assert len(before["feedback"]) == 1
 
 
-async def test_score_counts_every_part_of_a_reply(store: Store) -> None:
+async def test_score_counts_every_part_of_a_reply(store: ProbeStore) -> None:
     job = await done_job(store, message_id=501)
     await store.add_reply(message_id=502, job_id=job, channel_id=CHANNEL, guild_id=GUILD, part=1)
     await react(store, 501, 9, +1)
@@ -397,7 +398,7 @@ async def test_score_counts_every_part_of_a_reply(store: Store) -> None:
     assert await store.job_score(job + 100) == 0
 
 
-async def test_liked_examples_order_and_filters(store: Store) -> None:
+async def test_liked_examples_order_and_filters(store: ProbeStore) -> None:
     # net scores: a=+2 (older), b=+2 (newer), c=+1, d=0, e=-1; plus a +3 job of another command and guild
     a = await done_job(store, message_id=1, output="a")
     b = await done_job(store, message_id=2, output="b")
@@ -433,14 +434,14 @@ async def test_liked_examples_order_and_filters(store: Store) -> None:
     assert await store.liked_examples(GUILD, "scene") == []
 
 
-async def test_liked_examples_skip_unfinished_jobs(store: Store) -> None:
+async def test_liked_examples_skip_unfinished_jobs(store: ProbeStore) -> None:
     job = await new_job(store)
     await store.add_reply(message_id=1, job_id=job, channel_id=CHANNEL, guild_id=GUILD)
     await react(store, 1, 1, 1)
     assert await store.liked_examples(GUILD, "review") == []
 
 
-async def test_guild_feedback_summary(store: Store) -> None:
+async def test_guild_feedback_summary(store: ProbeStore) -> None:
     await done_job(store, message_id=1)
     await done_job(store, message_id=2)
     await done_job(store, message_id=3, command="mood")
@@ -458,7 +459,7 @@ async def test_guild_feedback_summary(store: Store) -> None:
     assert await store.guild_feedback_summary(3) == {}
 
 
-async def test_export_rows_and_labels(store: Store) -> None:
+async def test_export_rows_and_labels(store: ProbeStore) -> None:
     good = await done_job(store, message_id=1, output="Loved it.")
     bad = await done_job(store, message_id=2, command="pitch", output="Meh.")
     await done_job(store, message_id=3, output="Even.")
@@ -499,7 +500,7 @@ async def test_export_rows_and_labels(store: Store) -> None:
         await feedback.export(store, io.StringIO(), fmt="parquet")
 
 
-async def test_export_pages_through_many_jobs(store: Store) -> None:
+async def test_export_pages_through_many_jobs(store: ProbeStore) -> None:
     from bot import store as store_module
 
     n = store_module._EXPORT_PAGE + 3
@@ -511,7 +512,7 @@ async def test_export_pages_through_many_jobs(store: Store) -> None:
     assert [r["label"] for r in rows] == [bool(i % 2) for i in range(n)]
 
 
-async def test_export_empty(store: Store) -> None:
+async def test_export_empty(store: ProbeStore) -> None:
     out = io.StringIO()
     assert await feedback.export(store, out, fmt="jsonl") == 0
     assert out.getvalue() == ""
@@ -520,7 +521,7 @@ async def test_export_empty(store: Store) -> None:
 # -- guild config -------------------------------------------------------------------------------------------------
 
 
-async def test_defaults_when_nothing_is_stored(store: Store) -> None:
+async def test_defaults_when_nothing_is_stored(store: ProbeStore) -> None:
     assert await store.command_enabled(GUILD, "review", channel_id=CHANNEL, category_id=CATEGORY)
     assert await store.command_enabled(GUILD, "review", channel_id=CHANNEL, category_id=None)
     assert await store.cooldown(GUILD, "review") == 0
@@ -529,7 +530,7 @@ async def test_defaults_when_nothing_is_stored(store: Store) -> None:
     assert (settings.rules, settings.cooldowns, settings.mood_cap) == ([], {}, 100)
 
 
-async def test_command_enabled_precedence(store: Store) -> None:
+async def test_command_enabled_precedence(store: ProbeStore) -> None:
     async def on(channel: int = CHANNEL, category: int | None = CATEGORY) -> bool:
         return await store.command_enabled(GUILD, "review", channel_id=channel, category_id=category)
 
@@ -553,13 +554,13 @@ async def test_command_enabled_precedence(store: Store) -> None:
     assert await on(channel=12, category=22)  # back to the default
 
 
-async def test_category_off_in_enabled_guild(store: Store) -> None:
+async def test_category_off_in_enabled_guild(store: ProbeStore) -> None:
     await store.set_command_scope(GUILD, "mood", scope="category", scope_id=CATEGORY, enabled=False)
     assert not await store.command_enabled(GUILD, "mood", channel_id=CHANNEL, category_id=CATEGORY)
     assert await store.command_enabled(GUILD, "mood", channel_id=CHANNEL, category_id=None)
 
 
-async def test_bad_scopes_are_refused(store: Store) -> None:
+async def test_bad_scopes_are_refused(store: ProbeStore) -> None:
     with pytest.raises(ValueError, match="scope"):
         await store.set_command_scope(GUILD, "review", scope="thread", scope_id=1, enabled=True)
     with pytest.raises(ValueError, match="guild's own id"):
@@ -567,7 +568,7 @@ async def test_bad_scopes_are_refused(store: Store) -> None:
     assert (await store.guild_settings(GUILD)).rules == []
 
 
-async def test_cooldown(store: Store) -> None:
+async def test_cooldown(store: ProbeStore) -> None:
     await store.set_cooldown(GUILD, "review", 30)
     await store.set_cooldown(GUILD, "pitch", 5)
     await store.set_cooldown(GUILD, "review", 45)
@@ -581,7 +582,7 @@ async def test_cooldown(store: Store) -> None:
     assert await store.cooldown(GUILD, "review") == 45
 
 
-async def test_mood_cap(store: Store) -> None:
+async def test_mood_cap(store: ProbeStore) -> None:
     await store.set_mood_cap(GUILD, 250)
     assert await store.mood_cap(GUILD) == 250 and await store.mood_cap(OTHER_GUILD) == 100
     await store.set_mood_cap(GUILD, 1)
@@ -592,7 +593,7 @@ async def test_mood_cap(store: Store) -> None:
     assert await store.mood_cap(GUILD) == 500
 
 
-async def test_guild_settings(store: Store) -> None:
+async def test_guild_settings(store: ProbeStore) -> None:
     await store.set_command_scope(GUILD, "review", scope="channel", scope_id=CHANNEL, enabled=False)
     await store.set_command_scope(GUILD, "review", scope="guild", scope_id=GUILD, enabled=True)
     await store.set_cooldown(GUILD, "pitch", 60)
@@ -610,7 +611,7 @@ async def test_guild_settings(store: Store) -> None:
 
 
 async def test_data_survives_close_and_reopen(db_path: Path, clock: Clock) -> None:
-    async with await Store.open(db_path, clock=clock) as s:
+    async with await ProbeStore.open(db_path, clock=clock) as s:
         job = await done_job(s, message_id=501)
         await s.add_reply(message_id=502, job_id=job, channel_id=CHANNEL, guild_id=GUILD, part=1)
         await react(s, 501, 9, +1)
@@ -618,7 +619,7 @@ async def test_data_survives_close_and_reopen(db_path: Path, clock: Clock) -> No
         await s.set_cooldown(GUILD, "review", 30)
         await s.set_mood_cap(GUILD, 7)
 
-    async with await Store.open(db_path, clock=clock) as s:  # "after a restart"
+    async with await ProbeStore.open(db_path, clock=clock) as s:  # "after a restart"
         assert await s.is_reply(502)
         assert await react(s, 502, 10, +1)  # feedback still finds its reply
         row = await s.job_for_message(502)
@@ -629,12 +630,12 @@ async def test_data_survives_close_and_reopen(db_path: Path, clock: Clock) -> No
 
 
 async def test_close_is_idempotent(db_path: Path) -> None:
-    s = await Store.open(db_path)
+    s = await ProbeStore.open(db_path)
     await s.close()
     await s.close()
 
 
-async def test_failed_write_rolls_back_and_store_keeps_working(store: Store, db_path: Path) -> None:
+async def test_failed_write_rolls_back_and_store_keeps_working(store: ProbeStore, db_path: Path) -> None:
     job = await done_job(store, message_id=501)
     with pytest.raises(LookupError):
         await finish(store, job + 50)
@@ -642,7 +643,7 @@ async def test_failed_write_rolls_back_and_store_keeps_working(store: Store, db_
     assert raw(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
 
 
-async def test_concurrent_writes_do_not_interleave(store: Store) -> None:
+async def test_concurrent_writes_do_not_interleave(store: ProbeStore) -> None:
     job = await done_job(store, message_id=501)
     results = await asyncio.gather(
         *(react(store, 501, user, 1) for user in range(40)),
