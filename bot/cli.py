@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.services import Prepared, Services
-from bot.services import pitch as pitch_service
 from bot.services import scene as scene_service
 from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
@@ -21,6 +20,7 @@ from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError
 from models.runner import TaskReply, submit
 from models.tasks import InputError
+from models.tasks import pitch as pitch_task
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def task_job(task: str, args: argparse.Namespace, services: Services) -> Prepare
             raise InputError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
         return scene_service.prepare(file=(args.file.name, data), start=args.start,
                                      max_bytes=services.settings.max_attachment_kb * 1024)
-    return pitch_service.prepare(premise=args.premise, genre=args.genre, tone=args.tone)
+    return pitch_task.prepare(premise=args.premise, genre=args.genre, tone=args.tone)
 
 
 def _screen_lines(text: str) -> int:
@@ -247,7 +247,7 @@ def console_job(task: str, answers: dict[str, str], services: Services) -> Prepa
             return scene_service.prepare(file=(path.name, path.read_bytes()),
                                          max_bytes=services.settings.max_attachment_kb * 1024)
         return scene_service.prepare(excerpt=excerpt)
-    return pitch_service.prepare(premise=answers["premise"], genre=answers.get("genre") or None,
+    return pitch_task.prepare(premise=answers["premise"], genre=answers.get("genre") or None,
                                  tone=answers.get("tone") or None)
 
 

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 
 from bot.core import CineBot
-from bot.services import pitch as pitch_service
 from cogs._common import CommandCog, server_command, words_like
+from models.tasks import pitch as pitch_task
 from models.tasks.pitch import GENRE_LIMIT, PREMISE_LIMIT, TONE_LIMIT
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class Pitch(CommandCog):
                     genre: app_commands.Range[str, 1, GENRE_LIMIT] | None = None,
                     tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None) -> None:
         """Turn a premise into a film pitch: title, logline and synopsis."""
-        job = pitch_service.prepare(premise=premise, genre=genre, tone=tone)
+        job = pitch_task.prepare(premise=premise, genre=genre, tone=tone)
         await self.bot.flow.run(interaction, job, author=f"for {interaction.user.display_name}")
 
 

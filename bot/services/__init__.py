@@ -6,17 +6,18 @@ builds the facts and the checks of what a reply may say, validates the options (
 sentence for the member) and returns a `Prepared` job: the task to run, its input, what is stored with the job,
 and the reply's heading. `bot.flow` (Discord) or `bot.cli` then runs it through the queue.
 
-One module per command: `review`, `pitch`, `scene`, `mood`, `films` (/film and /recommend). Nothing here imports
-discord or torch.
+One module per command that needs more than its task's own checks: `review` (the catalog's facts and checks),
+`scene` (attachments), `mood` (the classifier, a channel's messages), `films` (/film and /recommend: the catalog
+and the server's liked reviews). A command whose options are its whole input (/pitch) is prepared by its task file
+(`models.tasks.pitch.prepare`). Nothing here imports discord or torch.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from models.tasks.base import TaskSpec
+from models.tasks.base import Prepared
 
 if TYPE_CHECKING:
     from bot.services.films import FilmService
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Prepared", "Services", "required"]
+
 T = TypeVar("T")
 
 
@@ -40,19 +43,6 @@ def required(part: T | None, missing: str) -> T:
 
         raise InputError(missing)
     return part
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A checked job: what to run (`spec` on `inp`), what is stored with it (`inputs`), and how its reply is
-    headed (`title`, and `source`: where the facts come from, for the footer; empty when there are none)."""
-
-    command: str
-    spec: TaskSpec
-    inp: Any
-    inputs: dict[str, Any] = field(default_factory=dict)
-    title: str = ""
-    source: str = ""
 
 
 class Services:

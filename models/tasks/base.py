@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -48,3 +48,17 @@ class Assessment:
     ok: bool
     score: float
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked job, ready for the queue: what to run (`spec` on `inp`), what is stored with it (`inputs`), and how
+    its reply is headed (`title`, and `source`: where the facts come from, for the footer; empty when none).
+    `command` is what moderators switch on and off, and what the job is stored as."""
+
+    command: str
+    spec: TaskSpec
+    inp: Any
+    inputs: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+    source: str = ""

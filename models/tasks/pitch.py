@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from models.tasks.base import Message, TaskSpec
+from models.tasks.base import Message, Prepared, TaskSpec
 from models.tasks.text import (
     bold_labels,
     clean_text,
@@ -114,3 +114,10 @@ SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     retry_prime=lambda inp: "**Title:**",
 )
+
+
+def prepare(*, premise: str, genre: str | None = None, tone: str | None = None) -> Prepared:
+    """/pitch's checked job (the options are its whole input); raises `InputError` for one it cannot use."""
+    inp = PitchInput.create(premise=premise, genre=genre, tone=tone)
+    inputs = {"premise": inp.premise, "genre": inp.genre, "tone": inp.tone}
+    return Prepared("pitch", SPEC, inp, inputs, "Pitch" + (f" · {inp.genre}" if inp.genre else ""))

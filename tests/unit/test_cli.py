@@ -9,11 +9,11 @@ import pytest
 
 from bot import cli
 from bot.services import Services
-from bot.services import pitch as pitch_service
 from bot.settings import Settings
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
 from models.tasks import InputError, PitchInput, SceneInput
+from models.tasks import pitch as pitch_task
 from tests.fakes import FakeModel
 
 
@@ -82,7 +82,7 @@ async def test_stream_reply_prints_the_clean_final_text(tty: bool) -> None:
     queue = JobQueue()
     out = _Tty() if tty else io.StringIO()
     async with BatchingWorker(FakeModel(default=SCRIPT), queue):
-        job = pitch_service.prepare(premise="a keeper guards a sleeping thing")
+        job = pitch_task.prepare(premise="a keeper guards a sleeping thing")
         reply = await cli.stream_reply(queue, job, out)
     text = out.getvalue()
     assert reply.text.startswith("**Title:** Night Lamp")
