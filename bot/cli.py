@@ -66,16 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("csv", type=Path)
     feedback = sub.add_parser("feedback", help="work with the reaction feedback stored in SQLite")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
-    export = feedback_sub.add_parser("export", help="write prompt/completion/label rows (the unpaired KTO form)")
-    export.add_argument("--format", default="jsonl", choices=("jsonl",))
+    export = feedback_sub.add_parser("export", help="write the feedback as training rows (JSON lines)")
+    export.add_argument("--format", default="kto", choices=("kto", "dpo", "jsonl"),
+                        help="kto: prompt/completion/label per rated reply (default; jsonl is the same); "
+                        "dpo: prompt/chosen/rejected per pair of takes (🔁) the members chose between")
+    export.add_argument("--guild", type=int, help="only this server's feedback (default: all)")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     mood = sub.add_parser("mood", help="the shipped mood classifier")
     mood_sub = mood.add_subparsers(dest="mood_command", required=True)
     evaluation = mood_sub.add_parser("eval", help="accuracy, macro-F1 and speed on text<TAB>label rows (0/1)")
     evaluation.add_argument("file", type=Path, help="a TSV file: text<TAB>label per line, header optional")
     evaluation.add_argument("--threads", type=int, default=0, help="CPU threads (default: all, at most 4)")
-    train = sub.add_parser("train", help="rebuild shipped weights (see `cinebot train mood --help`)")
-    train.add_argument("what", choices=["mood"])
+    train = sub.add_parser("train", help="train the mood classifier's weights, or a LoRA adapter from the members' "
+                           "feedback (see `cinebot train mood --help`, `cinebot train feedback --help`)")
+    train.add_argument("what", choices=["mood", "feedback"])
     train.add_argument("options", nargs=argparse.REMAINDER, help="options for the trainer")
     ask = sub.add_parser("ask", help="run one task and print the reply")
     tasks = ask.add_subparsers(dest="task", required=True)
@@ -339,7 +343,7 @@ async def _sync(settings: Settings, guild: int | None) -> int:
     return 0
 
 
-async def _feedback_export(settings: Settings, fmt: str, output: Path | None) -> int:
+async def _feedback_export(settings: Settings, fmt: str, output: Path | None, guild: int | None = None) -> int:
     from bot.feedback import export
     from bot.store import Store
 
@@ -349,12 +353,65 @@ async def _feedback_export(settings: Settings, fmt: str, output: Path | None) ->
         return 1
     async with await Store.open(settings.db_path) as store:
         if output is None:
-            rows = await export(store, sys.stdout, fmt)
+            rows = await export(store, sys.stdout, fmt, guild)
         else:
             with output.open("w", encoding="utf-8") as fh:
-                rows = await export(store, fh, fmt)
+                rows = await export(store, fh, fmt, guild)
     print(f"Exported {rows} rows.", file=sys.stderr)
     return 0
+
+
+def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
+    """`cinebot train feedback`: a LoRA adapter from the stored feedback (or an exported file), with TRL."""
+    import json
+    import time
+
+    parser = argparse.ArgumentParser(
+        prog="cinebot train feedback",
+        description="Train a LoRA adapter on the bot's model from the members' reactions: rated replies with TRL's "
+        "KTO trainer (--format kto), or pairs of takes they chose between with DPO (--format dpo). Load the "
+        "result with CINEBOT_ADAPTER=<folder>.")
+    parser.add_argument("--format", default="kto", choices=("kto", "dpo"))
+    parser.add_argument("--guild", type=int, help="only this server's feedback (default: every server's)")
+    parser.add_argument("--data", type=Path, help="an exported file (`cinebot feedback export`) instead of the "
+                        "database")
+    parser.add_argument("--output", type=Path, help="the adapter's folder (default: adapters/<format>-<server>-<time>)")
+    parser.add_argument("--steps", type=int, default=40, help="optimizer steps (default 40)")
+    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8)")
+    options = parser.parse_args(argv)
+    from models.feedback_train import TrainingError, load_base, train
+
+    if options.data is not None:
+        if not options.data.is_file():
+            raise InputError(f"There is no file {options.data}.")
+        try:
+            rows = [json.loads(line) for line in options.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except ValueError:
+            raise InputError(f"{options.data} is not an export of `cinebot feedback export` (JSON lines).") from None
+    else:
+        rows = asyncio.run(_stored_rows(settings, options.format, options.guild))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    output = options.output or Path("adapters") / f"{options.format}-{options.guild or 'all'}-{stamp}"
+    try:
+        model, tokenizer = load_base(settings.model, settings.cache_dir)
+        result = train(rows, options.format, model, tokenizer, output, steps=options.steps,
+                       learning_rate=options.learning_rate, rank=options.rank)
+    except TrainingError as exc:
+        raise InputError(str(exc)) from None
+    print(f"Trained a {options.format} adapter on {result.rows} rows ({result.steps} steps, {result.seconds:.0f} s): "
+          f"{result.adapter}\nLoad it with CINEBOT_ADAPTER={result.adapter}")
+    return 0
+
+
+async def _stored_rows(settings: Settings, fmt: str, guild: int | None) -> list[dict[str, Any]]:
+    from bot.feedback import rows
+    from bot.store import Store
+
+    if not settings.db_path.is_file():
+        raise InputError(f"There is no database at {settings.db_path} yet (set CINEBOT_DB_PATH), so no feedback.")
+    async with await Store.open(settings.db_path) as store:
+        return [row async for row in rows(store, fmt, guild)]
 
 
 def _catalog(settings: Settings, args: argparse.Namespace) -> int:
@@ -428,12 +485,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _catalog(settings, args)
         if args.command == "mood":
             return _mood_eval(settings, args.file, args.threads)
+        if args.command == "train" and args.what == "feedback":
+            return _train_feedback(settings, args.options)
         if args.command == "train":
             from models.mood_train import main as train_mood
 
             return train_mood(args.options)
         if args.command == "feedback":
-            return asyncio.run(_feedback_export(settings, args.format, args.output))
+            return asyncio.run(_feedback_export(settings, args.format, args.output, args.guild))
         return asyncio.run(_run(settings))
     except InputError as exc:
         print(f"cinebot: {exc}", file=sys.stderr)

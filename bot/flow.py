@@ -18,12 +18,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.commands import COLOURS
+from bot.learning import Learner
 from bot.rules import where_it_works
 from bot.services import Prepared
 from models import runner
@@ -33,7 +34,7 @@ from models.tasks.text import neutralize_mentions
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from bot.store import Store
+    from bot.store import JobRow, Store
     from models.llm.jobs import JobQueue
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
+ANOTHER_TAKE = "🔁"  # a member's reaction asking for the reply written another way
 STYLE_EXAMPLES = 5  # liked replies whose style (never their words) guides the next prompt
 _MEMORY = 10_000  # bounded per-member bookkeeping
 
@@ -107,7 +109,8 @@ def text_embeds(title: str, text: str, *, colour: int, footer: str, author: str 
 
 def footer_for(reply: TaskReply) -> str:
     r = reply.result
-    return f"{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s · react 👍 or 👎 to tell me how I did"
+    line = f"{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s · react 👍 or 👎 to tell me how I did"
+    return line + (f" · {ANOTHER_TAKE} for another take" if reply.variant else "")
 
 
 def make_files(attachments: Sequence[Attachment]) -> list[discord.File]:
@@ -123,29 +126,22 @@ def scope_of(channel: Any) -> tuple[int, int | None]:
 
 
 @dataclass
-class _Target:
-    """Where a reply goes: the interaction while its token lives, else the channel. Edits of the reply are never
-    closer together than `interval` seconds, whoever makes them (queue position, streamed text, final reply),
-    reconnects included: each waits for the rest of the interval since the last one."""
+class _Pacer:
+    """Edits of one reply are never closer together than `interval` seconds, whoever makes them (queue position,
+    streamed text, final reply), reconnects included: each waits for the rest of the interval since the last."""
 
-    interaction: discord.Interaction
-    started: float
-    interval: float = 0.0
-    expired: bool = False
+    interval: float
     last_edit: float = -math.inf
-    _pace: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    def token_alive(self) -> bool:
-        return not self.expired and time.monotonic() - self.started < TOKEN_LIFETIME_S - TOKEN_SAFETY_S
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def due(self) -> bool:
         """Whether an edit now would not have to wait."""
         return time.monotonic() - self.last_edit >= self.interval
 
     @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
+    async def turn(self) -> AsyncIterator[None]:
         """One edit at a time, at least `interval` after the last one."""
-        async with self._pace:
+        async with self._lock:
             wait = self.last_edit + self.interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -154,11 +150,42 @@ class _Target:
             finally:
                 self.last_edit = time.monotonic()
 
+
+@dataclass
+class _Take:
+    """Where another take (🔁) goes: a message of the bot's own in the channel, edited as the text streams."""
+
+    message: discord.Message
+    pacer: _Pacer
+
+    def due(self) -> bool:
+        return self.pacer.due()
+
+    async def edit(self, **kwargs: Any) -> discord.Message | None:
+        async with self.pacer.turn():
+            return await self.message.edit(allowed_mentions=NO_PINGS, **kwargs)
+
+
+@dataclass
+class _Target:
+    """Where a reply goes: the interaction while its token lives, else the channel; its edits paced (`_Pacer`)."""
+
+    interaction: discord.Interaction
+    started: float
+    pacer: _Pacer
+    expired: bool = False
+
+    def token_alive(self) -> bool:
+        return not self.expired and time.monotonic() - self.started < TOKEN_LIFETIME_S - TOKEN_SAFETY_S
+
+    def due(self) -> bool:
+        return self.pacer.due()
+
     async def edit(self, **kwargs: Any) -> discord.Message | None:
         if not self.token_alive():
             return None
         try:
-            async with self._turn():
+            async with self.pacer.turn():
                 return await self.interaction.edit_original_response(allowed_mentions=NO_PINGS, **kwargs)
         except (discord.NotFound, discord.Forbidden) as exc:
             log.info("interaction %s can no longer be edited (%s); falling back to the channel",
@@ -205,7 +232,7 @@ class _Target:
         try:
             # the placeholder is edited first: after a "thinking" defer, the first follow-up would replace it
             # (publicly) instead of being a private message of its own
-            async with self._turn():
+            async with self.pacer.turn():
                 await self.interaction.edit_original_response(content=placeholder, embeds=[],
                                                               allowed_mentions=NO_PINGS)
             await self.interaction.followup.send(f"{prefix}{message}", ephemeral=True, allowed_mentions=NO_PINGS)
@@ -229,11 +256,13 @@ def _default_render(job: Prepared, author: str | None) -> Renderer:
 class TaskFlow:
     """Runs task commands for the cogs: checks, queue, streaming, final reply, storage, reactions."""
 
-    def __init__(self, store: Store, queue: JobQueue, settings: Settings, *, model_name: str = "") -> None:
+    def __init__(self, store: Store, queue: JobQueue, settings: Settings, *, model_name: str = "",
+                 learner: Learner | None = None) -> None:
         self.store = store
         self.queue = queue
         self.settings = settings
         self.model_name = model_name
+        self.learner = learner or Learner(store)
         self._last_use: OrderedDict[tuple[int, int, str], float] = OrderedDict()
         self._recent: OrderedDict[int, deque[float]] = OrderedDict()
         self.in_flight: set[asyncio.Task[Any]] = set()
@@ -339,7 +368,7 @@ class TaskFlow:
             await asyncio.wait(pending, timeout=timeout_s)
 
     def _target(self, interaction: discord.Interaction) -> _Target:
-        return _Target(interaction, started=time.monotonic(), interval=self.settings.edit_interval_s)
+        return _Target(interaction, time.monotonic(), _Pacer(self.settings.edit_interval_s))
 
     async def _run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer,
                    files: Sequence[Attachment], preview: Sequence[discord.Embed], checked: bool) -> None:
@@ -349,8 +378,9 @@ class TaskFlow:
             await self.refuse(interaction, refusal)
             return
         style = await self.style(interaction, command)
+        variant = await self.learner.choose(interaction.guild_id if self.settings.adapt == "on" else None, command)
         try:
-            run = runner.submit(self.queue, job.spec, job.inp, style=style)
+            run = runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant)
         except QueueFull as exc:
             await self.refuse(interaction, str(exc))
             return
@@ -367,7 +397,7 @@ class TaskFlow:
             guild_id=interaction.guild_id, channel_id=channel_id, user_id=interaction.user.id, command=command,
             inputs=job.inputs, prompt=list(run.request.messages),
             settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
-            model=self.model_name,
+            model=self.model_name, variant=run.variant_name or None,
         )
         if preview:
             try:
@@ -406,7 +436,44 @@ class TaskFlow:
             await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
                                            guild_id=interaction.guild_id, part=part)
         if messages:
-            await self._add_feedback_reactions(messages[-1])
+            await self._add_feedback_reactions(messages[-1], another_take=bool(run.variant_name))
+
+    async def another_take(self, channel: discord.abc.Messageable, reply_to: discord.PartialMessage, first: JobRow,
+                           job: Prepared, *, author: str | None = None) -> int | None:
+        """🔁 on a reply: the same request written in another variant, posted below the first in the channel
+        (streamed like any reply), stored as a second take; when members then rate one above the other, the pair
+        is their preference (`Store.settle_take`). Returns the new job's id (None if it could not be written)."""
+        variant = await self.learner.choose(first.guild_id, first.command, besides=first.variant)
+        try:
+            run = runner.submit(self.queue, job.spec, job.inp, variant=variant)
+        except JobError as exc:  # QueueFull too
+            await channel.send(f"⚠️ {exc}", reference=reply_to, mention_author=False, allowed_mentions=NO_PINGS)
+            return None
+        message = await channel.send(f"{ANOTHER_TAKE} *writing another take…*", reference=reply_to,
+                                     mention_author=False, allowed_mentions=NO_PINGS)
+        job_id = await self.store.create_job(
+            guild_id=first.guild_id, channel_id=first.channel_id, user_id=first.user_id, command=first.command,
+            inputs=job.inputs, prompt=list(run.request.messages),
+            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"}, model=self.model_name,
+            variant=variant.name, parent_job=first.id)
+        await self.store.add_take(first_job=first.id, second_job=job_id, user_id=first.user_id)
+        target = _Take(message, _Pacer(self.settings.edit_interval_s))
+        try:
+            reply = replace(await self._stream(run, target), variant="")  # no third take: no 🔁 in its footer
+            embeds = _default_render(job, author)(reply)
+            await target.edit(content=None, embeds=embeds[:EMBEDS_PER_MESSAGE])
+        except (JobError, discord.HTTPException) as exc:
+            await self.store.fail_job(job_id, status="failed", error=str(exc))
+            await target.edit(content=f"⚠️ {exc if isinstance(exc, JobError) else 'Another take did not finish.'}")
+            return None
+        r = reply.result
+        await self.store.finish_job(
+            job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model)
+        await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
+                                   guild_id=first.guild_id)
+        await self._add_feedback_reactions(message)
+        return job_id
 
     async def send_card(self, interaction: discord.Interaction, command: str, embed: discord.Embed, *,
                         inputs: dict[str, Any], output: str) -> None:
@@ -425,9 +492,11 @@ class TaskFlow:
                                    guild_id=interaction.guild_id)
         await self._add_feedback_reactions(message)
 
-    async def _stream(self, run: runner.TaskRun, target: _Target, watcher: asyncio.Task[None]) -> TaskReply:
+    async def _stream(self, run: runner.TaskRun, target: _Target | _Take,
+                      watcher: asyncio.Task[None] | None = None) -> TaskReply:
         async for view in run.snapshots():
-            watcher.cancel()
+            if watcher is not None:
+                watcher.cancel()
             if target.due():  # else skip this snapshot: a later one (or the final reply) shows it
                 shown = view if len(view) <= CONTENT_LIMIT - len(WRITING) else \
                     "…" + view[-(CONTENT_LIMIT - len(WRITING) - 1):]
@@ -456,8 +525,8 @@ class TaskFlow:
         except discord.HTTPException:
             log.debug("could not show queue position", exc_info=True)
 
-    async def _add_feedback_reactions(self, message: discord.Message) -> None:
-        for emoji in FEEDBACK_EMOJI:
+    async def _add_feedback_reactions(self, message: discord.Message, *, another_take: bool = False) -> None:
+        for emoji in (*FEEDBACK_EMOJI, ANOTHER_TAKE) if another_take else FEEDBACK_EMOJI:
             try:
                 await message.add_reaction(emoji)
             except discord.HTTPException:

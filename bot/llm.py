@@ -57,7 +57,7 @@ def load_model(settings: Settings, *, progress: bool = True) -> object:
     return registry.load(
         settings.model, settings.cache_dir, backend=settings.backend, device=settings.device,
         threads=settings.threads, progress=progress, max_context=sequence_tokens(settings),
-        slots=settings.max_batch, int8=settings.int8,
+        slots=settings.max_batch, int8=settings.int8, adapter=settings.adapter,
     )
 
 

@@ -82,6 +82,10 @@ def _path(name: str, raw: str) -> Path:
     return Path(os.path.expanduser(raw.strip()))
 
 
+def _optional_path(name: str, raw: str) -> Path | None:
+    return Path(os.path.expanduser(raw.strip())) if raw.strip() else None
+
+
 def _optional_text(name: str, raw: str) -> str | None:
     return raw.strip() or None
 
@@ -188,6 +192,9 @@ class Settings:
     int8: str = _setting("CINEBOT_INT8", "auto", _choice("auto", "on", "off"))
     """The transformers backend on a CPU: int8 weights (`auto` = on for a CPU, off for CUDA), `on` or `off` (fp32). The
     first start converts and caches the model; later starts load the cache."""
+    adapter: Path | None = _setting("CINEBOT_ADAPTER", "", _optional_path)  # noqa: RUF009
+    """A LoRA adapter folder made by `cinebot train feedback`, merged into the model at start (on the transformers
+    backend: `auto` picks it when an adapter is set); empty = none."""
     threads: int = _setting("CINEBOT_THREADS", "0", _int(0, 256))
     """CPU threads for llama.cpp or torch; 0 = one per core."""
     max_batch: int = _setting("CINEBOT_MAX_BATCH", "32", _int(1, 256))
@@ -225,6 +232,9 @@ class Settings:
     """Per-member rate limit over all commands: requests/seconds."""
     max_attachment_kb: int = _setting("CINEBOT_MAX_ATTACHMENT_KB", "100", _int(1, 8_192))
     """Largest script attachment `/scene` accepts, in KB (`.fountain` or `.txt`)."""
+    adapt: str = _setting("CINEBOT_ADAPT", "on", _choice("on", "off"))
+    """`on`: each server's reactions choose how its replies are written (length, tone; see /cinebot show); `off`:
+    every reply is written the standard way."""
     edit_interval_s: float = _setting("CINEBOT_EDIT_INTERVAL_S", "1.0", _seconds)
     """How often a streamed reply is edited while the model writes, in seconds (Discord rate-limits edits)."""
     openai_url: str | None = _setting("CINEBOT_OPENAI_URL", "", _url)

@@ -80,6 +80,8 @@ class JobRow:
     generate_s: float | None
     created_at: str
     finished_at: str | None
+    variant: str | None = None  # the preset it was written in
+    parent_job: int | None = None  # for a second take (🔁): the first
 
 
 @dataclass(frozen=True)
@@ -359,8 +361,11 @@ class Store:
         prompt: list[dict[str, str]],
         settings: dict[str, Any],
         model: str,
+        variant: str | None = None,
+        parent_job: int | None = None,
     ) -> int:
-        """Record a job as 'queued'; returns its id."""
+        """Record a job as 'queued'; returns its id. `variant`: the preset it is written in; `parent_job`: the
+        first take, for a second one."""
         params = (
             guild_id,
             channel_id,
@@ -371,11 +376,13 @@ class Store:
             _dumps(settings),
             model,
             self._now(),
+            variant,
+            parent_job,
         )
         async with self._write() as db:
             cur = await db.execute(
                 "INSERT INTO jobs (guild_id, channel_id, user_id, command, inputs, prompt, settings, model, status,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                " created_at, variant, parent_job) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
                 params,
             )
             job_id = cur.lastrowid
@@ -455,6 +462,12 @@ class Store:
                 raise LookupError(f"There is no job {job_id} to attach message {message_id} to.") from None
             raise
 
+    async def job_for_message(self, message_id: int) -> JobRow | None:
+        """The job whose reply `message_id` is (a part of); None for any other message."""
+        row = await self._one(
+            "SELECT j.* FROM replies AS r JOIN jobs AS j ON j.id = r.job_id WHERE r.message_id = ?", (message_id,))
+        return None if row is None else _job(row)
+
     # -- feedback -------------------------------------------------------------------------------------------------
     async def record_reaction(self, *, message_id: int, user_id: int, emoji: str, score: int, added: bool) -> bool:
         """Record a reaction being added or removed on one of the bot's replies.
@@ -512,7 +525,88 @@ class Store:
         )
         return [_job(row) for row in rows]
 
-    async def export_feedback(self) -> AsyncIterator[dict[str, Any]]:
+    # -- learning -------------------------------------------------------------------------------------------------
+    async def variant_record(self, guild_id: int, command: str) -> dict[str, tuple[int, int]]:
+        """Per variant of `command` in this guild: (liked, disliked) = its replies whose net reaction score is above
+        / below 0, counting only replies written since the moderators last made the command forget."""
+        rows = await self._all(
+            "SELECT j.variant AS variant, SUM(s.net > 0) AS liked, SUM(s.net < 0) AS disliked FROM jobs AS j JOIN ("
+            "  SELECT job_id, SUM(score) AS net FROM feedback WHERE guild_id = ? AND active = 1 GROUP BY job_id"
+            ") AS s ON s.job_id = j.id"
+            " WHERE j.guild_id = ? AND j.command = ? AND j.variant IS NOT NULL AND j.created_at > COALESCE("
+            "  (SELECT forgot_at FROM learning_resets WHERE guild_id = ? AND command = ?), '')"
+            " GROUP BY j.variant",
+            (guild_id, guild_id, command, guild_id, command),
+        )
+        return {row["variant"]: (int(row["liked"]), int(row["disliked"])) for row in rows}
+
+    async def forget_learning(self, guild_id: int, command: str) -> None:
+        """From now on, reactions to `command`'s earlier replies no longer count for its variants."""
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO learning_resets (guild_id, command, forgot_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id, command) DO UPDATE SET forgot_at = excluded.forgot_at",
+                (guild_id, command, self._now()),
+            )
+
+    async def add_take(self, *, first_job: int, second_job: int, user_id: int) -> None:
+        """Remember that `second_job` is another take on `first_job`, asked for by `user_id`."""
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO takes (first_job, second_job, user_id, created_at) VALUES (?, ?, ?, ?)",
+                (first_job, second_job, user_id, self._now()),
+            )
+
+    async def has_take(self, first_job: int) -> bool:
+        return await self._one("SELECT 1 FROM takes WHERE first_job = ?", (first_job,)) is not None
+
+    async def settle_take(self, job_id: int) -> int | None:
+        """If `job_id` is one of two takes: the one now rated higher (net score), stored as the members' choice
+        (None, and no choice stored, while they are rated the same)."""
+        async with self._write() as db:
+            async with db.execute(
+                "SELECT t.first_job, t.second_job, ("
+                "  SELECT COALESCE(SUM(score), 0) FROM feedback WHERE job_id = t.first_job AND active = 1) AS a, ("
+                "  SELECT COALESCE(SUM(score), 0) FROM feedback WHERE job_id = t.second_job AND active = 1) AS b"
+                " FROM takes AS t WHERE t.first_job = ? OR t.second_job = ?",
+                (job_id, job_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            first, second, a, b = row
+            chosen = first if a > b else second if b > a else None
+            await db.execute(
+                "UPDATE takes SET chosen_job = ?, decided_at = ? WHERE first_job = ?",
+                (chosen, self._now() if chosen else None, first),
+            )
+        return chosen
+
+    async def export_pairs(self, guild_id: int | None = None) -> AsyncIterator[dict[str, Any]]:
+        """One row per pair of takes the members chose between, in TRL's conversational preference (DPO) form:
+        {"prompt": [messages], "chosen": [{"role": "assistant", ...}], "rejected": [...]} plus "command",
+        "guild_id", "chosen_job", "rejected_job". The prompt is the first take's, without its variant's note."""
+        rows = await self._all(
+            "SELECT t.chosen_job AS chosen_id, a.prompt AS prompt, a.command AS command, a.guild_id AS guild_id,"
+            " a.variant AS variant, c.output AS chosen, r.output AS rejected, r.id AS rejected_id"
+            " FROM takes AS t JOIN jobs AS a ON a.id = t.first_job JOIN jobs AS c ON c.id = t.chosen_job"
+            " JOIN jobs AS r ON r.id = CASE WHEN t.chosen_job = t.first_job THEN t.second_job ELSE t.first_job END"
+            " WHERE t.chosen_job IS NOT NULL AND (? IS NULL OR a.guild_id = ?) ORDER BY t.first_job",
+            (guild_id, guild_id),
+        )
+        for row in rows:
+            yield {
+                "prompt": json.loads(row["prompt"]),
+                "chosen": [{"role": "assistant", "content": row["chosen"]}],
+                "rejected": [{"role": "assistant", "content": row["rejected"]}],
+                "command": row["command"],
+                "guild_id": row["guild_id"],
+                "first_variant": row["variant"],
+                "chosen_job": row["chosen_id"],
+                "rejected_job": row["rejected_id"],
+            }
+
+    async def export_feedback(self, guild_id: int | None = None) -> AsyncIterator[dict[str, Any]]:
         """One row per finished job whose net score is not 0, in job order, in TRL's conversational
         unpaired-preference (KTO) form: {"prompt": [messages], "completion": [{"role": "assistant", ...}],
         "label": net > 0} plus "command", "job_id", "model" and "score"."""
@@ -522,8 +616,9 @@ class Store:
                 "SELECT j.*, s.net AS net FROM jobs AS j JOIN ("
                 "  SELECT job_id, SUM(score) AS net FROM feedback WHERE active = 1 GROUP BY job_id HAVING net != 0"
                 ") AS s ON s.job_id = j.id"
-                " WHERE j.status = 'done' AND j.output IS NOT NULL AND j.id > ? ORDER BY j.id LIMIT ?",
-                (after, _EXPORT_PAGE),
+                " WHERE j.status = 'done' AND j.output IS NOT NULL AND j.id > ? AND (? IS NULL OR j.guild_id = ?)"
+                " ORDER BY j.id LIMIT ?",
+                (after, guild_id, guild_id, _EXPORT_PAGE),
             )
             for row in rows:
                 net = int(row["net"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import discord
@@ -20,8 +20,10 @@ from discord.ext import commands
 from bot.commands import MODERATED_COMMANDS
 from bot.core import CineBot
 from bot.flow import NO_PINGS
+from bot.learning import Standing
 from bot.rules import place_name, where_it_works
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule
+from models.tasks.variants import variants_for
 
 log = logging.getLogger(__name__)
 
@@ -255,16 +257,22 @@ class Admin(commands.Cog):
         "The channel's rule (a thread counts as its parent channel)",
         "The category's rule",
     )
+    @app_commands.describe(learned="Instead: forget what the command learned from reactions (how its replies are "
+                                   "written)")
     async def reset(
         self,
         interaction: discord.Interaction,
         command: str,
         channel: Place | None = None,
         category: discord.CategoryChannel | None = None,
+        learned: bool = False,
     ) -> None:
         """Remove the rule for a command in a channel, a category, or (with neither) the whole server."""
         assert interaction.guild is not None
         guild_id = interaction.guild.id
+        if learned:
+            await self._forget(interaction, command)
+            return
         target = await self._target(interaction, command, channel, category)
         if target is None:
             return
@@ -282,6 +290,16 @@ class Admin(commands.Cog):
             lines.append(note)
         lines.append(where_it_works(command, await self._rules(guild_id)))
         await self._answer(interaction, "\n".join(lines))
+
+    async def _forget(self, interaction: discord.Interaction, command: str) -> None:
+        assert interaction.guild is not None
+        if len(variants_for(command)) < 2:
+            await self._answer(interaction, f"/{command} has only one way of writing its replies: nothing to forget.")
+            return
+        await self.bot.store.forget_learning(interaction.guild.id, command)
+        log.info("guild %s: %s made /%s forget what it learned", interaction.guild.id, interaction.user.id, command)
+        await self._answer(interaction, f"Done: /{command} has forgotten what it learned from reactions; its next "
+                           "replies try every way of writing again.")
 
     @cinebot.command(name="cooldown")
     @app_commands.describe(
@@ -384,10 +402,23 @@ class Admin(commands.Cog):
                     else "no finished replies yet"
                 ),
             ]
+            learned = await self.bot.flow.learner.standings(guild.id, command)
+            if len(learned) > 1:
+                head.append(learned_line(learned))
             rules = rule_lines(command, settings.rules)
             lines = [*head, "**Rules:**" if rules else "**Rules:** none", *rules]
             embed.add_field(name=f"/{command}", value=_clip_lines(lines, FIELD_LIMIT), inline=False)
         await self._answer(interaction, embed=embed)
+
+
+def learned_line(standings: Sequence[Standing]) -> str:
+    """"**Learned** (12 rated replies): brief 👍 8 👎 1 · standard 👍 2 👎 3 · lively (dropped) 👍 0 👎 4"."""
+    rated = sum(s.rated for s in standings)
+    if not rated:
+        return "**Learned:** nothing yet (no rated replies); every way of writing is tried"
+    ranked = sorted(standings, key=lambda s: -s.mean)
+    parts = [f"{s.variant.name}{' (dropped)' if s.retired else ''} 👍 {s.liked} 👎 {s.disliked}" for s in ranked]
+    return f"**Learned** ({rated} rated repl{'ies' if rated != 1 else 'y'}; best first): " + " · ".join(parts)
 
 
 async def setup(bot: CineBot) -> None:

@@ -4,6 +4,11 @@ Guard clauses first (RoboDanny's cogs/stars.py): the raw events are used because
 that are no longer cached (every reply from before a restart). DMs, the bot's own reactions (👍/👎 it adds as
 prompts) and other bots' reactions are dropped; then one write, `Store.record_reaction`, which itself ignores
 messages that are not stored replies. The score comes from CINEBOT_REACTION_SCORES (0 for any other emoji).
+A reaction on one of two takes settles which the members prefer (`Store.settle_take`), and the learner reads the
+scores when it picks the next reply's variant (`bot/learning.py`).
+
+🔁 added by the member who asked for a reply (and only on a first take, once) asks for another take: the same
+request written in another variant, posted below it (`TaskFlow.another_take`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import discord
 from discord.ext import commands
 
 from bot.core import CineBot
+from bot.flow import ANOTHER_TAKE
+from bot.store import JobRow
+from models.tasks import InputError
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +61,37 @@ class Feedback(commands.Cog):
             log.exception("could not record %s %s by %s on message %s", "adding" if added else "removing", emoji,
                           payload.user_id, payload.message_id)
             return
-        if stored:
-            log.debug("%s %s (score %d) by %s on reply %s", "added" if added else "removed", emoji, score,
-                      payload.user_id, payload.message_id)
+        if not stored:
+            return
+        log.debug("%s %s (score %d) by %s on reply %s", "added" if added else "removed", emoji, score,
+                  payload.user_id, payload.message_id)
+        job = await self.bot.store.job_for_message(payload.message_id)
+        if job is None:
+            return
+        if score:
+            await self.bot.store.settle_take(job.id)
+        elif added and emoji == ANOTHER_TAKE:
+            await self._another_take(payload, job)
+
+    async def _another_take(self, payload: discord.RawReactionActionEvent, job: JobRow) -> None:
+        if job.user_id != payload.user_id or job.parent_job is not None or not job.variant or job.status != "done":
+            return  # only the member who asked, only on a first take that has variants
+        if await self.bot.store.has_take(job.id):
+            return
+        channel = self.bot.get_channel(payload.channel_id)
+        if not isinstance(channel, discord.abc.Messageable) or not hasattr(channel, "get_partial_message"):
+            return
+        try:
+            request = self.bot.services.rebuild(job.command, job.inputs)
+        except InputError as exc:  # e.g. the catalog changed so that the title is now ambiguous
+            log.info("no other take of job %s: %s", job.id, exc)
+            return
+        if request is None:
+            return
+        member = payload.member.display_name if payload.member is not None else None
+        author = f"{member}'s review" if member and job.command == "review" else f"for {member}" if member else None
+        await self.bot.flow.another_take(channel, channel.get_partial_message(payload.message_id), job, request,
+                                         author=author)
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:

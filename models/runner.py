@@ -19,6 +19,7 @@ from typing import Any
 from models.llm.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
 from models.tasks.base import TaskSpec
 from models.tasks.text import split_sentences
+from models.tasks.variants import STANDARD, Variant, variants_for
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class TaskReply:
     raw: str
     result: JobResult
     attempts: int = 1
+    variant: str = ""  # the preset it was written in, when one was chosen for it
 
 
 STYLE_NOTE = (
@@ -88,23 +90,31 @@ def describe_style(examples: Sequence[str]) -> str | None:
 
 
 class TaskRun:
-    """One task in flight."""
+    """One task in flight, written as `variant` asks (`models.tasks.variants`; default: the task as it is)."""
 
-    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None) -> None:
+    def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,
+                 variant: Variant | None = None) -> None:
         self.queue = queue
         self.spec = spec
-        self.inp = inp
-        messages = spec.build_messages(inp)
-        if style:
+        self.variant = variant or Variant(STANDARD, "")
+        self.variant_name = variant.name if variant is not None and len(variants_for(spec.name)) > 1 else ""
+        self.inp = self.variant.fit(inp)
+        messages = spec.build_messages(self.inp)
+        note = (STYLE_NOTE.format(style=style) if style else "") + self.variant.note
+        if note:
             last = messages[-1]
-            messages = [*messages[:-1], {**last, "content": last["content"] + STYLE_NOTE.format(style=style)}]
+            messages = [*messages[:-1], {**last, "content": last["content"] + note}]
         self.request = self._request(messages)
         self.handle: JobHandle = queue.submit(self.request)
         self._raw: list[str] = []
 
     def _request(self, messages: list[dict[str, str]]) -> GenerationRequest:
-        return GenerationRequest(messages=tuple(messages), max_new_tokens=self.spec.max_new_tokens,
-                                 prefix=self.spec.prime)
+        cap = min(self.spec.max_new_tokens, self.variant.max_new_tokens or self.spec.max_new_tokens)
+        return GenerationRequest(messages=tuple(messages), max_new_tokens=cap, prefix=self.spec.prime)
+
+    def _clean(self, text: str) -> str:
+        """The task's post-processing, then the variant's finish."""
+        return self.variant.finish(self.spec.postprocess(text, self.inp), self.inp)
 
     def position(self) -> int:
         return self.handle.position()
@@ -122,7 +132,7 @@ class TaskRun:
                 continue
             if is_refusal(partial[len(self.request.prefix):]):
                 continue  # "I'm sorry, but I can't…": retried in `reply`, never shown
-            view = self.spec.postprocess(partial, self.inp)
+            view = self._clean(partial)
             if view.endswith("…") and not partial.rstrip().endswith("…"):
                 continue  # post-processing had to close an unfinished line: wait for more text
             if view and view != shown:
@@ -148,7 +158,7 @@ class TaskRun:
             raw = result.text
             if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
                 raise JobError("The model declined to write this one. Try rephrasing your input a little.")
-        reply = TaskReply(self.spec.name, self.spec.postprocess(raw, self.inp), raw, result, attempts=attempts)
+        reply = TaskReply(self.spec.name, self._clean(raw), raw, result, attempts=attempts, variant=self.variant_name)
         return await self._second_try(reply)
 
     async def _second_try(self, reply: TaskReply) -> TaskReply:
@@ -171,17 +181,19 @@ class TaskRun:
             return reply
         if is_refusal(result.text[len(prime):]):
             return reply
-        second = TaskReply(spec.name, spec.postprocess(result.text, self.inp), result.text, result,
-                           attempts=reply.attempts + 1)
+        second = TaskReply(spec.name, self._clean(result.text), result.text, result,
+                           attempts=reply.attempts + 1, variant=self.variant_name)
         verdict = await asyncio.to_thread(spec.assess, second.text, self.inp)
         log.info("%s second try %s (%s)", spec.name, "kept" if verdict.score > first.score else "dropped",
                  verdict.reason or "fine")
         return second if verdict.score > first.score else replace(reply, attempts=second.attempts)
 
 
-def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None) -> TaskRun:
+def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,
+           variant: Variant | None = None) -> TaskRun:
     """Queue a task; raises `QueueFull` at once when the queue is at its bound.
 
-    `style`: how the replies this community liked are written (`describe_style`), a guide for this one.
+    `style`: how the replies this community liked are written (`describe_style`), a guide for this one;
+    `variant`: the preset it is written in (the server's learned choice).
     """
-    return TaskRun(queue, spec, inp, style)
+    return TaskRun(queue, spec, inp, style, variant)

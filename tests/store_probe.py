@@ -11,11 +11,6 @@ class ProbeStore(Store):
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return None if row is None else _job(row)
 
-    async def job_for_message(self, message_id: int) -> JobRow | None:
-        row = await self._one(
-            "SELECT j.* FROM replies AS r JOIN jobs AS j ON j.id = r.job_id WHERE r.message_id = ?", (message_id,))
-        return None if row is None else _job(row)
-
     async def is_reply(self, message_id: int) -> bool:
         return await self._one("SELECT 1 FROM replies WHERE message_id = ?", (message_id,)) is not None
 

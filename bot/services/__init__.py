@@ -15,7 +15,7 @@ and the server's liked reviews). A command whose options are its whole input (/p
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.tasks.base import Prepared
 
@@ -59,3 +59,19 @@ class Services:
         self.review: ReviewService = ReviewService(catalog, mood)
         self.mood: MoodService = MoodService(mood, catalog)
         self.films: FilmService = FilmService(catalog, store)
+
+    def rebuild(self, command: str, inputs: dict[str, Any]) -> Prepared | None:
+        """A stored job's request prepared again (for another take, 🔁); None for a command that cannot be
+        (a channel's /mood, the catalog's cards)."""
+        from bot.services import scene
+        from models.tasks import pitch
+
+        if command == "review":
+            return self.review.prepare(film=inputs["film"], notes=inputs["notes"], rating=inputs.get("rating"),
+                                       year=inputs.get("year"), scale=inputs.get("scale"), tone=inputs.get("tone"),
+                                       spoilers=bool(inputs.get("spoilers")))
+        if command == "pitch":
+            return pitch.prepare(premise=inputs["premise"], genre=inputs.get("genre"), tone=inputs.get("tone"))
+        if command == "scene":
+            return scene.prepare(excerpt=inputs["excerpt"])
+        return None

@@ -195,12 +195,22 @@ def choose_backend(requested: str, source: ModelSource, device: str = "auto") ->
 
 
 def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "auto", threads: int = 0,
-         progress: bool = True, max_context: int | None = None, slots: int = 32, int8: str = "auto") -> Any:
+         progress: bool = True, max_context: int | None = None, slots: int = 32, int8: str = "auto",
+         adapter: Path | None = None) -> Any:
     """Load a model for the batching worker (a `StepModel`) on the chosen backend (`llamacpp` or `transformers`).
 
     `slots` is how many sequences the llama.cpp context holds (the worker's max batch); `max_context` caps each
-    sequence's tokens; `int8` is the transformers backend's int8 weights on a CPU (auto: on)."""
+    sequence's tokens; `int8` is the transformers backend's int8 weights on a CPU (auto: on); `adapter`: a LoRA
+    adapter folder (`cinebot train feedback`) merged into the model, on transformers."""
     source = resolve(name, cache_dir, progress=progress)
+    if adapter is not None:
+        if backend == "llamacpp":
+            raise ModelError("A LoRA adapter (CINEBOT_ADAPTER) is merged on the transformers backend; set "
+                             "CINEBOT_BACKEND=transformers or auto.")
+        if not (adapter / "adapter_config.json").is_file():
+            raise ModelError(f"CINEBOT_ADAPTER={adapter} is not an adapter folder (no adapter_config.json); give "
+                             "the folder `cinebot train feedback --output` wrote.")
+        backend = "transformers"
     chosen = choose_backend(backend, source, device)
     label = source.name if name not in PRESETS else name
     started = time.monotonic()
@@ -219,7 +229,7 @@ def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "au
         from models.llm.backends.transformers import load_transformers
 
         lm = load_transformers(source, label, cache_dir, device=device, threads=threads, progress=progress,
-                               max_context=max_context, int8=int8)
+                               max_context=max_context, int8=int8, adapter=adapter)
     else:
         raise ModelError(f"The {chosen} backend does not load a model in this process.")
     log.info("%s ready on %s in %.1f s", label, chosen, time.monotonic() - started)

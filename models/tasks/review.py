@@ -24,6 +24,7 @@ TONE_LIMIT = 100
 YEAR_MIN = 1870
 YEAR_MAX = 2100
 MAX_NEW_TOKENS = 320
+MIN_WORDS = 50  # fewer words left after the check: write it again (a variant may ask for fewer)
 
 
 def _format_number(x: float) -> str:
@@ -40,6 +41,7 @@ class ReviewInput:
     scale: int | None = None  # 5 or 10; set whenever rating is set
     tone: str | None = None
     spoilers: bool = False
+    min_words: int = MIN_WORDS
     # the catalog's facts about the film and the post-check of names (None: no catalog, no check)
     grounding: Grounding | None = field(default=None, repr=False, compare=False)
     # P(positive) of a text, from the shipped mood classifier: checks that the review keeps the rating's verdict
@@ -191,7 +193,6 @@ def postprocess(text: str, inp: ReviewInput) -> str:
     return text
 
 
-MIN_WORDS = 50  # fewer words left after the check: write it again
 _WORD = re.compile(r"[\w'’]+")
 
 
@@ -200,7 +201,7 @@ def assess(text: str, inp: ReviewInput) -> Assessment:
     words = len(_WORD.findall(text))
     score = float(min(words, 200))
     problems = []
-    if words < MIN_WORDS:
+    if words < inp.min_words:
         problems.append(f"only {words} words left")
     if inp.positive is not None and inp.leaning in ("positive", "negative") and text:
         p = inp.positive(text)

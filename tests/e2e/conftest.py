@@ -62,7 +62,7 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
                           server: ServerFactory | None = None, **overrides: Any) -> CineBot:
             base = Settings.load(env={}, env_file=None)
             settings = replace(base, **{"db_path": tmp_path / "cinebot.sqlite3", "edit_interval_s": 0.2,
-                                        "user_rate": (1000, 60), **overrides})
+                                        "user_rate": (1000, 60), "adapt": "off", **overrides})
             if model in ("smollm", "smollm_llamacpp"):  # the test model on transformers, or on llama.cpp
                 lm = request.getfixturevalue(model)
                 if not overrides.get("max_new_tokens"):

@@ -173,7 +173,7 @@ async def test_bots_and_other_messages_record_nothing(make_bot: BotFactory, fake
     assert not await bot.store.is_reply(own.id)
 
     bot_adds = [e for e in fake.events("MESSAGE_REACTION_ADD") if e.data["user_id"] == str(fake.bot_user.id)]
-    assert {e.data["emoji"]["name"] for e in bot_adds} == {"👍", "👎"}  # they did reach the bot
+    assert {e.data["emoji"]["name"] for e in bot_adds} == {"👍", "👎", "🔁"}  # they did reach the bot
     assert writes.by(fake.bot_user.id) == []  # and stopped at the guard, before the store
     assert [c for c in writes.by(fake.other_bot.id) if c["added"]] == []
     fake.assert_no_unknown_calls()

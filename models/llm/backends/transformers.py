@@ -261,11 +261,13 @@ def load_source(source: ModelSource, label: str, dtype: Any) -> tuple[Any, Any]:
 
 
 def load_transformers(source: ModelSource, label: str, cache_dir: Path, *, device: str = "auto", threads: int = 0,
-                      progress: bool = True, max_context: int | None = None, int8: str = "auto") -> TransformersLM:
+                      progress: bool = True, max_context: int | None = None, int8: str = "auto",
+                      adapter: Path | None = None) -> TransformersLM:
     """Load a model with transformers as a `TransformersLM`, ready for the worker.
 
     On a CPU with `int8` on (`auto` or `on`), its Linear layers and embeddings run in int8 (see `Int8Linear`); the
-    first start converts and caches the model under `<cache_dir>/converted/`, later starts load the cache."""
+    first start converts and caches the model under `<cache_dir>/converted/`, later starts load the cache. With a
+    LoRA `adapter` (peft), the adapter is merged into the weights at full precision (no int8 cache)."""
     from transformers.utils import logging as hf_logging
 
     if threads > 0:
@@ -274,7 +276,13 @@ def load_transformers(source: ModelSource, label: str, cache_dir: Path, *, devic
     if not progress:
         hf_logging.disable_progress_bar()
     started = time.monotonic()
-    if int8_wanted(int8, device_name):
+    if adapter is not None:
+        from peft import PeftModel
+
+        model, tokenizer = load_source(source, label, dtype)
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().to(device_name)
+        label = f"{label}+{adapter.name}"
+    elif int8_wanted(int8, device_name):
         model, tokenizer = load_int8(source, label, cache_dir, load_source, progress)
         dtype = "int8"
     else:
