@@ -298,15 +298,22 @@ class TaskFlow:
         settings = await self.store.guild_settings(guild_id)
         return f"The moderators have switched /{command} off here. {where_it_works(command, settings.rules)}"
 
-    async def style(self, interaction: discord.Interaction, command: str) -> str | None:
+    async def style(self, guild_id: int | None, user_id: int, command: str) -> str | None:
         """How the replies this server liked most for `command` are written (for /review: this member's own, to
         keep their voice), as a description that carries none of their words (`runner.describe_style`)."""
-        if interaction.guild is None or command == "mood":
+        if guild_id is None or command == "mood":
             return None
-        liked = await self.store.liked_examples(interaction.guild.id, command, limit=20)
+        liked = await self.store.liked_examples(guild_id, command, limit=20)
         if command == "review":
-            liked = [job for job in liked if job.user_id == interaction.user.id]
+            liked = [job for job in liked if job.user_id == user_id]
         return runner.describe_style([job.output for job in liked[:STYLE_EXAMPLES] if job.output])
+
+    async def start(self, job: Prepared, *, guild_id: int | None, user_id: int) -> runner.TaskRun:
+        """Queue `job` as this server's community would have it: in the variant its reactions favour
+        (`bot.learning`), guided by the style of its liked replies. Raises `QueueFull`/`JobError` at once."""
+        style = await self.style(guild_id, user_id, job.command)
+        variant = await self.learner.choose(guild_id if self.settings.adapt == "on" else None, job.command)
+        return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant)
 
     def mark_used(self, interaction: discord.Interaction, command: str) -> None:
         """Count a use of `command` by this member: its cooldown and the member's rate limit start now."""
@@ -377,10 +384,8 @@ class TaskFlow:
         if refusal:
             await self.refuse(interaction, refusal)
             return
-        style = await self.style(interaction, command)
-        variant = await self.learner.choose(interaction.guild_id if self.settings.adapt == "on" else None, command)
         try:
-            run = runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant)
+            run = await self.start(job, guild_id=interaction.guild_id, user_id=interaction.user.id)
         except QueueFull as exc:
             await self.refuse(interaction, str(exc))
             return

@@ -3,10 +3,12 @@
 For every server and command with presets (`models/tasks/variants.py`), each variant's record is the number of its
 replies that members rated up and down (net reaction score above / below 0, from the store; a server's moderators
 can make a command forget). The next reply's variant is drawn by Thompson sampling: a draw from each variant's
-Beta(1 + liked, 1 + disliked), the highest wins. New variants get tried, and within a few dozen reactions the
-liked ones win almost every draw. Exploration is bounded: a variant whose record is clearly worse than the best one
-(its upper bound, mean + 2 standard deviations, below the best's lower bound, mean - 2 sd) is no longer drawn, so a
-member rarely gets a variant the server has shown it dislikes. A server never learns from another's reactions.
+Beta(1 + liked, 1 + disliked), the highest wins; `standard` starts with two likes in hand, so a new server mostly
+gets the task as it is written until its members' reactions say otherwise. Other variants get tried, and within a
+few dozen reactions the liked ones win almost every draw. Exploration is bounded: a variant whose record is
+clearly worse than the best one (its upper bound, mean + 2 standard deviations, below the best's lower bound,
+mean - 2 sd) is no longer drawn, so a member rarely gets a variant the server has shown it dislikes. A server
+never learns from another's reactions.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import random
 from dataclasses import dataclass
 
 from bot.store import Store
-from models.tasks.variants import Variant, variants_for
+from models.tasks.variants import STANDARD, Variant, variants_for
 
 log = logging.getLogger(__name__)
+
+PRIOR_LIKES = {STANDARD: 2}  # what a variant is credited with before any reaction
 
 
 @dataclass(frozen=True)
@@ -36,13 +40,22 @@ class Standing:
         return self.liked + self.disliked
 
     @property
+    def alpha(self) -> float:
+        return 1 + self.liked + PRIOR_LIKES.get(self.variant.name, 0)
+
+    @property
+    def beta(self) -> float:
+        return 1 + self.disliked
+
+    @property
     def mean(self) -> float:
-        """The posterior mean of the share of its replies members like (0.5 before any rating)."""
-        return (1 + self.liked) / (2 + self.rated)
+        """The posterior mean of the share of its replies members like (0.5 before any rating; 0.75 for
+        `standard`)."""
+        return self.alpha / (self.alpha + self.beta)
 
     @property
     def spread(self) -> float:
-        a, b = 1 + self.liked, 1 + self.disliked
+        a, b = self.alpha, self.beta
         return math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
 
 
@@ -72,5 +85,5 @@ class Learner:
             return choices[0]
         pool = [s for s in await self.standings(guild_id, command) if s.variant.name != besides]
         live = [s for s in pool if not s.retired] or pool
-        drawn = max(live, key=lambda s: self.rng.betavariate(1 + s.liked, 1 + s.disliked))
+        drawn = max(live, key=lambda s: self.rng.betavariate(s.alpha, s.beta))
         return drawn.variant

@@ -13,10 +13,21 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from models.tasks.text import split_sentences
+
 log = logging.getLogger(__name__)
 
 STANDARD = "standard"
 _BANG = re.compile(r"!+")
+
+
+def _exclaim(text: str) -> str:
+    """The first sentence ending in an exclamation mark instead of a full stop ("Dr.", "4.5" are not ends)."""
+    sentences = split_sentences(text.lstrip().split("\n", 1)[0])
+    first = sentences[0] if sentences else ""
+    if not first.endswith(".") or first.endswith(".."):
+        return text
+    return text.replace(first, first[:-1] + "!", 1)
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class Variant:
     min_words: int | None = None  # below this a review is written again (the task's own minimum otherwise)
     calm: bool = False  # no exclamation marks
     states_rating: bool = False  # a reply that does not give the member's rating opens with it
+    exclaims: bool = False  # the opening sentence ends with an exclamation mark
 
     def fit(self, inp: Any) -> Any:
         """The task's input with this variant's minimum length, where the input has one."""
@@ -41,6 +53,8 @@ class Variant:
             return text
         if self.calm:
             text = _BANG.sub(".", text)
+        if self.exclaims and "!" not in text:
+            text = _exclaim(text)
         rating = getattr(inp, "rating_text", None)
         if self.states_rating and rating and rating not in text:
             text = f"{rating}. {text.lstrip()}"
@@ -51,12 +65,12 @@ _STANDARD = Variant(STANDARD, "as the task writes it (about 150-250 words)")
 VARIANTS: dict[str, tuple[Variant, ...]] = {
     "review": (
         _STANDARD,
-        Variant("brief", "about 60 words, calm, states the rating",
-                "\n\nKeep it short: about 60 words in one paragraph, plain and calm, no exclamation marks.",
-                max_new_tokens=110, min_words=25, calm=True, states_rating=True),
-        Variant("lively", "about 200 words, enthusiastic",
+        Variant("brief", "about 50 words, calm, states the rating",
+                "\n\nKeep it short: about 50 words in one paragraph, plain and calm, no exclamation marks.",
+                max_new_tokens=90, min_words=20, calm=True, states_rating=True),
+        Variant("lively", "about 200 words, enthusiastic, opens with an exclamation",
                 "\n\nWrite it with energy and enthusiasm, about 200 words in two or three paragraphs; let the "
-                "excitement show (exclamation marks are welcome)."),
+                "excitement show (exclamation marks are welcome).", exclaims=True),
         Variant("measured", "about 120 words, even-toned, no exclamation marks",
                 "\n\nWrite about 120 words in an even, thoughtful tone, with no exclamation marks.",
                 max_new_tokens=200, min_words=40, calm=True),

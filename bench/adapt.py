@@ -1,0 +1,191 @@
+"""Feedback that adapts, measured: two simulated film clubs with opposite tastes ask for reviews through the bot's
+own path, and their members react by rules the bot never sees.
+
+Each request goes the way /review goes, minus Discord: the review service prepares the job (catalog facts and
+checks), `TaskFlow.start` picks the variant the club's reactions favour (`bot/learning.py`) and the style of its
+liked replies, the job runs through the queue and the batching worker, the reply is stored as the flow stores it,
+and a simulated member's 👍 or 👎 is written as the reaction listener writes it (`Store.record_reaction`). The two
+clubs are two servers in one database, run side by side. Their hidden tastes (this file only; the bot never reads
+them):
+  A likes short reviews (at most 70 words) that open with the rating, and dislikes exclamation marks;
+  B likes longer (at least 50 words), enthusiastic reviews (with an exclamation mark).
+(The thresholds suit the test model, whose cleaned reviews run 30-130 words.)
+After the run, `cross` writes 30 more reviews for club B in the variant club A ended on, and reports B's liked
+share of them (how badly one club's lesson would serve the other).
+
+    python bench/adapt.py                                   # the test model, 300 requests per club, 3 seeds
+    python bench/adapt.py --model qwen2.5-coder-1.5b --requests 60 --seeds 1
+
+The last line reads `liked_share A first50 X last50 Y; B first50 X2 last50 Y2; cross A-variant-in-B Z` (means over
+the seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.review_cases import CASES, Case
+from bot.flow import TaskFlow
+from bot.learning import Learner
+from bot.llm import load_model, worker_config
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import Store
+from models import runner
+from models.catalog import Catalog
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
+from models.tasks.variants import variant
+
+WINDOW = 50
+CROSS = 30
+ROUND = 16  # requests per club in flight at once; the next round sees this round's reactions
+RATED = [c for c in CASES if c.rating is not None and c.scale is not None]
+_WORDS = re.compile(r"[A-Za-z0-9'’]+")
+
+
+def _rating(case: Case) -> str:
+    return f"{case.rating:g}/{case.scale}"
+
+
+def club_a(text: str, case: Case) -> bool:
+    """Short, the rating up front, no exclamation marks."""
+    return len(_WORDS.findall(text)) <= 70 and _rating(case) in text[:40] and "!" not in text
+
+
+def club_b(text: str, case: Case) -> bool:
+    """Long and enthusiastic."""
+    return len(_WORDS.findall(text)) >= 50 and "!" in text
+
+
+@dataclass(frozen=True)
+class Club:
+    name: str
+    guild_id: int
+    member: int
+    likes: Callable[[str, Case], bool]
+
+
+CLUBS = (Club("A", 1001, 11, club_a), Club("B", 1002, 22, club_b))
+
+
+@dataclass(frozen=True)
+class Turn:
+    variant: str
+    liked: bool
+    text: str
+
+
+async def ask(flow: TaskFlow, services: Services, store: Store, club: Club, case: Case, n: int) -> Turn:
+    job = services.review.prepare(film=case.film, notes=case.notes, rating=case.rating, scale=case.scale)
+    run = await flow.start(job, guild_id=club.guild_id, user_id=club.member)
+    job_id = await store.create_job(guild_id=club.guild_id, channel_id=club.guild_id, user_id=club.member,
+                                    command="review", inputs=job.inputs, prompt=list(run.request.messages),
+                                    settings={}, model=flow.model_name, variant=run.variant_name or None)
+    reply = await run.reply()
+    r = reply.result
+    await store.finish_job(job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
+                           completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s,
+                           model=r.model)
+    message_id = club.guild_id * 100_000 + n
+    await store.add_reply(message_id=message_id, job_id=job_id, channel_id=club.guild_id, guild_id=club.guild_id)
+    liked = club.likes(reply.text, case)
+    await store.record_reaction(message_id=message_id, user_id=club.member, emoji="👍" if liked else "👎",
+                                score=1 if liked else -1, added=True)
+    return Turn(run.variant_name, liked, reply.text)
+
+
+def share(turns: list[Turn]) -> float:
+    return sum(t.liked for t in turns) / max(1, len(turns))
+
+
+async def one_seed(seed: int, lm: object, settings: Settings, catalog: Catalog, requests: int,
+                   show: int) -> tuple[dict[str, list[Turn]], float]:
+    with tempfile.TemporaryDirectory() as folder:
+        async with await Store.open(Path(folder) / "adapt.sqlite3") as store:
+            queue = JobQueue(settings.max_queue)
+            async with BatchingWorker(lm, queue, worker_config(settings)):  # type: ignore[arg-type]
+                flow = TaskFlow(store, queue, settings, model_name=str(getattr(lm, "name", "")),
+                                learner=Learner(store, random.Random(seed)))
+                services = Services(settings, catalog=catalog)
+                order = random.Random(seed).sample(RATED, len(RATED))
+                turns: dict[str, list[Turn]] = {c.name: [] for c in CLUBS}
+                started = time.perf_counter()
+                for first in range(0, requests, ROUND):
+                    asked = [(club, ask(flow, services, store, club, order[(i + seed) % len(order)], i))
+                             for club in CLUBS for i in range(first, min(first + ROUND, requests))]
+                    done = await asyncio.gather(*(coroutine for _, coroutine in asked))
+                    for (club, _), turn in zip(asked, done, strict=True):
+                        turns[club.name].append(turn)
+                a_final = Counter(t.variant for t in turns["A"][-WINDOW:]).most_common(1)[0][0]
+                b_club = CLUBS[1]
+                forced = variant("review", a_final)
+                cross_turns = []
+                for k in range(CROSS):
+                    case = order[k % len(order)]
+                    job = services.review.prepare(film=case.film, notes=case.notes, rating=case.rating,
+                                                  scale=case.scale)
+                    cross_turns.append(runner.submit(queue, job.spec, job.inp, variant=forced))
+                cross_texts = [(await run.reply()).text for run in cross_turns]
+                cross = sum(b_club.likes(text, order[k % len(order)]) for k, text in enumerate(cross_texts)) / CROSS
+                elapsed = time.perf_counter() - started
+    for name, club_turns in turns.items():
+        last = Counter(t.variant for t in club_turns[-WINDOW:])
+        rates = {v: f"{share([t for t in club_turns if t.variant == v]):.2f} of {n}"
+                 for v, n in Counter(t.variant for t in club_turns).most_common()}
+        print(f"seed {seed} club {name}: liked share by variant over the run: {rates}")
+        print(f"seed {seed} club {name}: liked first{WINDOW} {share(club_turns[:WINDOW]):.2f} "
+              f"last{WINDOW} {share(club_turns[-WINDOW:]):.2f}; variants in the last {WINDOW}: {dict(last)}")
+        for t in club_turns[-show:] if show else []:
+            print(f"  [{t.variant}, {'liked' if t.liked else 'disliked'}] {t.text[:300]!r}")
+    print(f"seed {seed}: A ended on {a_final!r}; B's liked share of {CROSS} reviews in it: {cross:.2f} "
+          f"({elapsed:.0f} s)")
+    return turns, cross
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--requests", type=int, default=300, help="requests per club and seed (default 300)")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--show", type=int, default=0, help="print the last N replies of each club")
+    parser.add_argument("--max-new-tokens", type=int, default=128,
+                        help="cap on every reply (default 128: the test model's cleaned reviews fit; 0 = tasks' caps)")
+    args = parser.parse_args()
+    settings = replace(Settings.load(env_file=None), model=args.model, adapt="on", max_queue=max(64, 4 * ROUND),
+                       max_new_tokens=args.max_new_tokens)
+    started = time.perf_counter()
+    lm = load_model(settings, progress=False)
+    catalog = Catalog.open()
+    catalog.warm()
+    loaded = time.perf_counter() - started
+    print(f"model {args.model} on {type(lm).__name__}, loaded with the catalog in {loaded:.0f} s")
+    results = [asyncio.run(one_seed(seed, lm, settings, catalog, args.requests, args.show))
+               for seed in range(args.seeds)]
+    mean = statistics.mean
+
+    def ends(name: str, window: slice) -> float:
+        return mean(share(turns[name][window]) for turns, _ in results)
+
+    first, last = slice(0, WINDOW), slice(-WINDOW, None)
+    print(f"liked_share A first50 {ends('A', first):.2f} last50 {ends('A', last):.2f}; "
+          f"B first50 {ends('B', first):.2f} last50 {ends('B', last):.2f}; "
+          f"cross A-variant-in-B {mean(cross for _, cross in results):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
