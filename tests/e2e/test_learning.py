@@ -18,8 +18,9 @@ pytestmark = pytest.mark.asyncio
 
 async def _pitch(fake: FakeDiscord, user: object, premise: str):  # type: ignore[no-untyped-def]
     handle = await fake.send_slash("pitch", {"premise": premise}, user=user)
-    original = await handle.original(timeout=20, edits=1)
-    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=20,
+    # generous: on the test model a 96-token pitch takes seconds alone, much longer on a busy 2-core machine
+    original = await handle.original(timeout=90, edits=1)
+    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=90,
                         what="the final reply with its feedback reactions")
     return original
 
