@@ -67,9 +67,10 @@ def main() -> int:
         result = train(rows, "kto", model, tokenizer, Path(folder) / "adapter", steps=args.steps)
         after = margin(model, tokenizer)  # peft put the adapter into the model's layers, in place
     device = "cuda" if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"
+    per_step = result.seconds / result.steps
     print(f"train_feedback model {args.model} on {device}: kto {result.rows} rows {result.steps} steps "
-          f"{result.seconds:.0f} s ({result.seconds / result.steps:.2f} s/step); liked-minus-disliked log-prob per "
-          f"token {before:.2f} -> {after:.2f}")
+          f"{result.seconds:.0f} s ({per_step:.2f} s/step); liked-minus-disliked log-prob per token "
+          f"{before:.2f} -> {after:.2f}", flush=True)
     return 0
 
 

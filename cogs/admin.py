@@ -227,29 +227,23 @@ class Admin(commands.Cog):
         await self._answer(interaction, "\n".join(lines))
 
     # -- subcommands ------------------------------------------------------------------------------------------------
-    @cinebot.command(name="enable")
-    @rule_options("The command to switch on", IN_CHANNEL, IN_CATEGORY)
-    async def enable(
+    async def _toggle(
         self,
         interaction: discord.Interaction,
         command: str,
         channel: Place | None = None,
         category: discord.CategoryChannel | None = None,
     ) -> None:
-        """Switch a command on in a channel, a category, or (with neither) the whole server."""
-        await self._switch(interaction, command, channel, category, enabled=True)
+        """/cinebot enable and /cinebot disable: one callback, told apart by the command's name."""
+        on = interaction.command is not None and interaction.command.name == "enable"
+        await self._switch(interaction, command, channel, category, enabled=on)
 
-    @cinebot.command(name="disable")
-    @rule_options("The command to switch off", IN_CHANNEL, IN_CATEGORY)
-    async def disable(
-        self,
-        interaction: discord.Interaction,
-        command: str,
-        channel: Place | None = None,
-        category: discord.CategoryChannel | None = None,
-    ) -> None:
-        """Switch a command off in a channel, a category, or (with neither) the whole server."""
-        await self._switch(interaction, command, channel, category, enabled=False)
+    enable = cinebot.command(
+        name="enable", description="Switch a command on in a channel, a category, or (with neither) the whole server."
+    )(rule_options("The command to switch on", IN_CHANNEL, IN_CATEGORY)(_toggle))
+    disable = cinebot.command(
+        name="disable", description="Switch a command off in a channel, a category, or (with neither) the whole server."
+    )(rule_options("The command to switch off", IN_CHANNEL, IN_CATEGORY)(_toggle))
 
     @cinebot.command(name="reset")
     @rule_options(
