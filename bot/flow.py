@@ -398,12 +398,8 @@ class TaskFlow:
             return
         target = self._target(interaction)
         channel_id, _ = scope_of(interaction.channel)
-        job_id = await self.store.create_job(
-            guild_id=interaction.guild_id, channel_id=channel_id, user_id=interaction.user.id, command=command,
-            inputs=job.inputs, prompt=list(run.request.messages),
-            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
-            model=self.model_name, variant=run.variant_name or None,
-        )
+        job_id = await self._open_job(run, job, guild_id=interaction.guild_id, channel_id=channel_id,
+                                      user_id=interaction.user.id)
         if preview:
             try:
                 await target.edit(embeds=list(preview), **({"attachments": make_files(files)} if files else {}))
@@ -432,11 +428,7 @@ class TaskFlow:
             await self.store.fail_job(job_id, status="failed", error="reply could not be delivered")
             await target.error("I wrote your reply but Discord would not take it. Please try again.")
             return
-        r = reply.result
-        await self.store.finish_job(
-            job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
-            completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model,
-        )
+        await self._close_job(job_id, reply)
         for part, message in enumerate(messages):
             await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
                                            guild_id=interaction.guild_id, part=part)
@@ -456,11 +448,8 @@ class TaskFlow:
             return None
         message = await channel.send(f"{ANOTHER_TAKE} *writing another take…*", reference=reply_to,
                                      mention_author=False, allowed_mentions=NO_PINGS)
-        job_id = await self.store.create_job(
-            guild_id=first.guild_id, channel_id=first.channel_id, user_id=first.user_id, command=first.command,
-            inputs=job.inputs, prompt=list(run.request.messages),
-            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"}, model=self.model_name,
-            variant=variant.name, parent_job=first.id)
+        job_id = await self._open_job(run, job, guild_id=first.guild_id, channel_id=first.channel_id,
+                                      user_id=first.user_id, parent_job=first.id)
         await self.store.add_take(first_job=first.id, second_job=job_id, user_id=first.user_id)
         target = _Take(message, _Pacer(self.settings.edit_interval_s))
         try:
@@ -471,14 +460,26 @@ class TaskFlow:
             await self.store.fail_job(job_id, status="failed", error=str(exc))
             await target.edit(content=f"⚠️ {exc if isinstance(exc, JobError) else 'Another take did not finish.'}")
             return None
-        r = reply.result
-        await self.store.finish_job(
-            job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
-            completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model)
+        await self._close_job(job_id, reply)
         await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
                                    guild_id=first.guild_id)
         await self._add_feedback_reactions(message)
         return job_id
+
+    async def _open_job(self, run: runner.TaskRun, job: Prepared, *, guild_id: int | None, channel_id: int | None,
+                        user_id: int, parent_job: int | None = None) -> int:
+        """Store a queued job: its request as sent, and the variant it is written in."""
+        return await self.store.create_job(
+            guild_id=guild_id, channel_id=channel_id, user_id=user_id, command=job.command, inputs=job.inputs,
+            prompt=list(run.request.messages),
+            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
+            model=self.model_name, variant=run.variant_name or None, parent_job=parent_job)
+
+    async def _close_job(self, job_id: int, reply: TaskReply) -> None:
+        r = reply.result
+        await self.store.finish_job(
+            job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model)
 
     async def send_card(self, interaction: discord.Interaction, command: str, embed: discord.Embed, *,
                         inputs: dict[str, Any], output: str) -> None:
