@@ -10,14 +10,17 @@ them):
   A likes short reviews (at most 70 words) that open with the rating, and dislikes exclamation marks;
   B likes longer (at least 50 words), enthusiastic reviews (with an exclamation mark).
 (The thresholds suit the test model, whose cleaned reviews run 30-130 words.)
+Members react to some replies, not all: each reply gets its member's 👍 or 👎 with probability `--react` (default
+0.3, drawn from the seed); the liked share counts every reply, rated or not, by the hidden rule. With `--react 1`
+(every reply rated) the learner has mostly converged inside the first 50, so the first-50 figure is already adapted.
 After the run, `cross` writes 30 more reviews for club B in the variant club A ended on, and reports B's liked
 share of them (how badly one club's lesson would serve the other).
 
     python bench/adapt.py                                   # the test model, 300 requests per club, 3 seeds
-    python bench/adapt.py --model qwen2.5-coder-1.5b --requests 60 --seeds 1
+    python bench/adapt.py --model qwen2.5-coder-1.5b --requests 100 --seeds 1
 
 The last line reads `liked_share A first50 X last50 Y; B first50 X2 last50 Y2; cross A-variant-in-B Z` (means over
-the seeds).
+the seeds; with fewer than 100 requests a club, the windows are each half the run and named so).
 """
 
 from __future__ import annotations
@@ -87,9 +90,11 @@ class Turn:
     variant: str
     liked: bool
     text: str
+    rated: bool
 
 
-async def ask(flow: TaskFlow, services: Services, store: Store, club: Club, case: Case, n: int) -> Turn:
+async def ask(flow: TaskFlow, services: Services, store: Store, club: Club, case: Case, n: int,
+              reacts: bool) -> Turn:
     job = services.review.prepare(film=case.film, notes=case.notes, rating=case.rating, scale=case.scale)
     run = await flow.start(job, guild_id=club.guild_id, user_id=club.member)
     job_id = await store.create_job(guild_id=club.guild_id, channel_id=club.guild_id, user_id=club.member,
@@ -103,16 +108,17 @@ async def ask(flow: TaskFlow, services: Services, store: Store, club: Club, case
     message_id = club.guild_id * 100_000 + n
     await store.add_reply(message_id=message_id, job_id=job_id, channel_id=club.guild_id, guild_id=club.guild_id)
     liked = club.likes(reply.text, case)
-    await store.record_reaction(message_id=message_id, user_id=club.member, emoji="👍" if liked else "👎",
-                                score=1 if liked else -1, added=True)
-    return Turn(run.variant_name, liked, reply.text)
+    if reacts:
+        await store.record_reaction(message_id=message_id, user_id=club.member, emoji="👍" if liked else "👎",
+                                    score=1 if liked else -1, added=True)
+    return Turn(run.variant_name, liked, reply.text, reacts)
 
 
 def share(turns: list[Turn]) -> float:
     return sum(t.liked for t in turns) / max(1, len(turns))
 
 
-async def one_seed(seed: int, lm: object, settings: Settings, catalog: Catalog, requests: int,
+async def one_seed(seed: int, lm: object, settings: Settings, catalog: Catalog, requests: int, react: float,
                    show: int) -> tuple[dict[str, list[Turn]], float]:
     with tempfile.TemporaryDirectory() as folder:
         async with await Store.open(Path(folder) / "adapt.sqlite3") as store:
@@ -122,15 +128,18 @@ async def one_seed(seed: int, lm: object, settings: Settings, catalog: Catalog, 
                                 learner=Learner(store, random.Random(seed)))
                 services = Services(settings, catalog=catalog)
                 order = random.Random(seed).sample(RATED, len(RATED))
+                members = random.Random(f"react {seed}")
                 turns: dict[str, list[Turn]] = {c.name: [] for c in CLUBS}
                 started = time.perf_counter()
                 for first in range(0, requests, ROUND):
-                    asked = [(club, ask(flow, services, store, club, order[(i + seed) % len(order)], i))
+                    asked = [(club, ask(flow, services, store, club, order[(i + seed) % len(order)], i,
+                                        members.random() < react))
                              for club in CLUBS for i in range(first, min(first + ROUND, requests))]
                     done = await asyncio.gather(*(coroutine for _, coroutine in asked))
                     for (club, _), turn in zip(asked, done, strict=True):
                         turns[club.name].append(turn)
-                a_final = Counter(t.variant for t in turns["A"][-WINDOW:]).most_common(1)[0][0]
+                window = min(WINDOW, requests // 2)
+                a_final = Counter(t.variant for t in turns["A"][-window:]).most_common(1)[0][0]
                 b_club = CLUBS[1]
                 forced = variant("review", a_final)
                 cross_turns = []
@@ -143,12 +152,13 @@ async def one_seed(seed: int, lm: object, settings: Settings, catalog: Catalog, 
                 cross = sum(b_club.likes(text, order[k % len(order)]) for k, text in enumerate(cross_texts)) / CROSS
                 elapsed = time.perf_counter() - started
     for name, club_turns in turns.items():
-        last = Counter(t.variant for t in club_turns[-WINDOW:])
+        last = Counter(t.variant for t in club_turns[-window:])
         rates = {v: f"{share([t for t in club_turns if t.variant == v]):.2f} of {n}"
                  for v, n in Counter(t.variant for t in club_turns).most_common()}
         print(f"seed {seed} club {name}: liked share by variant over the run: {rates}")
-        print(f"seed {seed} club {name}: liked first{WINDOW} {share(club_turns[:WINDOW]):.2f} "
-              f"last{WINDOW} {share(club_turns[-WINDOW:]):.2f}; variants in the last {WINDOW}: {dict(last)}")
+        print(f"seed {seed} club {name}: liked first{window} {share(club_turns[:window]):.2f} "
+              f"last{window} {share(club_turns[-window:]):.2f}; variants in the last {window}: {dict(last)}; "
+              f"{sum(t.rated for t in club_turns)} of {len(club_turns)} replies rated")
         for t in club_turns[-show:] if show else []:
             print(f"  [{t.variant}, {'liked' if t.liked else 'disliked'}] {t.text[:300]!r}")
     print(f"seed {seed}: A ended on {a_final!r}; B's liked share of {CROSS} reviews in it: {cross:.2f} "
@@ -161,6 +171,8 @@ def main() -> int:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--requests", type=int, default=300, help="requests per club and seed (default 300)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--react", type=float, default=0.3,
+                        help="share of replies a member reacts to (default 0.3; 1 = every reply)")
     parser.add_argument("--show", type=int, default=0, help="print the last N replies of each club")
     parser.add_argument("--max-new-tokens", type=int, default=128,
                         help="cap on every reply (default 128: the test model's cleaned reviews fit; 0 = tasks' caps)")
@@ -173,16 +185,17 @@ def main() -> int:
     catalog.warm()
     loaded = time.perf_counter() - started
     print(f"model {args.model} on {type(lm).__name__}, loaded with the catalog in {loaded:.0f} s")
-    results = [asyncio.run(one_seed(seed, lm, settings, catalog, args.requests, args.show))
+    results = [asyncio.run(one_seed(seed, lm, settings, catalog, args.requests, args.react, args.show))
                for seed in range(args.seeds)]
     mean = statistics.mean
 
     def ends(name: str, window: slice) -> float:
         return mean(share(turns[name][window]) for turns, _ in results)
 
-    first, last = slice(0, WINDOW), slice(-WINDOW, None)
-    print(f"liked_share A first50 {ends('A', first):.2f} last50 {ends('A', last):.2f}; "
-          f"B first50 {ends('B', first):.2f} last50 {ends('B', last):.2f}; "
+    w = min(WINDOW, args.requests // 2)
+    first, last = slice(0, w), slice(-w, None)
+    print(f"liked_share A first{w} {ends('A', first):.2f} last{w} {ends('A', last):.2f}; "
+          f"B first{w} {ends('B', first):.2f} last{w} {ends('B', last):.2f}; "
           f"cross A-variant-in-B {mean(cross for _, cross in results):.2f}")
     return 0
 
