@@ -193,8 +193,9 @@ class Settings:
     """The transformers backend on a CPU: int8 weights (`auto` = on for a CPU, off for CUDA), `on` or `off` (fp32). The
     first start converts and caches the model; later starts load the cache."""
     adapter: Path | None = _setting("CINEBOT_ADAPTER", "", _optional_path)  # noqa: RUF009
-    """A LoRA adapter folder made by `cinebot train feedback`, merged into the model at start (on the transformers
-    backend: `auto` picks it when an adapter is set); empty = none."""
+    """A LoRA adapter folder made by `cinebot train feedback`, applied to the embedded model at start: merged into the
+    weights on transformers, as a GGUF LoRA on llama.cpp (converted once, into the folder); empty = none. An OpenAI
+    server loads its own adapters."""
     threads: int = _setting("CINEBOT_THREADS", "0", _int(0, 256))
     """CPU threads for llama.cpp or torch; 0 = one per core."""
     max_batch: int = _setting("CINEBOT_MAX_BATCH", "32", _int(1, 256))
@@ -276,6 +277,11 @@ class Settings:
             raise SettingsError(
                 "CINEBOT_BACKEND=openai needs CINEBOT_OPENAI_URL, the server's base URL "
                 "(for example http://127.0.0.1:8080/v1)."
+            )
+        if settings.backend == "openai" and settings.adapter is not None:
+            raise SettingsError(
+                "CINEBOT_ADAPTER applies to the embedded model; with CINEBOT_BACKEND=openai the server loads the "
+                "adapter itself (llama.cpp's server: --lora <folder>/adapter.gguf; vLLM: --lora-modules)."
             )
         return settings
 

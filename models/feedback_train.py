@@ -4,7 +4,7 @@ Rated replies (the `kto` export: prompt, completion, liked or not) train with `K
 members chose between (the `dpo` export: prompt, chosen, rejected) with `DPOTrainer`. Either way the base model is
 the bot's (`CINEBOT_MODEL`, loaded in full precision by transformers), peft adds a LoRA adapter to its attention and
 MLP projections, and the frozen base serves as the reference model. The adapter is saved to a folder that
-`CINEBOT_ADAPTER` loads (merged into the weights on the transformers backend).
+`CINEBOT_ADAPTER` loads (merged into the weights on the transformers backend, as a GGUF LoRA on llama.cpp).
 
 Rows carry the prompts exactly as the bot sent them (chat messages), so the adapter learns on what it will see.
 """

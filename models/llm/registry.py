@@ -201,16 +201,12 @@ def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "au
 
     `slots` is how many sequences the llama.cpp context holds (the worker's max batch); `max_context` caps each
     sequence's tokens; `int8` is the transformers backend's int8 weights on a CPU (auto: on); `adapter`: a LoRA
-    adapter folder (`cinebot train feedback`) merged into the model, on transformers."""
+    adapter folder (`cinebot train feedback`): merged into the weights on transformers, applied as a GGUF LoRA
+    (converted once, into the folder) on llama.cpp."""
     source = resolve(name, cache_dir, progress=progress)
-    if adapter is not None:
-        if backend == "llamacpp":
-            raise ModelError("A LoRA adapter (CINEBOT_ADAPTER) is merged on the transformers backend; set "
-                             "CINEBOT_BACKEND=transformers or auto.")
-        if not (adapter / "adapter_config.json").is_file():
-            raise ModelError(f"CINEBOT_ADAPTER={adapter} is not an adapter folder (no adapter_config.json); give "
-                             "the folder `cinebot train feedback --output` wrote.")
-        backend = "transformers"
+    if adapter is not None and not (adapter / "adapter_config.json").is_file():
+        raise ModelError(f"CINEBOT_ADAPTER={adapter} is not an adapter folder (no adapter_config.json); give "
+                         "the folder `cinebot train feedback --output` wrote.")
     chosen = choose_backend(backend, source, device)
     label = source.name if name not in PRESETS else name
     started = time.monotonic()
@@ -218,7 +214,18 @@ def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "au
         from models.llm.backends.llamacpp import LlamaCppConfig, LlamaCppLM, LlamaCppUnavailable
 
         assert source.gguf_file is not None
-        config = LlamaCppConfig(slots=slots, ctx_per_seq=max_context or 4096, threads=threads)
+        lora = None
+        if adapter is not None:
+            from models.llm.lora_gguf import LoraConversionError, gguf_for
+
+            try:
+                lora = gguf_for(adapter, Path(source.location) / source.gguf_file)
+            except LoraConversionError as exc:
+                raise ModelError(str(exc)) from None
+            except OSError as exc:
+                raise ModelError(f"Could not write the adapter's GGUF copy into {adapter}: {exc}") from None
+            label = f"{label}+{adapter.name}"
+        config = LlamaCppConfig(slots=slots, ctx_per_seq=max_context or 4096, threads=threads, lora=lora)
         try:
             lm: Any = LlamaCppLM(Path(source.location) / source.gguf_file, label, config)
         except LlamaCppUnavailable as exc:

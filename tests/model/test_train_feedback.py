@@ -1,6 +1,7 @@
 """`cinebot train feedback` on the test model: TRL's KTO trainer (rated replies) and DPO trainer (pairs of takes)
 build a LoRA adapter in well under a few minutes on a CPU; the adapter moves the model toward the liked replies,
-and `CINEBOT_ADAPTER` loads it into the transformers backend, where it changes what the model writes."""
+and `CINEBOT_ADAPTER` loads it into the transformers backend (merged) and the llama.cpp backend (as a GGUF LoRA),
+where it changes what the model writes, the same way on both."""
 
 from __future__ import annotations
 
@@ -87,13 +88,21 @@ def test_kto_adapter_moves_the_model_toward_liked_replies_and_loads_as_a_setting
     assert (result.adapter / "adapter_config.json").is_file() and result.rows == 16
     assert result.seconds < 240, f"{result.seconds:.0f} s for 12 steps"
 
-    base = registry.load("smollm2-135m", cache, backend="auto", device="cpu", progress=False, int8="off")
-    tuned = registry.load("smollm2-135m", cache, device="cpu", progress=False, adapter=result.adapter)
-    assert tuned.name == "smollm2-135m+kto"  # `auto` chose transformers: the adapter is merged there
+    tuned = registry.load("smollm2-135m", cache, backend="transformers", device="cpu", progress=False,
+                          adapter=result.adapter)
+    assert tuned.name == "smollm2-135m+kto"  # merged into the weights
     after = margin(tuned.model, tuned.tokenizer)
     assert after > before + 2.0, f"liked-minus-disliked log-probability per token {before:.2f} -> {after:.2f}"
-    premise = "a lighthouse keeper guards a sleeping thing"
-    assert asyncio.run(_greedy(tuned, premise)) != asyncio.run(_greedy(base, premise))
+
+    small = {"device": "cpu", "progress": False, "slots": 2, "max_context": 512}
+    base = registry.load("smollm2-135m", cache, **small)
+    served = registry.load("smollm2-135m", cache, adapter=result.adapter, **small)
+    assert (base.backend, served.backend, served.name) == ("llamacpp", "llamacpp", "smollm2-135m+kto")
+    assert (result.adapter / "adapter.gguf").is_file()  # `auto` kept llama.cpp, which applies the GGUF LoRA
+    for premise in ("a lighthouse keeper guards a sleeping thing", "two rival magicians share a flat"):
+        merged, applied, plain = (asyncio.run(_greedy(lm, premise)) for lm in (tuned, served, base))
+        assert applied != plain
+        assert applied.split()[:6] == merged.split()[:6], (applied, merged)  # the same adapter on both backends
 
 
 def test_dpo_adapter_from_pairs_through_the_command_line(cache: Path, tmp_path: Path,
@@ -110,7 +119,7 @@ def test_dpo_adapter_from_pairs_through_the_command_line(cache: Path, tmp_path: 
     assert code == 0 and (out / "adapter_config.json").is_file()
     model, tokenizer = load_base("smollm2-135m", cache)
     before = margin(model, tokenizer)
-    tuned = registry.load("smollm2-135m", cache, device="cpu", progress=False, adapter=out)
+    tuned = registry.load("smollm2-135m", cache, backend="transformers", device="cpu", progress=False, adapter=out)
     assert margin(tuned.model, tuned.tokenizer) > before + 0.5
 
 

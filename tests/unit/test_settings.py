@@ -114,3 +114,10 @@ def test_openai_settings_and_the_key_stays_out_of_logs() -> None:
                            "CINEBOT_OPENAI_API_KEY": "sk-secret", "DISCORD_TOKEN": "tok-secret"}, env_file=None)
     assert (s.backend, s.openai_url, s.openai_max_in_flight) == ("openai", "http://10.0.0.5:8000/v1", 8)
     assert s.openai_api_key == "sk-secret" and "sk-secret" not in repr(s) and "tok-secret" not in repr(s)
+
+
+def test_an_adapter_with_a_remote_server_is_refused_with_what_to_do_instead() -> None:
+    env = {"CINEBOT_BACKEND": "openai", "CINEBOT_OPENAI_URL": "http://10.0.0.5:8000/v1", "CINEBOT_ADAPTER": "ad"}
+    with pytest.raises(SettingsError, match="--lora"):
+        Settings.load(env=env, env_file=None)
+    assert Settings.load(env={**env, "CINEBOT_BACKEND": "llamacpp"}, env_file=None).adapter == Path("ad")

@@ -104,6 +104,7 @@ class LlamaCppConfig:
     # read the weights into memory instead of mapping the file: the weights that llama.cpp repacks for faster
     # matrix products would otherwise be resident twice (0.6 GB more for the default model)
     mmap: bool = False
+    lora: Path | None = None  # a GGUF LoRA adapter applied to every sequence (`models/llm/lora_gguf.py`)
 
 
 class LlamaCppLM:
@@ -158,6 +159,8 @@ class LlamaCppLM:
             lc.llama_model_free(model)
             raise RuntimeError(f"llama.cpp could not make a context of {cfg.slots} x {per_seq} tokens for {path}")
         self._ctx = ctx
+        if cfg.lora is not None:
+            self._apply_lora(cfg.lora)
         self._mem = lc.llama_get_memory(ctx)
         self.max_context = min(int(lc.llama_n_ctx_seq(ctx)), train_ctx)
         self._batch = lc.llama_batch_init(self.n_batch, 0, 1)
@@ -169,8 +172,20 @@ class LlamaCppLM:
         self._prefix_kv: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
         self.prefix_hits = 0
         self.detail = (f"llama.cpp in this process, {threads} threads, {cfg.slots} sequences of "
-                       f"{self.max_context} tokens, {'8-bit' if cfg.kv_8bit else '16-bit'} KV cache")
+                       f"{self.max_context} tokens, {'8-bit' if cfg.kv_8bit else '16-bit'} KV cache"
+                       + (f", LoRA {cfg.lora.parent.name}" if cfg.lora is not None else ""))
         log.info("llama.cpp: %s, %s", path.name, self.detail)
+
+    def _apply_lora(self, path: Path) -> None:
+        """Apply a GGUF LoRA adapter at full scale to the context (freed with the model)."""
+        lc = self._lc
+        adapter = lc.llama_adapter_lora_init(self._model, str(path).encode())
+        if not adapter or lc.llama_set_adapters_lora(self._ctx, (lc.llama_adapter_lora_p_ctypes * 1)(adapter), 1,
+                                                     (ctypes.c_float * 1)(1.0)) != 0:
+            lc.llama_free(self._ctx)
+            lc.llama_model_free(self._model)
+            self._ctx = None
+            raise RuntimeError(f"llama.cpp could not apply the LoRA adapter {path} to this model")
 
     def close(self) -> None:
         lc = self._lc
