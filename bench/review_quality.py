@@ -20,6 +20,11 @@ broken number); G counts clean replies (no flag at all; an empty or failed reply
     python bench/review_quality.py --films 20 --show 10 --out /tmp/replies.jsonl
     python bench/review_quality.py --baseline                     # also the pre-issue-12 code (commit 7bde9ed)
     python bench/review_quality.py --replies /tmp/replies.jsonl   # judge a saved run again (no model)
+    python bench/review_quality.py --films 20 --presets standard,lively  # the learned presets, side by side
+
+With --presets each named review preset (`models/tasks/variants.py`, what the learner picks per server) writes every
+case in its own child process, and each gets its summary line, in the order given (`lively: review_quality ...`;
+`standard`'s line is unnamed).
 
 With --baseline the old code's replies are written first, in a child process whose import root is a temporary
 `git worktree` of 7bde9ed (removed afterwards), then the current code's, in another child process; both are judged
@@ -63,7 +68,8 @@ def _tokens(reply: Any) -> int:
     return 0
 
 
-async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_new_tokens: int) -> dict[str, Any]:
+async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_new_tokens: int,
+                    preset: str = "standard") -> dict[str, Any]:
     """Write every case's review through the bot's queue and worker; the bot's modules come from sys.path[0]."""
 
     from bot.llm import load_model, worker_config
@@ -118,7 +124,7 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
         title, year = split_year(case["film"])
         given = {"queue": queue, "catalog": catalog, "mood": mood, "film": title, "notes": case["notes"],
                  "rating": case["rating"], "scale": case["scale"], "year": year, "tone": case["tone"],
-                 "spoilers": False, "settings": settings}
+                 "spoilers": False, "settings": settings, "preset": preset}
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for name, param in params.items():
@@ -168,7 +174,7 @@ def child_main(args: argparse.Namespace) -> None:
     # an editable install's finder would serve modules that --root lacks (models.reviews) from this checkout
     sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
     cases = [json.loads(line) for line in Path(args.cases_in).read_text().splitlines() if line.strip()]
-    result = asyncio.run(_generate(cases, args.model, args.backend, args.max_new_tokens))
+    result = asyncio.run(_generate(cases, args.model, args.backend, args.max_new_tokens, args.preset))
     with Path(args.generate).open("w") as out:
         out.write(json.dumps({k: v for k, v in result.items() if k != "rows"}) + "\n")
         for row in result["rows"]:
@@ -177,11 +183,12 @@ def child_main(args: argparse.Namespace) -> None:
 
 # -- the parent: run the children, judge, report ---------------------------------------------------------------
 
-def run_child(root: Path, args: argparse.Namespace, cases_in: Path, out: Path) -> tuple[dict[str, Any], list[dict]]:
+def run_child(root: Path, args: argparse.Namespace, cases_in: Path, out: Path,
+              preset: str = "standard") -> tuple[dict[str, Any], list[dict]]:
     """Generate in a child process importing the bot from `root`; return its header and rows."""
     command = [sys.executable, str(Path(__file__).resolve()), "--generate", str(out), "--root", str(root),
                "--cases-in", str(cases_in), "--model", args.model, "--backend", args.backend,
-               "--max-new-tokens", str(args.max_new_tokens)]
+               "--max-new-tokens", str(args.max_new_tokens), "--preset", preset]
     subprocess.run(command, check=True, cwd=root)
     lines = out.read_text().splitlines()
     return json.loads(lines[0]), [json.loads(line) for line in lines[1:] if line.strip()]
@@ -227,8 +234,10 @@ def generate_modes(args: argparse.Namespace, cases: list[Any]) -> list[Mode]:
                 modes.append(("baseline", *run_child(tree, args, cases_in, tmp / "baseline.jsonl")))
             finally:
                 remove_worktree(tree)
-        print(f"generating {len(cases)} reviews with the current code ...", flush=True)
-        modes.append(("current", *run_child(ROOT, args, cases_in, tmp / "current.jsonl")))
+        for preset in args.presets.split(","):
+            name = "current" if preset == "standard" else preset
+            print(f"generating {len(cases)} reviews with the current code in the {preset!r} preset ...", flush=True)
+            modes.append((name, *run_child(ROOT, args, cases_in, tmp / f"{preset}.jsonl", preset)))
     return modes
 
 
@@ -308,7 +317,7 @@ def parent_main(args: argparse.Namespace) -> None:
             out.close()
     print()
     for name, line in lines:
-        print(f"baseline: {line}" if name == "baseline" else line)
+        print(line if name == "current" else f"{name}: {line}")
 
 
 def main() -> None:
@@ -322,11 +331,21 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="print the first N replies in full")
     parser.add_argument("--out", help="write every reply with its flags to this JSONL file")
     parser.add_argument("--max-new-tokens", type=int, default=0, help="cap per reply (default 0: the task's own)")
+    parser.add_argument("--presets", default="standard",
+                        help="the review presets to write in, side by side (comma-separated; default standard; the "
+                        "others: brief, lively, measured)")
+    parser.add_argument("--preset", default="standard", help=argparse.SUPPRESS)  # child mode: the one to write in
     parser.add_argument("--replies", help="judge the replies of an earlier run's --out file again, generating none")
     parser.add_argument("--generate", help=argparse.SUPPRESS)  # child mode: write replies to this JSONL file
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--cases-in", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from models.tasks.variants import variants_for
+
+    known = [v.name for v in variants_for("review")]
+    if unknown := [p for p in args.presets.split(",") if p not in known]:
+        parser.error(f"unknown preset(s) {', '.join(unknown)}; the review presets are {', '.join(known)}")
     if args.generate:
         child_main(args)
     else:

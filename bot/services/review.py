@@ -21,6 +21,7 @@ from models.grounding import Grounding
 from models.llm.jobs import JobQueue
 from models.tasks import InputError, ReviewInput
 from models.tasks import review as review_task
+from models.tasks.variants import variant
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,11 @@ class ReviewService:
 
 async def write_review(queue: JobQueue, catalog: Catalog | None, mood: Sentiment | None, *, film: str, notes: str,
                        rating: float | None = None, year: int | None = None, scale: int | None = None,
-                       tone: str | None = None, spoilers: bool = False) -> runner.TaskReply:
-    """A checked review, start to end (the benchmarks' entry point; Discord streams through `flow.run`)."""
+                       tone: str | None = None, spoilers: bool = False,
+                       preset: str | None = None) -> runner.TaskReply:
+    """A checked review, start to end (the benchmarks' entry point; Discord streams through `flow.run`), in one of
+    the review presets (`models/tasks/variants.py`; default: as the task is written)."""
     job = ReviewService(catalog, mood).prepare(film=film, notes=notes, rating=rating, year=year, scale=scale,
                                                tone=tone, spoilers=spoilers)
-    return await runner.submit(queue, job.spec, job.inp).reply()
+    chosen = variant("review", preset) if preset else None
+    return await runner.submit(queue, job.spec, job.inp, variant=chosen).reply()
