@@ -47,6 +47,7 @@ _ROLE_CUE = re.compile(
     re.IGNORECASE,
 )
 _AS_NAME = re.compile(r"\bas\s+(?:[A-Z][\w'’\-]+)")  # "... as Lecter"
+_ROLE_NOUN = r"(?:villain|hero|heroine|antagonist|protagonist|lead|star)s?"  # "The villain, X," / "X, the hero"
 _PART = re.compile(f"(?i:{_ROLE_CUE.pattern})|{_AS_NAME.pattern}")
 _MUSIC_CUE = re.compile(r"\b(?:compos\w*|score[ds]?|music|soundtrack|musical|"
                         # crew the catalog does not list either
@@ -270,7 +271,8 @@ class Grounding:
         named = self.people.find(sentence)
         # this film's people by surname alone ("Hopkins's character"), for the role rules below
         surnames = self._surnames
-        by_surname = [surnames[w] for w in re.findall(r"[^\W\d_]+", name_key(sentence)) if w in surnames]
+        by_surname = [surnames[w] for w in re.findall(r"[^\W\d_]+", name_key(sentence))
+                      if w in surnames and w not in self._shared_surnames]
         for name in named:
             key = name_key(name)
             if key not in self.allowed:
@@ -298,10 +300,23 @@ class Grounding:
                 return f"not in the cast of this film: {name}"
             if _PART.search(sentence) and (acts or self.film is None) and not self._in_notes_with(name, _PART):
                 return f"a part the catalog does not give: {name}"
+            if self.film is not None and not acts and (directs or writes) and self._given_a_part(sentence, name):
+                return f"not in the cast of this film: {name}"
         invented = self._invented(sentence, known, named_keys)
         if invented:
             return f"a name that neither the notes nor the catalog give: {invented}"
         return None
+
+    def _given_a_part(self, sentence: str, name: str) -> bool:
+        """A part (the villain, the lead) given to `name`: "The villain, Bill Finger, ...", "Finger, the hero, ...",
+        "Finger was the perfect villain"; not "Nolan's hero" (the film's) nor what the notes say."""
+        surname = re.escape(name.split()[-1])
+        if re.search(rf"\b{surname}['’]s\b", sentence) or self._in_notes_with(name, _ROLE_CUE):
+            return False
+        part = (rf"(?i:\b{_ROLE_NOUN})\s*,\s*(?:[A-Z][\w.'’\-]*\s+)*{surname}\b|"  # the villain, Bill Finger
+                rf"\b{surname}(?:\s*,|\s+(?i:is|was|becomes|became|makes|made))\s+"  # Finger, the / Finger was the
+                rf"(?i:(?:the|a|an|our|its|this film's)\s+(?:[\w\-]+\s+){{0,2}}{_ROLE_NOUN})\b")
+        return re.search(part, sentence) is not None
 
     @staticmethod
     def _near(sentence: str, name: str, cue: re.Pattern[str]) -> bool:
@@ -333,9 +348,18 @@ class Grounding:
     @cached_property
     def _surnames(self) -> dict[str, str]:
         """The last word of each credited person of the film (and the notes' people): "hopkins" -> the name."""
-        names = [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
-                 *self.people.find(self.notes)]
-        return {name_key(n).split()[-1]: n for n in names if len(name_key(n).split()[-1]) > 3}
+        return {name_key(n).split()[-1]: n for n in self._credited_people if len(name_key(n).split()[-1]) > 3}
+
+    @cached_property
+    def _shared_surnames(self) -> set[str]:
+        """Surnames two of those people share (Christopher and Jonathan Nolan): alone, they name nobody."""
+        shared = Counter(key.split()[-1] for key in {name_key(n) for n in self._credited_people})
+        return {surname for surname, count in shared.items() if count > 1}
+
+    @cached_property
+    def _credited_people(self) -> list[str]:
+        return [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
+                *self.people.find(self.notes)]
 
     def check(self, text: str) -> Checked:
         """`text` without the sentences that say what the catalog and the notes do not back, without repeats,

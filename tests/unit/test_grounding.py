@@ -119,6 +119,9 @@ def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog:
     ("The cast, Bruce Willis, Alan Rickman and Hart Bochner, is fine.",
      "a list of names: Bruce Willis, Alan Rickman, Hart Bochner"),
     ("John McTiernan gives a great performance.", "not in the cast of this film: John McTiernan"),
+    ("The villain, John McTiernan, steals every scene.", "not in the cast of this film: John McTiernan"),
+    ("Steven E. de Souza, the charming hero, is great.", "not in the cast of this film: Steven E. de Souza"),
+    ("Jeb Stuart was the perfect villain.", "not in the cast of this film: Jeb Stuart"),
     ("Al Leong is warm and funny.", "not among the principal cast: Al Leong"),
     ("Hans Gruber is the best villain ever.", "a name that neither the notes nor the catalog give: Hans"),
     ("A detective named McClane fights back.", "a name that neither the notes nor the catalog give: McClane"),
@@ -137,6 +140,10 @@ def test_each_rule_removes_its_planted_sentence(die_hard: Grounding, sentence: s
 @pytest.mark.parametrize("sentence", [
     "Bruce Willis gives a career-best performance.",
     "John McTiernan directs with real verve.",
+    "John McTiernan's hero is a barefoot everyman.",
+    "John McTiernan directs the villain's heist with glee.",
+    "John McTiernan builds the tower around its hero.",
+    "Directed by John McTiernan, the film's hero never gives up.",
     "The villain is a joy, and the action never stops.",
     "Set in Los Angeles at Christmas, it never lets up.",
     "I give it 4.5/5.",
@@ -190,3 +197,11 @@ def test_people_of_a_film_added_while_the_bot_runs_are_known_to_the_check(tmp_pa
         added = running.resolve("Quiet Harbour Lights 2013").film
         sentence = "Zebulon Quartermaine and Marisol Ekwueme give quiet, precise performances."
         assert Grounding.for_film(running, added, "moody").check(sentence).text == sentence
+
+
+def test_a_surname_two_credited_people_share_names_neither_alone(catalog: Catalog) -> None:
+    film = catalog.resolve("The Dark Knight").film  # directed by Christopher Nolan, written by him and Jonathan Nolan
+    grounding = Grounding.build(film, "the joker steals it", people_of(catalog))
+    for sentence in ("Christopher Nolan directs the chaos, and the villain steals it.", "Nolan directs coolly."):
+        assert grounding.reason(sentence) is None, sentence
+    assert grounding.reason("The villain, Bill Finger, is a genius.") == "not in the cast of this film: Bill Finger"
