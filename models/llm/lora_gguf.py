@@ -11,6 +11,7 @@ does it. Reads the weights with numpy (no torch), so the llama.cpp backend stays
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,9 @@ def gguf_for(adapter: Path, base_gguf: Path) -> Path:
     source = adapter / ADAPTER_FILE
     if done.is_file() and source.is_file() and done.stat().st_mtime >= source.stat().st_mtime:
         return done
-    return convert(adapter, base_gguf, done)
+    partial = convert(adapter, base_gguf, adapter / f"{GGUF_FILE}.{os.getpid()}.part")
+    os.replace(partial, done)  # whole or not at all, should two starts convert at once
+    return done
 
 
 def _lora_config(adapter: Path) -> dict[str, Any]:
