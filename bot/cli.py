@@ -17,7 +17,7 @@ from bot.services import scene as scene_service
 from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
 from models.llm.protocol import BACKENDS
-from models.llm.registry import ModelError
+from models.llm.registry import ModelError, resolve
 from models.runner import TaskReply, submit
 from models.tasks import InputError
 from models.tasks import pitch as pitch_task
@@ -401,6 +401,12 @@ def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
         raise InputError(str(exc)) from None
     print(f"Trained a {options.format} adapter on {result.rows} rows ({result.steps} steps, {result.seconds:.0f} s): "
           f"{result.adapter}\nLoad it with CINEBOT_ADAPTER={result.adapter}")
+    source = resolve(settings.model, settings.cache_dir, progress=False)
+    if source.gguf_file is not None:  # the llama.cpp copy now, for the bot's next start or llama.cpp's server
+        from models.llm.lora_gguf import gguf_for
+
+        lora = gguf_for(result.adapter, Path(source.location) / source.gguf_file)
+        print(f"llama.cpp's form of it (llama-server --lora): {lora}")
     return 0
 
 

@@ -117,6 +117,7 @@ def test_dpo_adapter_from_pairs_through_the_command_line(cache: Path, tmp_path: 
     code = cli.main(["--env-file", str(tmp_path / "none.env"), "train", "feedback", "--format", "dpo", "--data",
                      str(data), "--steps", "6", "--output", str(out)])
     assert code == 0 and (out / "adapter_config.json").is_file()
+    assert (out / "adapter.gguf").is_file()  # written at once for llama.cpp (the bot's start, or llama-server)
     model, tokenizer = load_base("smollm2-135m", cache)
     before = margin(model, tokenizer)
     tuned = registry.load("smollm2-135m", cache, backend="transformers", device="cpu", progress=False, adapter=out)
