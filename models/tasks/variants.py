@@ -30,6 +30,24 @@ def _exclaim(text: str) -> str:
     return text.replace(first, first[:-1] + "!", 1)
 
 
+def _within(text: str, limit: int) -> str:
+    """`text` up to the last whole sentence that keeps it within `limit` words (the first sentence at least), its
+    paragraphs as they were. A model asked for "about 50 words" may write to its token cap."""
+    lines: list[str] = []
+    count = 0
+    for line in text.split("\n"):
+        kept: list[str] = []
+        for sentence in split_sentences(line):
+            words = len(sentence.split())
+            if count and count + words > limit:
+                lines.append(" ".join(kept))
+                return "\n".join(lines).strip()
+            kept.append(sentence)
+            count += words
+        lines.append(" ".join(kept))
+    return "\n".join(lines).strip()
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -40,6 +58,7 @@ class Variant:
     calm: bool = False  # no exclamation marks
     states_rating: bool = False  # a reply that does not give the member's rating opens with it
     exclaims: bool = False  # the opening sentence ends with an exclamation mark
+    max_words: int | None = None  # a longer reply ends with the last whole sentence within this many words
 
     def fit(self, inp: Any) -> Any:
         """The task's input with this variant's minimum length, where the input has one."""
@@ -51,6 +70,8 @@ class Variant:
         """The reply as this variant shapes it after the task's own post-processing."""
         if not text:
             return text
+        if self.max_words is not None:
+            text = _within(text, self.max_words)
         if self.calm:
             text = _BANG.sub(".", text)
         if self.exclaims and "!" not in text:
@@ -67,13 +88,13 @@ VARIANTS: dict[str, tuple[Variant, ...]] = {
         _STANDARD,
         Variant("brief", "about 50 words, calm, states the rating",
                 "\n\nKeep it short: about 50 words in one paragraph, plain and calm, no exclamation marks.",
-                max_new_tokens=90, min_words=20, calm=True, states_rating=True),
+                max_new_tokens=90, min_words=20, calm=True, states_rating=True, max_words=60),
         Variant("lively", "about 200 words, enthusiastic, opens with an exclamation",
                 "\n\nWrite it with energy and enthusiasm, about 200 words in two or three paragraphs; let the "
                 "excitement show (exclamation marks are welcome).", exclaims=True),
         Variant("measured", "about 120 words, even-toned, no exclamation marks",
                 "\n\nWrite about 120 words in an even, thoughtful tone, with no exclamation marks.",
-                max_new_tokens=200, min_words=40, calm=True),
+                max_new_tokens=200, min_words=40, calm=True, max_words=150),
     ),
     "pitch": (
         _STANDARD,

@@ -32,6 +32,10 @@ def test_variants_shape_the_finished_text() -> None:
     lively = variant("review", "lively")
     said = lively.finish("I loved Dr. Dallas in it. The ship is grim.", inp)
     assert said == "I loved Dr. Dallas in it! The ship is grim."
+    long = " ".join(f"Sentence {i} has exactly six words." for i in range(20))  # 120 words
+    shortened = brief.finish(f"{long}\n\nMore.", inp)
+    assert shortened == "4/5. " + " ".join(f"Sentence {i} has exactly six words." for i in range(10))
+    assert brief.finish("One endless sentence " + "and on " * 40 + "it goes.", inp).count("and on") == 40
     assert brief.fit(inp).min_words == 20 and variant("review", STANDARD).fit(inp) is inp
     assert variant("review", "no such preset").name == STANDARD and [v.name for v in variants_for("film")] == [STANDARD]
 
