@@ -60,8 +60,8 @@ def check(model: str, converter: Path, cache: Path, work: Path) -> str:
     from transformers import AutoConfig
 
     source = resolve(model, cache, progress=False)
-    assert source.gguf_file is not None, f"{model} is not a GGUF model"
-    base_gguf = Path(source.location) / source.gguf_file
+    base_gguf = source.gguf_path
+    assert base_gguf is not None and source.gguf_file is not None, f"{model} is not a GGUF model"
     config = AutoConfig.from_pretrained(source.location, gguf_file=source.gguf_file).to_dict()
     config.pop("quantization_config", None)
     config["architectures"] = [ARCHITECTURES[config["model_type"]]]

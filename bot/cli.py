@@ -394,18 +394,18 @@ def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     output = options.output or Path("adapters") / f"{options.format}-{options.guild or 'all'}-{stamp}"
     try:
-        model, tokenizer = load_base(settings.model, settings.cache_dir)
+        source = resolve(settings.model, settings.cache_dir, progress=False)  # checked once (sha256 of the file)
+        model, tokenizer = load_base(source, settings.cache_dir)
         result = train(rows, options.format, model, tokenizer, output, steps=options.steps,
                        learning_rate=options.learning_rate, rank=options.rank)
     except TrainingError as exc:
         raise InputError(str(exc)) from None
     print(f"Trained a {options.format} adapter on {result.rows} rows ({result.steps} steps, {result.seconds:.0f} s): "
           f"{result.adapter}\nLoad it with CINEBOT_ADAPTER={result.adapter}")
-    source = resolve(settings.model, settings.cache_dir, progress=False)
-    if source.gguf_file is not None:  # the llama.cpp copy now, for the bot's next start or llama.cpp's server
+    if source.gguf_path is not None:  # the llama.cpp copy now, for the bot's next start or llama.cpp's server
         from models.llm.lora_gguf import gguf_for
 
-        lora = gguf_for(result.adapter, Path(source.location) / source.gguf_file)
+        lora = gguf_for(result.adapter, source.gguf_path)
         print(f"llama.cpp's form of it (llama-server --lora): {lora}")
     return 0
 

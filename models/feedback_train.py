@@ -16,7 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.llm.registry import ModelSource
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +39,18 @@ class TrainResult:
     loss: float | None
 
 
-def load_base(name: str, cache_dir: Path) -> tuple[Any, Any]:
-    """The bot's model (a preset, a local path or a hub id) and its tokenizer, in full precision for training."""
+def load_base(model: str | ModelSource, cache_dir: Path) -> tuple[Any, Any]:
+    """The bot's model (a preset, a local path or a hub id, or one already resolved) and its tokenizer, in full
+    precision for training."""
     import torch
 
     from models.llm.backends.transformers import load_source
     from models.llm.registry import resolve
 
-    source = resolve(name, cache_dir, progress=False)
+    source = resolve(model, cache_dir, progress=False) if isinstance(model, str) else model
     dtype = torch.bfloat16 if _cuda() else torch.float32
-    model, tokenizer = load_source(source, name, dtype)
-    return model.to("cuda" if _cuda() else "cpu"), tokenizer
+    loaded, tokenizer = load_source(source, source.name, dtype)
+    return loaded.to("cuda" if _cuda() else "cpu"), tokenizer
 
 
 def check_rows(rows: Sequence[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:

@@ -42,6 +42,11 @@ class ModelSource:
     location: str
     gguf_file: str | None = None
 
+    @property
+    def gguf_path(self) -> Path | None:
+        """The GGUF file's path, for a GGUF model."""
+        return Path(self.location) / self.gguf_file if self.gguf_file is not None else None
+
 
 PRESETS = ("qwen2.5-coder-1.5b", "smollm2-135m")
 
@@ -213,13 +218,14 @@ def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "au
     if chosen == "llamacpp":
         from models.llm.backends.llamacpp import LlamaCppConfig, LlamaCppLM, LlamaCppUnavailable
 
-        assert source.gguf_file is not None
+        model_file = source.gguf_path
+        assert model_file is not None
         lora = None
         if adapter is not None:
             from models.llm.lora_gguf import LoraConversionError, gguf_for
 
             try:
-                lora = gguf_for(adapter, Path(source.location) / source.gguf_file)
+                lora = gguf_for(adapter, model_file)
             except LoraConversionError as exc:
                 raise ModelError(str(exc)) from None
             except OSError as exc:
@@ -227,7 +233,7 @@ def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "au
             label = f"{label}+{adapter.name}"
         config = LlamaCppConfig(slots=slots, ctx_per_seq=max_context or 4096, threads=threads, lora=lora)
         try:
-            lm: Any = LlamaCppLM(Path(source.location) / source.gguf_file, label, config)
+            lm: Any = LlamaCppLM(model_file, label, config)
         except LlamaCppUnavailable as exc:
             raise ModelError(str(exc)) from None
         except RuntimeError as exc:
