@@ -2,17 +2,19 @@
 
 A small model writes fluently about films and invents what it does not know: Morgan Freeman as Lecter, "the
 villain, played by Bruce Willis", "the score, composed by Hans Zimmer", a character called Agnieszka Wagner,
-a bit player from an alphabetical cast list as the star. The catalog knows each film's directors, writers and
-cast (alphabetical, no roles), and `Catalog.principal_cast` guesses the few actors a film is known for. So:
+a bit player from an alphabetical cast list as the star, a premise, a period, stock opinions. The catalog knows
+each film's directors, writers and cast (alphabetical, no roles), and for about 9,000 films the billed leads and
+for about 4,300 a plot line (`Catalog.story`, from Wikipedia). So:
 
-- the prompt gets the directors, the writers and the principal cast, and is told what is *not* known (who
-  played whom, characters' names, the music, the plot beyond the member's notes);
+- the prompt gets the directors, the writers, the billed leads and the plot line, and is told what is *not* known
+  (who played whom, characters' names, the music, the story beyond the notes and the plot line);
 - the check drops each sentence of a reply that says more than that: a catalog person not credited on the
-  film, a cast member outside the principal cast, a role claim (who played whom, who is the lead or the
-  villain, who composed, directed or wrote) that the catalog contradicts or cannot back, a character's name
-  that neither the notes nor the catalog give, a rating other than the member's, words of the prompt leaking
-  ("my notes", "the catalog"), and a sentence already said. Names and roles the member's notes give are theirs
-  to use.
+  film, a cast member who is not a billed lead (a film without billing: any the notes do not name), a role claim
+  (who played whom, who is the lead or the villain, who composed, directed or wrote) that the catalog contradicts
+  or cannot back, a character's name that neither the notes, the plot line nor the catalog give, a rating other
+  than the member's, words of the prompt leaking ("my notes", "the catalog"), a sentence already said, story and
+  opinions the member's sources do not give (`models.tasks.fidelity`), and a sentence that leaned on one removed
+  just before it ("It was catchy", an orphan). Names and roles the member's notes give are theirs to use.
 
 Every rule is plain text matching on catalog data; `bench/review_quality.py` judges replies with its own,
 separately written rules.
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from models.catalog import Catalog, Film
+from models.tasks.fidelity import Fidelity
 from models.tasks.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,11 @@ _LEAK = re.compile(
     r"(?:enthusiastic|negative) throughout|with at most a small|weighs real strengths|my verdict)",
     re.IGNORECASE,
 )
+# a sentence that leans on the one before it ("It was catchy", "They steal the show"), unless it speaks of the film
+_ORPHAN = re.compile(r"^\W*(?:it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|both|such|also|"
+                     r"each|either|neither|the latter|the former|another)\b", re.IGNORECASE)
+_ABOUT_FILM = re.compile(r"^\W*(?:(?:this|that) (?:film|movie|picture)|it(?:['’]s| is| was) (?:a|an|one|the)\b"
+                         r"(?! (?:perfect|great|good|fine|standout|highlight|example)\b))", re.IGNORECASE)
 CAST_LIST = 3  # a sentence naming this many people the notes do not is a pasted cast list, not a review
 PROMPT_CAST = 3  # the prompt names the first few of the principal cast (the check allows all of it)
 LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop
@@ -174,18 +182,35 @@ class Grounding:
     principal: tuple[str, ...] = ()
     rating: str | None = None  # "4.5/5": the only score a reply may give (None: none)
     source: str = "my notes"  # what the prompt calls the member's text ("the messages" for a discussion)
+    plot: str = ""  # the film's plot line (`Catalog.story`), the only story a reply may tell beyond the notes
 
     @classmethod
     def build(cls, film: Film | None, notes: str, people: PeopleIndex, principal: Iterable[str] = (),
-              rating: str | None = None, source: str = "my notes") -> Grounding:
-        return cls(film, people, notes, tuple(principal), rating, source)
+              rating: str | None = None, source: str = "my notes", plot: str = "") -> Grounding:
+        return cls(film, people, notes, tuple(principal), rating, source, plot)
 
     @classmethod
     def for_film(cls, catalog: Catalog, film: Film | None, notes: str, rating: str | None = None,
                  source: str = "my notes") -> Grounding:
         """The grounding for a reply about `film` (None: a film the catalog does not know)."""
-        principal = catalog.principal_cast(film) if film is not None else ()
-        return cls.build(film, notes, people_of(catalog), principal, rating, source)
+        principal = catalog.billed_cast(film) if film is not None else ()  # a guess at stars is no fact
+        story = catalog.story(film) if film is not None else None
+        return cls.build(film, notes, people_of(catalog), principal, rating, source, story.plot if story else "")
+
+    @cached_property
+    def fidelity(self) -> Fidelity:
+        """The check of story and opinion against the notes, the catalog's facts and the plot line."""
+        f = self.film
+        facts = " ".join((f.title, str(f.year or ""), *f.genres, *f.countries, *f.languages, *f.directors,
+                          *f.writers, *f.cast)) if f else ""
+        share = None
+        if self.rating:
+            given, _, scale = self.rating.partition("/")
+            share = float(given) / float(scale) if scale else None
+        note_words = set(name_key(self.notes).split())
+        cast = (*(f.cast if f else ()), *self.principal)
+        names_actor = bool(self.notes_people) or any(name_key(n).split()[-1] in note_words for n in cast if n.strip())
+        return Fidelity(self.notes, facts, self.plot, share, notes_name_actor=names_actor)
 
     # -- the prompt ----------------------------------------------------------------------------------
 
@@ -202,12 +227,14 @@ class Grounding:
         about = ", ".join(x for x in (f"{f.runtime} min" if f.runtime else "", "/".join(f.genres[:3]),
                                       ", ".join(f.countries[:2])) if x)
         lines = [f"Facts from our film catalog: {f.title} ({f.year})" + (f", {about}." if about else ".")]
+        if self.plot:
+            lines.append(f"The story, as far as it is known: {self.plot}")
         if f.directors:
             lines.append(f"Directed by: {', '.join(f.directors)}.")
         if f.writers:
             lines.append(f"Written by: {', '.join(f.writers[:4])}.")
         if self.principal:
-            lines.append(f"Among the cast (A-Z): {', '.join(sorted(self.principal[:PROMPT_CAST]))}. Name no other "
+            lines.append(f"Starring: {', '.join(self.principal[:PROMPT_CAST])}. Name no other "
                          "actors.")
         return "\n".join(lines) + unknown
 
@@ -252,9 +279,9 @@ class Grounding:
 
     @cached_property
     def _known_words(self) -> set[str]:
-        """Capitalised words that are no invented name: the notes', the film's title, genres, languages and
-        countries, and common words."""
-        words = _words(self.notes) | _COMMON
+        """Capitalised words that are no invented name: the notes', the plot line's (its characters and places),
+        the film's title, genres, languages and countries, and common words."""
+        words = _words(self.notes) | _words(self.plot) | _COMMON
         if self.film is not None:
             f = self.film
             words |= _words(" ".join((f.title, *f.genres, *f.languages, *f.countries)))
@@ -305,7 +332,7 @@ class Grounding:
         invented = self._invented(sentence, known, named_keys)
         if invented:
             return f"a name that neither the notes nor the catalog give: {invented}"
-        return None
+        return self.fidelity.reason(sentence)
 
     def _given_a_part(self, sentence: str, name: str) -> bool:
         """A part (the villain, the lead) given to `name`: "The villain, Bill Finger, ...", "Finger, the hero, ...",
@@ -369,6 +396,7 @@ class Grounding:
         said: set[tuple[str, ...]] = set()  # every run of LOOP_WORDS words kept so far
         phrases: Counter[tuple[str, ...]] = Counter()  # how often each run of PHRASE_WORDS words was kept
         kept_lines: list[str] = []
+        after_removal = False  # the sentence before was removed: one that leans on it goes too (an orphan)
         for line in text.split("\n"):
             parts = []
             for sentence in split_sentences(line):
@@ -377,6 +405,9 @@ class Grounding:
                 short = {words[i:i + PHRASE_WORDS] for i in range(len(words) - PHRASE_WORDS + 1)}
                 again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
                 why = "said before" if again else self.reason(sentence)
+                if not why and after_removal and _ORPHAN.match(sentence) and not _ABOUT_FILM.match(sentence):
+                    why = "its subject was in a sentence removed before it"
+                after_removal = bool(why)
                 if why:
                     removed.append(Removed(sentence, why))
                     continue

@@ -162,16 +162,17 @@ class TaskRun:
         return await self._second_try(reply)
 
     async def _second_try(self, reply: TaskReply) -> TaskReply:
-        """When the task judges its reply poor (too little left after the checks, a review that contradicts its
-        rating), write it once more with a firmer prompt and keep the better of the two."""
+        """When the task judges its reply poor (a sentence the checks had to remove, too little left, a review that
+        contradicts its rating), write it once more with a prompt that names what was wrong, and keep the better of
+        the two: a reply is mended by writing it again, never left with a hole where a sentence was cut."""
         spec = self.spec
         if spec.assess is None or spec.firmer is None:
             return reply
-        first = await asyncio.to_thread(spec.assess, reply.text, self.inp)
+        first = await asyncio.to_thread(spec.assess, reply.text, reply.raw, self.inp)
         if first.ok:
             return reply
         log.info("%s reply not kept as it is (%s): one more try", spec.name, first.reason)
-        note, prime = spec.firmer(self.inp)
+        note, prime = spec.firmer(self.inp, first)
         messages = list(self.request.messages)
         messages[-1] = {**messages[-1], "content": messages[-1]["content"] + note}
         try:
@@ -183,7 +184,7 @@ class TaskRun:
             return reply
         second = TaskReply(spec.name, self._clean(result.text), result.text, result,
                            attempts=reply.attempts + 1, variant=self.variant_name)
-        verdict = await asyncio.to_thread(spec.assess, second.text, self.inp)
+        verdict = await asyncio.to_thread(spec.assess, second.text, second.raw, self.inp)
         log.info("%s second try %s (%s)", spec.name, "kept" if verdict.score > first.score else "dropped",
                  verdict.reason or "fine")
         return second if verdict.score > first.score else replace(reply, attempts=second.attempts)

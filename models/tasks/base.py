@@ -35,19 +35,23 @@ class TaskSpec:
     prime: str = ""  # the start of the answer, written for the model (e.g. "I" for a first-person review)
     # a firmer start for the one retry after a refusal ("I'm sorry, but I can't assist with that")
     retry_prime: Callable[[Any], str] | None = None
-    # after the reply is written: is it good enough? (run off the event loop; it may run a classifier)
-    assess: Callable[[str, Any], Assessment] | None = None
-    # when it is not: a note for the prompt and a start for the answer, for one more try (the better one is kept)
-    firmer: Callable[[Any], tuple[str, str]] | None = None
+    # after the reply is written: is it good enough? Given the text shown, the model's raw text and the input (run
+    # off the event loop; it may run a classifier)
+    assess: Callable[[str, str, Any], Assessment] | None = None
+    # when it is not: a note for the prompt that names what was wrong, and a start for the answer, for one more try
+    # (the better one is kept)
+    firmer: Callable[[Any, Assessment], tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """How good a finished reply is: `ok` or not (then `reason`), and a score to keep the better of two."""
+    """How good a finished reply is: `ok` or not (then `reason`), a score to keep the better of two, and what was
+    wrong in words a prompt can name (`problems`)."""
 
     ok: bool
     score: float
     reason: str = ""
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

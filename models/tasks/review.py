@@ -13,7 +13,7 @@ from models.tasks.base import Assessment, InputError, Message, TaskSpec
 from models.tasks.text import optional_text, postprocess_text, require_text
 
 if TYPE_CHECKING:
-    from models.grounding import Grounding
+    from models.grounding import Grounding, Removed
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ YEAR_MIN = 1870
 YEAR_MAX = 2100
 MAX_NEW_TOKENS = 320
 MIN_WORDS = 50  # fewer words left after the check: write it again (a variant may ask for fewer)
+COVERAGE = 0.6  # a review that keeps less than this share of the notes' points is written again
 
 
 def _format_number(x: float) -> str:
@@ -131,11 +132,11 @@ class ReviewInput:
         if share >= 0.9:
             return "I loved it: the review is warm and enthusiastic throughout"
         if share >= 0.7:
-            return "I liked it a lot: the review is clearly positive, with at most a small reservation"
+            return "I liked it a lot: the review is clearly positive"
         if share > 0.4:
-            return "mixed: the review weighs real strengths against real flaws"
+            return "mixed: the review weighs the good and the bad that my notes name"
         if share > 0.2:
-            return "I did not like it: the review is clearly negative, with at most a small good word"
+            return "I did not like it: the review is clearly negative"
         return "I disliked it strongly: the review is negative throughout"
 
 
@@ -144,14 +145,16 @@ You are an editor for a film club's review page. You rewrite a writer's rough no
 polished review in the writer's own first-person voice ("I").
 
 Rules:
-- Keep every opinion in the notes and the writer's verdict: the review is as warm or as harsh as the rating; \
-add no opinions they did not give.
-- Reuse the writer's own words and phrases where you can.
-- Do not invent facts. The facts given are all that is known about the film: do not say which actor plays which \
-part or who the lead or the villain is, give no character a name the notes do not give, do not say who wrote the \
-music, and add no plot details, awards or release facts. Name only people the facts or the notes name.
-- 120 to 250 words, one to three paragraphs of plain prose. No title, no headings, no lists.
-- Output only the review."""
+- It is the writer's review: say only what the notes say, in their words where you can. Keep every opinion in \
+the notes and the writer's verdict; the review is as warm or as harsh as the rating.
+- Add no opinions of your own: do not praise or criticise anything the notes do not mention (the acting, music, \
+pacing, dialogue, visuals, direction, ending), and never criticise what the notes do not criticise.
+- Tell no story the notes and the facts do not tell: no premise, setting, period, scene or event of your own. If \
+the story is not given, do not summarise it.
+- Do not invent facts: do not say which actor plays which part or who the lead or the villain is, give no \
+character a name the notes do not give, do not say who wrote the music, and add no awards or release facts. Name \
+only people the facts or the notes name, and do not recite the facts: use one only where a sentence needs it.
+- Plain prose, no title, no headings, no lists. Output only the review."""
 
 # Worded with care: the default model refuses some phrasings of these (tested with Qwen2.5-Coder-1.5B).
 _NO_SPOILERS = "No spoilers: do not reveal twists or the ending."
@@ -170,6 +173,34 @@ def _echo(inp: ReviewInput) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_POINT = re.compile(r"[,;\n]+|\.\s+|\s+-\s+|\s+but\s+")
+
+
+def note_points(notes: str) -> list[str]:
+    """The points the notes make, in order: split at commas, semicolons, full stops, dashes, lines and "but"."""
+    return [p.strip(" .!?") for p in _POINT.split(notes) if p.strip(" .!?")]
+
+
+def target_words(notes: str) -> int:
+    """How long a review the notes can carry without padding: about 18 words for each point they make, between 60
+    and 200 (long notes carry their own length)."""
+    return max(60, min(200, 30 + 18 * len(note_points(notes)), 40 + 2 * len(notes.split())))
+
+
+def coverage(text: str, notes: str) -> tuple[float, list[str]]:
+    """How much of the notes the review keeps: the share of their points whose words (any word of three letters or
+    more, or a number) it says, and the points it leaves out."""
+    said = {w.casefold() for w in _WORD.findall(text)}
+    said |= {w[:5] for w in said if len(w) >= 5}
+    left: list[str] = []
+    points = note_points(notes)
+    for point in points:
+        words = [w.casefold() for w in _WORD.findall(point) if len(w) >= 3 or w.isdigit()]
+        if words and not any(w in said or (len(w) >= 5 and w[:5] in said) for w in words):
+            left.append(point)
+    return (1.0 - len(left) / len(points) if points else 1.0), left
+
+
 def build_messages(inp: ReviewInput) -> list[Message]:
     rating_rule = (
         f"My verdict, which the review must keep: {inp.rating_text}, {inp.verdict}. Mention the rating once, "
@@ -178,7 +209,13 @@ def build_messages(inp: ReviewInput) -> list[Message]:
         else "I gave no rating: do not invent a score."
     )
     tone_rule = f"Tone: {inp.tone}." if inp.tone else "Tone: my own, as the notes suggest."
-    rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule))
+    points = note_points(inp.notes)
+    length_rule = (f"About {target_words(inp.notes)} words, one to three paragraphs: a sentence or two on each point "
+                   f"of my notes, in order ({'; '.join(points)}), and nothing more." if 1 < len(points) <= 12 else
+                   f"About {target_words(inp.notes)} words, one to three paragraphs: what my notes say, said well, "
+                   "and nothing more.")
+    rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule,
+                                               length_rule))
     facts = f"\n\n{inp.grounding.prompt_facts(unknowns=False)}" if inp.grounding is not None else ""
     user = (_user_content(inp) + facts
             + f'\n\nRules for this review:\n{rules}\n\nRewrite my notes as my review. Start with "I".')
@@ -196,27 +233,65 @@ def postprocess(text: str, inp: ReviewInput) -> str:
 _WORD = re.compile(r"[\w'’]+")
 
 
-def assess(text: str, inp: ReviewInput) -> Assessment:
-    """Enough left after the check, and a sentiment (the shipped mood classifier's) that keeps the verdict."""
+def removed_by_check(raw: str, inp: ReviewInput) -> list[Removed]:
+    """What the check removed from the model's text (repeats aside): each a sentence and why."""
+    if inp.grounding is None:
+        return []
+    checked = inp.grounding.check(postprocess_text(raw, echo=_echo(inp), strip_heading="Review"))
+    return [r for r in checked.removed if r.reason != "said before"]
+
+
+_PROBLEM_NOTES = (
+    ("story the notes", "it told story that my notes and the facts do not give ({detail}): tell none"),
+    ("a period no source", "it gave the film a period nobody gave ({detail})"),
+    ("an opinion the notes do not give", "it judged {detail}, which my notes do not mention"),
+    ("a criticism the member did not make", "it criticised the film ({detail}) where my notes do not"),
+    ("praise the member did not give", "it praised what my notes do not praise ({detail})"),
+    ("its subject was in a sentence removed", ""),
+)
+
+
+def problem_note(reason: str) -> str:
+    """A removed sentence's reason as a line of the next prompt (the sentence itself is never quoted back: a small
+    model copies what it is shown). Empty for a reason the prompt need not name."""
+    head, _, detail = reason.partition(": ")
+    for start, note in _PROBLEM_NOTES:
+        if reason.startswith(start):
+            return note.format(detail=detail) if note else ""
+    return f"it said what is not known ({head}: {detail})" if detail else f"it said what is not known ({head})"
+
+
+def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
+    """Nothing removed by the checks, enough left, and a sentiment (the shipped mood classifier's) that keeps the
+    verdict. The score keeps the better of two: the verdict first, then fewer removed sentences, then length."""
     words = len(_WORD.findall(text))
-    score = float(min(words, 200))
-    problems = []
+    removed = removed_by_check(raw, inp)
+    problems = [problem_note(r.reason) for r in removed]
+    reasons = [f"removed: {r.reason}" for r in removed]
+    score = float(min(words, 200)) / 2 - 60.0 * len(removed) + (300.0 if words >= inp.min_words else 0.0)
     if words < inp.min_words:
-        problems.append(f"only {words} words left")
+        reasons.append(f"only {words} words left")
+    kept, left = coverage(text, inp.notes)
+    score += 200.0 * kept
+    if kept < COVERAGE:
+        reasons.append(f"left out {len(left)} of the notes' points")
+        problems.append(f"it left out what my notes say ({'; '.join(left[:4])})")
     if inp.positive is not None and inp.leaning in ("positive", "negative") and text:
         p = inp.positive(text)
         agrees = p >= 0.5 if inp.leaning == "positive" else p <= 0.5
         score += 1000.0 if agrees else 0.0
         if not agrees:
             reads = "negative" if p < 0.5 else "positive"
-            problems.append(f"reads {reads} (P(positive) {p:.2f}) for {inp.rating_text}")
+            reasons.append(f"reads {reads} (P(positive) {p:.2f}) for {inp.rating_text}")
+            problems.append(f"it read {reads}, against my verdict")
     else:
         score += 1000.0
-    return Assessment(not problems, score, "; ".join(problems))
+    return Assessment(not reasons, score, "; ".join(reasons), tuple(dict.fromkeys(p for p in problems if p)))
 
 
-def firmer(inp: ReviewInput) -> tuple[str, str]:
-    """One more try: the verdict said again, and an answer that starts in the right key."""
+def firmer(inp: ReviewInput, first: Assessment) -> tuple[str, str]:
+    """One more try: what was wrong with the first draft named, the verdict said again, and an answer that starts
+    in the right key."""
     leaning = inp.leaning
     if leaning == "positive":
         start = "I loved" if inp.verdict and inp.verdict.startswith("I loved") else "I really enjoyed"
@@ -226,9 +301,14 @@ def firmer(inp: ReviewInput) -> tuple[str, str]:
         start = "I had mixed feelings about"
     else:
         start = "I watched"
-    note = (f"\n\nImportant: my verdict is {inp.rating_text} ({inp.verdict}); every sentence must fit it. "
-            if inp.rating_text else "\n\n")
-    note += "Write at least 120 words, only about what my notes say, and name nobody the facts above do not give."
+    note = "\n\n"
+    if first.problems:
+        note += ("A first draft of this review went wrong; do not repeat it:\n"
+                 + "".join(f"- {p}\n" for p in first.problems) + "\n")
+    if inp.rating_text:
+        note += f"Important: my verdict is {inp.rating_text} ({inp.verdict}); every sentence must fit it. "
+    note += ("Write only what my notes say, as my review, and name nobody the facts above do not give. "
+             f"About {target_words(inp.notes)} words.")
     return note, f"{start} {inp.film}"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from models.catalog import Catalog
+from models.catalog import DEFAULT_PATH, Catalog
 from models.grounding import Grounding, PeopleIndex, people_of
 from models.tasks import SPECS, ReviewInput
 
@@ -93,19 +94,29 @@ def test_mood_summary_about_a_film_carries_the_facts_and_drops_wrong_credits(cat
 def die_hard(catalog: Catalog) -> Grounding:
     film = catalog.resolve("Die Hard 1988").film
     assert film is not None
-    return Grounding.for_film(catalog, film, notes="the villain is great, nonstop action, funny one-liners",
-                              rating="4.5/5")
+    return Grounding.for_film(catalog, film, notes="the villain is great, nonstop action, funny one-liners, the "
+                                                   "siege, a barefoot everyman hero", rating="4.5/5")
 
 
-def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog: Catalog) -> None:
+def test_principal_cast_is_the_billed_leads_where_the_plot_lines_have_them(catalog: Catalog) -> None:
     film = catalog.resolve("Die Hard 1988").film
     assert film is not None and len(film.cast) > 20
-    principal = catalog.principal_cast(film)
-    assert principal[:2] == ("Bruce Willis", "Alan Rickman") and len(principal) == 5
-    assert "Al Leong" not in principal and "Andreas Wisniewski" not in principal  # A-Z first in the catalog
-    rear_window = catalog.resolve("Rear Window").film
-    assert rear_window is not None and "Alfred Hitchcock" in rear_window.cast
-    assert "Alfred Hitchcock" not in catalog.principal_cast(rear_window)  # a director's cameo
+    story = catalog.story(film)
+    assert story is not None and story.leads[:2] == ("Bruce Willis", "Alan Rickman")
+    assert catalog.principal_cast(film) == story.leads[:5]
+
+
+def test_principal_cast_without_billing_puts_the_stars_first_and_leaves_bit_players_out(tmp_path: Path) -> None:
+    shutil.copy(DEFAULT_PATH, tmp_path / "films.sqlite3")  # no plot lines beside it: the prominence guess
+    with Catalog.open(tmp_path / "films.sqlite3") as catalog:
+        film = catalog.resolve("Die Hard 1988").film
+        assert film is not None and catalog.story(film) is None
+        principal = catalog.principal_cast(film)
+        assert principal[:2] == ("Bruce Willis", "Alan Rickman") and len(principal) == 5
+        assert "Al Leong" not in principal and "Andreas Wisniewski" not in principal  # A-Z first in the catalog
+        rear_window = catalog.resolve("Rear Window").film
+        assert rear_window is not None and "Alfred Hitchcock" in rear_window.cast
+        assert "Alfred Hitchcock" not in catalog.principal_cast(rear_window)  # a director's cameo
 
 
 @pytest.mark.parametrize(("sentence", "reason"), [
@@ -116,15 +127,15 @@ def test_principal_cast_puts_the_stars_first_and_leaves_bit_players_out(catalog:
     ("The cop outside, Powell, is portrayed warmly.", "a name that neither the notes nor the catalog give: Powell"),
     ("The score, composed by Michael Kamen, soars.", "a music or crew credit the catalog does not have: Michael Kamen"),
     ("The cinematography by Harold Quist is sharp.", "a music or crew credit the catalog does not have: Harold Quist"),
-    ("The cast, Bruce Willis, Alan Rickman and Hart Bochner, is fine.",
-     "a list of names: Bruce Willis, Alan Rickman, Hart Bochner"),
+    ("The cast, Bruce Willis, Alan Rickman and Bonnie Bedelia, is fine.",
+     "a list of names: Bruce Willis, Alan Rickman, Bonnie Bedelia"),
     ("John McTiernan gives a great performance.", "not in the cast of this film: John McTiernan"),
     ("The villain, John McTiernan, steals every scene.", "not in the cast of this film: John McTiernan"),
     ("Steven E. de Souza, the charming hero, is great.", "not in the cast of this film: Steven E. de Souza"),
     ("Jeb Stuart was the perfect villain.", "not in the cast of this film: Jeb Stuart"),
     ("Al Leong is warm and funny.", "not among the principal cast: Al Leong"),
     ("Hans Gruber is the best villain ever.", "a name that neither the notes nor the catalog give: Hans"),
-    ("A detective named McClane fights back.", "a name that neither the notes nor the catalog give: McClane"),
+    ("A detective named Callahan fights back.", "a name that neither the notes nor the catalog give: Callahan"),
     ("The cop, a man called Mr. Powell, helps.", "a name that neither the notes nor the catalog give: Powell"),
     ("I give it 4/5.", "a rating the member did not give: 4/5"),
     ("My notes said the one-liners were funny.", "the prompt's words"),
@@ -196,12 +207,12 @@ def test_people_of_a_film_added_while_the_bot_runs_are_known_to_the_check(tmp_pa
         assert [r.reason for r in checked.removed] == ["not credited on this film: Zebulon Quartermaine"]
         added = running.resolve("Quiet Harbour Lights 2013").film
         sentence = "Zebulon Quartermaine and Marisol Ekwueme give quiet, precise performances."
-        assert Grounding.for_film(running, added, "moody").check(sentence).text == sentence
+        assert Grounding.for_film(running, added, "moody, quiet performances").check(sentence).text == sentence
 
 
 def test_a_surname_two_credited_people_share_names_neither_alone(catalog: Catalog) -> None:
     film = catalog.resolve("The Dark Knight").film  # directed by Christopher Nolan, written by him and Jonathan Nolan
-    grounding = Grounding.build(film, "the joker steals it", people_of(catalog))
+    grounding = Grounding.build(film, "the joker steals it, pure chaos", people_of(catalog))
     for sentence in ("Christopher Nolan directs the chaos, and the villain steals it.", "Nolan directs coolly."):
         assert grounding.reason(sentence) is None, sentence
     assert grounding.reason("The villain, Bill Finger, is a genius.") == "not in the cast of this film: Bill Finger"

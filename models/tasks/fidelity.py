@@ -1,0 +1,286 @@
+"""What a review may say beyond its people: the story only as far as its sources tell it, opinions only the member's.
+
+A review is the member's own words in public. Its sources are the member's notes, the catalog's facts about the film
+and the film's plot line (a sentence or two from Wikipedia, when the catalog has one). A small model writes fluently
+past them: it invents a premise ("a crop duster pilot navigating a mysterious mountain range"), a period ("the
+essence of the 1950s"), a scene, and stock opinions the member never gave ("the acting was top-notch", "the pacing is
+uneven"). `Fidelity.reason` names what is wrong with one sentence, or returns None:
+
+story     the sentence tells the story with words no source gives: it has a story frame ("the film follows",
+          "set in", "the opening scene", ", where they ...") and one such word, or two such words of which one is a
+          story word. A word counts when it is not a function word, not a reviewer's or everyday word and not found
+          in the sources (compared by a crude stem and by its first six letters: "escaped" ~ "escape"); a story
+          word is one that plot summaries use far more than reviews, or that reviews hardly use at all
+          (models/weights/word_roles.tsv, built by scripts/build_word_roles.py from 25,000 IMDB reviews and 5,669
+          Wikipedia plots). A reviewer's stock phrase ("poorly executed", "fans of") is no story. A period or year
+          no source gives ("the 1950s", "set in 1912") is enough alone.
+opinion   an evaluation of an aspect (acting, music, pacing, dialogue, ending, look, direction, effects, script,
+          characters, plot, humour) that the notes never mention; or a criticism in a review the member rated 70% or
+          more whose notes criticise nothing (a 4/5 that "falls short"), or praise of an aspect at 40% or less
+          whose notes praise nothing. A general verdict ("I loved it", "a must-see") follows from the rating and
+          is never flagged.
+
+The judge of these replies (bench/review_judge.py) shares no code with this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+WORD_ROLES_FILE = Path(__file__).resolve().parents[1] / "weights" / "word_roles.tsv"
+POSITIVE_SHARE = 0.7  # a rating at or above this share of its scale: criticism must come from the notes
+NEGATIVE_SHARE = 0.4  # at or below: praise of an aspect must come from the notes
+STORY_WORDS = 2  # unsupported words that make a sentence a story claim, one of them a story word (1 with a frame)
+_PREFIX = 6  # words that share their first 6 letters are one word to the check ("biographical" ~ "biography")
+
+_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’][A-Za-z]+)?|\d{4}s|\d+")
+
+# function words, pronouns, auxiliaries and the commonest verbs: never evidence of a story claim
+_FUNCTION = frozenset("""
+a about above across after again against all almost along already also although always am among an and another any
+anyone anything are around as at away back be became because become becomes been before being below beside besides
+between beyond both but by can cannot could did do does doing done down during each either else enough even ever
+every everyone everything far few for from further get gets getting give given gives go goes going gone got had has
+have having he her here hers herself him himself his how however i if in indeed into is it its itself just least
+less let like made make makes making many may me might mine more most much must my myself near neither never nor not
+nothing now of off often on once one only onto or other others otherwise our ours ourselves out over own perhaps
+quite rather really said same say says see seen seem seemed seems shall she should since so some someone something
+sometimes still such than that the their theirs them themselves then there these they thing things this those though
+through throughout thus till to too toward towards under until up upon us very via was way we well were what whatever
+when where whether which while who whom whose why will with within without would yet you your yours yourself
+ain't aren't can't couldn't didn't doesn't don't hadn't hasn't haven't isn't it's i'm i've i'd i'll let's she's he's
+that's there's they're they've we're we've wasn't weren't won't wouldn't shouldn't what's who's you're you've
+film films movie movies picture story stories scene scenes character characters plot viewer viewers audience
+audiences watch watched watching time times moment moments part parts way ways kind sort lot bit end
+""".split())
+
+# Aspects of a film a review can judge, each a pattern of the words that name it (whole words)
+ASPECTS: dict[str, str] = {
+    "acting": r"act(?:s|ed|ing|or|ors|ress|resses)?|perform(?:s|ed|ing|ance|ances|er|ers)?|cast(?:ing)?|"
+              r"portray(?:s|ed|al|als)?|chemistry|delivery|turns? as",
+    "music": r"music(?:al numbers?)?|score[sd]?|soundtracks?|songs?|sing(?:s|ing)?|sung|tunes?|melod(?:y|ies)|"
+             r"composer|orchestra\w*",
+    "pacing": r"pac(?:e|ed|ing)|runtime|running time|length|drag(?:s|ged|ging)?|too long|overlong|brisk",
+    "dialogue": r"dialogue|dialog|lines|script(?:s|ed)?|screenplay|writing|written|accents?",
+    "ending": r"ending|endings|finale|climax|conclusion|final act|last act|third act",
+    "look": r"cinematograph\w*|visuals?|visually|photograph\w*|camera(?:work)?|shots?|imagery|looks?|colou?rs?|"
+            r"lighting|framing|composition|set design|production design|costumes?",
+    "direction": r"direction|directing|directed|director|directs",
+    "effects": r"effects|cgi|fx|stunts?|make-?up",
+    "characters": r"characters?|characteri[sz]ations?|protagonists?|villains?|heroes|hero|heroine|leads",
+    "plot": r"plot|plots|storyline|narrative|story|twists?|premise",
+    "humour": r"humou?r|jokes?|funny|comedy|comic|gags?|laugh(?:s|ter)?|wit|witty",
+    "editing": r"editing|edited|montages?",
+    "sound": r"sound design|sound mix|sound effects",
+}
+_ASPECT_RE = {aspect: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for aspect, words in ASPECTS.items()}
+
+# evaluation words: what turns naming an aspect into judging it
+_PRAISE = re.compile(
+    r"\b(?:great|good|fine|nice|excellent|superb|outstanding|brilliant\w*|top[- ]notch|well[- ]\w+|amazing|"
+    r"incredibl[ey]|impressive|fantastic|wonderful\w*|perfect\w*|masterful\w*|stunning\w*|beautiful\w*|"
+    r"captivating|compelling|convincing\w*|memorable|strong|solid|stellar|standout|stand[- ]out|exceptional\w*|"
+    r"remarkabl[ey]|powerful\w*|effective\w*|engaging|gripping|nuanced|noteworthy|praise\w*|shine[sd]?|shining|"
+    r"elevate[sd]?|highlights?|strengths?|breathtaking|flawless\w*|spot[- ]on|nail(?:s|ed)|catchy|lovely|"
+    r"delightful\w*|charming|enchanting|haunting\w*|terrific|phenomenal|crisp|witty|clever|iconic|unforgettable|"
+    r"enhanc\w*|adds? to|added to|complement\w*|chilling|riveting|electric|magnetic|mesmeri[sz]\w*|hypnotic|"
+    r"masterclass|masterpiece|triumph\w*|satisfying|balanced|developed|relatable|believable|realistic|authentic|"
+    r"moving|touching|heartfelt|poignant|exciting|thrilling|suspenseful|entertaining|enjoyable|fun|creative|"
+    r"original|fresh|unique|smart|intelligent|thoughtful|rich|layered|depth|impactful|emotional|intense|"
+    r"seamless\w*|superior|vivid|striking|gorgeous|lush|spectacular|epic|excell\w*)\b",
+    re.IGNORECASE)
+_CRITICISM = re.compile(
+    r"\b(?:bad|poor\w*|weak\w*|falls? flat|fell flat|dull|boring|bored|tedious|uneven\w*|predictabl[ey]|"
+    r"clich[eé]\w*|cheesy|forgettable|mediocre|lacklustre|lackluster|lack(?:s|ed|ing)?|falls? short|fell short|"
+    r"disappoint\w*|let ?down|a bit off|off-putting|difficult to follow|hard to follow|confusing|confused|muddled|"
+    r"messy|drag(?:s|ged|ging)?|overlong|too long|too slow|sluggish|bloated|wooden|stiff|awkward\w*|"
+    r"unconvincing|unnecessary|overdone|overwrought|heavy-handed|clumsy|clumsily|shallow|paper-thin|thin|"
+    r"underdeveloped|underwhelming|annoying|grating|jarring|failed|fails?|flaw(?:s|ed)?|shortcomings?|"
+    r"struggles? to|detract\w*|marred|miss(?:es|ed)? the mark|could have been|inconsistent|rushed|"
+    r"over-the-top|unappealing|unsatisfying|unfocused|slow|not (?:as|very|quite|so|that|great|good|enough)|"
+    r"didn't work|doesn't work|terrible|awful|worst|mess|pointless|lifeless|stale|bland|generic|forced|"
+    r"contrived)\b",
+    re.IGNORECASE)
+# a reviewer's stock phrases: a judgement, never a story ("poorly executed", "fails to capture", "fans of")
+_STOCK = re.compile(
+    r"\b(?:(?:well|poorly|beautifully|expertly|brilliantly|masterfully|skil+ful+y|superbly|finely)[- ]\w+|"
+    r"(?:fails?|failed) to \w+|captur\w+ the \w+|anyone who (?:\w+ )?(?:loves?|likes?|enjoys?|wants?)|"
+    r"fans? of|a good \w+|edge of (?:my|your|their) seats?|from start to finish|must[- ]see|must[- ]watch)\b",
+    re.IGNORECASE)
+# words in the notes that show the member criticised something (beyond _CRITICISM itself)
+_NOTES_CRITICAL = re.compile(
+    r"\b(?:but|though|although|too|not|no|never|meh|hated?|dislike\w*|worse|ugh|yawn|silly|dumb|stupid|"
+    r"cringe\w*|overrated|long|loud|mess|annoy\w*|dated|badly|so bad)\b|n't\b", re.IGNORECASE)
+_NOTES_PRAISING = re.compile(
+    r"\b(?:love[ds]?|loving|best|wow|liked?|enjoy\w*|decent|genius|slaps|joy|holds? up|delight\w*|"
+    r"riot|quotable)\b", re.IGNORECASE)
+
+# a sentence that frames the story (premise, setting, events, scenes)
+_STORY_FRAME = re.compile(
+    r"\b(?:follows|following the|tells (?:the|a) story|the story of|story (?:is|was) about|revolves around|"
+    r"cent(?:er|re)s? (?:on|around)|is about|was about|set (?:in|during|against|amid)|takes place|took place|"
+    r"opening (?:scene|sequence|shot)|final (?:scene|sequence|shot)|the scene (?:where|in which|when)|"
+    r"in the end|ends with|ended with|begins with|began with|starts with|journey|embarks?|flee[s]?|fled|"
+    r"escape[sd]?|navigat\w+|the (?:protagonist|main character)s?\b|, where (?:the|a|an|he|she|they)\b)",
+    re.IGNORECASE)
+_PERIOD = re.compile(
+    r"\b(?:(?:1[6-9]|20)\d0s|(?:the\s+)?(?:nineteen[- ])?(?:twenties|thirties|forties|fifties|sixties|seventies|"
+    r"eighties|nineties)|(?:1[5-9]|20)(?:st|nd|rd|th)[- ]century|(?:fifteenth|sixteenth|seventeenth|eighteenth|"
+    r"nineteenth|twentieth)[- ]century|victorian|medieval|middle ages|renaissance|post-war|pre-war|wartime|"
+    r"the (?:great )?depression|the civil war|world war (?:i|ii|one|two|1|2))\b",
+    re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b(?![/.]\d)")
+# a verdict on the whole film, which follows from the rating and may stay
+_WHOLE = re.compile(r"^\W*(?:it|this film|this movie|the film|the movie|overall|all in all|in short|"
+                    r"i (?:loved|liked|enjoyed|hated|disliked|adored|recommend))\b", re.IGNORECASE)
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to tell that "escaped", "escapes" and "escape" are one word."""
+    w = word.casefold().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: len(w) - len(suffix)] + keep
+            break
+    return w.rstrip("e") if len(w) > 4 else w
+
+
+@dataclass(frozen=True)
+class WordRoles:
+    """Which words are a reviewer's or everyday words (`review`), which tell a story (`story`), and which are in
+    between (`mid`); a word in none is too rare in reviews to be anything but a film's own (a story word)."""
+
+    review: frozenset[str]
+    mid: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path = WORD_ROLES_FILE) -> WordRoles:
+        review: set[str] = set()
+        mid: set[str] = set()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        except OSError:
+            lines = []
+        for line in lines:
+            word, _, role = line.partition("\t")
+            (review if role == "review" else mid if role == "mid" else set()).add(word)
+        return cls(frozenset(review), frozenset(mid))
+
+    def reviewers(self, word: str) -> bool:
+        return word in self.review or stem(word) in self.review
+
+    def telling(self, word: str) -> bool:
+        """A story word: plot summaries use it far more than reviews, or reviews hardly ever."""
+        return not self.reviewers(word) and word not in self.mid and stem(word) not in self.mid
+
+
+_ROLES: WordRoles | None = None
+
+
+def word_roles() -> WordRoles:
+    """The shipped word roles (read once)."""
+    global _ROLES
+    if _ROLES is None:
+        _ROLES = WordRoles.load()
+    return _ROLES
+
+
+def aspects_in(text: str) -> list[str]:
+    """The aspects `text` names, in ASPECTS order."""
+    return [aspect for aspect, pattern in _ASPECT_RE.items() if pattern.search(text)]
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """The sources a review may draw on, and the per-sentence check against them (see the module's docstring).
+
+    `notes`: the member's text; `facts`: the catalog's words about the film (title, year, genres, countries,
+    languages, people); `plot`: the film's plot line ("" when none); `share`: the rating as a share of its scale
+    (None: no rating); `people`: names the notes or the catalog give, whose mention means the notes speak of acting.
+    """
+
+    notes: str
+    facts: str = ""
+    plot: str = ""
+    share: float | None = None
+    notes_name_actor: bool = False
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        words = _TOKEN.findall(f"{self.notes} {self.facts} {self.plot}")
+        low = [w.casefold().replace("’", "'") for w in words]
+        return frozenset(low) | frozenset(map(stem, low)) | frozenset(w[:_PREFIX] for w in low if len(w) >= _PREFIX)
+
+    def _supported(self, word: str) -> bool:
+        known = self._known
+        return word in known or stem(word) in known or (len(word) >= _PREFIX and word[:_PREFIX] in known)
+
+    @cached_property
+    def _notes_aspects(self) -> frozenset[str]:
+        found = set(aspects_in(self.notes))
+        if self.notes_name_actor:
+            found.add("acting")
+        return frozenset(found)
+
+    @cached_property
+    def _notes_critical(self) -> bool:
+        return bool(_CRITICISM.search(self.notes) or _NOTES_CRITICAL.search(self.notes))
+
+    @cached_property
+    def _notes_praising(self) -> bool:
+        return bool(_PRAISE.search(self.notes) or _NOTES_PRAISING.search(self.notes))
+
+    def unsupported(self, sentence: str) -> list[str]:
+        """The sentence's words that no source gives and that are not a reviewer's, in order, each once."""
+        roles = word_roles()
+        found: list[str] = []
+        plain = _STOCK.sub(" ", _CRITICISM.sub(" ", _PRAISE.sub(" ", sentence)))  # judgements, not story
+        for word in _TOKEN.findall(plain):
+            low = word.casefold().replace("’", "'")
+            if len(low) < 3 or low.isdigit() or low in _FUNCTION or roles.reviewers(low) or self._supported(low):
+                continue
+            if low not in found:
+                found.append(low)
+        return found
+
+    def story_reason(self, sentence: str) -> str | None:
+        sources = f"{self.notes} {self.plot} {self.facts}"
+        period = _PERIOD.search(sentence)
+        if period and not _PERIOD.search(f"{self.notes} {self.plot}") and period.group(0).casefold() not in \
+                sources.casefold():
+            return f"a period no source gives: {period.group(0)}"
+        for year in _YEAR.findall(sentence):
+            if year not in sources:
+                return f"a period no source gives: {year}"
+        words = self.unsupported(sentence)
+        telling = [w for w in words if word_roles().telling(w)]
+        framed = bool(_STORY_FRAME.search(sentence))
+        if (framed and words) or (len(words) >= STORY_WORDS and telling):
+            shown = telling + [w for w in words if w not in telling]
+            return f"story the notes and the plot line do not give: {', '.join(shown[:4])}"
+        return None
+
+    def opinion_reason(self, sentence: str) -> str | None:
+        praise, criticism = _PRAISE.search(sentence), _CRITICISM.search(sentence)
+        if not praise and not criticism:
+            return None
+        judged = aspects_in(sentence)
+        if _WHOLE.search(sentence) and not judged:
+            return None  # a verdict on the film as a whole
+        missing = [a for a in judged if a not in self._notes_aspects]
+        if missing:
+            return f"an opinion the notes do not give: the {missing[0]}"
+        if criticism and self.share is not None and self.share >= POSITIVE_SHARE and not self._notes_critical:
+            return f"a criticism the member did not make: {criticism.group(0)}"
+        if praise and self.share is not None and self.share <= NEGATIVE_SHARE and not self._notes_praising:
+            return f"praise the member did not give: {praise.group(0)}"
+        return None
+
+    def reason(self, sentence: str) -> str | None:
+        """Why `sentence` must go, or None."""
+        return self.story_reason(sentence) or self.opinion_reason(sentence)

@@ -1,0 +1,263 @@
+"""Story and opinion in a review: planted sentences for each rule of `models.tasks.fidelity`, the orphan rule of the
+grounding check, the mend (a second try that names what was wrong), plot lines and short film names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.catalog import Catalog, Film, read_stories
+from models.grounding import Grounding, people_of
+from models.tasks import ReviewInput
+from models.tasks import review as review_task
+from models.tasks.fidelity import Fidelity, aspects_in, stem, word_roles
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    with Catalog.open() as c:
+        yield c
+
+
+NORTH = Fidelity(notes="cary grant running from the plane, so stylish, the mount rushmore bit",
+                 facts="North by Northwest 1959 Thriller Cary Grant Eva Marie Saint Alfred Hitchcock", share=0.8)
+
+
+# -- story ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence", [
+    "The film revolves around a crop duster pilot navigating through a mysterious mountain range.",
+    "It tells the story of a group of friends who spend their summer vacation in a small English village.",
+    "The cantina, where the heroes and villains fought for survival, was thrilling.",
+    "The opening scene, with Butch and his partner riding a bicycle across the desert, sets the tone.",
+])
+def test_a_story_no_source_gives_is_flagged(sentence: str) -> None:
+    reason = NORTH.story_reason(sentence)
+    assert reason is not None and reason.startswith("story the notes and the plot line do not give")
+
+
+def test_a_period_no_source_gives_is_flagged_and_one_the_plot_gives_is_not() -> None:
+    sentence = "The film captured the essence of the 1950s."
+    assert NORTH.story_reason(sentence) == "a period no source gives: 1950s"
+    told = Fidelity(notes="pure joy", plot="In the 1950s, a silent film star fears the talkies.")
+    assert told.story_reason(sentence) is None
+
+
+def test_story_the_plot_line_or_the_notes_give_may_be_told() -> None:
+    plot = ("Edinburgh heroin addict Mark Renton buys opium suppositories from a dealer to help him quit; he locks "
+            "himself in his flat to endure the withdrawal.")
+    trainspotting = Fidelity(notes="grim and hilarious, the toilet scene, choose life", plot=plot, share=0.9)
+    assert trainspotting.reason("Watching an Edinburgh addict lock himself in his flat to quit is grim.") is None
+    assert trainspotting.reason("The toilet scene is grim and hilarious.") is None
+    without = Fidelity(notes="grim and hilarious, the toilet scene, choose life", share=0.9)
+    assert without.story_reason("Watching an Edinburgh addict lock himself in his flat to quit is grim.")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Cary Grant running from the plane is pure style.",
+    "The Mount Rushmore bit is a thrill.",
+    "I loved every minute of it and would recommend it to anyone.",
+    "It kept me on the edge of my seat from start to finish.",
+    "I was hooked from the first frame to the last.",
+])
+def test_what_the_member_said_and_plain_verdicts_stay(sentence: str) -> None:
+    assert NORTH.reason(sentence) is None
+
+
+def test_reviewers_words_are_known_and_stems_match() -> None:
+    roles = word_roles()
+    assert all(roles.reviewers(w) for w in ("chemistry", "pacing", "performance", "found"))
+    assert all(roles.telling(w) for w in ("bicycle", "cantina", "pilot", "escapes"))
+    assert stem("escaped") == stem("escapes") == stem("escape")
+
+
+# -- opinion -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence, aspect", [
+    ("The acting was top-notch and the music was well done.", "acting"),
+    ("Hitchcock's direction is masterful, building tension at every turn.", "direction"),
+    ("The plot is predictable, and the pacing is uneven.", "pacing"),
+    ("The cinematography is stunning.", "look"),
+])
+def test_an_opinion_on_an_aspect_the_notes_never_mention_is_flagged(sentence: str, aspect: str) -> None:
+    assert NORTH.opinion_reason(sentence) == f"an opinion the notes do not give: the {aspect}"
+
+
+def test_an_aspect_the_notes_mention_may_be_judged() -> None:
+    f = Fidelity(notes="the soundtrack slaps, grim and hilarious", share=0.9)
+    assert f.opinion_reason("The soundtrack is incredible.") is None
+    assert aspects_in("the soundtrack slaps") == ["music"]
+
+
+def test_naming_an_actor_in_the_notes_is_speaking_of_the_acting() -> None:
+    notes = "Hopkins barely blinks, creepy as hell"
+    assert Fidelity(notes=notes, share=0.9, notes_name_actor=True).opinion_reason("The performances are chilling.") \
+        is None
+    assert Fidelity(notes=notes, share=0.9).opinion_reason("The performances are chilling.")
+
+
+def test_a_criticism_against_a_high_rating_and_silent_notes_is_flagged() -> None:
+    departed = Fidelity(notes="the accents, rat on the windowsill, tense", share=0.8)
+    assert departed.opinion_reason("However, the execution falls short.") == \
+        "a criticism the member did not make: falls short"
+    assert departed.opinion_reason("The accents were a bit off, which made the dialogue difficult to follow.")
+    critical = Fidelity(notes="the accents, rat on the windowsill, but too long", share=0.8)
+    assert critical.opinion_reason("Still, it falls short at the end of its length.") is None
+
+
+def test_praise_against_a_low_rating_and_silent_notes_is_flagged() -> None:
+    batman = Fidelity(notes="awful puns, the suits, so loud and so long", share=0.2)
+    assert batman.opinion_reason("The suits are stunning.") == "praise the member did not give: stunning"
+    assert batman.opinion_reason("The suits are ridiculous and the puns awful.") is None
+
+
+# -- the grounding check: story, opinion, and the orphan a removal leaves ------------------------------------------
+
+def test_the_check_removes_story_and_opinion_and_the_orphan_that_leaned_on_them(catalog: Catalog) -> None:
+    film = catalog.resolve("The Social Network 2010").film
+    assert film is not None
+    g = Grounding.for_film(catalog, film, notes="the deposition scenes, fast talk, cold ending", rating="4/5")
+    text = ("I loved the deposition scenes. The music by a famous band is electric and the soundtrack is great. "
+            "It was catchy and memorable, and added to the overall atmosphere. The fast talk never lets up.")
+    checked = g.check(text)
+    assert checked.text == "I loved the deposition scenes. The fast talk never lets up."
+    assert [r.reason for r in checked.removed] == ["an opinion the notes do not give: the music",
+                                                   "its subject was in a sentence removed before it"]
+
+
+def test_a_sentence_about_the_film_itself_after_a_removal_stays(catalog: Catalog) -> None:
+    film = catalog.resolve("The Social Network 2010").film
+    g = Grounding.for_film(catalog, film, notes="fast talk", rating="4/5")
+    checked = g.check("The score is stunning. It is a film I will watch again.")
+    assert checked.text == "It is a film I will watch again."
+
+
+# -- the mend: what was wrong is named in the second try ------------------------------------------------------------
+
+def test_assess_names_what_the_check_removed_and_firmer_asks_again_without_it(catalog: Catalog) -> None:
+    film = catalog.resolve("North by Northwest").film
+    assert film is not None
+    inp = ReviewInput.create(film.title, "cary grant running from the plane, so stylish", year=film.year, rating=4,
+                             scale=5)
+    from dataclasses import replace
+    inp = replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+    raw = ("I loved North by Northwest. The film revolves around a crop duster pilot navigating through a "
+           "mysterious mountain range. The music was top-notch. Cary Grant running from the plane is so stylish.")
+    text = review_task.postprocess(raw, inp)
+    verdict = review_task.assess(text, raw, inp)
+    assert not verdict.ok and len(verdict.problems) == 2
+    assert "crop" not in text and "top-notch" not in text
+    note, prime = review_task.firmer(inp, verdict)
+    assert "do not repeat it" in note and "judged the music, which my notes do not mention" in note
+    assert "duster" in note and "crop duster pilot navigating" not in note  # the words, never the sentence
+    clean = "I loved North by Northwest. Cary Grant running from the plane is so stylish. " * 8
+    assert review_task.assess(clean, clean, inp).score > verdict.score
+    assert prime.startswith("I ")
+
+
+def test_target_length_follows_the_notes() -> None:
+    assert review_task.target_words("loved it") == 60
+    long_notes = ", ".join(f"point number {i} about the film" for i in range(20))
+    assert review_task.target_words(long_notes) == 200
+    assert 60 < review_task.target_words("creepy as hell, the glass, Hopkins barely blinks, the girl is tough") < 200
+    assert review_task.note_points("creepy, the glass. Hopkins - blinks\nthe girl but tough") == [
+        "creepy", "the glass", "Hopkins", "blinks", "the girl", "tough"]
+
+
+def test_coverage_counts_the_points_of_the_notes_a_review_keeps() -> None:
+    notes = "the ending at the airport, here's looking at you kid, bogart"
+    kept, left = review_task.coverage("I loved the ending at the airport, and Bogart is perfect.", notes)
+    assert left == ["here's looking at you kid"] and kept == pytest.approx(2 / 3)
+    assert review_task.coverage("Set during World War II, it follows an expatriate.", notes)[0] == 0.0
+
+
+# -- plot lines and billing ------------------------------------------------------------------------------------------
+
+def test_plot_lines_are_read_by_film_id(tmp_path: Path) -> None:
+    path = tmp_path / "plots.tsv"
+    path.write_text("film_id\ttitle\tyear\tplot\tleads\tsource\n"
+                    "7\tA Film\t1999\tA sailor is kept awake by a lighthouse beam.\tAnn Lee, Bo Ray\thttps://x\n"
+                    "8\tNo Plot\t2000\t\t\t\n", encoding="utf-8")
+    stories = read_stories(path)
+    assert stories[7].plot == "A sailor is kept awake by a lighthouse beam." and stories[7].leads == ("Ann Lee",
+                                                                                                        "Bo Ray")
+    assert 8 not in stories and read_stories(tmp_path / "missing.tsv") == {}
+
+
+def test_the_shipped_catalog_has_plot_lines_and_billed_leads(catalog: Catalog) -> None:
+    film = catalog.resolve("Raging Bull 1980").film
+    assert film is not None
+    story = catalog.story(film)
+    assert story is not None and story.plot
+    assert catalog.principal_cast(film)[0] == "Robert De Niro"
+    assert "John Turturro" not in catalog.principal_cast(film) and "Michael Badalucco" not in \
+        catalog.principal_cast(film)
+    assert catalog.story(Film(-1, "Added", 2020)) is None
+
+
+def test_the_prompt_gives_the_plot_line(catalog: Catalog) -> None:
+    film = catalog.resolve("Trainspotting 1996").film
+    assert film is not None
+    g = Grounding.for_film(catalog, film, "grim")
+    story = catalog.story(film)
+    assert story is not None and f"The story, as far as it is known: {story.plot}" in g.prompt_facts()
+    assert g.plot == story.plot and people_of(catalog) is g.people
+
+
+# -- short names -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, title", [
+    ("Star Wars 1977", "Star Wars: Episode IV – A New Hope"),
+    ("Episode IV", "Star Wars: Episode IV – A New Hope"),
+    ("Raiders 1981", "Raiders of the Lost Ark"),
+    ("Empire Strikes Back 1980", "Star Wars: Episode V – The Empire Strikes Back"),
+    ("Terminator 2", "Terminator 2: Judgment Day"),
+])
+def test_a_film_known_by_its_short_name_resolves(catalog: Catalog, query: str, title: str) -> None:
+    film = catalog.resolve(query).film
+    assert film is not None and film.title == title
+
+
+def test_a_short_name_several_films_share_asks_which(catalog: Catalog) -> None:
+    resolution = catalog.resolve("Star Wars")
+    assert resolution.film is None and resolution.ambiguous
+    assert catalog.resolve("Jaws 1975").film.title == "Jaws"  # a whole title still wins
+
+
+async def test_a_review_with_an_invented_story_is_written_again_and_the_better_kept(catalog: Catalog) -> None:
+    from dataclasses import replace
+
+    from models import runner
+    from models.llm.jobs import JobQueue
+    from models.llm.worker import BatchingWorker
+    from tests.fakes import FakeModel
+
+    film = catalog.resolve("North by Northwest").film
+    assert film is not None
+    notes = "cary grant running from the plane, so stylish, the mount rushmore bit, tense all the way"
+    clean = ("I loved North by Northwest. Cary Grant running from the plane is so stylish. The Mount Rushmore bit is "
+             "tense all the way. ") * 4
+
+    class Drafts(FakeModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.prompts: list[str] = []
+
+        def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+            content = messages[-1]["content"]
+            self.prompts.append(content)
+            again = "do not repeat it" in content
+            text = clean if again else (clean + "The film revolves around a crop duster pilot navigating a "
+                                                "mysterious mountain range.")
+            return super().encode([{"role": "user", "content": f"say:{text}|stop"}])
+
+    model = Drafts()
+    queue = JobQueue()
+    inp = ReviewInput.create(film.title, notes, year=film.year, rating=4, scale=5)
+    inp = replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, review_task.SPEC, inp).reply()
+    assert reply.attempts == 2 and len(model.prompts) == 2
+    assert "told story that my notes and the facts do not give (duster, pilot" in model.prompts[1]
+    assert "crop" not in reply.text and "crop" not in reply.raw  # the second draft, with nothing cut
