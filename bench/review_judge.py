@@ -13,15 +13,18 @@ role_errors       a sentence that pairs a person with a role the catalog contrad
                   direction" where X is not a director of the film, "written by X" where X is not a writer,
                   "composed by X" / "X's score" / "shot by X" (the catalog has no composers or crew: unknowable
                   unless the notes name X), and a director or writer of the film named as an actor ("the lead
-                  actor, Alfred Hitchcock"). Role statements the notes make are allowed.
+                  actor, Alfred Hitchcock"). Role statements the notes make are allowed, and parts the film's
+                  plot line gives ("It stars Jodie Foster as Clarice Starling").
 minor_cast        a catalog person named in full who is not principal cast of this film (a bit player), or not
-                  credited on it at all (a wrong person), and whom the notes do not name. For a film the catalog
-                  does not know, every catalog person the notes do not name. Principal cast: see `principal_cast`.
+                  credited on it at all (a wrong person), and whom neither the notes nor the plot line name. For a
+                  film the catalog does not know, every catalog person the notes do not name. Principal cast: see
+                  `principal_cast`.
 invented_names    capitalised name-like words that neither the notes nor the catalog give: not in the notes, not in
-                  the title, not a credit of this film, not a catalog person (those are minor_cast's), not a place,
-                  language, country or genre, not a catalog film title, not on the small allow-list of capitalised
-                  common words (I, God, Oscar, Hollywood, months, days, titles like Mr or Detective), and not a
-                  common English word (sentence-initial words only count when they are not one).
+                  the title or the film's plot line, not a credit of this film, not a catalog person (those are
+                  minor_cast's), not a place, language, country or genre, not a catalog film title, not on the small
+                  allow-list of capitalised common words (I, God, Oscar, Hollywood, months, days, titles like Mr or
+                  Detective), and not a common English word (sentence-initial words only count when they are not
+                  one).
 rating_mismatch   the classifier's mean P(positive) over the review's sentences contradicts the rating: rating >=
                   70% of its scale and P < 0.5, or rating <= 40% and P > 0.5 (ratings in between are not judged);
                   or the review states a different number ("8/10" for a 4.5/5), or a score the member never gave.
@@ -29,6 +32,21 @@ broken_numbers    a decimal rating broken by the model's tokeniser or a line bre
 loops             the same sentence twice, or a run of 8 or more words repeated.
 leaks             the prompt showing through ("my notes", "as instructed", "rewrite", "polished review", "the
                   writer's", "catalog", "Here is", "Output", "word count"), a refusal, or an empty reply.
+story             a sentence that tells the story (a premise: "follows", "tells the story of", "revolves around",
+                  "set in"; a scene: "the opening scene", "the scene where"; a character, a pronoun or a name doing
+                  things: "where the heroes fought") with content words that neither the notes, the film's plot line
+                  (`Subject.plot`), the title nor the catalog's facts hold; a place in such a sentence, or a period
+                  anywhere ("the 1950s", "1927", "Victorian"), that they do not hold.
+opinion           a judgement ("top-notch", "well done", "predictable", "falls short") of an aspect the notes never
+                  mention (acting, music, pacing, dialogue, ending, visuals, direction, effects, design, characters,
+                  plot, humour, action), or one against the notes and the rating: a criticism at >= 70% of the scale
+                  the notes do not make, praise at <= 40% they do not give. "I loved it" at 9/10 is no opinion of this.
+orphans           a sentence whose pronoun has nothing to stand for ("It was catchy and memorable" after a sentence
+                  with no music in it; "He"/"They" with nobody before), and cast filler that names nobody ("The cast
+                  is a perfect example of the film's strengths").
+
+The words and rules of the last three are in bench/story_judge_rules.py (lexical, no model): see its docstring for
+what counts as support, as a judgement and as an antecedent.
 
 The mean over sentences (not one score for the whole text) is used for the rating check because the classifier
 reads at most 128 tokens of a text (its head and tail): a 200-word review would be judged by its first and last
@@ -50,6 +68,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.story_judge_rules import MemberNotes, Sources, opinion_reasons, orphan_reason, story_reason
 from models.catalog import Catalog, Film
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -58,7 +77,8 @@ POSITIVE_SHARE = 0.7  # a rating at or above this share of its scale must read p
 NEGATIVE_SHARE = 0.4  # at or below this, negative
 LOOP_WORDS = 8  # a repeated run of this many words is a loop
 REFRAIN_WORDS, REFRAIN_TIMES = 5, 3  # and so is a run of 5 words said 3 times
-CHECKS = ("role_errors", "minor_cast", "invented_names", "rating_mismatch", "broken_numbers", "loops", "leaks")
+CHECKS = ("role_errors", "minor_cast", "invented_names", "rating_mismatch", "broken_numbers", "loops", "leaks", "story",
+          "opinion", "orphans")
 
 PositiveFn = Callable[[Sequence[str]], Iterable[float]]  # MoodClassifier.positive: texts -> P(positive) each
 
@@ -263,13 +283,14 @@ class CatalogFacts:
 @dataclass(frozen=True)
 class Subject:
     """The member's input for one review: the film (None when the catalog does not know it), its title as typed,
-    the notes and the rating."""
+    the notes and the rating; and the film's plot line where one is known (what a review may tell of its story)."""
 
     title: str
     notes: str
     film: Film | None = None
     rating: float | None = None
     scale: int | None = None
+    plot: str = ""
 
     @property
     def share(self) -> float | None:
@@ -441,11 +462,16 @@ class Judge:
         ctx = _Context.make(self, subject)
         sentences = split_sentences(text)
         flags: list[Flag] = []
+        previous: str | None = None
         for sentence in sentences:
             flags.extend(self._roles(ctx, sentence))
             flags.extend(self._people(ctx, sentence))
             flags.extend(self._invented(ctx, sentence))
             flags.extend(self._leaks(sentence))
+            flags.extend(self._story(ctx, sentence))
+            flags.extend(self._opinion(ctx, sentence))
+            flags.extend(self._orphans(ctx, sentence, previous))
+            previous = sentence
         flags.extend(self._numbers(subject, text, sentences))
         flags.extend(self._loops(sentences))
         seen: set[tuple[str, str]] = set()
@@ -483,6 +509,8 @@ class Judge:
                 return self._role_reason(ctx, "cast", person, who, "")
             if in_notes and any(w in ctx.notes_words for w in words):
                 return None
+            if ctx.named_in_plot(person, who) and any(w in ctx.plot_words for w in words):
+                return None  # the plot line gives the part: "It stars Jodie Foster as Clarice Starling"
             if who is not None and film is not None and who not in ctx.cast and who in ctx.crew:
                 return f"{person} is credited as director/writer, not cast, yet paired with the role {role.strip()!r}"
             return f"pairs {person} with the role {' '.join(words)!r}: the catalog has no characters, the notes do " \
@@ -504,7 +532,7 @@ class Judge:
     def _people(self, ctx: _Context, sentence: str) -> list[Flag]:
         reasons = []
         for name, key in ctx.catalog_people(sentence):
-            if ctx.named_in_notes(name, key) or set(key.split()) <= ctx.title_words:
+            if ctx.named_in_notes(name, key) or ctx.named_in_plot(name, key) or set(key.split()) <= ctx.title_words:
                 continue
             film = ctx.subject.film
             if film is None:
@@ -545,6 +573,23 @@ class Judge:
         if not names:
             return []
         return [Flag("invented_names", sentence, f"names not in the notes or the catalog: {', '.join(names)}")]
+
+    def _story(self, ctx: _Context, sentence: str) -> list[Flag]:
+        reason = story_reason(sentence, ctx.sources, self.places)
+        return [Flag("story", sentence, reason)] if reason else []
+
+    @staticmethod
+    def _opinion(ctx: _Context, sentence: str) -> list[Flag]:
+        subject = ctx.subject
+        rating = f"{subject.rating:g}/{subject.scale}" if subject.share is not None else "no rating"
+        reasons = opinion_reasons(sentence, ctx.member, subject.share, rating, POSITIVE_SHARE, NEGATIVE_SHARE)
+        return [Flag("opinion", sentence, "; ".join(reasons))] if reasons else []
+
+    @staticmethod
+    def _orphans(ctx: _Context, sentence: str, previous: str | None) -> list[Flag]:
+        film = ctx.subject.film
+        reason = orphan_reason(sentence, previous, " ".join([ctx.subject.title, film.title if film else ""]))
+        return [Flag("orphans", sentence, reason)] if reason else []
 
     @staticmethod
     def _leaks(sentence: str) -> list[Flag]:
@@ -647,6 +692,10 @@ class _Context:
     principal: frozenset[str]
     cast_rank: dict[str, int]
     credit_words: dict[str, str]  # a word of a credited name -> that name, e.g. "hopkins" -> "anthony hopkins"
+    plot_text: str  # the film's plot line, folded: the names and roles it gives are given
+    plot_words: frozenset[str]
+    sources: Sources  # what the story may be told from: notes, plot line, title, catalog facts
+    member: MemberNotes  # what the notes say of each aspect (acting, music ...)
 
     @classmethod
     def make(cls, judge: Judge, subject: Subject) -> _Context:
@@ -662,9 +711,14 @@ class _Context:
                 if len(word) > 2:
                     credit_words.setdefault(word, key)
         title = " ".join([subject.title, film.title if film else ""])
+        facts = (*film.genres, *film.languages, *film.directors, *film.writers, *film.cast) if film else ()
+        sources = Sources.build(subject.notes, subject.plot, title, facts, film.countries if film else (),
+                                film.year if film else None)
+        member = MemberNotes.read(subject.notes, film.cast if film else (), film.directors if film else ())
         return cls(judge, subject, fold(subject.notes), frozenset(fold_words(subject.notes)),
                    frozenset(fold_words(title)), directors, writers, cast, principal,
-                   {fold(n): i for i, n in enumerate(ranked)}, credit_words)
+                   {fold(n): i for i, n in enumerate(ranked)}, credit_words, fold(subject.plot),
+                   frozenset(fold_words(subject.plot)), sources, member)
 
     @property
     def crew(self) -> frozenset[str]:
@@ -672,7 +726,7 @@ class _Context:
 
     def allowed(self, key: str) -> bool:
         return (key in self.notes_words or key in self.title_words or key in self.credit_words
-                or key in self.judge.allowed)
+                or key in self.plot_words or key in self.judge.allowed)
 
     def resolve(self, name: str) -> str | None:
         """The folded full name of the person `name` means: a catalog person ("Anthony Hopkins"), or a credited
@@ -710,8 +764,15 @@ class _Context:
     def named_in_notes(self, name: str, key: str | None) -> bool:
         """The notes name this person: in full, or by a word of the name that is no common word ("Hopkins",
         "Keanu", "Cillian")."""
+        return self._named(name, key, self.notes_text, self.notes_words)
+
+    def named_in_plot(self, name: str, key: str | None) -> bool:
+        """The film's plot line names this person (as the notes would: in full, or by an uncommon word)."""
+        return bool(self.plot_text) and self._named(name, key, self.plot_text, self.plot_words)
+
+    def _named(self, name: str, key: str | None, text: str, text_words: frozenset[str]) -> bool:
         full = key or fold(name)
-        if full and re.search(rf"\b{re.escape(full)}\b", self.notes_text):
+        if full and re.search(rf"\b{re.escape(full)}\b", text):
             return True
         words = set(full.split()) | set(fold_words(name))
-        return any(w in self.notes_words and len(w) > 2 and w not in self.judge.common for w in words)
+        return any(w in text_words and len(w) > 2 and w not in self.judge.common for w in words)

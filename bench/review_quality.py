@@ -5,20 +5,26 @@ through the bot's queue and batching worker: with `models.reviews.write_review` 
 cogs/review.py did it before (resolve the film, `Grounding.build`, `ReviewInput.create`, `runner.submit`). Every
 reply is then judged by bench/review_judge.py, an independent judge written from the catalog's data that shares no
 code with the bot's own checks: wrong or unknowable roles, bit players and wrong people, invented names, a review
-whose sentiment or stated score contradicts the rating, broken numbers ("4. 5/5"), loops and prompt leaks.
+whose sentiment or stated score contradicts the rating, broken numbers ("4. 5/5"), loops and prompt leaks; story the
+notes, the film's plot line and the catalog do not support (an invented premise, scene, place or period), opinions
+the member did not give (an aspect the notes never mention, a criticism against the notes and a high rating, praise
+against a low one), and orphans (a sentence whose pronoun or subject went missing). The plot line of each film comes
+from data/catalog/plots.tsv (by film id) when that file exists; without it the judge has only the notes and the
+catalog, and flags every story sentence they do not support.
 
 Every flagged sentence is printed (film, check, reason, sentence), then one summary line per mode; the last line is
 the current code's:
 
-    review_quality n N role_errors A minor_cast B invented_names C rating_mismatch D loops E leaks F clean G
+    review_quality n N role_errors A minor_cast B invented_names C rating_mismatch D loops E leaks F story G opinion H
+    orphans I clean J
 
-A-C, E and F count flagged sentences; D counts replies (a contradicting sentiment, a different stated score, or a
-broken number); G counts clean replies (no flag at all; an empty or failed reply is never clean).
+(one line). A-C and E-I count flagged sentences; D counts replies (a contradicting sentiment, a different stated score,
+or a broken number); J counts clean replies (no flag at all; an empty or failed reply is never clean).
 
     python bench/review_quality.py                                # the embedded default model, all cases
     python bench/review_quality.py --model smollm2-135m --films 10  # the small test model: quick, for development
     python bench/review_quality.py --films 20 --show 10 --out /tmp/replies.jsonl
-    python bench/review_quality.py --baseline                     # also the pre-issue-12 code (commit 7bde9ed)
+    python bench/review_quality.py --baseline                     # also the code before issue 20 (commit e4b4e8e)
     python bench/review_quality.py --replies /tmp/replies.jsonl   # judge a saved run again (no model)
     python bench/review_quality.py --films 20 --presets standard,lively  # the learned presets, side by side
 
@@ -27,9 +33,10 @@ case in its own child process, and each gets its summary line, in the order give
 `standard`'s line is unnamed).
 
 With --baseline the old code's replies are written first, in a child process whose import root is a temporary
-`git worktree` of 7bde9ed (removed afterwards), then the current code's, in another child process; both are judged
-by the same judge and both summaries printed (`baseline: review_quality ...` on the line before the last). Replies
-travel between the processes as JSONL. Generation is one mode at a time: on 2 cores the default model writes the 20
+`git worktree` of e4b4e8e (main before issue 20's story and opinion work; removed afterwards), then the current
+code's, in another child process; both are judged by the same judge (today's, with its story, opinion and orphan
+checks) and both summaries printed (`baseline: review_quality ...` on the line before the last). Replies travel
+between the processes as JSONL. Generation is one mode at a time: on 2 cores the default model writes the 20
 first cases in about 10 minutes.
 """
 
@@ -37,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import importlib
 import importlib.util
 import inspect
@@ -52,8 +60,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = "7bde9ed"  # the last commit before issue 12's review work
-SUMMARY_CHECKS = ("role_errors", "minor_cast", "invented_names", "rating_mismatch", "loops", "leaks")
+BASELINE = "e4b4e8e"  # main before issue 20's story and opinion work
+SUMMARY_CHECKS = ("role_errors", "minor_cast", "invented_names", "rating_mismatch", "loops", "leaks", "story",
+                  "opinion", "orphans")
+PLOTS = ROOT / "data" / "catalog" / "plots.tsv"  # film_id, title, year, plot, leads, source (may not exist yet)
 
 
 # -- generation (runs in a child process, importing the bot from --root) ---------------------------------------
@@ -258,6 +268,20 @@ def saved_modes(path: Path) -> tuple[list[Any], list[Mode]]:
     return cases, modes
 
 
+def read_plots(path: Path = PLOTS) -> dict[int, str]:
+    """Each film's plot line by catalog film id, from a TSV with a header (film_id, title, year, plot, leads,
+    source); empty when the file does not exist."""
+    if not path.is_file():
+        return {}
+    plots: dict[int, str] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            film_id, plot = (row.get("film_id") or "").strip(), (row.get("plot") or "").strip()
+            if plot and film_id.lstrip("-").isdigit():
+                plots[int(film_id)] = plot
+    return plots
+
+
 def parent_main(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.review_cases import CASES
@@ -276,12 +300,16 @@ def parent_main(args: argparse.Namespace) -> None:
     catalog = Catalog.open()
     mood = MoodClassifier.load(settings.cache_dir, threads=1)
     judge = Judge.build(catalog, mood.positive)
+    plots = read_plots()
     subjects = []
     for case in cases:
         title, _ = split_year(case.film)
         resolution = catalog.resolve(case.film)
         film = None if resolution.ambiguous else resolution.film
-        subjects.append(Subject(title=title, notes=case.notes, film=film, rating=case.rating, scale=case.scale))
+        subjects.append(Subject(title=title, notes=case.notes, film=film, rating=case.rating, scale=case.scale,
+                                plot=plots.get(film.id, "") if film is not None else ""))
+    print(f"plot lines: {sum(1 for s in subjects if s.plot)} of {len(subjects)} films "
+          f"({PLOTS.relative_to(ROOT) if PLOTS.is_file() else 'no ' + str(PLOTS.relative_to(ROOT))})")
 
     lines = []
     out = Path(args.out).open("w") if args.out else None
@@ -326,7 +354,7 @@ def main() -> None:
                                                                        "embedded qwen2.5-coder-1.5b)")
     parser.add_argument("--backend", default="llamacpp", help="CINEBOT_BACKEND for the model (default llamacpp)")
     parser.add_argument("--films", type=int, default=None, help="only the first N cases")
-    parser.add_argument("--baseline", action="store_true", help=f"also generate with the pre-issue-12 code "
+    parser.add_argument("--baseline", action="store_true", help=f"also generate with the code before issue 20 "
                                                                 f"({BASELINE}) and print its figures")
     parser.add_argument("--show", type=int, default=0, help="print the first N replies in full")
     parser.add_argument("--out", help="write every reply with its flags to this JSONL file")

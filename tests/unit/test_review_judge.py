@@ -9,11 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from bench.review_judge import Judge, Subject, split_sentences
+from bench.review_judge import DATA_DIR, Judge, Subject, split_sentences
 from models.catalog import Catalog, Film
 
 JUDGE_FILE = Path(__file__).resolve().parents[2] / "bench" / "review_judge.py"
 LAMBS_NOTES = "creepy as hell, the interviews thru the glass, Hopkins barely blinks, the girl is tougher"
+# the judge learns common English words from these (see `common_words`); without them it judges no sentence-initial
+# word and takes every unknown capitalised word for a name, so the tests of those rules need them
+COMMON_WORD_FILES = [DATA_DIR / "emotions" / f"{part}.tsv" for part in ("train", "dev", "test")] + [
+    DATA_DIR / "sentiment" / name for name in ("yelp_labelled.txt", "amazon_cells_labelled.txt", "sst2_train.tsv")]
+needs_shared_data = pytest.mark.skipif(
+    not all(path.is_file() for path in COMMON_WORD_FILES),
+    reason=f"needs the GoEmotions, UCI and SST-2 files of ../shared/data ({DATA_DIR}), as in CI's layout")
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +49,14 @@ def checks(judge: Judge, subject: Subject, text: str) -> set[str]:
 
 
 def test_the_judge_shares_no_code_with_the_bots_checks() -> None:
-    tree = ast.parse(JUDGE_FILE.read_text())
-    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    models = {name for name in imported if name.startswith("models")}
-    assert models <= {"models.catalog", "models.mood"}, models
+    for path in [JUDGE_FILE, *JUDGE_FILE.parent.glob("story_judge_*.py")]:  # the judge and its story rules
+        tree = ast.parse(path.read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        bot = {name for name in imported if name.split(".")[0] in ("models", "bot", "cogs")}
+        assert bot <= {"models.catalog", "models.mood"}, (path.name, bot)
+        bench = {name for name in imported if name.startswith("bench")}
+        assert bench <= {"bench.story_judge_rules"}, (path.name, bench)
 
 
 def test_a_clean_review_has_no_flag(judge: Judge, lambs: Film) -> None:
@@ -121,6 +131,7 @@ def test_a_film_the_catalog_does_not_know_names_only_the_notes_people(judge: Jud
     assert checks(judge, subject, "Cillian Murphy is great in it.") == set()
 
 
+@needs_shared_data
 def test_invented_names_are_flagged_and_notes_or_places_are_not(judge: Judge, lambs: Film) -> None:
     subject = lambs_subject(lambs)
     for sentence in ("Clarice Starling is tougher than everyone.", "I loved how Andy Dufresne and Red Wilson talk.",
@@ -195,6 +206,7 @@ def test_sentences_keep_initials_and_titles_together() -> None:
                                      "A new line"]
 
 
+@needs_shared_data
 def test_hyphenated_words_of_the_title_and_genres_are_known(judge: Judge, catalog: Catalog) -> None:
     et = catalog.resolve("E.T. the Extra-Terrestrial 1982").film
     truman = catalog.resolve("The Truman Show 1998").film
