@@ -24,6 +24,8 @@ the other, so that each has the machine to itself and its own memory figure:
     python bench/backends.py --openai http://127.0.0.1:8080/v1  # through the OpenAI backend to that server
                                                # (llama-server -np 8: 8 requests in flight, the rest in our queue)
     python bench/backends.py --device cuda --backends transformers --n 1,8,32,64 --no-anchor   # on a GPU
+    python bench/backends.py --backends llamacpp --n 8 --no-anchor --no-ready --baseline e4b4e8e
+                                               # first token at N=8 against an older commit's prompts, side by side
 
 The last line is for the first backend listed (the default: what `CINEBOT_BACKEND=auto` picks on a CPU):
 `default model tok/s N=1 A N=8 B N=32 C; serial anchor S; ratio N=8/serial R; first token N=8 median F s; ready T s;
@@ -123,8 +125,11 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
 
         firsts = await asyncio.gather(*(first_token(h) for h in handles))
         results = [await h.result() for h in handles]
+        prompts.extend(r.prompt_tokens for r in results)
         return sum(r.completion_tokens for r in results), time.perf_counter() - t0, list(firsts), \
             [r.text for r in results]
+
+    prompts: list[int] = []
 
     out: dict[str, Any] = {"backend": args.child, "load_s": load_s, "detail": (await server.status()).line()}
     try:
@@ -137,9 +142,10 @@ async def child_backend(args: argparse.Namespace) -> dict[str, Any]:
         for n in ns:
             if n == 1:
                 continue
+            prompts.clear()
             t, s, firsts, texts = await run(review_prompts(n, N8_START if n <= 8 else BIG_START))
             out[str(n)] = {"tok_s": t / s, "tokens": t, "seconds": s, "first_median": statistics.median(firsts),
-                           "first_max": max(firsts)}
+                           "first_max": max(firsts), "prompt_tokens": statistics.mean(prompts)}
             if n == 8:
                 out["samples"] = texts[:3]
     finally:
@@ -212,18 +218,39 @@ async def child_ready(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # -- the parent -----------------------------------------------------------------------------------------------------
-def spawn(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--model", args.model, "--n", args.n, "--max-new", str(args.max_new),
-           "--n1-jobs", str(args.n1_jobs), "--device", args.device, "--in-flight", str(args.in_flight), *extra]
+def spawn(args: argparse.Namespace, *extra: str, root: Path = ROOT) -> dict[str, Any]:
+    """Run a child of this script from `root` (another checkout for --baseline) and return its RESULT."""
+    cmd = [sys.executable, str(root / "bench" / "backends.py"), "--model", args.model, "--n", args.n, "--max-new",
+           str(args.max_new), "--n1-jobs", str(args.n1_jobs), "--device", args.device, "--in-flight",
+           str(args.in_flight), *extra]
     if args.openai:
         cmd += ["--openai", args.openai]
     t0 = time.time()
-    proc = subprocess.run([*cmd, "--t0", str(t0)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([*cmd, "--t0", str(t0)], capture_output=True, text=True, cwd=root)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return dict(json.loads(line[7:]))
     print(proc.stdout[-2000:], proc.stderr[-4000:], sep="\n", file=sys.stderr)
     raise SystemExit(f"{' '.join(extra)} failed (exit {proc.returncode})")
+
+
+def baseline_line(args: argparse.Namespace, backend: str, ours: dict[str, Any]) -> None:
+    """The same backend run by the code at `args.baseline`, in a temporary worktree; one line with both."""
+    tmp = Path(tempfile.mkdtemp(prefix="backends-baseline-"))
+    tree = tmp / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.baseline], cwd=ROOT, check=True,
+                   capture_output=True)
+    try:
+        theirs = spawn(args, "--child", backend, root=tree)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+    a, b = ours.get("8", {}), theirs.get("8", {})
+    tokens = (f"; prompt tokens N=8 mean {b['prompt_tokens']:.0f} -> {a['prompt_tokens']:.0f}"
+              if "prompt_tokens" in a and "prompt_tokens" in b else "")
+    old, new = b.get("first_median", float("nan")), a.get("first_median", float("nan"))
+    mean = f"; prompt tokens N=8 mean {a['prompt_tokens']:.0f}" if "prompt_tokens" in a else ""
+    print(f"first token N=8 median: {args.baseline} {old:.1f} s, this code {new:.1f} s, ratio {new / old:.2f}"
+          f"{tokens or mean}", flush=True)
 
 
 def main() -> None:
@@ -240,6 +267,9 @@ def main() -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--no-anchor", dest="anchor", action="store_false")
     parser.add_argument("--no-ready", dest="ready_check", action="store_false")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the first backend at commit REV (a temporary git worktree), right after this "
+                             "code's, and print both first-token medians at N=8 and their ratio")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--anchor-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ready", help=argparse.SUPPRESS)
@@ -270,6 +300,8 @@ def main() -> None:
               flush=True)
         for text in r.get("samples", []):
             print(f"    | {text[:300]!r}")
+    if args.baseline:
+        baseline_line(args, backends[0], results[backends[0]])
     anchor = spawn(args, "--anchor-child") if args.anchor else None
     if anchor:
         print(f"anchor (llama-cpp-python, one at a time): {anchor['tok_s']:.1f} tok/s ({anchor['tokens']} tokens in "

@@ -79,6 +79,11 @@ _ORPHAN = re.compile(r"^\W*(?:it|its|it's|this|that|these|those|they|their|them|
                      r"each|either|neither|the latter|the former|another)\b", re.IGNORECASE)
 _ABOUT_FILM = re.compile(r"^\W*(?:(?:this|that) (?:film|movie|picture)|it(?:['’]s| is| was) (?:a|an|one|the)\b"
                          r"(?! (?:perfect|great|good|fine|standout|highlight|example)\b))", re.IGNORECASE)
+_PLOT_STARS_AS = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:stars|starring|stars as|plays)\s+as\s+"
+                            r"(?:[\w-]+\s+){0,4}?([A-Z][\w'’-]*(?:\s+[\"“]?[A-Z][\w'’\"”-]*)*)")
+_PLOT_STARRING = re.compile(r"\b(?:stars|starring|starred)\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+as\s+"
+                            r"(?:[\w-]+\s+){0,4}?([A-Z][\w'’-]*(?:\s+[\"“]?[A-Z][\w'’\"”-]*)*)")
+_PLOT_PAREN = re.compile(r"\b([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+\(([A-Z][\w'’-]+)\)")
 CAST_LIST = 3  # a sentence naming this many people the notes do not is a pasted cast list, not a review
 PROMPT_CAST = 3  # the prompt names the first few of the principal cast (the check allows all of it)
 LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop
@@ -228,7 +233,7 @@ class Grounding:
                                       ", ".join(f.countries[:2])) if x)
         lines = [f"Facts from our film catalog: {f.title} ({f.year})" + (f", {about}." if about else ".")]
         if self.plot:
-            lines.append(f"The story, as far as it is known: {self.plot}")
+            lines.append(f"Plot, from Wikipedia: {self.plot}")
         if f.directors:
             lines.append(f"Directed by: {', '.join(f.directors)}.")
         if f.writers:
@@ -278,6 +283,22 @@ class Grounding:
                    for part in re.split(r"[.;,!?\n]| - ", self.notes))
 
     @cached_property
+    def _plot_parts(self) -> dict[str, frozenset[str]]:
+        """The parts the plot line gives, by the actor's surname: "Kevin Spacey stars as Lester Burnham" and
+        "John McClane (Willis)" -> {"spacey": {"lester", "burnham"}, "willis": {"john", "mcclane"}}."""
+        parts: dict[str, frozenset[str]] = {}
+        for actor, character in (*_PLOT_STARS_AS.findall(self.plot), *_PLOT_STARRING.findall(self.plot)):
+            parts[name_key(actor).split()[-1]] = frozenset(name_key(character).split())
+        for character, actor in _PLOT_PAREN.findall(self.plot):
+            parts[name_key(actor).split()[-1]] = frozenset(name_key(character).split())
+        return parts
+
+    def _part_from_plot(self, sentence: str, name: str) -> bool:
+        """The sentence gives `name` the part the plot line gives them (naming that character)."""
+        character = self._plot_parts.get(name_key(name).split()[-1])
+        return bool(character and character & set(name_key(sentence).split()))
+
+    @cached_property
     def _known_words(self) -> set[str]:
         """Capitalised words that are no invented name: the notes', the plot line's (its characters and places),
         the film's title, genres, languages and countries, and common words."""
@@ -298,8 +319,9 @@ class Grounding:
         named = self.people.find(sentence)
         # this film's people by surname alone ("Hopkins's character"), for the role rules below
         surnames = self._surnames
+        title = set(name_key(self.film.title).split()) if self.film else set()  # "Butch Cassidy" is no Ted Cassidy
         by_surname = [surnames[w] for w in re.findall(r"[^\W\d_]+", name_key(sentence))
-                      if w in surnames and w not in self._shared_surnames]
+                      if w in surnames and w not in self._shared_surnames and w not in title]
         for name in named:
             key = name_key(name)
             if key not in self.allowed:
@@ -325,7 +347,8 @@ class Grounding:
             if self.film is not None and not acts and _ACT_CUE.search(sentence) and self._near(sentence, name,
                                                                                                _ACT_CUE):
                 return f"not in the cast of this film: {name}"
-            if _PART.search(sentence) and (acts or self.film is None) and not self._in_notes_with(name, _PART):
+            if _PART.search(sentence) and (acts or self.film is None) and not self._in_notes_with(name, _PART) \
+                    and not self._part_from_plot(sentence, name):
                 return f"a part the catalog does not give: {name}"
             if self.film is not None and not acts and (directs or writes) and self._given_a_part(sentence, name):
                 return f"not in the cast of this film: {name}"

@@ -132,6 +132,11 @@ _PERIOD = re.compile(
     r"nineteenth|twentieth)[- ]century|victorian|medieval|middle ages|renaissance|post-war|pre-war|wartime|"
     r"the (?:great )?depression|the civil war|world war (?:i|ii|one|two|1|2))\b",
     re.IGNORECASE)
+# an aspect as the sentence's subject: "The pacing was fast-paced", "The film's visuals were ..."
+_ASPECT_SUBJECT = re.compile(
+    r"^\W*(?:overall,?\s+)?(?:the|its|this film's|the film's|the movie's)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+    r"(?:was|were|is|are|felt|feels|seemed|seems|kept|keeps|made|makes|added|adds|brought|brings|left|leaves|"
+    r"could|had|has)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b(?![/.]\d)")
 # a verdict on the whole film, which follows from the rating and may stay
 _WHOLE = re.compile(r"^\W*(?:it|this film|this movie|the film|the movie|overall|all in all|in short|"
@@ -265,7 +270,24 @@ class Fidelity:
             return f"story the notes and the plot line do not give: {', '.join(shown[:4])}"
         return None
 
+    @cached_property
+    def _critical_points(self) -> list[frozenset[str]]:
+        """The words of each point of the notes that criticises something ("kinda dated now", "too long")."""
+        points = [p for p in re.split(r"[,;.\n]+|\s+-\s+|\bbut\b", self.notes) if p.strip()]
+        return [frozenset(stem(w.casefold()) for w in _TOKEN.findall(p) if w.casefold() not in _FUNCTION)
+                for p in points if _CRITICISM.search(p) or _NOTES_CRITICAL.search(p)]
+
+    def _criticised(self, sentence: str) -> bool:
+        """The sentence's criticism is one the notes make: it shares a word with a critical point of theirs."""
+        words = {stem(w.casefold()) for w in _TOKEN.findall(sentence) if w.casefold() not in _FUNCTION}
+        return any(words & point for point in self._critical_points)
+
     def opinion_reason(self, sentence: str) -> str | None:
+        subject = _ASPECT_SUBJECT.match(sentence)
+        if subject:  # "The pacing was ...", "The visuals were ...": a judgement, whatever the adjective
+            named = [a for a in aspects_in(subject.group(1)) if a not in self._notes_aspects]
+            if named:
+                return f"an opinion the notes do not give: the {named[0]}"
         praise, criticism = _PRAISE.search(sentence), _CRITICISM.search(sentence)
         if not praise and not criticism:
             return None
@@ -275,7 +297,7 @@ class Fidelity:
         missing = [a for a in judged if a not in self._notes_aspects]
         if missing:
             return f"an opinion the notes do not give: the {missing[0]}"
-        if criticism and self.share is not None and self.share >= POSITIVE_SHARE and not self._notes_critical:
+        if criticism and self.share is not None and self.share >= POSITIVE_SHARE and not self._criticised(sentence):
             return f"a criticism the member did not make: {criticism.group(0)}"
         if praise and self.share is not None and self.share <= NEGATIVE_SHARE and not self._notes_praising:
             return f"praise the member did not give: {praise.group(0)}"

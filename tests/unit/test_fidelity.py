@@ -77,7 +77,8 @@ def test_reviewers_words_are_known_and_stems_match() -> None:
 @pytest.mark.parametrize("sentence, aspect", [
     ("The acting was top-notch and the music was well done.", "acting"),
     ("Hitchcock's direction is masterful, building tension at every turn.", "direction"),
-    ("The plot is predictable, and the pacing is uneven.", "pacing"),
+    ("The plot is predictable, and the pacing is uneven.", "plot"),
+    ("The pacing was fast-paced, with the action building to a climax.", "pacing"),
     ("The cinematography is stunning.", "look"),
 ])
 def test_an_opinion_on_an_aspect_the_notes_never_mention_is_flagged(sentence: str, aspect: str) -> None:
@@ -103,7 +104,8 @@ def test_a_criticism_against_a_high_rating_and_silent_notes_is_flagged() -> None
         "a criticism the member did not make: falls short"
     assert departed.opinion_reason("The accents were a bit off, which made the dialogue difficult to follow.")
     critical = Fidelity(notes="the accents, rat on the windowsill, but too long", share=0.8)
-    assert critical.opinion_reason("Still, it falls short at the end of its length.") is None
+    assert critical.opinion_reason("Still, it runs far too long and drags.") is None
+    assert critical.opinion_reason("The accents are weak.")  # a criticism the notes make of something else
 
 
 def test_praise_against_a_low_rating_and_silent_notes_is_flagged() -> None:
@@ -201,7 +203,7 @@ def test_the_prompt_gives_the_plot_line(catalog: Catalog) -> None:
     assert film is not None
     g = Grounding.for_film(catalog, film, "grim")
     story = catalog.story(film)
-    assert story is not None and f"The story, as far as it is known: {story.plot}" in g.prompt_facts()
+    assert story is not None and f"Plot, from Wikipedia: {story.plot}" in g.prompt_facts()
     assert g.plot == story.plot and people_of(catalog) is g.people
 
 
@@ -261,3 +263,16 @@ async def test_a_review_with_an_invented_story_is_written_again_and_the_better_k
     assert reply.attempts == 2 and len(model.prompts) == 2
     assert "told story that my notes and the facts do not give (duster, pilot" in model.prompts[1]
     assert "crop" not in reply.text and "crop" not in reply.raw  # the second draft, with nothing cut
+
+
+def test_a_part_the_plot_line_gives_may_be_named_and_no_other(catalog: Catalog) -> None:
+    film = catalog.resolve("American Beauty 1999").film
+    assert film is not None and "Lester Burnham" in catalog.story(film).plot
+    g = Grounding.for_film(catalog, film, notes="aged badly, spacey is good", rating="2.5/5")
+    assert g.reason("Kevin Spacey plays Lester Burnham with a sly edge.") is None
+    assert g.reason("Kevin Spacey plays the villain with a sly edge.") == "a part the catalog does not give: Kevin Spacey"
+    butch = catalog.resolve("Butch Cassidy and the Sundance Kid").film
+    g = Grounding.for_film(catalog, butch, notes="the cliff jump")
+    sentence = ('The film follows outlaws known as Butch Cassidy and his partner, the "Sundance Kid", on the run, '
+                "to the cliff jump.")
+    assert g.reason(sentence) is None  # Butch Cassidy is no part given to Ted Cassidy, who is in the cast

@@ -165,10 +165,10 @@ def test_true_and_plain_sentences_stay(die_hard: Grounding, sentence: str) -> No
 
 
 def test_a_broken_decimal_is_mended_and_a_repeated_sentence_dropped(die_hard: Grounding) -> None:
-    checked = die_hard.check("I'd rate it 4. 5/5. What a ride. The tower is great.\n\nWhat a ride! The song was "
+    checked = die_hard.check("I'd rate it 4. 5/5. What a ride. The tower is great.\n\nWhat a ride! The action was "
                              "loud, but it was not the main focus of the film. The ending was silly, but it was not "
                              "the main focus of the film.")
-    assert checked.text == "I'd rate it 4.5/5. What a ride. The tower is great.\n\nThe song was loud, but it was not " \
+    assert checked.text == "I'd rate it 4.5/5. What a ride. The tower is great.\n\nThe action was loud, but it was not " \
                            "the main focus of the film."
     assert [r.reason for r in checked.removed] == ["said before", "said before"]
 
@@ -184,10 +184,10 @@ def test_what_the_notes_say_may_be_said(catalog: Catalog) -> None:
 
 
 def test_a_phrase_said_a_third_time_is_dropped(die_hard: Grounding) -> None:
-    text = ("The siege leaves you questioning the nature of heroism. The tower is great. The ending left me "
+    text = ("The siege leaves you questioning the nature of heroism. The tower is great. The siege left me "
             "questioning the nature of heroism too. It is all about questioning the nature of heroism.")
     checked = die_hard.check(text)
-    assert checked.text == ("The siege leaves you questioning the nature of heroism. The tower is great. The ending "
+    assert checked.text == ("The siege leaves you questioning the nature of heroism. The tower is great. The siege "
                             "left me questioning the nature of heroism too.")
     assert [r.reason for r in checked.removed] == ["said before"]
 
