@@ -91,9 +91,9 @@ async def test_grounded_review_shows_the_catalog_line_and_drops_a_wrong_director
     assert job is not None and "Directed by: Ridley Scott." in job.prompt[-1]["content"]
 
 
-KEPT = ("The corridors drip and hiss, the crew bickers like real workers, and every shadow could hide it. The "
-        "slow first hour pays off in the last one, when the quiet turns to panic. I held my breath through the "
-        "vents, and I still think about the ending on the shuttle.")
+KEPT = ("The grimy ship feels lived in, and the tension is great from the first minute to the last. I held my "
+        "breath more than once, and I would watch it again tonight. Few films make a ship this grimy feel this real, "
+        "or keep the tension this great for so long.")
 
 
 async def test_the_command_line_writes_the_same_checked_review_as_discord(make_bot: BotFactory,
@@ -118,7 +118,8 @@ async def test_the_command_line_writes_the_same_checked_review_as_discord(make_b
     reply = await cli.stream_reply(bot.engine.queue, cli.task_job("review", args, services), out)
     assert reply.text == in_discord and out.getvalue().strip() == in_discord
     job = await bot.store.job_for_message(original.id)
-    assert job is not None and "Among the cast (A-Z)" in job.prompt[-1]["content"]
+    assert job is not None and "Starring: Sigourney Weaver" in job.prompt[-1]["content"]
+    assert "Plot, from Wikipedia: Based on a story by O'Bannon" in job.prompt[-1]["content"]
 
 
 async def test_review_of_an_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord) -> None:
