@@ -270,7 +270,8 @@ def test_a_part_the_plot_line_gives_may_be_named_and_no_other(catalog: Catalog) 
     assert film is not None and "Lester Burnham" in catalog.story(film).plot
     g = Grounding.for_film(catalog, film, notes="aged badly, spacey is good", rating="2.5/5")
     assert g.reason("Kevin Spacey plays Lester Burnham with a sly edge.") is None
-    assert g.reason("Kevin Spacey plays the villain with a sly edge.") == "a part the catalog does not give: Kevin Spacey"
+    assert g.reason("Kevin Spacey plays the villain with a sly edge.") == \
+        "a part the catalog does not give: Kevin Spacey"
     butch = catalog.resolve("Butch Cassidy and the Sundance Kid").film
     g = Grounding.for_film(catalog, butch, notes="the cliff jump")
     sentence = ('The film follows outlaws known as Butch Cassidy and his partner, the "Sundance Kid", on the run, '

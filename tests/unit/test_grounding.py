@@ -168,8 +168,8 @@ def test_a_broken_decimal_is_mended_and_a_repeated_sentence_dropped(die_hard: Gr
     checked = die_hard.check("I'd rate it 4. 5/5. What a ride. The tower is great.\n\nWhat a ride! The action was "
                              "loud, but it was not the main focus of the film. The ending was silly, but it was not "
                              "the main focus of the film.")
-    assert checked.text == "I'd rate it 4.5/5. What a ride. The tower is great.\n\nThe action was loud, but it was not " \
-                           "the main focus of the film."
+    assert checked.text == ("I'd rate it 4.5/5. What a ride. The tower is great.\n\nThe action was loud, but it was "
+                            "not the main focus of the film.")
     assert [r.reason for r in checked.removed] == ["said before", "said before"]
 
 
