@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from models.tasks.base import Message, TaskSpec
+from models.tasks.base import Assessment, Message, TaskSpec
+from models.tasks.pitch import FUNCTION_WORDS, root, same_word, tokens
 from models.tasks.text import clean_text, one_line, postprocess_text, require_text, split_sentences
 
 if TYPE_CHECKING:
@@ -158,19 +160,22 @@ class DiscussionInput:
 
 
 _CHANNEL_SYSTEM = """\
-You sum up a film club's discussion for its members. You get the discussion's most positive and most negative \
-messages. In two or three short sentences of plain prose, say what people liked and what they disliked. Name \
-the things they talk about (scenes, acting, music, pacing, the ending), not who wrote. No lists, no headings, \
-no quotes."""
+You sum up a film club's discussion for its members. You get its most telling messages. In two or three short \
+sentences of plain prose, say what people liked and what they disliked. Read each message for itself: a thing is \
+liked when the message's own words praise it, disliked when they criticise it. Name the things in the messages' own \
+words, not who wrote. Say only what the messages say: no story of the film, no person, place, scene or opinion \
+that no message gives. No lists, no headings, no quotes."""
 
 
 def _channel_user(inp: DiscussionInput) -> str:
+    """The discussion's figures and its most positive and most negative messages, in one list: under a heading of
+    their side, the model sums up the classifier's side, and the classifier misreads some praise ("the stare alone
+    is terrifying", "three hours went by fast") as criticism."""
     about = f" about {inp.film}" if inp.film else ""
-    liked = "\n".join(f"- {t}" for t in inp.liked) or "(none)"
-    disliked = "\n".join(f"- {t}" for t in inp.disliked) or "(none)"
+    messages = "\n".join(f"- {t}" for t in (*inp.liked, *inp.disliked)) or "(none)"
     return (f"Discussion in {inp.place}{about}: {inp.count} messages, {inp.positive_share:.0%} positive, "
-            f"{inp.negative_share:.0%} negative.\n\nMost positive messages:\n{liked}\n\n"
-            f"Most negative messages:\n{disliked}\n\nWhat did people like, and what did they dislike?")
+            f"{inp.negative_share:.0%} negative.\n\nMessages:\n{messages}\n\n"
+            "What did people like, and what did they dislike?")
 
 
 def channel_messages(inp: DiscussionInput) -> list[Message]:
@@ -178,13 +183,117 @@ def channel_messages(inp: DiscussionInput) -> list[Message]:
     return [{"role": "system", "content": _CHANNEL_SYSTEM}, {"role": "user", "content": _channel_user(inp) + facts}]
 
 
+_ITEM_RE = re.compile(r"^\s*(?:[-*•>]|\d{1,2}[.)])\s+")
+_LIST_HEAD_RE = re.compile(r"^\s*[*_]*(.{2,60}?)[*_]*\s*:[*_]*\s*(.*)$")
+
+
+def _as_prose(lines: list[str]) -> list[str]:
+    """A heading with a list under it ("People liked:" then "- the score") as one sentence: "People liked the
+    score, the costumes and the banter." Other lines stay as they are, without their list markers."""
+    out: list[str] = []
+    head: str | None = None
+    items: list[str] = []
+
+    def close() -> None:
+        if head is not None and items:
+            listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+            out.append(f"{head} {listed}.")
+        elif head is not None:
+            out.append(head + ":")
+
+    for line in lines:
+        item = _ITEM_RE.match(line)
+        if item and head is not None:
+            words = line[item.end() :].strip().rstrip(".;,")
+            if len(words) > 1 and words[1].islower():
+                words = words[0].lower() + words[1:]
+            items.append(words)
+            continue
+        close()
+        head, items = None, []
+        labelled = _LIST_HEAD_RE.match(line)
+        if labelled and not labelled.group(2) and not _ITEM_RE.match(line):
+            head = labelled.group(1).strip()
+        else:
+            out.append(_ITEM_RE.sub("", line).strip())
+    close()
+    return out
+
+
 def channel_postprocess(text: str, inp: DiscussionInput) -> str:
-    """Prose only: list markers dropped, lines joined, at most `SUMMARY_LIMIT` characters, mention-safe."""
+    """Prose only: a list under a heading made one sentence, other list markers dropped, lines joined, at most
+    `SUMMARY_LIMIT` characters, mention-safe."""
     cleaned = postprocess_text(text, echo=_channel_user(inp), strip_heading="Summary")
     if inp.grounding is not None:  # drop sentences that credit the wrong people
         cleaned = inp.grounding.check(cleaned).text
-    lines = [line.strip().lstrip("-*•> ").strip() for line in cleaned.split("\n")]
+    lines = [line.strip() for line in _as_prose(cleaned.split("\n"))]
     return _trim(" ".join(line for line in lines if line), SUMMARY_LIMIT)
+
+
+# words a summary uses about the discussion itself, which no message needs to hold
+_SUMMARY_WORDS = frozenset("""
+people members viewers audience fans others many most some several few everyone opinion opinions discussion
+discussions channel messages message comments views reactions feelings thoughts overall mixed positive negative
+liked like likes loved love enjoyed enjoy appreciated praised praise disliked dislike hated found find felt feel
+thought think said say mentioned noted called described seemed seem agreed highlighted criticized criticised
+criticism complained complaints film movie films movies aspects aspect parts part things thing especially
+particularly generally mostly also however although though while whereas yet too very quite rather really
+have having get getting got give giving gave go going went make making made feel feeling being seeming
+""".split())
+
+
+_CONTRACTION_RE = re.compile(r"['’](?:ve|re|ll|d|m|s)$", re.IGNORECASE)
+_SPELLING = {"color": "colour", "colors": "colours", "humor": "humour", "favorite": "favourite",
+             "theater": "theatre", "gray": "grey", "center": "centre"}
+
+
+def _plain(word: str) -> str:
+    """A word as the summary check compares it: no contraction ("they've" -> "they"), one spelling ("colour")."""
+    w = _CONTRACTION_RE.sub("", word.casefold())
+    w = re.sub(r"^(\w{2,3})(?:ies|ied|ying)$", r"\1y", w)  # tries, tried, trying -> try
+    return _SPELLING.get(w, w)
+
+
+def _said(word: str, roots: set[str]) -> bool:
+    """`word` is among `roots`, or shares its first seven letters with one ("excellence", "excellent")."""
+    if same_word(word, roots):
+        return True
+    r = root(word)
+    return len(r) >= 7 and any(o[:7] == r[:7] for o in roots)
+
+
+def unsaid(text: str, inp: DiscussionInput) -> list[str]:
+    """The words of a summary that neither the quoted messages, the film's name nor the catalog's facts hold
+    (function words, light verbs and words about the discussion itself aside)."""
+    sources = [*inp.liked, *inp.disliked, inp.film or ""]
+    if inp.grounding is not None:
+        sources.append(inp.grounding.prompt_facts())
+    said = {root(_plain(w)) for w in tokens("\n".join(sources))}
+    return list(dict.fromkeys(
+        w for w in tokens(text)
+        if (plain := _plain(w)) not in FUNCTION_WORDS and plain not in _SUMMARY_WORDS and not w.isdigit()
+        and not _said(plain, said)
+    ))
+
+
+def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
+    """A summary whose every content word the messages hold (or the film's facts, for a named film). Which side a
+    thing is on is not checked here: the only other judge of it is the classifier, whose misreadings the prompt
+    asks the model to see past."""
+    if not text:
+        return Assessment(False, 0.0, "empty", ("it was empty",))
+    extra = unsaid(text, inp)
+    if not extra:
+        return Assessment(True, 100.0)
+    problem = f"it said {', '.join(repr(w) for w in extra)}, which no message says"
+    return Assessment(False, 100.0 - 10.0 * len(extra), problem, (problem,))
+
+
+def channel_firmer(inp: DiscussionInput, first: Assessment) -> tuple[str, str]:
+    """One more try, what was wrong named. No start is given: "People" started lists ("People liked:\n- ...")."""
+    note = (f"\n\nA first draft of this summary went wrong: {'; '.join(first.problems)}. Write it again in two or "
+            "three sentences of prose, naming only what the messages above name, in their words.")
+    return note, ""
 
 
 SPEC = TaskSpec(
@@ -193,5 +302,5 @@ SPEC = TaskSpec(
 )
 CHANNEL_SPEC = TaskSpec(
     name=CHANNEL_TASK, max_new_tokens=CHANNEL_MAX_NEW_TOKENS, build_messages=channel_messages,
-    postprocess=channel_postprocess,
+    postprocess=channel_postprocess, assess=channel_assess, firmer=channel_firmer,
 )

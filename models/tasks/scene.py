@@ -6,8 +6,16 @@ import logging
 import re
 from dataclasses import dataclass
 
-from models.tasks.base import InputError, Message, TaskSpec
-from models.tasks.text import bold_labels, clean_text, neutralize_mentions, postprocess_text, require_text
+from models.tasks.base import Assessment, InputError, Message, TaskSpec
+from models.tasks.pitch import root, same_word, tokens
+from models.tasks.text import (
+    bold_labels,
+    clean_text,
+    neutralize_mentions,
+    postprocess_text,
+    require_text,
+    split_sentences,
+)
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +24,9 @@ EXCERPT_LIMIT = 6000
 ALLOWED_SUFFIXES = (".fountain", ".txt")
 MAX_NEW_TOKENS = 380
 SECTIONS = ("Setting", "Blocking", "Light", "Sound", "Camera")
+SECTION_SENTENCES = {"Setting": 2, "Blocking": 3, "Light": 2, "Sound": 2, "Camera": 2}  # each section's most
+COPY_WORDS = 7  # this many of the excerpt's words in a row, in a section, is the excerpt copied
+PROMPT_WORDS = 6  # and this many of the instructions' words, the instructions echoed
 
 # Keys a Fountain title page may start with (https://fountain.io/syntax#title-page).
 _TITLE_PAGE_KEYS = (
@@ -198,20 +209,21 @@ def window(text: str, start: int = 1, limit: int = EXCERPT_LIMIT) -> Window:
 
 
 _SYSTEM = """\
-You are a film director's assistant. From a screenplay excerpt, you describe how the scene plays on screen, \
-so that a reader can picture it.
+You are a film director's assistant. From a screenplay excerpt, you say how the scene plays on screen, in your own \
+words, so that a reader can picture it.
 
-Write these five sections, in this order, each starting with its label in bold on a new line:
-**Setting:** where and when it happens, the place and what is in it.
-**Blocking:** who is where, how they move and what they do, beat by beat.
-**Light:** the quality, direction and colour of the light.
-**Sound:** dialogue delivery, ambient sound, effects and music.
-**Camera:** shot sizes, angles and movement for the key moments.
+Write exactly these five sections, in this order, each starting with its label in bold on a new line:
+**Setting:** one sentence: the place and the time of day.
+**Blocking:** two or three sentences: who is where, and how they move at the key moments the excerpt gives.
+**Light:** one or two sentences: the light's quality, direction and colour.
+**Sound:** one or two sentences: voices, room tone, effects and music.
+**Camera:** one or two sentences: shot sizes, angles and moves for the key moments.
 
 Rules:
-- Present tense, vivid and concrete. 150 to 300 words in total.
-- Use only what the excerpt supports: never add characters, events or dialogue that are not in it. \
-Where the excerpt says nothing about light, sound or camera, choose what fits its mood and keep it simple.
+- Present tense, vivid and concrete. 100 to 250 words in total: all five sections, however long the excerpt.
+- Sum up in your own words; never copy the excerpt's sentences or retell it line by line.
+- Name only the characters, things and events the excerpt has: add no character, object, event or dialogue.
+- Light, Sound and Camera are your staging choices: pick what fits the mood, and add nothing to the story.
 - Use the characters' names as the excerpt writes them.
 - Output only the five sections, nothing before or after them."""
 
@@ -221,7 +233,7 @@ def _user_content(inp: SceneInput) -> str:
 
 
 def build_messages(inp: SceneInput) -> list[Message]:
-    user = _user_content(inp) + "\n\nDescribe this scene as it plays on screen."
+    user = _user_content(inp) + "\n\nDescribe this scene as it plays on screen, in the five short sections."
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -268,13 +280,129 @@ def _drop_marks(text: str, excerpt: str) -> str:
     return "".join(out)
 
 
+_LABEL_RE = re.compile(rf"^\*\*({'|'.join(SECTIONS)}):\*\*[ \t]*", re.MULTILINE)
+
+
+def split_sections(text: str) -> list[tuple[str, str]]:
+    """(label, body) of each bold-labelled section, in order; text before the first label is left out."""
+    marks = list(_LABEL_RE.finditer(text))
+    if not marks:
+        return []
+    return [(m.group(1), text[m.end() : nxt.start() if nxt else len(text)].strip())
+            for m, nxt in zip(marks, [*marks[1:], None], strict=True)]
+
+
+def _short_sections(text: str) -> str:
+    """Each section cut to its first few sentences (`SECTION_SENTENCES`): a long excerpt is otherwise retold in full,
+    and a small model writes "The camera is shot from ..." three times over."""
+    marks = list(_LABEL_RE.finditer(text))
+    out = text[: marks[0].end()] if marks else text
+    for m, nxt in zip(marks, [*marks[1:], None], strict=False):
+        end = nxt.start() if nxt else len(text)
+        body = text[m.end() : end]
+        sentences = split_sentences(" ".join(body.split()))
+        most = SECTION_SENTENCES[m.group(1)]
+        if len(sentences) > most:
+            body = " ".join(sentences[:most]) + ("\n" if nxt else "")
+        out += body + (text[nxt.start() : nxt.end()] if nxt else "")
+    return out
+
+
 def postprocess(text: str, inp: SceneInput) -> str:
-    """The five sections, cleaned (see `postprocess_text`); never the prompt's marks or an echo of the excerpt."""
+    """The five sections, cleaned (see `postprocess_text`), each cut to its `SECTION_SENTENCES`; never the prompt's
+    marks or an echo of the excerpt."""
     text = bold_labels(_drop_marks(clean_text(text), inp.excerpt), SECTIONS)
-    return postprocess_text(text, echo=_user_content(inp), strip_heading="Scene description")
+    return _short_sections(postprocess_text(text, echo=_user_content(inp), strip_heading="Scene description"))
+
+
+# -- is the description the excerpt's, and whole? ----------------------------------------------------------------
+
+_NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+(?:['’]s)?\b")
+# capitalised words a description may use that no excerpt needs to have
+_CRAFT_NAMES = frozenset({"dutch", "foley", "steadicam", "pov", "cu", "ecu", "ms", "ots", "int", "ext", "vo", "os",
+                          "setting", "blocking", "light", "sound", "camera"})
+
+
+@dataclass(frozen=True)
+class SceneAssessment(Assessment):
+    """An assessment that keeps the sections that passed, before the first that did not: the next try starts
+    from them."""
+
+    kept: str = ""
+
+
+def _roots(text: str) -> set[str]:
+    return {root(w) for w in tokens(text)}
+
+
+def copied(body: str, excerpt: str, run: int = COPY_WORDS) -> str:
+    """The first run of `run` or more words in a row of `body` that the excerpt has too ("" when none)."""
+    ex = _words(excerpt)
+    grams = {tuple(ex[i : i + run]) for i in range(len(ex) - run + 1)}
+    mine = _words(body)
+    for i in range(len(mine) - run + 1):
+        if tuple(mine[i : i + run]) in grams:
+            j = i + run
+            while j < len(mine) and tuple(mine[j - run + 1 : j + 1]) in grams:
+                j += 1
+            return " ".join(mine[i:j])
+    return ""
+
+
+def new_names(body: str, excerpt: str) -> list[str]:
+    """Capitalised words inside the sentences of `body` (not their first word) that the excerpt does not have: a
+    character or a place the description made up."""
+    known = _roots(excerpt)
+    out = []
+    for sentence in split_sentences(" ".join(body.split())):
+        for m in _NAME_RE.finditer(sentence):
+            name = re.sub(r"['’]s$", "", m.group())
+            if name.casefold() not in _CRAFT_NAMES and not same_word(name, known):
+                out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def assess(text: str, raw: str, inp: SceneInput) -> SceneAssessment:
+    """All five sections there, each in the description's own words (no run of `COPY_WORDS` of the excerpt's) and
+    naming no one the excerpt does not. The score keeps the better of two: fewer problems, then more sections."""
+    parts = dict(split_sections(text))
+    problems: list[str] = []
+    kept: list[str] = []
+    whole = True  # every section so far passed: it is kept for the next try
+    for label in SECTIONS:
+        body = parts.get(label, "")
+        wrong = []
+        if len(body.split()) < 3:
+            wrong.append(f"it had no {label} section")
+        elif run := copied(body, inp.excerpt):
+            wrong.append(f"its {label} section copied the excerpt's words (\"{run}\"): say it in a few words of "
+                         "your own")
+        elif run := copied(body, _SYSTEM, PROMPT_WORDS):
+            wrong.append(f"its {label} section repeated these instructions (\"{run}\") instead of describing")
+        elif names := new_names(body, inp.excerpt):
+            wrong.append(f"its {label} section named {', '.join(names)}, not in the excerpt")
+        problems += wrong
+        whole = whole and not wrong
+        if whole:
+            kept.append(f"**{label}:** {body}")
+    missing = sum(1 for label in SECTIONS if len(parts.get(label, "").split()) < 3)
+    score = 100.0 - 20.0 * len(problems) - 10.0 * missing
+    return SceneAssessment(not problems, score, "; ".join(problems), tuple(problems), kept="\n".join(kept))
+
+
+def firmer(inp: SceneInput, first: Assessment) -> tuple[str, str]:
+    """One more try: what was wrong named, and the answer started with the sections that passed."""
+    note = ("\n\nA first draft of this description went wrong; do not repeat it:\n"
+            + "".join(f"- {p}\n" for p in first.problems)
+            + "\nWrite all five sections, each one to three short sentences in your own words, naming only what the "
+              "excerpt has.")
+    kept = first.kept if isinstance(first, SceneAssessment) else ""
+    done = {label for label, _ in split_sections(kept)}
+    following = next(label for label in SECTIONS if label not in done) if len(done) < len(SECTIONS) else SECTIONS[0]
+    return note, (f"{kept}\n" if kept else "") + f"**{following}:**"
 
 
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
-    retry_prime=lambda inp: "**Setting:**",
+    prime="**Setting:**", retry_prime=lambda inp: "**Setting:**", assess=assess, firmer=firmer,
 )

@@ -419,7 +419,7 @@ def test_review_build_messages_contains_inputs() -> None:
     system = messages[0]["content"]
     assert "first-person voice" in system
     assert "No spoilers" in user
-    assert "120 to 250 words" in system
+    assert f"About {review.target_words(inp.notes)} words" in user and "Add no opinions of your own" in system
     assert "Name only people the facts or the notes name" in system
     assert user.endswith('Start with "I".')
 
@@ -524,10 +524,12 @@ def test_channel_prompt_has_the_figures_and_both_sides() -> None:
     assert "liked and what they disliked" in messages[0]["content"]
     user = user_content(messages)
     assert "#film-talk about Alien (1979): 120 messages, 55% positive, 30% negative" in user
-    assert "- The score is gorgeous" in user and "- The middle act drags and the dialogue is clunky" in user
-    empty = DiscussionInput.create(place="#x", count=1, positive_share=1.0, negative_share=0.0, liked=["yay"],
-                                   disliked=[])
-    assert "Most negative messages:\n(none)" in user_content(mood.channel_messages(empty))
+    # both sides in one list: under the classifier's headings the model summed up its misreadings
+    assert "Messages:\n- The score is gorgeous" in user
+    assert "\n- The middle act drags and the dialogue is clunky" in user
+    assert "Most negative messages" not in user
+    empty = DiscussionInput.create(place="#x", count=0, positive_share=0.0, negative_share=0.0, liked=[], disliked=[])
+    assert "Messages:\n(none)" in user_content(mood.channel_messages(empty))
 
 
 def test_channel_postprocess_is_prose_capped_and_mention_safe() -> None:
@@ -646,7 +648,7 @@ def test_scene_build_messages() -> None:
     for label in ("**Setting:**", "**Blocking:**", "**Light:**", "**Sound:**", "**Camera:**"):
         assert label in system
     assert "Present tense" in system
-    assert "150 to 300 words" in system
+    assert "100 to 250 words" in system
 
 
 def test_scene_postprocess_formats_sections() -> None:

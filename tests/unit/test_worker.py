@@ -255,7 +255,8 @@ async def test_a_refusal_is_retried_once_then_reported() -> None:
         def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
             self.prompts.append(messages[-1]["content"])
             if "harmless writing task" in messages[-1]["content"]:
-                messages = [{"role": "user", "content": "say:A keeper guards the light.|stop"}]
+                # an answer that keeps the premise, so that no second try (a pitch that lost it) is written
+                messages = [{"role": "user", "content": "say:A keeper guards the sleeping thing.|stop"}]
             return super().encode(messages)
 
     model = Refuser()
@@ -264,7 +265,7 @@ async def test_a_refusal_is_retried_once_then_reported() -> None:
         inp = PitchInput.create(premise="a keeper guards a sleeping thing")
         reply = await runner.submit(queue, SPECS["pitch"], inp).reply()
     assert reply.attempts == 2 and reply.raw.startswith("**Title:**")  # the retry primes the answer
-    assert "A keeper guards the light." in reply.text
+    assert "A keeper guards the sleeping thing." in reply.text
     assert len(model.prompts) == 2
 
     stubborn = FakeModel(default="I'm sorry, but I can't assist with that.|stop")

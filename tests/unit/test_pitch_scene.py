@@ -1,0 +1,199 @@
+"""The checks that keep /pitch, /scene and a channel's /mood to what they were given: each rule on planted text."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from models import runner
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
+from models.tasks import DiscussionInput, PitchInput, SceneInput, TaskSpec, mood, pitch, scene
+from tests.fakes import FakeModel
+
+# -- /pitch -------------------------------------------------------------------------------------------------------
+
+BEAM = PitchInput.create("A lighthouse keeper learns that the beam keeps something asleep under the sea.")
+
+
+def a_pitch(logline: str, synopsis: str = "The keeper guards the light by the sea.") -> str:
+    return f"**Title:** Night Lamp\n**Logline:** {logline}\n**Synopsis:** {synopsis}"
+
+
+def test_a_pitch_that_restates_the_premise_passes() -> None:
+    text = a_pitch("A lighthouse keeper learns that the beam keeps something asleep under the sea, and it stirs.",
+                   "When the lamp flickers, the sleeping thing begins to wake.")
+    assert pitch.assess(text, text, BEAM).ok
+
+
+def test_a_pitch_that_turns_the_premise_round_fails() -> None:
+    """The failure that started this: "keeps something asleep" became "keeps a sleeping sailor awake"."""
+    text = a_pitch("A lighthouse keeper finds that the beam keeps a sleeping sailor awake under the sea.")
+    verdict = pitch.assess(text, text, BEAM)
+    assert not verdict.ok and "it said 'awake' where the premise says 'asleep'" in verdict.problems
+
+
+def test_a_pitch_that_loses_a_premise_word_fails_and_names_it() -> None:
+    text = a_pitch("A lighthouse keeper fights a storm at sea.", "The keeper is alone.")
+    verdict = pitch.assess(text, text, BEAM)
+    assert not verdict.ok and "'beam'" in verdict.reason and "'asleep'" in verdict.reason
+    assert "'lighthouse'" not in verdict.reason  # kept words are not named
+    better = a_pitch("A lighthouse keeper learns the beam keeps something asleep under the sea.")
+    assert pitch.assess(better, better, BEAM).score > verdict.score
+
+
+def test_words_are_compared_by_root() -> None:
+    inp = PitchInput.create("A retired stuntwoman robs the film studio that fired her.")
+    text = a_pitch("Fired by her studio, a stuntwoman, long retired, is robbing the film lot.")
+    assert pitch.assess(text, text, inp).ok
+
+
+def test_the_second_try_names_what_was_lost_and_restates_the_premise() -> None:
+    text = a_pitch("A lighthouse keeper finds that the beam keeps a sleeping sailor awake under the sea.")
+    note, prime = pitch.firmer(BEAM, pitch.assess(text, text, BEAM))
+    assert "it said 'awake' where the premise says 'asleep'" in note and BEAM.premise in note
+    assert prime == "**Title:**"
+
+
+def test_the_prompt_asks_the_logline_to_restate_the_premise() -> None:
+    system = pitch.build_messages(BEAM)[0]["content"]
+    assert "restates the premise faithfully" in system and "Never reverse" in system
+    assert "The logline restates the premise in the premise's own words" in system
+
+
+async def test_a_pitch_that_lost_the_premise_is_written_again_and_the_better_kept() -> None:
+    class TwoDrafts(FakeModel):
+        def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+            if "A first draft of this pitch changed the premise" in messages[-1]["content"]:
+                logline = "A lighthouse keeper learns the beam keeps something asleep under the sea."
+                self.default = f" Night Lamp\n**Logline:** {logline}\n**Synopsis:** It stirs.|stop"
+            return super().encode(messages, prefix)
+
+    model = TwoDrafts(default=a_pitch("A keeper fights a storm.") + "|stop")
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, pitch.SPEC, BEAM).reply()
+    assert reply.attempts == 2 and "keeps something asleep" in reply.text
+
+
+# -- /scene -------------------------------------------------------------------------------------------------------
+
+BAR = SceneInput.create(
+    "INT. BAR - NIGHT\n\nMARA waits by the jukebox, turning a coin over and over in her fingers.\n\n"
+    "THEO enters, soaked, and sits at the far end of the counter.\n\nMARA\nYou're late.")
+GOOD = ("**Setting:** A bar at night, the jukebox glowing.\n**Blocking:** Mara waits with a coin; Theo comes in wet "
+        "and sits far from her.\n**Light:** Warm, low light from the jukebox.\n**Sound:** Rain, then Mara's dry line."
+        "\n**Camera:** A wide shot, then a slow push in on Mara.")
+
+
+def test_a_whole_description_in_its_own_words_passes() -> None:
+    assert scene.assess(GOOD, GOOD, BAR).ok
+
+
+def test_a_description_without_light_sound_and_camera_fails_and_keeps_what_passed() -> None:
+    text = GOOD.split("\n**Light:**")[0]
+    verdict = scene.assess(text, text, BAR)
+    assert not verdict.ok
+    assert {"it had no Light section", "it had no Sound section", "it had no Camera section"} <= set(verdict.problems)
+    note, prime = scene.firmer(BAR, verdict)
+    assert "it had no Light section" in note
+    assert prime == text + "\n**Light:**"  # the next try goes on from the sections that passed
+
+
+def test_a_section_that_copies_the_excerpt_fails() -> None:
+    text = GOOD.replace("Mara waits with a coin; Theo comes in wet and sits far from her.",
+                        "Mara waits by the jukebox, turning a coin over and over in her fingers.")
+    verdict = scene.assess(text, text, BAR)
+    assert not verdict.ok and "its Blocking section copied the excerpt" in verdict.reason
+    assert scene.firmer(BAR, verdict)[1].endswith("**Setting:** A bar at night, the jukebox glowing.\n**Blocking:**")
+
+
+def test_a_section_that_names_a_new_character_fails() -> None:
+    text = GOOD.replace("Theo comes in wet", "Theo and his brother Victor come in wet")
+    verdict = scene.assess(text, text, BAR)
+    assert not verdict.ok and "its Blocking section named Victor, not in the excerpt" in verdict.problems
+
+
+def test_each_section_is_cut_to_its_few_sentences() -> None:
+    raw = GOOD.replace("Warm, low light from the jukebox.", "Warm light. Low light. Red light. Blue light. Dim.")
+    raw = raw.replace("Mara waits with a coin;", "Mara waits. She turns a coin. She looks up. She sighs.")
+    out = scene.postprocess(raw, BAR)
+    assert "**Light:** Warm light. Low light.\n**Sound:**" in out  # two for Light
+    assert "**Blocking:** Mara waits. She turns a coin. She looks up.\n**Light:**" in out  # three for Blocking
+
+
+def test_a_section_that_repeats_the_instructions_fails() -> None:
+    text = GOOD.replace("Rain, then Mara's dry line.", "Voices, room tone, effects and music for the scene.")
+    verdict = scene.assess(text, text, BAR)
+    assert not verdict.ok and "its Sound section repeated these instructions" in verdict.reason
+
+
+def test_the_loglines_quotes_are_dropped() -> None:
+    raw = '**Title:** "Night Lamp"\n**Logline:** "A keeper keeps it asleep."\n**Synopsis:** It stirs.'
+    assert pitch.postprocess(raw, BEAM) == (
+        "**Title:** Night Lamp\n**Logline:** A keeper keeps it asleep.\n**Synopsis:** It stirs.")
+
+
+def test_the_prompt_budgets_each_section_and_forbids_copying() -> None:
+    system = scene.build_messages(BAR)[0]["content"]
+    assert "**Setting:** one sentence" in system and "never copy the excerpt's sentences" in system
+    assert scene.SPEC.prime == "**Setting:**"
+
+
+# -- a channel's /mood --------------------------------------------------------------------------------------------
+
+CHANNEL = DiscussionInput.create(place="#film-talk", count=6, positive_share=0.5, negative_share=0.5,
+                                 liked=["loved the jazzy score", "the vault sequence was so tense"],
+                                 disliked=["the middle dragged a lot", "that final twist felt cheap"])
+
+
+def test_a_summary_in_the_messages_words_passes() -> None:
+    text = "People loved the jazzy score and the tense vault sequence, but felt the middle dragged and the twist cheap."
+    assert mood.channel_assess(text, text, CHANNEL).ok
+
+
+def test_a_summary_that_says_what_no_message_says_fails_and_names_it() -> None:
+    text = "People loved the score and Tom Hanks, but the car chase in Paris dragged."
+    verdict = mood.channel_assess(text, text, CHANNEL)
+    assert not verdict.ok
+    for word in ("'Tom'", "'Hanks'", "'car'", "'chase'", "'Paris'"):
+        assert word in verdict.reason
+    note, _ = mood.channel_firmer(CHANNEL, verdict)
+    assert "'Paris'" in note
+
+
+def test_inflections_contractions_and_spellings_count_as_said() -> None:
+    text = "They've praised the colors. The trying second hour was going nowhere."
+    inp = DiscussionInput.create(place="#x", count=3, positive_share=0.5, negative_share=0.5,
+                                 liked=["the colours are lovely"],
+                                 disliked=["the second hour tries hard", "goes nowhere"])
+    assert mood.channel_assess(text, text, inp).ok
+
+
+def test_a_list_under_a_heading_becomes_a_sentence() -> None:
+    raw = ("People liked:\n- The jazzy score\n- the vault sequence\n\nPeople disliked:\n- the middle dragged.\n"
+           "That is all.")
+    assert mood.channel_postprocess(raw, CHANNEL) == (
+        "People liked the jazzy score and the vault sequence. People disliked the middle dragged. That is all.")
+
+
+def test_the_second_try_gives_no_start() -> None:
+    text = "People loved Paris."
+    note, prime = mood.channel_firmer(CHANNEL, mood.channel_assess(text, text, CHANNEL))
+    assert "'Paris'" in note and "prose" in note and prime == ""
+
+
+def test_the_channel_prompt_asks_for_the_messages_words_only() -> None:
+    system = mood.channel_messages(CHANNEL)[0]["content"]
+    assert "Say only what the messages say" in system and "messages' own words" in system
+    assert "Read each message for itself" in system
+
+
+def test_the_checks_run_in_the_worker_thread_without_a_loop() -> None:
+    assert asyncio.run(asyncio.to_thread(scene.assess, GOOD, GOOD, BAR)).ok
+
+
+@pytest.mark.parametrize("spec", [pitch.SPEC, scene.SPEC, mood.CHANNEL_SPEC])
+def test_the_specs_have_a_check_and_a_second_try(spec: TaskSpec) -> None:
+    assert spec.assess is not None and spec.firmer is not None
