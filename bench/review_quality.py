@@ -368,16 +368,16 @@ def main() -> None:
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--cases-in", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:  # before any import of the bot: the child imports it from --root (an older commit's) only
+        child_main(args)
+        return
     sys.path.insert(0, str(ROOT))
     from models.tasks.variants import variants_for
 
     known = [v.name for v in variants_for("review")]
     if unknown := [p for p in args.presets.split(",") if p not in known]:
         parser.error(f"unknown preset(s) {', '.join(unknown)}; the review presets are {', '.join(known)}")
-    if args.generate:
-        child_main(args)
-    else:
-        parent_main(args)
+    parent_main(args)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,10 @@ async def test_the_command_line_writes_the_same_checked_review_as_discord(make_b
     original = await handle.original(timeout=10)
     await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=10, what="the review")
     in_discord = original.embeds[0]["description"]
-    assert in_discord == "I loved the grimy ship. I'd rate it 4.5/5. The tension never lets go. " + KEPT
+    # the planted errors are gone (the fake model writes the same text again when told of them, after the retry's
+    # start, "I loved Alien")
+    assert in_discord.endswith(" loved the grimy ship. I'd rate it 4.5/5. The tension never lets go. " + KEPT)
+    assert not any(bad in in_discord for bad in ("Weaver", "Badejo", "Jack Dawson", "4. 5"))
 
     settings = replace(bot.settings, films_path=bot.settings.db_path.parent / "films.sqlite3")
     services = await asyncio.to_thread(cli.open_services, settings, "review")
