@@ -178,6 +178,7 @@ def stem(word: str) -> str:
     w = word.casefold().replace("’", "'")
     w = re.sub(r"'s$|'$", "", w).strip("'")
     w = re.sub(r"(?<=[a-z]{2})our(s?)$", r"or\1", w)  # colour -> color
+    w = re.sub(r"(?<=[a-z]{3})tre(s?)$", r"ter\1", w)  # theatre -> theater, centre -> center
     if w in IRREGULAR:
         w = IRREGULAR[w]
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ying", "y"), ("ness", ""), ("ingly", ""), ("edly", ""),
@@ -212,10 +213,12 @@ def has_stem(word: str, stems: set[str]) -> bool:
         return True
     if s.startswith("a") and len(s) > 4 and s[1:] in stems:  # asleep, awake, alive, afloat, adrift
         return True
-    if len(s) >= 5:
-        return any(len(t) >= 5 and (t.startswith(s) or s.startswith(t)) and abs(len(t) - len(s)) <= 3
-                   for t in stems)
-    return False
+    if len(s) >= 5 and any(len(t) >= 5 and (t.startswith(s) or s.startswith(t)) and abs(len(t) - len(s)) <= 3
+                           for t in stems):
+        return True
+    # the same first seven letters ("ambiguity", "ambiguous"), or the end of a compound ("backstage" -> "stage")
+    return any((len(s) >= 7 and t[:7] == s[:7]) or (len(s) >= 4 and len(t) > len(s) + 3 and t.endswith(s))
+               for t in stems)
 
 
 def sentences(text: str) -> list[str]:
@@ -350,7 +353,9 @@ suspense dread excitement surprise confusion frustration relief warmth contrast 
 detail details quality sequence action actions reaction reactions interaction interactions dynamic dynamics
 relationship relationships conversation conversations exchange exchanges situation time day night morning evening
 dawn dusk afternoon way kind sort type bit lot number series range mix variety array layer layers
-whole rest course start beginning ending end point instance contrast world life
+whole rest course start beginning ending end point instance contrast world life relaxation danger impression
+contents threat peace fear joy anger sadness objects items establishment perspective perspectives anticipation
+mystery curiosity concern
 """.split())
 _DETERMINERS = frozenset("""
 the a an his her their its my your our some another each every several two three four five
@@ -359,6 +364,7 @@ the a an his her their its my your our some another each every several two three
 _PREPOSITIONS = frozenset("on in at with from under over into onto across behind beside near through around of".split())
 _ADJ_SUFFIXES = ("ful", "ous", "ive", "ic", "al", "able", "ible", "less", "ish", "y", "ed", "ing", "ent", "ant",
                  "ary", "ar", "er", "est", "ly")
+_STRONG_ADJ_SUFFIXES = ("ful", "ous", "ive", "ic", "al", "able", "ible", "less", "ish")
 _ADJECTIVES = frozenset("""
 big small large little tall short old young new long wide narrow dark bright dim soft hard harsh warm cool cold hot
 red blue green yellow orange purple pink black white grey gray brown golden silver pale deep low high slow quick
@@ -366,7 +372,7 @@ fast quiet loud calm still single whole entire main same other few many first la
 brief full empty open closed tight loose heavy light thin thick rich flat clear faint vivid stark muted steady
 natural artificial overall general own right left close far near distant nervous restless excited angry sad happy
 opposite
-lit
+lit cozy cosy vast eerie slight stern humid common wooden urban ominous dusty hazy busy bustling lively empty
 """.split())
 # nouns that end like adjectives ("table", "building"): never skipped as a modifier
 _NOT_ADJECTIVES = frozenset("""
@@ -464,15 +470,17 @@ def named_things(sentence: str) -> list[str]:
                     beyond = tokens[j + 3] if j + 3 < len(tokens) else ""
                     if not (_adjective_like(after) and beyond[:1].isalpha() and beyond.casefold() not in STOP):
                         after = ","  # ", showing the characters" is no modifier
-                elif after.endswith(("ed", "ing")) and after.casefold() not in _NOT_ADJECTIVES:
-                    after = ","  # "the building illuminated by", "the light coming from"
+                elif (after.endswith(("ed", "ing")) and after.casefold() not in _NOT_ADJECTIVES
+                      and not nxt.casefold().endswith(_STRONG_ADJ_SUFFIXES)):
+                    after = ","  # "the building illuminated by", "the light coming from" ("the occasional clinking")
                 elif after in ("and", "or") and _adjective_like(nxt):  # "natural and artificial light"
                     j += 2
                     continue
                 if _adjective_like(nxt) and after[:1].isalpha() and after.casefold() not in STOP:
                     j += 1
                     continue
-                out.append(nxt)
+                if nxt.casefold() not in _ADJECTIVES:  # "a dark, urban place": no noun is named by "dark"
+                    out.append(nxt)
                 break
     return list(dict.fromkeys(out))
 

@@ -160,22 +160,21 @@ class DiscussionInput:
 
 
 _CHANNEL_SYSTEM = """\
-You sum up a film club's discussion for its members. You get its most telling messages. In two or three short \
-sentences of plain prose, say what people liked and what they disliked. Read each message for itself: a thing is \
-liked when the message's own words praise it, disliked when they criticise it. Name the things in the messages' own \
-words, not who wrote. Say only what the messages say: no story of the film, no person, place, scene or opinion \
-that no message gives. No lists, no headings, no quotes."""
+You sum up a film club's discussion for its members. You get the discussion's most positive and most negative \
+messages. In two or three short sentences of plain prose, say what people liked and what they disliked. Name \
+the things they talk about in the messages' own words, not who wrote. Say only what the messages say: no story of \
+the film, no person, place, scene or opinion that no message gives. No lists, no headings, no quotes."""
 
 
 def _channel_user(inp: DiscussionInput) -> str:
-    """The discussion's figures and its most positive and most negative messages, in one list: under a heading of
-    their side, the model sums up the classifier's side, and the classifier misreads some praise ("the stare alone
-    is terrifying", "three hours went by fast") as criticism."""
+    """The discussion's figures and its most positive and most negative messages, each under its heading. (Tried:
+    all of them in one list, for the model to sort; the default model then put most things on both sides.)"""
     about = f" about {inp.film}" if inp.film else ""
-    messages = "\n".join(f"- {t}" for t in (*inp.liked, *inp.disliked)) or "(none)"
+    liked = "\n".join(f"- {t}" for t in inp.liked) or "(none)"
+    disliked = "\n".join(f"- {t}" for t in inp.disliked) or "(none)"
     return (f"Discussion in {inp.place}{about}: {inp.count} messages, {inp.positive_share:.0%} positive, "
-            f"{inp.negative_share:.0%} negative.\n\nMessages:\n{messages}\n\n"
-            "What did people like, and what did they dislike?")
+            f"{inp.negative_share:.0%} negative.\n\nMost positive messages:\n{liked}\n\n"
+            f"Most negative messages:\n{disliked}\n\nWhat did people like, and what did they dislike?")
 
 
 def channel_messages(inp: DiscussionInput) -> list[Message]:
@@ -278,8 +277,7 @@ def unsaid(text: str, inp: DiscussionInput) -> list[str]:
 
 def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
     """A summary whose every content word the messages hold (or the film's facts, for a named film). Which side a
-    thing is on is not checked here: the only other judge of it is the classifier, whose misreadings the prompt
-    asks the model to see past."""
+    thing is on is not checked: the headings of the prompt are the classifier's, and the only side the bot knows."""
     if not text:
         return Assessment(False, 0.0, "empty", ("it was empty",))
     extra = unsaid(text, inp)

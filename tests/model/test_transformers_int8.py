@@ -221,6 +221,11 @@ def test_int8_linear_is_close_to_fp32_and_each_row_is_its_own() -> None:
         x[:, 7] *= 8  # an outlier channel
         with torch.inference_mode():
             out, ref = layer(x), linear(x)
+            # the same arithmetic in fp32: int8 rows, times the weight at this CPU's range, summed exactly
+            step = x.abs().amax(dim=1, keepdim=True) / 127
+            qweight, scale = i8.to_weight_range(*i8.quantize_rows(linear.weight), i8.weight_range())
+            same = (x / step).round() @ qweight.float().T * step * scale + linear.bias
+            assert ((out - same).norm() / same.norm()).item() < 1e-5
             assert ((out - ref).norm() / ref.norm()).item() < 0.03
             for row in range(9):
                 assert torch.equal(layer(x[row : row + 1])[0], out[row])

