@@ -219,14 +219,21 @@ def _as_prose(lines: list[str]) -> list[str]:
     return out
 
 
-def channel_postprocess(text: str, inp: DiscussionInput) -> str:
-    """Prose only: a list under a heading made one sentence, other list markers dropped, lines joined, at most
-    `SUMMARY_LIMIT` characters, mention-safe."""
+def _channel_prose(text: str, inp: DiscussionInput) -> str:
+    """The draft as prose: a list under a heading made one sentence, other list markers dropped, lines joined,
+    sentences that credit the wrong people dropped, mention-safe."""
     cleaned = postprocess_text(text, echo=_channel_user(inp), strip_heading="Summary")
-    if inp.grounding is not None:  # drop sentences that credit the wrong people
+    if inp.grounding is not None:
         cleaned = inp.grounding.check(cleaned).text
     lines = [line.strip() for line in _as_prose(cleaned.split("\n"))]
-    return _trim(" ".join(line for line in lines if line), SUMMARY_LIMIT)
+    return " ".join(line for line in lines if line)
+
+
+def channel_postprocess(text: str, inp: DiscussionInput) -> str:
+    """The draft as prose, without the sentences that say what no message says, at most `SUMMARY_LIMIT`
+    characters ("" when no sentence is left: the report then shows its figures alone)."""
+    kept = [s for s in split_sentences(_channel_prose(text, inp)) if not unsaid(s, inp)]
+    return _trim(" ".join(kept), SUMMARY_LIMIT)
 
 
 # words a summary uses about the discussion itself, which no message needs to hold
@@ -276,15 +283,19 @@ def unsaid(text: str, inp: DiscussionInput) -> list[str]:
 
 
 def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
-    """A summary whose every content word the messages hold (or the film's facts, for a named film). Which side a
-    thing is on is not checked: the headings of the prompt are the classifier's, and the only side the bot knows."""
+    """The draft (`raw`) before its unsupported sentences were dropped: every content word the messages hold (or
+    the film's facts, for a named film), else one more try with those words named, and the kept summary is the one
+    with more left of it. Which side a thing is on is not checked: the headings of the prompt are the classifier's,
+    and the only side the bot knows."""
     if not text:
-        return Assessment(False, 0.0, "empty", ("it was empty",))
-    extra = unsaid(text, inp)
+        extra = unsaid(_channel_prose(raw, inp), inp)
+        problems = (f"it said {', '.join(repr(w) for w in extra)}, which no message says",) if extra else ()
+        return Assessment(False, 0.0, "empty", problems or ("it was empty",))
+    extra = unsaid(_channel_prose(raw, inp), inp)
     if not extra:
         return Assessment(True, 100.0)
     problem = f"it said {', '.join(repr(w) for w in extra)}, which no message says"
-    return Assessment(False, 100.0 - 10.0 * len(extra), problem, (problem,))
+    return Assessment(False, 50.0 + min(len(text), 400) / 8 - 5.0 * len(extra), problem, (problem,))
 
 
 def channel_firmer(inp: DiscussionInput, first: Assessment) -> tuple[str, str]:

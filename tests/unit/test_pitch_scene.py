@@ -196,3 +196,16 @@ def test_the_checks_run_in_the_worker_thread_without_a_loop() -> None:
 @pytest.mark.parametrize("spec", [pitch.SPEC, scene.SPEC, mood.CHANNEL_SPEC])
 def test_the_specs_have_a_check_and_a_second_try(spec: TaskSpec) -> None:
     assert spec.assess is not None and spec.firmer is not None
+
+
+def test_a_sentence_no_message_supports_is_dropped_and_the_draft_is_written_again() -> None:
+    raw = "People loved the jazzy score. The car chase in Paris dragged. The final twist felt cheap to some."
+    text = mood.channel_postprocess(raw, CHANNEL)
+    assert text == "People loved the jazzy score. The final twist felt cheap to some."
+    verdict = mood.channel_assess(text, raw, CHANNEL)
+    assert not verdict.ok and "'Paris'" in verdict.reason  # the draft is judged, not what was left of it
+    clean = "People loved the jazzy score and the tense vault sequence."
+    assert mood.channel_assess(clean, clean, CHANNEL).score > verdict.score
+    # nothing supported: no summary at all (the report shows its figures), and the reason is still named
+    assert mood.channel_postprocess("Tom Hanks was in Paris.", CHANNEL) == ""
+    assert "'Hanks'" in mood.channel_assess("", "Tom Hanks was in Paris.", CHANNEL).problems[0]

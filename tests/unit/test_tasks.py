@@ -532,10 +532,10 @@ def test_channel_prompt_has_the_figures_and_both_sides() -> None:
 
 def test_channel_postprocess_is_prose_capped_and_mention_safe() -> None:
     inp = discussion_input()
-    raw = "Summary:\n- People loved the score and the ending.\n- They found the middle slow, says @here."
+    raw = "Summary:\n- People loved the score and the act.\n- They found the middle act clunky, @everyone."
     assert mood.channel_postprocess(raw, inp) == (
-        "People loved the score and the ending. They found the middle slow, says @\u200bhere.")
-    long = " ".join(f"Sentence number {i} is about the film." for i in range(60))
+        "People loved the score and the act. They found the middle act clunky, @\u200beveryone.")
+    long = " ".join(f"The score {i} is gorgeous in the film." for i in range(60))
     out = mood.channel_postprocess(long, inp)
     assert len(out) <= mood.SUMMARY_LIMIT and out.endswith(".")
 
@@ -797,7 +797,7 @@ def test_specs_registry() -> None:
     [
         ("review", ReviewInput("Alien", "scary")),
         ("mood", ExplainInput("great", "positive", 0.9)),
-        ("mood_channel", DiscussionInput("#general", 3, 0.6, 0.3, ("great",), ("awful",))),
+        ("mood_channel", DiscussionInput("#general", 3, 0.6, 0.3, ("hi everyone, great",), ("awful",))),
         ("scene", SceneInput("She waits.")),
         ("pitch", PitchInput("A heist in Lisbon")),
     ],
