@@ -52,6 +52,13 @@ _ROLE_CUE = re.compile(
 _AS_NAME = re.compile(r"\bas\s+(?:[A-Z][\w'’\-]+)")  # "... as Lecter"
 _ROLE_NOUN = r"(?:villain|hero|heroine|antagonist|protagonist|lead|star)s?"  # "The villain, X," / "X, the hero"
 _PART = re.compile(f"(?i:{_ROLE_CUE.pattern})|{_AS_NAME.pattern}")
+# a part set beside a name: "the hero, Benjamin Braddock," / "Braddock, the hero" / "the lead (Hoffman)"
+_ROLE_APPOSITIVE = (
+    re.compile(rf"(?i:\b(?:the|our|its|a|an)\s+(?:[\w\-]+\s+)?(?P<role>{_ROLE_NOUN}))\s*[,(]\s*"
+               rf"(?P<name>[A-Z][\w'’\-]+)"),
+    re.compile(rf"\b(?P<name>[A-Z][\w'’\-]+)\s*,\s*(?i:(?:the|our|its|a|an)\s+(?:[\w\-]+\s+)?"
+               rf"(?P<role>{_ROLE_NOUN}))\b"),
+)
 _MUSIC_CUE = re.compile(r"\b(?:compos\w*|score[ds]?|music|soundtrack|musical|"
                         # crew the catalog does not list either
                         r"cinematograph\w*|photograph\w*|shot by|edit(?:ed|ing|or) by|editor|costume\w*|"
@@ -70,6 +77,7 @@ _LEAK = re.compile(
     r"\b(?:(?:my|the|your|these|writer'?s?) (?:rough )?notes|notes (?:say|said|mention\w*|suggest\w*)|catalog\w*|"
     r"as instructed|instructions?|the rules?|the prompt|the writer\b|the reviewer\b|word count|polished review|"
     r"match(?:es|ing)? (?:the|its|my) enthusiasm|here is (?:my|the|a) review|rewrit\w*|"
+    r"(?:the|this|my) review (?:is|was|should|will)\b|"
     # the verdict's words in the prompt (models/tasks/review.py), copied instead of followed
     r"(?:enthusiastic|negative) throughout|with at most a small|weighs real strengths|my verdict)",
     re.IGNORECASE,
@@ -352,6 +360,19 @@ class Grounding:
                 return f"a part the catalog does not give: {name}"
             if self.film is not None and not acts and (directs or writes) and self._given_a_part(sentence, name):
                 return f"not in the cast of this film: {name}"
+        words = set(name_key(sentence).split())
+        for surname in self._plot_parts:  # actors the plot line names beside their part, "Carl (Asner)"
+            if surname in words and _PART.search(sentence) and not self._in_notes_with(surname, _PART) \
+                    and not self._part_from_plot(sentence, surname):
+                return f"a part the plot line does not give: {surname.title()}"
+        for m in (m for pattern in _ROLE_APPOSITIVE for m in pattern.finditer(sentence)):
+            role, name = m.group("role"), m.group("name")  # "the hero, Benjamin Braddock": one source says both
+            if name.casefold() in _COMMON:
+                continue
+            said_by = [source for source in (self.notes, self.plot)
+                       if re.search(rf"\b{role}", source, re.IGNORECASE) and re.search(rf"\b{name}\b", source)]
+            if not said_by:
+                return f"a part nobody gave: {m.group(0)}"
         invented = self._invented(sentence, known, named_keys)
         if invented:
             return f"a name that neither the notes nor the catalog give: {invented}"

@@ -68,11 +68,12 @@ ASPECTS: dict[str, str] = {
     "ending": r"ending|endings|finale|climax|conclusion|final act|last act|third act",
     "look": r"cinematograph\w*|visuals?|visually|photograph\w*|camera(?:work)?|shots?|imagery|looks?|colou?rs?|"
             r"lighting|framing|composition|set design|production design|costumes?",
-    "direction": r"direction|directing|directed|director|directs",
+    "direction": r"direction|directing|directed|director|directs|film-?making|craftsmanship",
     "effects": r"effects|cgi|fx|stunts?|make-?up",
     "characters": r"characters?|characteri[sz]ations?|protagonists?|villains?|heroes|hero|heroine|leads",
-    "plot": r"plot|plots|storyline|narrative|story|twists?|premise",
-    "humour": r"humou?r|jokes?|funny|comedy|comic|gags?|laugh(?:s|ter)?|wit|witty",
+    "plot": r"plot|plots|storyline|narrative|story|storytelling|twists?|premise",
+    "action": r"action(?:-packed)?|fight scenes?|car chases?|shoot-?outs?|set pieces?",
+    "humour": r"humou?r|humorous|hilarious\w*|jokes?|funny|comedy|comic|gags?|laugh(?:s|ter)?|wit|witty",
     "editing": r"editing|edited|montages?",
     "sound": r"sound design|sound mix|sound effects",
 }
@@ -90,7 +91,8 @@ _PRAISE = re.compile(
     r"masterclass|masterpiece|triumph\w*|satisfying|balanced|developed|relatable|believable|realistic|authentic|"
     r"moving|touching|heartfelt|poignant|exciting|thrilling|suspenseful|entertaining|enjoyable|fun|creative|"
     r"original|fresh|unique|smart|intelligent|thoughtful|rich|layered|depth|impactful|emotional|intense|"
-    r"seamless\w*|superior|vivid|striking|gorgeous|lush|spectacular|epic|excell\w*)\b",
+    r"seamless\w*|superior|vivid|striking|gorgeous|lush|spectacular|epic|excell\w*|heart-?warming|hilarious\w*|"
+    r"admir\w*|uplifting|inspiring|inspirational)\b",
     re.IGNORECASE)
 _CRITICISM = re.compile(
     r"\b(?:bad|poor\w*|weak\w*|falls? flat|fell flat|dull|boring|bored|tedious|uneven\w*|predictabl[ey]|"

@@ -80,6 +80,12 @@ def test_reviewers_words_are_known_and_stems_match() -> None:
     ("The plot is predictable, and the pacing is uneven.", "plot"),
     ("The pacing was fast-paced, with the action building to a climax.", "pacing"),
     ("The cinematography is stunning.", "look"),
+    # read by eye in a review_quality run (Shawshank, Jaws, Up): craft, storytelling, action, humour, heartwarming
+    ("The escape was a masterful piece of filmmaking that left a lasting impression.", "direction"),
+    ("A must-watch that leaves you with admiration for its storytelling.", "plot"),
+    ("The film is a thrilling adventure that combines action and suspense.", "action"),
+    ("The two of them are a perfect match, and their scenes are hilarious.", "humour"),
+    ("The film's ending was a heartwarming moment.", "ending"),
 ])
 def test_an_opinion_on_an_aspect_the_notes_never_mention_is_flagged(sentence: str, aspect: str) -> None:
     assert NORTH.opinion_reason(sentence) == f"an opinion the notes do not give: the {aspect}"
@@ -277,3 +283,31 @@ def test_a_part_the_plot_line_gives_may_be_named_and_no_other(catalog: Catalog) 
     sentence = ('The film follows outlaws known as Butch Cassidy and his partner, the "Sundance Kid", on the run, '
                 "to the cliff jump.")
     assert g.reason(sentence) is None  # Butch Cassidy is no part given to Ted Cassidy, who is in the cast
+
+
+def test_a_part_set_beside_a_name_needs_one_source_for_both(catalog: Catalog) -> None:
+    graduate = catalog.resolve("The Graduate 1967").film
+    assert graduate is not None and "Benjamin Braddock" in catalog.story(graduate).plot
+    g = Grounding.for_film(catalog, graduate, notes="the ending on the bus, the hero is kind of a blank",
+                           rating="6/10")
+    # the notes say "the hero", the plot line names Benjamin: that he is "the hero" neither says
+    assert g.reason("However, the hero, Benjamin Braddock, was kind of a blank.") == \
+        "a part nobody gave: the hero, Benjamin"
+    assert g.reason("Benjamin Braddock, the hero, was a blank.") == "a part nobody gave: Braddock, the hero"
+    assert g.reason("The hero was kind of a blank.") is None
+
+
+def test_an_actor_the_plot_line_names_beside_a_part_plays_only_that_part(catalog: Catalog) -> None:
+    up = catalog.resolve("Up 2009").film
+    assert up is not None and "(Asner)" in catalog.story(up).plot
+    g = Grounding.for_film(catalog, up, notes="the first 10 minutes destroyed me, the old man and the kid",
+                           rating="4.5/5")
+    assert g.reason("The old man and the kid, played by Asner and Nagai, are a perfect match.") == \
+        "a part the plot line does not give: Asner"
+    assert g.reason("Carl Fredricksen, played by Asner, is a widower with a promise to keep.") is None
+    assert g.reason("The old man and the kid are a perfect match.") is None
+
+
+def test_a_sentence_about_the_review_itself_is_a_leak(catalog: Catalog) -> None:
+    g = Grounding.for_film(catalog, None, notes="chaotic but the mom and daughter stuff got me", rating="3.5/5")
+    assert g.reason("The review is clearly positive, and I gave it a 3.5/5.") == "the prompt's words"

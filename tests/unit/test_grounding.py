@@ -83,9 +83,9 @@ def test_mood_summary_about_a_film_carries_the_facts_and_drops_wrong_credits(cat
            "Some found the first hour slow.")
     assert CHANNEL_SPEC.postprocess(raw, inp) == ("People loved Sigourney Weaver and the chestburster scene. "
                                                   "Some found the first hour slow.")
-    # without a film nothing is checked or added
+    # without a film no facts are added, and the sentence still goes: no message names him
     assert "Directed by" not in CHANNEL_SPEC.build_messages(plain)[1]["content"]
-    assert "Steven Spielberg" in CHANNEL_SPEC.postprocess(raw, plain)
+    assert CHANNEL_SPEC.postprocess(raw, plain) == CHANNEL_SPEC.postprocess(raw, inp)
 
 
 # -- one planted sentence per rule; each test fails without its rule ----------------------------------------------
