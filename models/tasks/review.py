@@ -261,13 +261,20 @@ def problem_note(reason: str) -> str:
     return f"it said what is not known ({head}: {detail})" if detail else f"it said what is not known ({head})"
 
 
+# a sentence removed for one of these is a judgement on its own, added to the member's points: what is left of the
+# review reads as one text without it, and is not written again for it alone (enough left, the notes covered)
+_CLEAN_CUTS = ("an opinion the notes do not give", "a criticism the member did not make",
+               "praise the member did not give")
+
+
 def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
-    """Nothing removed by the checks, enough left, and a sentiment (the shipped mood classifier's) that keeps the
-    verdict. The score keeps the better of two: the verdict first, then fewer removed sentences, then length."""
+    """Nothing removed by the checks but a stand-alone opinion, enough left, the notes' points covered, and a
+    sentiment (the shipped mood classifier's) that keeps the verdict. The score keeps the better of two: the
+    verdict first, then fewer removed sentences, then length."""
     words = len(_WORD.findall(text))
     removed = removed_by_check(raw, inp)
     problems = [problem_note(r.reason) for r in removed]
-    reasons = [f"removed: {r.reason}" for r in removed]
+    reasons = [f"removed: {r.reason}" for r in removed if not r.reason.startswith(_CLEAN_CUTS)]
     score = float(min(words, 200)) / 2 - 60.0 * len(removed) + (300.0 if words >= inp.min_words else 0.0)
     if words < inp.min_words:
         reasons.append(f"only {words} words left")

@@ -164,6 +164,27 @@ def test_assess_names_what_the_check_removed_and_firmer_asks_again_without_it(ca
     assert prime.startswith("I ")
 
 
+def test_a_stand_alone_opinion_is_cut_without_writing_the_review_again(catalog: Catalog) -> None:
+    film = catalog.resolve("North by Northwest").film
+    assert film is not None
+    from dataclasses import replace
+    inp = ReviewInput.create(film.title, "cary grant running from the plane, so stylish", year=film.year, rating=4,
+                             scale=5)
+    inp = replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+    kept = ("I loved North by Northwest, and I keep coming back to it. Cary Grant running from the plane is the "
+            "moment I remember best, and it is so stylish that I grinned the whole way through. Every minute of it "
+            "looks effortless, and I enjoyed myself from the first minute to the last one. ")
+    raw = kept + "The music was top-notch."
+    text = review_task.postprocess(raw, inp)
+    assert "top-notch" not in text and len(text.split()) >= inp.min_words
+    verdict = review_task.assess(text, raw, inp)
+    assert verdict.ok and verdict.problems  # kept as it is; the cut is still named and scored
+    assert review_task.assess(kept, kept, inp).score > verdict.score
+    # story is no clean cut: that review is written again
+    story = kept + "The film revolves around a crop duster pilot navigating through a mysterious mountain range."
+    assert not review_task.assess(review_task.postprocess(story, inp), story, inp).ok
+
+
 def test_target_length_follows_the_notes() -> None:
     assert review_task.target_words("loved it") == 60
     long_notes = ", ".join(f"point number {i} about the film" for i in range(20))
