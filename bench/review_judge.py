@@ -398,6 +398,9 @@ _LEAKS = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in (
     r"\bspoilers?\s*(?::|are|is)?\s*(?:not\s+)?allowed\b",
     r"^\s*(?:film|tone|my rating|rating|spoilers|my notes|notes|rules)\s*:",
     r"\bthe user\b", r"\bprompt\b", r"\bthe review (?:is|was|must|should|will)\b", r"\benthusiastic throughout\b",
+    # the verdict's words of the prompt, said of the film ("its warm and enthusiastic tone")
+    r"\bwarm and enthusiastic\b", r"\benthusiastic (?:review|tone)\b", r"\bclearly (?:positive|negative)\b",
+    r"\bweighs the good and the bad\b",
     r"\bwith at most a small (?:reservation|good word)\b", r"\breal strengths against real flaws\b",
     r"\bverdict,? which\b", r"\bevery sentence\b", r"\bthe facts above\b", r"\bname nobody\b",
     r"\bmention(?:ed|ing)? (?:the|my) rating\b",

@@ -79,7 +79,8 @@ _LEAK = re.compile(
     r"match(?:es|ing)? (?:the|its|my) enthusiasm|here is (?:my|the|a) review|rewrit\w*|"
     r"(?:the|this|my) review (?:is|was|should|will)\b|"
     # the verdict's words in the prompt (models/tasks/review.py), copied instead of followed
-    r"(?:enthusiastic|negative) throughout|with at most a small|weighs real strengths|my verdict)",
+    r"(?:enthusiastic|negative) throughout|with at most a small|weighs real strengths|my verdict|"
+    r"warm and enthusiastic|enthusiastic (?:review|tone)|clearly (?:positive|negative)|the good and the bad that)",
     re.IGNORECASE,
 )
 # a sentence that leans on the one before it ("It was catchy", "They steal the show"), unless it speaks of the film

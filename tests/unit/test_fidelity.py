@@ -332,3 +332,7 @@ def test_an_actor_the_plot_line_names_beside_a_part_plays_only_that_part(catalog
 def test_a_sentence_about_the_review_itself_is_a_leak(catalog: Catalog) -> None:
     g = Grounding.for_film(catalog, None, notes="chaotic but the mom and daughter stuff got me", rating="3.5/5")
     assert g.reason("The review is clearly positive, and I gave it a 3.5/5.") == "the prompt's words"
+    # the verdict's words of the prompt, said of the film (Shawshank, Fargo in a review_quality run)
+    assert g.reason("I loved it for its warm and enthusiastic review.") == "the prompt's words"
+    assert g.reason("The film's enthusiastic tone throughout is a testament to its quality.") == "the prompt's words"
+    assert g.reason("The mom and daughter stuff got me, warm and funny and sad.") is None

@@ -190,6 +190,8 @@ def test_loops(judge: Judge, lambs: Film) -> None:
     "I'm sorry, but I can't help with that.",
     "Film: The Silence of the Lambs (1991)",
     "Word count: 180.",
+    "I loved it for its warm and enthusiastic review.",  # the prompt's verdict words (read by eye in a run)
+    "The film's enthusiastic tone throughout is a testament to its quality.",
 ])
 def test_prompt_leaks_and_refusals(judge: Judge, lambs: Film, text: str) -> None:
     assert "leaks" in checks(judge, lambs_subject(lambs), text)
