@@ -143,13 +143,18 @@ def test_a_sentence_about_the_film_itself_after_a_removal_stays(catalog: Catalog
 
 # -- the mend: what was wrong is named in the second try ------------------------------------------------------------
 
-def test_assess_names_what_the_check_removed_and_firmer_asks_again_without_it(catalog: Catalog) -> None:
+def north_review(catalog: Catalog) -> ReviewInput:
+    """A /review of North by Northwest (4/5), grounded as the service grounds it."""
+    from dataclasses import replace
     film = catalog.resolve("North by Northwest").film
     assert film is not None
     inp = ReviewInput.create(film.title, "cary grant running from the plane, so stylish", year=film.year, rating=4,
                              scale=5)
-    from dataclasses import replace
-    inp = replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+    return replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+
+
+def test_assess_names_what_the_check_removed_and_firmer_asks_again_without_it(catalog: Catalog) -> None:
+    inp = north_review(catalog)
     raw = ("I loved North by Northwest. The film revolves around a crop duster pilot navigating through a "
            "mysterious mountain range. The music was top-notch. Cary Grant running from the plane is so stylish.")
     text = review_task.postprocess(raw, inp)
@@ -165,12 +170,7 @@ def test_assess_names_what_the_check_removed_and_firmer_asks_again_without_it(ca
 
 
 def test_a_stand_alone_opinion_is_cut_without_writing_the_review_again(catalog: Catalog) -> None:
-    film = catalog.resolve("North by Northwest").film
-    assert film is not None
-    from dataclasses import replace
-    inp = ReviewInput.create(film.title, "cary grant running from the plane, so stylish", year=film.year, rating=4,
-                             scale=5)
-    inp = replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+    inp = north_review(catalog)
     kept = ("I loved North by Northwest, and I keep coming back to it. Cary Grant running from the plane is the "
             "moment I remember best, and it is so stylish that I grinned the whole way through. Every minute of it "
             "looks effortless, and I enjoyed myself from the first minute to the last one. ")
@@ -306,27 +306,25 @@ def test_a_part_the_plot_line_gives_may_be_named_and_no_other(catalog: Catalog) 
     assert g.reason(sentence) is None  # Butch Cassidy is no part given to Ted Cassidy, who is in the cast
 
 
-def test_a_part_set_beside_a_name_needs_one_source_for_both(catalog: Catalog) -> None:
-    graduate = catalog.resolve("The Graduate 1967").film
-    assert graduate is not None and "Benjamin Braddock" in catalog.story(graduate).plot
-    g = Grounding.for_film(catalog, graduate, notes="the ending on the bus, the hero is kind of a blank",
-                           rating="6/10")
+@pytest.mark.parametrize("query, in_plot, notes, rating, verdicts", [
     # the notes say "the hero", the plot line names Benjamin: that he is "the hero" neither says
-    assert g.reason("However, the hero, Benjamin Braddock, was kind of a blank.") == \
-        "a part nobody gave: the hero, Benjamin"
-    assert g.reason("Benjamin Braddock, the hero, was a blank.") == "a part nobody gave: Braddock, the hero"
-    assert g.reason("The hero was kind of a blank.") is None
-
-
-def test_an_actor_the_plot_line_names_beside_a_part_plays_only_that_part(catalog: Catalog) -> None:
-    up = catalog.resolve("Up 2009").film
-    assert up is not None and "(Asner)" in catalog.story(up).plot
-    g = Grounding.for_film(catalog, up, notes="the first 10 minutes destroyed me, the old man and the kid",
-                           rating="4.5/5")
-    assert g.reason("The old man and the kid, played by Asner and Nagai, are a perfect match.") == \
-        "a part the plot line does not give: Asner"
-    assert g.reason("Carl Fredricksen, played by Asner, is a widower with a promise to keep.") is None
-    assert g.reason("The old man and the kid are a perfect match.") is None
+    ("The Graduate 1967", "Benjamin Braddock", "the ending on the bus, the hero is kind of a blank", "6/10", [
+        ("However, the hero, Benjamin Braddock, was kind of a blank.", "a part nobody gave: the hero, Benjamin"),
+        ("Benjamin Braddock, the hero, was a blank.", "a part nobody gave: Braddock, the hero"),
+        ("The hero was kind of a blank.", None)]),
+    # the plot line gives "Carl Fredricksen (Asner)": Asner plays Carl, and no other part it does not give
+    ("Up 2009", "(Asner)", "the first 10 minutes destroyed me, the old man and the kid", "4.5/5", [
+        ("The old man and the kid, played by Asner and Nagai, are a perfect match.",
+         "a part the plot line does not give: Asner"),
+        ("Carl Fredricksen, played by Asner, is a widower with a promise to keep.", None),
+        ("The old man and the kid are a perfect match.", None)]),
+])
+def test_a_part_needs_one_source_that_gives_it(catalog: Catalog, query: str, in_plot: str, notes: str, rating: str,
+                                                verdicts: list[tuple[str, str | None]]) -> None:
+    film = catalog.resolve(query).film
+    assert film is not None and in_plot in catalog.story(film).plot
+    g = Grounding.for_film(catalog, film, notes=notes, rating=rating)
+    assert [g.reason(sentence) for sentence, _ in verdicts] == [reason for _, reason in verdicts]
 
 
 def test_a_sentence_about_the_review_itself_is_a_leak(catalog: Catalog) -> None:
