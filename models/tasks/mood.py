@@ -287,14 +287,12 @@ def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
     the film's facts, for a named film), else one more try with those words named, and the kept summary is the one
     with more left of it. Which side a thing is on is not checked: the headings of the prompt are the classifier's,
     and the only side the bot knows."""
-    if not text:
-        extra = unsaid(_channel_prose(raw, inp), inp)
-        problems = (f"it said {', '.join(repr(w) for w in extra)}, which no message says",) if extra else ()
-        return Assessment(False, 0.0, "empty", problems or ("it was empty",))
     extra = unsaid(_channel_prose(raw, inp), inp)
+    problem = f"it said {', '.join(repr(w) for w in extra)}, which no message says" if extra else ""
+    if not text:
+        return Assessment(False, 0.0, "empty", (problem or "it was empty",))
     if not extra:
         return Assessment(True, 100.0)
-    problem = f"it said {', '.join(repr(w) for w in extra)}, which no message says"
     return Assessment(False, 50.0 + min(len(text), 400) / 8 - 5.0 * len(extra), problem, (problem,))
 
 
