@@ -41,7 +41,7 @@ class TrainResult:
 
 def load_base(model: str | ModelSource, cache_dir: Path) -> tuple[Any, Any]:
     """The bot's model (a preset, a local path or a hub id, or one already resolved) and its tokenizer, in full
-    precision for training."""
+    precision for training (a GGUF model converted once into `cache_dir`, see `load_source`)."""
     import torch
 
     from models.llm.backends.transformers import load_source
@@ -49,7 +49,7 @@ def load_base(model: str | ModelSource, cache_dir: Path) -> tuple[Any, Any]:
 
     source = resolve(model, cache_dir, progress=False) if isinstance(model, str) else model
     dtype = torch.bfloat16 if _cuda() else torch.float32
-    loaded, tokenizer = load_source(source, source.name, dtype)
+    loaded, tokenizer = load_source(source, source.name, dtype, cache_dir)
     return loaded.to("cuda" if _cuda() else "cpu"), tokenizer
 
 

@@ -105,6 +105,22 @@ def test_kto_adapter_moves_the_model_toward_liked_replies_and_loads_as_a_setting
         assert applied.split()[:6] == merged.split()[:6], (applied, merged)  # the same adapter on both backends
 
 
+def test_a_gguf_base_is_converted_once_and_a_damaged_copy_again(cache: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    cached, tokenizer = load_base("smollm2-135m", cache)  # the copy (made here, or by the test before)
+    (folder,) = (cache / "converted").glob("smollm2-135m-float32-*")
+    (folder / "model.safetensors").unlink()  # (not written over: `cached` maps the file's memory)
+    (folder / "model.safetensors").write_bytes(b"damaged")
+    fresh, fresh_tokenizer = load_base("smollm2-135m", cache)  # read from the GGUF again, and saved again
+    assert "could not be read" in caplog.text
+    assert (folder / "converted.json").is_file() and (folder / "model.safetensors").stat().st_size > 10**6
+    ours, theirs = cached.state_dict(), fresh.state_dict()
+    assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
+    chat = [*_prompt("a dog runs for mayor"), {"role": "assistant", "content": "Paws for office."}]
+    assert tokenizer.apply_chat_template(chat, tokenize=False) == fresh_tokenizer.apply_chat_template(chat,
+                                                                                                      tokenize=False)
+
+
 def test_dpo_adapter_from_pairs_through_the_command_line(cache: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     pairs = [{"prompt": _prompt(p), "chosen": [{"role": "assistant", "content": liked(p)}],

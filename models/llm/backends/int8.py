@@ -312,14 +312,20 @@ def _source_stamp(source: ModelSource) -> dict[str, Any] | None:
     return {"files": [[path, st.st_size, st.st_mtime_ns] for path, st in stats]}
 
 
-def converted_folder(source: ModelSource, label: str, cache_dir: Path) -> Path | None:
-    """`<cache dir>/converted/<label>-<key>`, where the key changes with the source files and the recipe."""
+def cache_folder(source: ModelSource, name: str, cache_dir: Path, recipe: dict[str, Any]) -> Path | None:
+    """`<cache dir>/converted/<name>-<key>`, where the key changes with the source files and `recipe`; None for a
+    hub id (not cached)."""
     stamp = _source_stamp(source)
     if stamp is None:
         return None
-    recipe = {"recipe": INT8_RECIPE, "head": QUANTIZE_HEAD, "embeddings": QUANTIZE_EMBEDDINGS, "source": stamp}
-    key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
-    return cache_dir / CONVERTED_DIR / f"{_slug(label)}-{key}"
+    key = hashlib.sha256(json.dumps({**recipe, "source": stamp}, sort_keys=True).encode()).hexdigest()[:12]
+    return cache_dir / CONVERTED_DIR / f"{_slug(name)}-{key}"
+
+
+def converted_folder(source: ModelSource, label: str, cache_dir: Path) -> Path | None:
+    """`<cache dir>/converted/<label>-<key>`, where the key changes with the source files and the recipe."""
+    return cache_folder(source, label, cache_dir,
+                        {"recipe": INT8_RECIPE, "head": QUANTIZE_HEAD, "embeddings": QUANTIZE_EMBEDDINGS})
 
 
 def _slug(label: str) -> str:
@@ -336,7 +342,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _tidy(folder: Path) -> None:
+def tidy(folder: Path) -> None:
     """Remove the temporary folders that interrupted conversions left (their process is gone)."""
     for tmp in folder.parent.glob(f".{folder.name}.tmp-*"):
         pid = tmp.name.rsplit("-", 1)[-1]
@@ -345,7 +351,7 @@ def _tidy(folder: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _prune(folder: Path) -> None:
+def prune(folder: Path) -> None:
     """Remove the other converted copies of the same model (an older recipe or source file): the cache stays small."""
     pattern = re.compile(re.escape(folder.name.rsplit("-", 1)[0]) + r"-[0-9a-f]{12}")
     for old in folder.parent.iterdir():
@@ -489,7 +495,7 @@ def _convert(source: ModelSource, label: str, folder: Path | None, progress: boo
     if folder is not None:
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
-            _tidy(folder)
+            tidy(folder)
             tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
@@ -507,7 +513,7 @@ def _convert(source: ModelSource, label: str, folder: Path | None, progress: boo
                     "torch": torch.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         try:
             _publish(tmp, folder, manifest)
-            _prune(folder)
+            prune(folder)
         except Exception as exc:  # as above
             log.warning("Could not save the int8 model to %s (%s); the next start converts it again", folder, exc)
             shutil.rmtree(tmp, ignore_errors=True)
