@@ -213,8 +213,10 @@ class Settings:
     """A ceiling on generated tokens per reply for every task (0 = each task's own). Lower it to answer faster on a
     slow CPU."""
     cache_dir: Path = _setting("CINEBOT_CACHE_DIR", "~/.cache/cinebot", _path)  # noqa: RUF009
-    """Folder for the joined default model, the int8 checkpoint the transformers backend converts once (`converted/`)
-    and other caches."""
+    """Folder for the joined default model, the int8 checkpoint the transformers backend converts once (`converted/`),
+    the full-precision copy of a GGUF model that `cinebot train feedback` and an adapter's merge read
+    (`converted/<model>-float32-*`: 0.5 GB for the test model, 6 GB for the default, made once in about 20 s for the
+    test model) and other caches."""
     log_level: str = _setting("CINEBOT_LOG_LEVEL", "info", _choice("debug", "info", "warning", "error"))
     """Log level: `debug`, `info`, `warning` or `error`."""
     db_path: Path = _setting("CINEBOT_DB_PATH", "cinebot.sqlite3", _path)  # noqa: RUF009

@@ -49,6 +49,8 @@ _ROLE_CUE = re.compile(
     r"protagonist|lead|leads|leading|led by|title role|cast as|stars? as|starring as|as the|as a|as an)\b",
     re.IGNORECASE,
 )
+# notes about the writing: only then are the writers worth their tokens in the prompt
+_ABOUT_WRITING = re.compile(r"\b(?:writ\w*|script\w*|screenplay\w*|dialog\w*|lines)\b", re.IGNORECASE)
 _AS_NAME = re.compile(r"\bas\s+(?:[A-Z][\w'’\-]+)")  # "... as Lecter"
 _ROLE_NOUN = r"(?:villain|hero|heroine|antagonist|protagonist|lead|star)s?"  # "The villain, X," / "X, the hero"
 _PART = re.compile(f"(?i:{_ROLE_CUE.pattern})|{_AS_NAME.pattern}")
@@ -240,17 +242,16 @@ class Grounding:
         f = self.film
         about = ", ".join(x for x in (f"{f.runtime} min" if f.runtime else "", "/".join(f.genres[:3]),
                                       ", ".join(f.countries[:2])) if x)
-        lines = [f"Facts from our film catalog: {f.title} ({f.year})" + (f", {about}." if about else ".")]
+        lines = [f"Catalog: {about}." if about else ""]  # the title is the prompt's own first line
         if self.plot:
-            lines.append(f"Plot, from Wikipedia: {self.plot}")
+            lines.append(f"Plot: {self.plot}")
         if f.directors:
             lines.append(f"Directed by: {', '.join(f.directors)}.")
-        if f.writers:
+        if f.writers and _ABOUT_WRITING.search(self.notes):
             lines.append(f"Written by: {', '.join(f.writers[:4])}.")
         if self.principal:
-            lines.append(f"Starring: {', '.join(self.principal[:PROMPT_CAST])}. Name no other "
-                         "actors.")
-        return "\n".join(lines) + unknown
+            lines.append(f"Starring: {', '.join(self.principal[:PROMPT_CAST])}.")
+        return "\n".join(line for line in lines if line) + unknown
 
     # -- the check -----------------------------------------------------------------------------------
 

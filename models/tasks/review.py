@@ -130,14 +130,14 @@ class ReviewInput:
             return None
         share = self.rating / self.scale
         if share >= 0.9:
-            return "I loved it: the review is warm and enthusiastic throughout"
+            return "I loved it"
         if share >= 0.7:
-            return "I liked it a lot: the review is clearly positive"
+            return "I liked it a lot"
         if share > 0.4:
-            return "mixed: the review weighs the good and the bad that my notes name"
+            return "mixed: the good and the bad that my notes name"
         if share > 0.2:
-            return "I did not like it: the review is clearly negative"
-        return "I disliked it strongly: the review is negative throughout"
+            return "I did not like it"
+        return "I disliked it strongly"
 
 
 _SYSTEM = """\
@@ -154,10 +154,11 @@ the story is not given, do not summarise it.
 - Do not invent facts: do not say which actor plays which part or who the lead or the villain is, give no \
 character a name the notes do not give, do not say who wrote the music, and add no awards or release facts. Name \
 only people the facts or the notes name, and do not recite the facts: use one only where a sentence needs it.
-- Plain prose, no title, no headings, no lists. Output only the review."""
+- No spoilers unless the writer allows them: do not reveal twists or the ending.
+- In the writer's own tone, as the notes suggest, unless they name one.
+- One to three paragraphs of plain prose, no title, no headings, no lists. Output only the review."""
 
-# Worded with care: the default model refuses some phrasings of these (tested with Qwen2.5-Coder-1.5B).
-_NO_SPOILERS = "No spoilers: do not reveal twists or the ending."
+# Worded with care: the default model refuses some phrasings of this (tested with Qwen2.5-Coder-1.5B).
 _SPOILERS_OK = "Spoilers are allowed: you may discuss the plot, twists and ending if my notes do."
 
 
@@ -202,24 +203,19 @@ def coverage(text: str, notes: str) -> tuple[float, list[str]]:
 
 
 def build_messages(inp: ReviewInput) -> list[Message]:
-    rating_rule = (
-        f"My verdict, which the review must keep: {inp.rating_text}, {inp.verdict}. Mention the rating once, "
-        f"written as {inp.rating_text}."
-        if inp.rating_text
-        else "I gave no rating: do not invent a score."
-    )
-    tone_rule = f"Tone: {inp.tone}." if inp.tone else "Tone: my own, as the notes suggest."
-    points = note_points(inp.notes)
-    length_rule = (f"About {target_words(inp.notes)} words, one to three paragraphs: a sentence or two on each point "
-                   f"of my notes, in order ({'; '.join(points)}), and nothing more." if 1 < len(points) <= 12 else
-                   f"About {target_words(inp.notes)} words, one to three paragraphs: what my notes say, said well, "
-                   "and nothing more.")
-    rules = "\n".join(f"- {rule}" for rule in (_SPOILERS_OK if inp.spoilers else _NO_SPOILERS, rating_rule, tone_rule,
-                                               length_rule))
+    # The system prompt is the same for every review (the worker's prefix cache shares it); the user part is read
+    # afresh for each, before its first token, so it says only what is this review's own (bench/backends.py counts
+    # its tokens: first token at 8 streams grows with them).
+    rating_rule = (f"My verdict: {inp.rating_text}, {inp.verdict}. Say the rating once, as {inp.rating_text}."
+                   if inp.rating_text else "I gave no rating: do not invent a score.")
+    length_rule = (f"About {target_words(inp.notes)} words: a sentence or two on each point of my notes, in order, "
+                   "and nothing more." if len(note_points(inp.notes)) > 1 else
+                   f"About {target_words(inp.notes)} words: what my notes say, said well, and nothing more.")
+    rules = [_SPOILERS_OK if inp.spoilers else "", rating_rule, f"Tone: {inp.tone}." if inp.tone else "",
+             length_rule]
     facts = f"\n\n{inp.grounding.prompt_facts(unknowns=False)}" if inp.grounding is not None else ""
-    user = (_user_content(inp) + facts
-            + f'\n\nRules for this review:\n{rules}\n\nRewrite my notes as my review. Start with "I".')
-    # the system prompt is the same for every review, so the worker's prefix cache can share it
+    user = (_user_content(inp) + facts + "\n\n" + "\n".join(f"- {rule}" for rule in rules if rule)
+            + '\n\nRewrite my notes as my review. Start with "I".')
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 

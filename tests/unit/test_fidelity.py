@@ -230,7 +230,7 @@ def test_the_prompt_gives_the_plot_line(catalog: Catalog) -> None:
     assert film is not None
     g = Grounding.for_film(catalog, film, "grim")
     story = catalog.story(film)
-    assert story is not None and f"Plot, from Wikipedia: {story.plot}" in g.prompt_facts()
+    assert story is not None and f"Plot: {story.plot}" in g.prompt_facts()
     assert g.plot == story.plot and people_of(catalog) is g.people
 
 

@@ -417,18 +417,17 @@ def test_review_build_messages_contains_inputs() -> None:
     for part in ("Heat (1995)", "the shootout slaps", "Val Kilmer rules", "9/10", "hyped"):
         assert part in user
     system = messages[0]["content"]
-    assert "first-person voice" in system
-    assert "No spoilers" in user
+    assert "first-person voice" in system and "No spoilers unless the writer allows them" in system
     assert f"About {review.target_words(inp.notes)} words" in user and "Add no opinions of your own" in system
     assert "Name only people the facts or the notes name" in system
     assert user.endswith('Start with "I".')
 
 
 def test_review_spoilers_switch_the_rule() -> None:
-    on = review.build_messages(ReviewInput.create("Heat", "notes", spoilers=True))[1]["content"]
-    off = review.build_messages(ReviewInput.create("Heat", "notes"))[1]["content"]
-    assert "Spoilers are allowed" in on and "No spoilers" not in on
-    assert "No spoilers" in off and "Spoilers are allowed" not in off
+    on = review.build_messages(ReviewInput.create("Heat", "notes", spoilers=True))
+    off = review.build_messages(ReviewInput.create("Heat", "notes"))
+    assert on[0] == off[0]  # the system prompt (no spoilers, unless allowed) is shared, for the prefix cache
+    assert "Spoilers are allowed" in on[1]["content"] and "Spoilers are allowed" not in off[1]["content"]
 
 
 def test_review_postprocess_removes_echo_heading_and_loops() -> None:
