@@ -240,8 +240,7 @@ class Grounding:
             return ("This film is not in our catalog. Name no people at all (no actors, directors or "
                     f"characters) unless {self.source} name them.{unknown}")
         f = self.film
-        about = ", ".join(x for x in (f"{f.runtime} min" if f.runtime else "", "/".join(f.genres[:3]),
-                                      ", ".join(f.countries[:2])) if x)
+        about = ", ".join(x for x in (f"{f.runtime} min" if f.runtime else "", "/".join(f.genres[:3])) if x)
         lines = [f"Catalog: {about}." if about else ""]  # the title is the prompt's own first line
         if self.plot:
             lines.append(f"Plot: {self.plot}")

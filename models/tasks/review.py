@@ -208,9 +208,9 @@ def build_messages(inp: ReviewInput) -> list[Message]:
     # its tokens: first token at 8 streams grows with them).
     rating_rule = (f"My verdict: {inp.rating_text}, {inp.verdict}. Say the rating once, as {inp.rating_text}."
                    if inp.rating_text else "I gave no rating: do not invent a score.")
-    length_rule = (f"About {target_words(inp.notes)} words: a sentence or two on each point of my notes, in order, "
-                   "and nothing more." if len(note_points(inp.notes)) > 1 else
-                   f"About {target_words(inp.notes)} words: what my notes say, said well, and nothing more.")
+    length_rule = (f"About {target_words(inp.notes)} words: a sentence or two per point of my notes, in order, "
+                   "nothing more." if len(note_points(inp.notes)) > 1 else
+                   f"About {target_words(inp.notes)} words: what my notes say, nothing more.")
     rules = [_SPOILERS_OK if inp.spoilers else "", rating_rule, f"Tone: {inp.tone}." if inp.tone else "",
              length_rule]
     facts = f"\n\n{inp.grounding.prompt_facts(unknowns=False)}" if inp.grounding is not None else ""

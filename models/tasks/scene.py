@@ -232,8 +232,22 @@ def _user_content(inp: SceneInput) -> str:
     return f"Screenplay excerpt:\n<<<\n{inp.excerpt}\n>>>"
 
 
+PROMPT_THINGS = 30  # at most this many of the excerpt's things listed for the model
+
+
+def excerpt_things(excerpt: str) -> list[str]:
+    """The things the excerpt names (see `things`), first mention first, without the craft's words: what the model
+    may stage, listed so that a small model picks from them instead of furnishing the scene itself."""
+    found = [t for t in things(excerpt) if root(t) not in _STAGE and len(t) > 2]
+    return list(dict.fromkeys(found))[:PROMPT_THINGS]
+
+
 def build_messages(inp: SceneInput) -> list[Message]:
-    user = _user_content(inp) + "\n\nDescribe this scene as it plays on screen, in the five short sections."
+    have = excerpt_things(inp.excerpt)
+    listed = f"\n\nThe things the excerpt has (stage only these, its characters and the light, sound and camera): " \
+             f"{', '.join(have)}." if have else ""
+    user = (_user_content(inp) + listed
+            + "\n\nDescribe this scene as it plays on screen, in the five short sections.")
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -309,10 +323,135 @@ def _short_sections(text: str) -> str:
 
 
 def postprocess(text: str, inp: SceneInput) -> str:
-    """The five sections, cleaned (see `postprocess_text`), each cut to its `SECTION_SENTENCES`; never the prompt's
-    marks or an echo of the excerpt."""
+    """The five sections, cleaned (see `postprocess_text`), without the sentences the excerpt does not back
+    (`unsupported`), each cut to its `SECTION_SENTENCES`; never the prompt's marks or an echo of the excerpt. A
+    Setting left empty is said from the scene heading ("INT. LIBRARY - DAY"), where there is one."""
     text = bold_labels(_drop_marks(clean_text(text), inp.excerpt), SECTIONS)
-    return _short_sections(postprocess_text(text, echo=_user_content(inp), strip_heading="Scene description"))
+    text = postprocess_text(text, echo=_user_content(inp), strip_heading="Scene description")
+    return _short_sections(_supported(text, inp.excerpt))
+
+
+# -- what the excerpt backs, sentence by sentence -----------------------------------------------------------------
+
+# A sentence about the excerpt instead of the scene ("the building is described as", "we can infer that").
+_META_RE = re.compile(
+    r"\b(?:excerpt|screenplay|script)\b|\bdescribed as\b|\bwe (?:can|could|might) (?:infer|assume|imagine|see that)\b"
+    r"|\bsuggest(?:s|ing)? that\b|\b(?:is|are|was|were) not (?:explicitly |directly )?(?:mentioned|described|given|"
+    r"specified|stated|shown)\b|\bit is (?:implied|unclear|not clear)\b|\b(?:is|are) likely to be\b", re.IGNORECASE)
+# Words a description may stage without the excerpt: its craft (light, sound, camera), the body and the space any
+# scene has, and the words for its mood. A thing outside these and the excerpt (a lamp, a table, students, a city)
+# is the description's invention.
+_STAGE_WORDS = """
+light lights lighting glow shadow shade silhouette beam shaft ray highlight contrast colour color hue tone palette
+warmth brightness darkness gloom haze flicker flare daylight sunlight moonlight backlight key fill rim source
+sound sounds noise silence hush hum murmur echo rustle creak footstep breath breathing sigh voice dialogue line
+word whisper music score beat rhythm pause tempo volume ambience quiet stillness
+camera shot close-up closeup close wide angle frame framing lens focus zoom pan tilt dolly track tracking crane
+handheld cut insert reverse coverage view level height move movement motion push pull foreground background
+profile overhead distance
+face eye eyes hand hands head body shoulder arm feet foot posture expression gaze glance look gesture step
+position side left right front back middle center centre edge corner end top bottom half part
+room space air wall walls floor ceiling area place spot setting surroundings atmosphere environment world
+scene moment mood tension feeling sense emotion energy pace drama suspense dread calm unease urgency intimacy
+time day night morning afternoon evening dusk dawn midday noon midnight sunset sunrise twilight sky sun
+character characters figure figures person people everyone group pair both one other others rest
+way kind sort bit lot mix number series sequence detail details action reaction conversation exchange piece
+""".split()
+_STAGE = frozenset(root(w) for w in _STAGE_WORDS)
+_OPENERS = frozenset("""
+the a an his her their its my your our this that these those some several another each every two three four
+on in at with from under over into onto across behind beside near through around of by
+""".split())
+_ENDS = frozenset("""
+is are was were be been being has have had do does did and or but as while when where who whom whose which that
+than then to for nor so if it he she they we you i not no very too also just only up down out off away them him
+me us one first last next
+""".split()) | _OPENERS
+_ADJECTIVES = frozenset("""
+warm cold cool hot bright dark dim soft loud quiet hushed large small big little tall short old young long wide
+narrow low high deep harsh gentle slow quick fast heavy steady distant close empty full single lone faint sharp
+pale golden grey gray white black red blue green yellow orange brown silver thin thick rough smooth tight loose
+still calm tense busy crowded wet dry new evil urgent entire male female human polite spectacular secret well
+""".split())
+_ING_NOUNS = frozenset("building ceiling painting clothing wedding evening morning meeting ring king thing string wing "
+                       "spring railing landing lighting ending opening".split())
+_ADJECTIVE_ENDS = ("ful", "ous", "ive", "ic", "able", "ible", "less", "ish", "ly", "ing", "ed")
+
+
+def _adjective(word: str) -> bool:
+    return word not in _ING_NOUNS and (word in _ADJECTIVES or word.endswith(_ADJECTIVE_ENDS))
+
+
+def things(sentence: str) -> list[str]:
+    """The heads of the noun phrases a determiner or a preposition opens ("a single lamp" -> "lamp", "on
+    shelves" -> "shelves"): the things a sentence names. An adjective alone is no thing."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’]*|[^\sA-Za-z]", sentence.replace("-", " "))
+    out: list[str] = []
+    for i, word in enumerate(words):
+        if word.casefold() not in _OPENERS:
+            continue
+        run: list[str] = []
+        for nxt in words[i + 1 : i + 7]:
+            low = nxt.casefold()
+            if nxt == "," and run and all(_adjective(w) for w in run):  # "a large, artful building"
+                continue
+            if (not nxt[0].isalpha() or low in _ENDS or re.search(r"['’](?!s$)", low)
+                    or (low.endswith(("ing", "ed")) and low not in _ING_NOUNS
+                        and not all(_adjective(w) for w in run))):  # "the man walked", not "a crowded room"
+                break
+            run.append(low)
+        # the first word that is not an adjective: "a single lamp" -> "lamp", "the windscreen indicates" ->
+        # "windscreen" (no parts of speech here: a verb after the noun is never taken for it)
+        head = next((w for w in (re.sub(r"['’]s?$", "", w) for w in run) if not _adjective(w)), "")
+        if head:
+            out.append(head)
+    return out
+
+
+def unsupported(sentence: str, excerpt: str) -> str:
+    """Why the excerpt does not back `sentence` ("" when it does): it talks about the excerpt, copies a run of
+    `COPY_WORDS` of it, or names a character or a thing that neither it nor the craft has."""
+    if _META_RE.search(sentence):
+        return "it talked about the excerpt instead of the scene"
+    if run := copied(sentence, excerpt):
+        return f'it copied the excerpt ("{run}")'
+    if names := new_names(sentence, excerpt):
+        return f"it named {', '.join(names)}, not in the excerpt"
+    known = _roots(excerpt)
+    absent = [t for t in things(sentence) if root(t) not in _STAGE and not same_word(t, known)]
+    return f"it staged {', '.join(dict.fromkeys(absent))}, not in the excerpt" if absent else ""
+
+
+def _supported(text: str, excerpt: str) -> str:
+    """Each section without its unsupported sentences; an empty Setting said from the scene heading."""
+    sections = split_sections(text)
+    if not sections:
+        return text
+    out = []
+    for label, body in sections:
+        kept = [s for s in split_sentences(" ".join(body.split())) if not unsupported(s, excerpt)]
+        if not kept and label == "Setting":
+            kept = [heading_setting(excerpt)] if heading_setting(excerpt) else []
+        out.append(f"**{label}:** {' '.join(kept)}".rstrip())
+    return "\n".join(out)
+
+
+_SLUG_RE = re.compile(r"^(INT\.?/EXT|I/E|INT|EXT)[.\s]+(.+?)(?:\s+[-–—]+\s+(.+))?\s*$", re.IGNORECASE | re.MULTILINE)
+_TIMES = {"day": "by day", "night": "at night", "morning": "in the morning", "afternoon": "in the afternoon",
+          "evening": "in the evening", "dusk": "at dusk", "dawn": "at dawn", "sunset": "at sunset",
+          "sunrise": "at sunrise", "noon": "at noon", "midnight": "at midnight"}
+
+
+def heading_setting(excerpt: str) -> str:
+    """The first scene heading as a Setting sentence: "INT. PARKED CAR - DAY" -> "Interior: parked car, by day."
+    ("" when the excerpt has no heading)."""
+    m = _SLUG_RE.search(excerpt)
+    if m is None:
+        return ""
+    inside = {"int": "Interior", "ext": "Exterior"}.get(m.group(1).casefold(), "Interior and exterior")
+    place = " ".join(m.group(2).split()).casefold()
+    when = _TIMES.get((m.group(3) or "").strip().casefold(), "")
+    return f"{inside}: {place}" + (f", {when}" if when else "") + "."
 
 
 # -- is the description the excerpt's, and whole? ----------------------------------------------------------------
@@ -366,6 +505,7 @@ def assess(text: str, raw: str, inp: SceneInput) -> SceneAssessment:
     """All five sections there, each in the description's own words (no run of `COPY_WORDS` of the excerpt's) and
     naming no one the excerpt does not. The score keeps the better of two: fewer problems, then more sections."""
     parts = dict(split_sections(text))
+    cut = _cut_reasons(raw, inp.excerpt)
     problems: list[str] = []
     kept: list[str] = []
     whole = True  # every section so far passed: it is kept for the next try
@@ -373,7 +513,8 @@ def assess(text: str, raw: str, inp: SceneInput) -> SceneAssessment:
         body = parts.get(label, "")
         wrong = []
         if len(body.split()) < 3:
-            wrong.append(f"it had no {label} section")
+            why = f" (every sentence of it was cut: {'; '.join(cut[label][:2])})" if cut.get(label) else ""
+            wrong.append(f"it had no {label} section{why}")
         elif run := copied(body, inp.excerpt):
             wrong.append(f"its {label} section copied the excerpt's words (\"{run}\"): say it in a few words of "
                          "your own")
@@ -386,8 +527,18 @@ def assess(text: str, raw: str, inp: SceneInput) -> SceneAssessment:
         if whole:
             kept.append(f"**{label}:** {body}")
     missing = sum(1 for label in SECTIONS if len(parts.get(label, "").split()) < 3)
-    score = 100.0 - 20.0 * len(problems) - 10.0 * missing
+    score = 100.0 - 20.0 * len(problems) - 10.0 * missing - 2.0 * sum(map(len, cut.values()))
     return SceneAssessment(not problems, score, "; ".join(problems), tuple(problems), kept="\n".join(kept))
+
+
+def _cut_reasons(raw: str, excerpt: str) -> dict[str, list[str]]:
+    """Why `postprocess` cut each sentence of the raw draft it cut, by section."""
+    out: dict[str, list[str]] = {}
+    for label, body in split_sections(bold_labels(_drop_marks(clean_text(raw), excerpt), SECTIONS)):
+        for sentence in split_sentences(" ".join(body.split())):
+            if why := unsupported(sentence, excerpt):
+                out.setdefault(label, []).append(why)
+    return out
 
 
 def firmer(inp: SceneInput, first: Assessment) -> tuple[str, str]:

@@ -141,6 +141,60 @@ def test_the_prompt_budgets_each_section_and_forbids_copying() -> None:
     assert scene.SPEC.prime == "**Setting:**"
 
 
+@pytest.mark.parametrize(("sentence", "reason"), [
+    ("The bar is lit by a single lamp on the counter.", "it staged lamp, not in the excerpt"),
+    ("Theo wears a suit and a tie.", "it staged suit, tie, not in the excerpt"),
+    ("The students watch from a large, crowded classroom.", "it staged students, classroom, not in the excerpt"),
+    ("The bar is described as dark.", "it talked about the excerpt instead of the scene"),
+    ("We can infer that it is raining outside.", "it talked about the excerpt instead of the scene"),
+    ("Mara waits by the jukebox, turning a coin over and over.", "it copied the excerpt"),
+    ("Mara and her sister Lena wait.", "it named Lena, not in the excerpt"),
+])
+def test_a_sentence_the_excerpt_does_not_back_is_named_with_its_reason(sentence: str, reason: str) -> None:
+    assert scene.unsupported(sentence, BAR.excerpt).startswith(reason)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Mara turns the coin in her fingers by the jukebox.",  # the excerpt's things
+    "A wide shot of the counter, then a close-up on her face.",  # the craft's words and the body
+    "Warm light spills from the jukebox across the walls and the floor.",
+    "Rain drums while a low murmur fills the room.",  # no determiner: not taken for a thing
+    "The moment hangs in a tense, quiet silence.",
+])
+def test_a_sentence_with_the_excerpts_things_and_the_crafts_words_stands(sentence: str) -> None:
+    assert scene.unsupported(sentence, BAR.excerpt) == ""
+
+
+def test_things_are_the_heads_of_noun_phrases() -> None:
+    assert scene.things("The room is dimly lit by a single lamp.") == ["room", "lamp"]
+    assert scene.things("This large, artful building stands on shelves of a windscreen indicates.") == [
+        "building", "shelves", "windscreen"]
+
+
+def test_an_invented_sentence_is_cut_and_the_next_try_is_told_why() -> None:
+    raw = GOOD.replace("Warm, low light from the jukebox.", "A single lamp hangs over the pool table.")
+    out = scene.postprocess(raw, BAR)
+    assert "lamp" not in out and "**Light:**\n**Sound:** Rain" in out
+    verdict = scene.assess(out, raw, BAR)
+    assert not verdict.ok
+    assert "it had no Light section (every sentence of it was cut: it staged lamp, pool, not in the excerpt)" in (
+        verdict.problems)
+    assert "A single lamp" not in scene.firmer(BAR, verdict)[1]  # the retry starts from what passed
+
+
+def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
+    raw = GOOD.replace("A bar at night, the jukebox glowing.", "A crowded casino in Las Vegas, after a wedding.")
+    assert "**Setting:** Interior: bar, at night.\n**Blocking:**" in scene.postprocess(raw, BAR)
+    assert scene.heading_setting("EXT. DESERT HIGHWAY - DUSK\n\nA truck.") == "Exterior: desert highway, at dusk."
+    assert scene.heading_setting("A truck on a road.") == ""
+
+
+def test_the_prompt_lists_the_excerpts_things() -> None:
+    user = scene.build_messages(BAR)[1]["content"]
+    assert "The things the excerpt has (stage only these" in user
+    assert "jukebox, coin, fingers" in user and "counter" in user
+
+
 # -- a channel's /mood --------------------------------------------------------------------------------------------
 
 CHANNEL = DiscussionInput.create(place="#film-talk", count=6, positive_share=0.5, negative_share=0.5,

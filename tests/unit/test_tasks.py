@@ -655,12 +655,12 @@ def test_scene_postprocess_formats_sections() -> None:
         "Setting: A bar at night.\n"
         "Blocking: Mara waits. Mara waits. Mara waits.\n"
         "### Light\n"
-        "A single bulb.\n"
+        "Low, warm light.\n"
         "**Sound:** Rain outside.\n"
         "**Camera:** A slow push"
     )
     assert scene.postprocess(raw, inp) == (
-        "**Setting:** A bar at night.\n**Blocking:** Mara waits.\n**Light:**\nA single bulb.\n"
+        "**Setting:** A bar at night.\n**Blocking:** Mara waits.\n**Light:** Low, warm light.\n"
         "**Sound:** Rain outside."
     )
 
