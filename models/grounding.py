@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from models.catalog import Catalog, Film
-from models.tasks.fidelity import Fidelity
+from models.tasks.fidelity import OPINION_REASONS, Fidelity, without_judgement
 from models.tasks.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,16 @@ _PLOT_STARRING = re.compile(r"\b(?:stars|starring|starred)\s+([A-Z][\w'’.-]*(?
 _PLOT_PAREN = re.compile(r"\b([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+\(([A-Z][\w'’-]+)\)")
 CAST_LIST = 3  # a sentence naming this many people the notes do not is a pasted cast list, not a review
 PROMPT_CAST = 3  # the prompt names the first few of the principal cast (the check allows all of it)
+SOFTENED_WORDS = 5  # a sentence without its judging words is kept only when this many words are left
 LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earlier one is a loop
 PHRASE_WORDS, PHRASE_TIMES = 5, 3  # so is one that says a 5-word phrase for the third time
+
+
+def _runs(sentence: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """The sentence's runs of LOOP_WORDS words and of PHRASE_WORDS words."""
+    words = tuple(name_key(sentence).split())
+    return ({words[i:i + LOOP_WORDS] for i in range(max(1, len(words) - LOOP_WORDS + 1))},
+            {words[i:i + PHRASE_WORDS] for i in range(len(words) - PHRASE_WORDS + 1)})
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
 _COMMON = frozenset("""
 i i'm i've i'd i'll it it's the a an and but or so yet if as at by for from in into of on onto to with without
@@ -433,6 +441,12 @@ class Grounding:
         return [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
                 *self.people.find(self.notes)]
 
+    def _carries_notes(self, sentence: str) -> bool:
+        """`sentence` says one of the notes' words (four letters or more, by its first five): a point of theirs."""
+        def keys(text: str) -> set[str]:
+            return {w.casefold()[:5] for w in re.findall(r"[A-Za-z]{4,}", text)}
+        return bool(keys(sentence) & keys(self.notes))
+
     def check(self, text: str) -> Checked:
         """`text` without the sentences that say what the catalog and the notes do not back, without repeats,
         with "4. 5/5" mended."""
@@ -445,11 +459,16 @@ class Grounding:
         for line in text.split("\n"):
             parts = []
             for sentence in split_sentences(line):
-                words = tuple(name_key(sentence).split())
-                runs = {words[i:i + LOOP_WORDS] for i in range(max(1, len(words) - LOOP_WORDS + 1))}
-                short = {words[i:i + PHRASE_WORDS] for i in range(len(words) - PHRASE_WORDS + 1)}
+                runs, short = _runs(sentence)
                 again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
                 why = "said before" if again else self.reason(sentence)
+                if why and why.startswith(OPINION_REASONS):  # "a gripping drama about hope": the member's point
+                    softer = without_judgement(sentence)  # stays, the judgement they did not make goes
+                    if (softer != sentence and len(softer.split()) >= SOFTENED_WORDS and self._carries_notes(softer)
+                            and not self.reason(softer)):
+                        log.debug("grounding softened %r to %r (%s)", sentence, softer, why)
+                        sentence, why = softer, None
+                        runs, short = _runs(sentence)
                 if not why and after_removal and _ORPHAN.match(sentence) and not _ABOUT_FILM.match(sentence):
                     why = "its subject was in a sentence removed before it"
                 after_removal = bool(why)

@@ -145,6 +145,28 @@ _WHOLE = re.compile(r"^\W*(?:it|this film|this movie|the film|the movie|overall|
                     r"i (?:loved|liked|enjoyed|hated|disliked|adored|recommend))\b", re.IGNORECASE)
 
 
+OPINION_REASONS = ("an opinion the notes do not give", "a criticism the member did not make",
+                   "praise the member did not give")
+# a judging word before the noun it qualifies, after its determiner: "a gripping drama", "its powerful and moving
+# story" (the word after it is no function word: "the highlights of" stays)
+_DEGREE = r"(?:(?:very|truly|particularly|incredibly|really|so|quite|deeply|utterly|genuinely|most)\s+)?"
+_JUDGING = rf"{_DEGREE}(?:{_PRAISE.pattern}|{_CRITICISM.pattern})"
+_ATTRIBUTIVE = re.compile(
+    rf"\b(a|an|the|its|this|his|her|their|my)\s+{_JUDGING}(?:,?\s+(?:and\s+)?{_JUDGING})*\s+"
+    r"(?=(?!(?:of|to|in|on|at|and|or|but|that|which|who|for|with|as|is|was|are|were|by|from)\b)[a-z])",
+    re.IGNORECASE)
+
+
+def without_judgement(sentence: str) -> str:
+    """`sentence` without the judging words set before a noun ("a gripping drama" -> "a drama"), its article
+    mended ("an incredible story" -> "a story"); the sentence itself when it has none."""
+    out = _ATTRIBUTIVE.sub(lambda m: f"{m.group(1)} ", sentence)
+    if out == sentence:
+        return sentence
+    out = re.sub(r"\b([Aa])n\s+(?=[^aeiouAEIOU\W])", r"\1 ", out)
+    return re.sub(r"\b([Aa])\s+(?=[aeiouAEIOU])", r"\1n ", out)
+
+
 def stem(word: str) -> str:
     """A crude stem, enough to tell that "escaped", "escapes" and "escape" are one word."""
     w = word.casefold().replace("’", "'")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from models.tasks.base import Assessment, InputError, Message, TaskSpec
+from models.tasks.fidelity import OPINION_REASONS
 from models.tasks.text import optional_text, postprocess_text, require_text
 
 if TYPE_CHECKING:
@@ -259,8 +260,7 @@ def problem_note(reason: str) -> str:
 
 # a sentence removed for one of these is a judgement on its own, added to the member's points: what is left of the
 # review reads as one text without it, and is not written again for it alone (enough left, the notes covered)
-_CLEAN_CUTS = ("an opinion the notes do not give", "a criticism the member did not make",
-               "praise the member did not give")
+_CLEAN_CUTS = OPINION_REASONS
 
 
 def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:

@@ -11,7 +11,7 @@ from models.catalog import Catalog, Film, read_stories
 from models.grounding import Grounding, people_of
 from models.tasks import ReviewInput
 from models.tasks import review as review_task
-from models.tasks.fidelity import Fidelity, aspects_in, stem, word_roles
+from models.tasks.fidelity import Fidelity, aspects_in, stem, without_judgement, word_roles
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,29 @@ def test_a_sentence_about_the_film_itself_after_a_removal_stays(catalog: Catalog
     g = Grounding.for_film(catalog, film, notes="fast talk", rating="4/5")
     checked = g.check("The score is stunning. It is a film I will watch again.")
     assert checked.text == "It is a film I will watch again."
+
+
+@pytest.mark.parametrize("sentence, softer", [
+    ("It's a powerful and moving story about hope and the escape.", "It's a story about hope and the escape."),
+    ("I loved The Shawshank Redemption, a gripping drama.", "I loved The Shawshank Redemption, a drama."),
+    ("It is an incredibly compelling story.", "It is a story."),  # the article mended
+    ("This is a very predictable, clever film about a ship.", "This is a film about a ship."),
+    ("The highlights of the film are many.", "The highlights of the film are many."),  # a noun: stays
+    ("Its visuals were stunning.", "Its visuals were stunning."),  # said of it, not set before it: stays
+])
+def test_judging_words_set_before_a_noun_are_taken_out(sentence: str, softer: str) -> None:
+    assert without_judgement(sentence) == softer
+
+
+def test_a_point_of_the_notes_stays_without_the_judgement_the_member_did_not_make(catalog: Catalog) -> None:
+    film = catalog.resolve("The Shawshank Redemption 1994").film
+    g = Grounding.for_film(catalog, film, notes="hope, the friendship, the old guy narrating, the escape",
+                           rating="5/5")
+    checked = g.check("I loved it. It's a powerful and moving story about hope, friendship and the escape. "
+                      "The film has a gripping plot and a clever ending.")
+    # the second has no point of the member's left once softened ("The film has a plot and an ending."): it goes
+    assert checked.text == "I loved it. It's a story about hope, friendship and the escape."
+    assert [r.reason for r in checked.removed] == ["an opinion the notes do not give: the ending"]
 
 
 # -- the mend: what was wrong is named in the second try ------------------------------------------------------------
