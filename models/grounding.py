@@ -102,6 +102,9 @@ LOOP_WORDS = 7  # a sentence that repeats this many words in a row from an earli
 PHRASE_WORDS, PHRASE_TIMES = 5, 3  # so is one that says a 5-word phrase for the third time
 
 
+_CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")  # where a sentence may be cut into clauses that stand alone
+
+
 def _runs(sentence: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
     """The sentence's runs of LOOP_WORDS words and of PHRASE_WORDS words."""
     words = tuple(name_key(sentence).split())
@@ -441,6 +444,22 @@ class Grounding:
         return [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
                 *self.people.find(self.notes)]
 
+    def _mend(self, sentence: str, why: str) -> str:
+        """What of a sentence that must go can stay: a point of the member's notes without the judgement they did
+        not make ("a powerful and moving story about hope" -> "a story about hope"), or the clauses of it ("X, and
+        Y"; "X; Y") that stand alone; "" when nothing can."""
+        def stands(part: str) -> bool:
+            return (len(part.split()) >= SOFTENED_WORDS and self._carries_notes(part)
+                    and not self.reason(part))
+
+        if why.startswith(OPINION_REASONS) and (softer := without_judgement(sentence)) != sentence and stands(softer):
+            return softer
+        parts = [p.strip() for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
+        kept = [p.rstrip(".!?;, ") for p in parts if stands(p.rstrip(".!?;, ") + ".")]
+        if 0 < len(kept) < len(parts):
+            return " ".join(f"{p[0].upper()}{p[1:]}." for p in kept)
+        return ""
+
     def _carries_notes(self, sentence: str) -> bool:
         """`sentence` says one of the notes' words (four letters or more, by its first five): a point of theirs."""
         def keys(text: str) -> set[str]:
@@ -462,13 +481,10 @@ class Grounding:
                 runs, short = _runs(sentence)
                 again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
                 why = "said before" if again else self.reason(sentence)
-                if why and why.startswith(OPINION_REASONS):  # "a gripping drama about hope": the member's point
-                    softer = without_judgement(sentence)  # stays, the judgement they did not make goes
-                    if (softer != sentence and len(softer.split()) >= SOFTENED_WORDS and self._carries_notes(softer)
-                            and not self.reason(softer)):
-                        log.debug("grounding softened %r to %r (%s)", sentence, softer, why)
-                        sentence, why = softer, None
-                        runs, short = _runs(sentence)
+                if why and why != "said before" and (mended := self._mend(sentence, why)):
+                    log.debug("grounding mended %r to %r (%s)", sentence, mended, why)
+                    sentence, why = mended, None
+                    runs, short = _runs(sentence)
                 if not why and after_removal and _ORPHAN.match(sentence) and not _ABOUT_FILM.match(sentence):
                     why = "its subject was in a sentence removed before it"
                 after_removal = bool(why)

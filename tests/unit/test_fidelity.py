@@ -164,6 +164,14 @@ def test_a_point_of_the_notes_stays_without_the_judgement_the_member_did_not_mak
     assert [r.reason for r in checked.removed] == ["an opinion the notes do not give: the ending"]
 
 
+def test_the_clause_that_stands_alone_stays_when_its_neighbour_must_go(catalog: Catalog) -> None:
+    film = catalog.resolve("The Shawshank Redemption 1994").film
+    g = Grounding.for_film(catalog, film, notes="hope, the friendship, the old guy narrating", rating="5/5")
+    checked = g.check("The friendship between the two men is touching, and the pacing is superb.")
+    assert checked.text == "The friendship between the two men is touching."
+    assert g.check("The pacing is superb, and the music is great.").text == ""  # nothing of theirs: all goes
+
+
 # -- the mend: what was wrong is named in the second try ------------------------------------------------------------
 
 def north_review(catalog: Catalog) -> ReviewInput:
