@@ -187,7 +187,15 @@ class TaskRun:
         verdict = await asyncio.to_thread(spec.assess, second.text, second.raw, self.inp)
         log.info("%s second try %s (%s)", spec.name, "kept" if verdict.score > first.score else "dropped",
                  verdict.reason or "fine")
-        return second if verdict.score > first.score else replace(reply, attempts=second.attempts)
+        better = second if verdict.score > first.score else replace(reply, attempts=second.attempts)
+        if spec.merge is not None and not verdict.ok:
+            merged = spec.merge(reply.text, second.text, self.inp)
+            if merged not in (reply.text, second.text):
+                both = await asyncio.to_thread(spec.assess, merged, merged, self.inp)
+                if both.score > max(first.score, verdict.score):
+                    log.info("%s kept the two tries made one (%s)", spec.name, both.reason or "fine")
+                    return replace(better, text=merged)
+        return better
 
 
 def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,

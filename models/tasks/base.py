@@ -41,6 +41,9 @@ class TaskSpec:
     # when it is not: a note for the prompt that names what was wrong, and a start for the answer, for one more try
     # (the better one is kept)
     firmer: Callable[[Any, Assessment], tuple[str, str]] | None = None
+    # after the second try: the two texts (first, second) made one, where the task has parts that each draft may
+    # have lost (/scene's sections); kept when it scores better than both
+    merge: Callable[[str, str, Any], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ MAX_NEW_TOKENS = 380
 SECTIONS = ("Setting", "Blocking", "Light", "Sound", "Camera")
 SECTION_SENTENCES = {"Setting": 2, "Blocking": 3, "Light": 2, "Sound": 2, "Camera": 2}  # each section's most
 COPY_WORDS = 7  # this many of the excerpt's words in a row, in a section, is the excerpt copied
+COPY_SHARE = 0.5  # and a sentence more than this share of whose words are in 5-word runs of the excerpt's
 PROMPT_WORDS = 6  # and this many of the instructions' words, the instructions echoed
 
 # Keys a Fountain title page may start with (https://fountain.io/syntax#title-page).
@@ -350,28 +351,33 @@ camera shot close-up closeup close wide angle frame framing lens focus zoom pan 
 handheld cut insert reverse coverage view level height move movement motion push pull foreground background
 profile overhead distance
 face eye eyes hand hands head body shoulder arm feet foot posture expression gaze glance look gesture step
+hips chin lap knees fingers mouth hair back breath circle row line window windows interior exterior
 position side left right front back middle center centre edge corner end top bottom half part
 room space air wall walls floor ceiling area place spot setting surroundings atmosphere environment world
 scene moment mood tension feeling sense emotion energy pace drama suspense dread calm unease urgency intimacy
 time day night morning afternoon evening dusk dawn midday noon midnight sunset sunrise twilight sky sun
 character characters figure figures person people everyone group pair both one other others rest
 way kind sort bit lot mix number series sequence detail details action reaction conversation exchange piece
+audience viewer viewers perspective impression sense presence absence quality element texture intensity contents
+mystery danger fear hope joy sadness anger despair excitement anticipation loneliness isolation emptiness
+vulnerability authority peace warmth chill menace threat confusion anxiety
 """.split()
 _STAGE = frozenset(root(w) for w in _STAGE_WORDS)
 _OPENERS = frozenset("""
-the a an his her their its my your our this that these those some several another each every two three four
+the a an his her their its my your our this these those some several another each every two three four
 on in at with from under over into onto across behind beside near through around of by
 """.split())
 _ENDS = frozenset("""
 is are was were be been being has have had do does did and or but as while when where who whom whose which that
 than then to for nor so if it he she they we you i not no very too also just only up down out off away them him
-me us one first last next
+me us one first last next above below overhead ahead inside outside nearby around few
 """.split()) | _OPENERS
 _ADJECTIVES = frozenset("""
 warm cold cool hot bright dark dim soft loud quiet hushed large small big little tall short old young long wide
 narrow low high deep harsh gentle slow quick fast heavy steady distant close empty full single lone faint sharp
 pale golden grey gray white black red blue green yellow orange brown silver thin thick rough smooth tight loose
 still calm tense busy crowded wet dry new evil urgent entire male female human polite spectacular secret well
+open closed vast stark desolate cozy wooden rocky misty eerie ancient grand urban main lead whole
 """.split())
 _ING_NOUNS = frozenset("building ceiling painting clothing wedding evening morning meeting ring king thing string wing "
                        "spring railing landing lighting ending opening".split())
@@ -379,7 +385,12 @@ _ADJECTIVE_ENDS = ("ful", "ous", "ive", "ic", "able", "ible", "less", "ish", "ly
 
 
 def _adjective(word: str) -> bool:
-    return word not in _ING_NOUNS and (word in _ADJECTIVES or word.endswith(_ADJECTIVE_ENDS))
+    """An adjective by the list, or by its ending on a long enough stem ("capable", not "table"; "dramatic", not
+    "attic")."""
+    if word in _ING_NOUNS:
+        return False
+    return word in _ADJECTIVES or any(word.endswith(end) and len(word) - len(end) >= (5 if end == "ic" else 3)
+                                      for end in _ADJECTIVE_ENDS)
 
 
 def things(sentence: str) -> list[str]:
@@ -400,11 +411,17 @@ def things(sentence: str) -> list[str]:
                         and not all(_adjective(w) for w in run))):  # "the man walked", not "a crowded room"
                 break
             run.append(low)
-        # the first word that is not an adjective: "a single lamp" -> "lamp", "the windscreen indicates" ->
-        # "windscreen" (no parts of speech here: a verb after the noun is never taken for it)
-        head = next((w for w in (re.sub(r"['’]s?$", "", w) for w in run) if not _adjective(w)), "")
-        if head:
-            out.append(head)
+        # the last word, unless it is a verb after the noun ("the windscreen indicates" -> "windscreen": a word in
+        # -s after a word that is no adjective) or an adjective ("the room is dark, urban" has no thing)
+        # ... and a plural before a verb without -s ("the students watch" -> "students")
+        run = [re.sub(r"['’]s?$", "", w) for w in run]
+        while len(run) >= 2 and run[-1].endswith("s") and not run[-1].endswith("ss") and not _adjective(run[-2]):
+            run.pop()
+        nouns = [w for w in run if not _adjective(w)]
+        if len(nouns) >= 2 and nouns[0].endswith("s") and not nouns[0].endswith("ss"):
+            out.append(nouns[0])
+        elif run and not _adjective(run[-1]):
+            out.append(run[-1])
     return out
 
 
@@ -415,6 +432,8 @@ def unsupported(sentence: str, excerpt: str) -> str:
         return "it talked about the excerpt instead of the scene"
     if run := copied(sentence, excerpt):
         return f'it copied the excerpt ("{run}")'
+    if copied_share(sentence, excerpt) > COPY_SHARE:
+        return "it was mostly the excerpt's words, in runs of five"
     if names := new_names(sentence, excerpt):
         return f"it named {', '.join(names)}, not in the excerpt"
     known = _roots(excerpt)
@@ -488,6 +507,19 @@ def copied(body: str, excerpt: str, run: int = COPY_WORDS) -> str:
     return ""
 
 
+def copied_share(text: str, excerpt: str, run: int = 5) -> float:
+    """The share of `text`'s words inside runs of `run` words that the excerpt has too (0 for a short text)."""
+    ex, mine = _words(excerpt), _words(text)
+    if len(mine) < 2 * run:
+        return 0.0
+    grams = {tuple(ex[i : i + run]) for i in range(len(ex) - run + 1)}
+    inside = [False] * len(mine)
+    for i in range(len(mine) - run + 1):
+        if tuple(mine[i : i + run]) in grams:
+            inside[i : i + run] = [True] * run
+    return sum(inside) / len(mine)
+
+
 def new_names(body: str, excerpt: str) -> list[str]:
     """Capitalised words inside the sentences of `body` (not their first word) that the excerpt does not have: a
     character or a place the description made up."""
@@ -553,7 +585,18 @@ def firmer(inp: SceneInput, first: Assessment) -> tuple[str, str]:
     return note, (f"{kept}\n" if kept else "") + f"**{following}:**"
 
 
+def merge(first: str, second: str, inp: SceneInput) -> str:
+    """The second try's sections, each one it lacks taken from the first (both are checked already)."""
+    ones, twos = dict(split_sections(first)), dict(split_sections(second))
+    out = []
+    for label in SECTIONS:
+        body = twos.get(label, "") if len(twos.get(label, "").split()) >= 3 else ones.get(label, "")
+        if body:
+            out.append(f"**{label}:** {body}")
+    return "\n".join(out)
+
+
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
-    prime="**Setting:**", retry_prime=lambda inp: "**Setting:**", assess=assess, firmer=firmer,
+    prime="**Setting:**", retry_prime=lambda inp: "**Setting:**", assess=assess, firmer=firmer, merge=merge,
 )

@@ -149,6 +149,8 @@ def test_the_prompt_budgets_each_section_and_forbids_copying() -> None:
     ("We can infer that it is raining outside.", "it talked about the excerpt instead of the scene"),
     ("Mara waits by the jukebox, turning a coin over and over.", "it copied the excerpt"),
     ("Mara and her sister Lena wait.", "it named Lena, not in the excerpt"),
+    ("Turning a coin over and over, Mara waits by the jukebox as Theo enters, soaked.",
+     "it was mostly the excerpt's words"),
 ])
 def test_a_sentence_the_excerpt_does_not_back_is_named_with_its_reason(sentence: str, reason: str) -> None:
     assert scene.unsupported(sentence, BAR.excerpt).startswith(reason)
@@ -177,9 +179,35 @@ def test_an_invented_sentence_is_cut_and_the_next_try_is_told_why() -> None:
     assert "lamp" not in out and "**Light:**\n**Sound:** Rain" in out
     verdict = scene.assess(out, raw, BAR)
     assert not verdict.ok
-    assert "it had no Light section (every sentence of it was cut: it staged lamp, pool, not in the excerpt)" in (
+    assert "it had no Light section (every sentence of it was cut: it staged lamp, table, not in the excerpt)" in (
         verdict.problems)
     assert "A single lamp" not in scene.firmer(BAR, verdict)[1]  # the retry starts from what passed
+
+
+def test_a_section_the_second_try_lost_is_taken_from_the_first() -> None:
+    first = GOOD.replace("Rain, then Mara's dry line.", "")
+    second = GOOD.replace("Warm, low light from the jukebox.", "").replace("A wide shot", "A high shot")
+    merged = scene.merge(first, second, BAR)
+    assert "**Light:** Warm, low light from the jukebox.\n**Sound:** Rain, then Mara's dry line." in merged
+    assert "A high shot" in merged and scene.assess(merged, merged, BAR).ok
+
+
+async def test_the_two_tries_are_made_one_when_each_lost_a_section() -> None:
+    invented = GOOD.replace("Rain, then Mara's dry line.", "A jazz band plays in the corner.")
+
+    class TwoDrafts(FakeModel):
+        def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+            if "A first draft of this description went wrong" in messages[-1]["content"]:
+                assert prefix.endswith("**Light:** Warm, low light from the jukebox.\n**Sound:**")  # from what passed
+                self.default = " Rain, then Mara's dry line.\n**Camera:** A crane shot over the pool table.|stop"
+            return super().encode(messages, prefix)
+
+    model = TwoDrafts(default=invented.removeprefix("**Setting:**") + "|stop")
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, scene.SPEC, BAR).reply()
+    assert reply.attempts == 2
+    assert reply.text == GOOD  # Sound from the second try, Camera from the first
 
 
 def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
@@ -192,7 +220,7 @@ def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
 def test_the_prompt_lists_the_excerpts_things() -> None:
     user = scene.build_messages(BAR)[1]["content"]
     assert "The things the excerpt has (stage only these" in user
-    assert "jukebox, coin, fingers" in user and "counter" in user
+    assert "jukebox, coin, counter." in user  # (fingers: the body, which any scene has)
 
 
 # -- a channel's /mood --------------------------------------------------------------------------------------------
