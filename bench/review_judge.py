@@ -411,7 +411,7 @@ _BROKEN = [
     re.compile(r"\d\s*/\s*\n\s*\d"),  # "4.5/\n5"
 ]
 _STATED = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:/|out of)\s*(5|10|100)\b")
-_STARS = re.compile(r"(?<![\d.])(\d(?:\.\d)?)\s*(?:-\s*)?stars?\b", re.IGNORECASE)
+_STARS = re.compile(r"(?<![\d./])(\d(?:\.\d)?)\s*(?:-\s*)?stars?\b", re.IGNORECASE)
 
 
 # -- the judge ---------------------------------------------------------------------------------------------------
@@ -520,6 +520,8 @@ class Judge:
                    "not say it"
         if in_notes:
             return None
+        if kind == "crew" and ctx.named_in_plot(person, who):
+            return None  # the plot line's own words: "Italian composer Antonio Salieri" is a character (Amadeus)
         if kind == "crew":
             return f"names {person} as composer/crew: the catalog has no such credits and the notes do not name them"
         if film is None:

@@ -146,12 +146,23 @@ def test_invented_names_are_flagged_and_notes_or_places_are_not(judge: Judge, la
         assert "invented_names" not in checks(judge, subject, sentence), sentence
 
 
+def test_a_composer_the_plot_line_names_is_a_character_not_a_credit(judge: Judge, catalog: Catalog) -> None:
+    film = catalog.resolve("Amadeus 1984").film
+    assert film is not None
+    plot = "The film follows a fictional rivalry between Mozart and Italian composer Antonio Salieri."
+    subject = Subject("Amadeus", "the rivalry, the music obviously", film, 9, 10, plot=plot)
+    assert "role_errors" not in checks(judge, subject, plot)  # the plot line's own words
+    assert "role_errors" in checks(judge, subject, "The score by Hans Zimmer soars.")
+
+
 def test_stated_and_broken_ratings(judge: Judge, lambs: Film) -> None:
     subject = lambs_subject(lambs)
     assert "broken_numbers" in checks(judge, subject, "I give it 4. 5/5.")
     assert "broken_numbers" in checks(judge, Subject("Heat", "long", None, 7.5, 10), "A solid 7. 5/10 from me.")
     assert "rating_mismatch" in checks(judge, subject, "A solid 8/10 from me.")
     assert checks(judge, subject, "A solid 4.5/5 from me.") == set()
+    assert checks(judge, subject, "I would give it 4.5/5 stars.") == set()  # not "5 stars" as well
+    assert "rating_mismatch" in checks(judge, subject, "I would give it 3 stars.")
     assert "rating_mismatch" in checks(judge, lambs_subject(lambs, rating=None, scale=None), "I give it 4/5.")
 
 
