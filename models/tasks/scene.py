@@ -508,9 +508,9 @@ def copied(body: str, excerpt: str, run: int = COPY_WORDS) -> str:
 
 
 def copied_share(text: str, excerpt: str, run: int = 5) -> float:
-    """The share of `text`'s words inside runs of `run` words that the excerpt has too (0 for a short text)."""
+    """The share of `text`'s words inside runs of `run` words that the excerpt has too (0 for `run` words or fewer)."""
     ex, mine = _words(excerpt), _words(text)
-    if len(mine) < 2 * run:
+    if len(mine) <= run:
         return 0.0
     grams = {tuple(ex[i : i + run]) for i in range(len(ex) - run + 1)}
     inside = [False] * len(mine)

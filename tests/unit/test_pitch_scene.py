@@ -151,6 +151,7 @@ def test_the_prompt_budgets_each_section_and_forbids_copying() -> None:
     ("Mara and her sister Lena wait.", "it named Lena, not in the excerpt"),
     ("Turning a coin over and over, Mara waits by the jukebox as Theo enters, soaked.",
      "it was mostly the excerpt's words"),
+    ("Theo sits at the far end.", "it was mostly the excerpt's words"),  # short, and still copied
 ])
 def test_a_sentence_the_excerpt_does_not_back_is_named_with_its_reason(sentence: str, reason: str) -> None:
     assert scene.unsupported(sentence, BAR.excerpt).startswith(reason)
