@@ -455,7 +455,8 @@ def _supported(text: str, excerpt: str) -> str:
     return "\n".join(out)
 
 
-_SLUG_RE = re.compile(r"^(INT\.?/EXT|I/E|INT|EXT)[.\s]+(.+?)(?:\s+[-–—]+\s+(.+))?\s*$", re.IGNORECASE | re.MULTILINE)
+_SLUG_RE = re.compile(r"^(INT\.?/EXT|I/E|INT|EXT)[. \t]+(.+?)(?:(?:[ \t]+[-–—]+[ \t]+|[ \t]*--[ \t]*)([^-–—\n]+))?"
+                      r"[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _TIMES = {"day": "by day", "night": "at night", "morning": "in the morning", "afternoon": "in the afternoon",
           "evening": "in the evening", "dusk": "at dusk", "dawn": "at dawn", "sunset": "at sunset",
           "sunrise": "at sunrise", "noon": "at noon", "midnight": "at midnight"}

@@ -216,6 +216,7 @@ def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
     assert "**Setting:** Interior: bar, at night.\n**Blocking:**" in scene.postprocess(raw, BAR)
     assert scene.heading_setting("EXT. DESERT HIGHWAY - DUSK\n\nA truck.") == "Exterior: desert highway, at dusk."
     assert scene.heading_setting("A truck on a road.") == ""
+    assert scene.heading_setting("INT. LIBRARY--DAY\n\nBooks.") == "Interior: library, by day."  # the shipped script
 
 
 def test_the_prompt_lists_the_excerpts_things() -> None:
