@@ -122,7 +122,7 @@ async def test_the_command_line_writes_the_same_checked_review_as_discord(make_b
     assert reply.text == in_discord and out.getvalue().strip() == in_discord
     job = await bot.store.job_for_message(original.id)
     assert job is not None and "Starring: Sigourney Weaver" in job.prompt[-1]["content"]
-    assert "Plot, from Wikipedia: Based on a story by O'Bannon" in job.prompt[-1]["content"]
+    assert "Plot: Based on a story by O'Bannon" in job.prompt[-1]["content"]
 
 
 async def test_review_of_an_ambiguous_title_asks_which_film(make_bot: BotFactory, fake: FakeDiscord) -> None:
