@@ -100,6 +100,29 @@ def fold_words(text: str) -> list[str]:
     return fold(text).split()
 
 
+# -- the notes' points a review keeps (a count of its own, beside the flags) -------------------------------------------
+
+_POINT_BREAK = re.compile(r"[,;\n]+|[.!?]+\s+|\s+-\s+|\s+but\s+", re.IGNORECASE)
+_POINT_STOP = frozenset("""
+the a an and or but of to in on at by for with is was are were be been it its this that so too very really just
+my me i not no than then as from about all any some one his her their our your who what
+""".split())
+
+
+def points_kept(notes: str, text: str) -> tuple[int, int]:
+    """(kept, total): the notes' points (split at commas, semicolons, stops, dashes and "but") of which the review
+    says at least one word (three letters or more, no function word; compared by its first five letters)."""
+    said = {w[:5] for w in fold_words(text)}
+    kept = total = 0
+    for point in _POINT_BREAK.split(notes):
+        words = [w for w in fold_words(point) if (len(w) >= 3 or w.isdigit()) and w not in _POINT_STOP]
+        if not words:
+            continue
+        total += 1
+        kept += any(w[:5] in said for w in words)
+    return kept, total
+
+
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr vs mt no vol ft lt col gen sgt capt prof rev fig approx etc".split())
 # The shortest run of a line that ends at . ! ? or … (with closing quotes or brackets) before a space, or the
 # line's end.

@@ -285,7 +285,7 @@ def read_plots(path: Path = PLOTS) -> dict[int, str]:
 def parent_main(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.review_cases import CASES
-    from bench.review_judge import Judge, Subject
+    from bench.review_judge import Judge, Subject, points_kept
     from bot.settings import Settings
     from models.catalog import Catalog, split_year
     from models.mood import MoodClassifier
@@ -340,6 +340,11 @@ def parent_main(args: argparse.Namespace) -> None:
                                           "clean": verdict.clean, "flags": [asdict(f) for f in verdict.flags]})
                               + "\n")
             lines.append((name, summary(verdicts)))
+            kept = [points_kept(case.notes, text) for case, text in zip(cases, texts, strict=True)]
+            points = sum(k for k, _ in kept), sum(t for _, t in kept)
+            under = sum(1 for k, t in kept if t and k < t / 2)
+            print(f"{name}: the notes' points kept {points[0]} of {points[1]} ({points[0] / max(points[1], 1):.0%}); "
+                  f"{under} replies keep fewer than half of theirs")
     finally:
         if out is not None:
             out.close()

@@ -146,6 +146,15 @@ def test_invented_names_are_flagged_and_notes_or_places_are_not(judge: Judge, la
         assert "invented_names" not in checks(judge, subject, sentence), sentence
 
 
+def test_the_notes_points_a_review_keeps_are_counted() -> None:
+    from bench.review_judge import points_kept
+
+    notes = "the first 10 minutes destroyed me, the old man and the kid, the balloons"
+    assert points_kept(notes, "The film centers on an elderly widower. I give Up 4.5/5.") == (0, 3)  # Up, c3faf78
+    assert points_kept(notes, "The first ten minutes destroyed me; the old man and the kid are a joy.") == (2, 3)
+    assert points_kept("so bad, the rooftop scenes but the football", "The rooftop scenes bored me.") == (1, 3)
+
+
 def test_a_composer_the_plot_line_names_is_a_character_not_a_credit(judge: Judge, catalog: Catalog) -> None:
     film = catalog.resolve("Amadeus 1984").film
     assert film is not None
