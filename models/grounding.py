@@ -105,6 +105,11 @@ PHRASE_WORDS, PHRASE_TIMES = 5, 3  # so is one that says a 5-word phrase for the
 _CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")  # where a sentence may be cut into clauses that stand alone
 
 
+def _word_keys(text: str) -> frozenset[str]:
+    """The first five letters of each word of four letters or more, folded."""
+    return frozenset(w.casefold()[:5] for w in re.findall(r"[A-Za-z]{4,}", text))
+
+
 def _runs(sentence: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
     """The sentence's runs of LOOP_WORDS words and of PHRASE_WORDS words."""
     words = tuple(name_key(sentence).split())
@@ -454,17 +459,19 @@ class Grounding:
 
         if why.startswith(OPINION_REASONS) and (softer := without_judgement(sentence)) != sentence and stands(softer):
             return softer
-        parts = [p.strip() for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
-        kept = [p.rstrip(".!?;, ") for p in parts if stands(p.rstrip(".!?;, ") + ".")]
+        parts = [p.strip().rstrip(".!?;, ") for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
+        kept = [p for p in parts if stands(p + ".")]
         if 0 < len(kept) < len(parts):
             return " ".join(f"{p[0].upper()}{p[1:]}." for p in kept)
         return ""
 
     def _carries_notes(self, sentence: str) -> bool:
         """`sentence` says one of the notes' words (four letters or more, by its first five): a point of theirs."""
-        def keys(text: str) -> set[str]:
-            return {w.casefold()[:5] for w in re.findall(r"[A-Za-z]{4,}", text)}
-        return bool(keys(sentence) & keys(self.notes))
+        return bool(_word_keys(sentence) & self._notes_keys)
+
+    @cached_property
+    def _notes_keys(self) -> frozenset[str]:
+        return _word_keys(self.notes)
 
     def check(self, text: str) -> Checked:
         """`text` without the sentences that say what the catalog and the notes do not back, without repeats,

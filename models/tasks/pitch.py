@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from models.tasks.base import Assessment, Message, Prepared, TaskSpec
@@ -167,7 +168,7 @@ def tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(text.replace("-", " "))
 
 
-def same_word(word: str, roots: set[str]) -> bool:
+def same_word(word: str, roots: AbstractSet[str]) -> bool:
     """`word` is among `roots`: the same root, or one a prefix of the other (at least five letters), or "asleep" for
     "sleep"."""
     r = root(word)

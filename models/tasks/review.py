@@ -258,9 +258,6 @@ def problem_note(reason: str) -> str:
     return f"it said what is not known ({head}: {detail})" if detail else f"it said what is not known ({head})"
 
 
-# a sentence removed for one of these is a judgement on its own, added to the member's points: what is left of the
-# review reads as one text without it, and is not written again for it alone (enough left, the notes covered)
-_CLEAN_CUTS = OPINION_REASONS
 
 
 def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
@@ -270,7 +267,9 @@ def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
     words = len(_WORD.findall(text))
     removed = removed_by_check(raw, inp)
     problems = [problem_note(r.reason) for r in removed]
-    reasons = [f"removed: {r.reason}" for r in removed if not r.reason.startswith(_CLEAN_CUTS)]
+    # a sentence removed as an opinion the member did not give is a judgement on its own, added to their points: what
+    # is left reads as one text without it, and is not written again for it alone (enough left, the notes covered)
+    reasons = [f"removed: {r.reason}" for r in removed if not r.reason.startswith(OPINION_REASONS)]
     score = float(min(words, 200)) / 2 - 60.0 * len(removed) + (300.0 if words >= inp.min_words else 0.0)
     if words < inp.min_words:
         reasons.append(f"only {words} words left")

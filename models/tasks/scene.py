@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from models.tasks.base import Assessment, InputError, Message, TaskSpec
 from models.tasks.pitch import root, same_word, tokens
@@ -345,22 +346,22 @@ _META_RE = re.compile(
 _STAGE_WORDS = """
 light lights lighting glow shadow shade silhouette beam shaft ray highlight contrast colour color hue tone palette
 warmth brightness darkness gloom haze flicker flare daylight sunlight moonlight backlight key fill rim source
-sound sounds noise silence hush hum murmur echo rustle creak footstep breath breathing sigh voice dialogue line
+sound sounds noise silence hush hum murmur echo rustle creak footstep breathing sigh voice dialogue line
 word whisper music score beat rhythm pause tempo volume ambience quiet stillness
 camera shot close-up closeup close wide angle frame framing lens focus zoom pan tilt dolly track tracking crane
 handheld cut insert reverse coverage view level height move movement motion push pull foreground background
 profile overhead distance
 face eye eyes hand hands head body shoulder arm feet foot posture expression gaze glance look gesture step
-hips chin lap knees fingers mouth hair back breath circle row line window windows interior exterior
+hips chin lap knees fingers mouth hair breath circle row window windows interior exterior
 position side left right front back middle center centre edge corner end top bottom half part
 room space air wall walls floor ceiling area place spot setting surroundings atmosphere environment world
 scene moment mood tension feeling sense emotion energy pace drama suspense dread calm unease urgency intimacy
 time day night morning afternoon evening dusk dawn midday noon midnight sunset sunrise twilight sky sun
 character characters figure figures person people everyone group pair both one other others rest
 way kind sort bit lot mix number series sequence detail details action reaction conversation exchange piece
-audience viewer viewers perspective impression sense presence absence quality element texture intensity contents
+audience viewer viewers perspective impression presence absence quality element texture intensity contents
 mystery danger fear hope joy sadness anger despair excitement anticipation loneliness isolation emptiness
-vulnerability authority peace warmth chill menace threat confusion anxiety
+vulnerability authority peace chill menace threat confusion anxiety
 """.split()
 _STAGE = frozenset(root(w) for w in _STAGE_WORDS)
 _OPENERS = frozenset("""
@@ -449,8 +450,8 @@ def _supported(text: str, excerpt: str) -> str:
     out = []
     for label, body in sections:
         kept = [s for s in split_sentences(" ".join(body.split())) if not unsupported(s, excerpt)]
-        if not kept and label == "Setting":
-            kept = [heading_setting(excerpt)] if heading_setting(excerpt) else []
+        if not kept and label == "Setting" and (said := heading_setting(excerpt)):
+            kept = [said]
         out.append(f"**{label}:** {' '.join(kept)}".rstrip())
     return "\n".join(out)
 
@@ -490,14 +491,22 @@ class SceneAssessment(Assessment):
     kept: str = ""
 
 
-def _roots(text: str) -> set[str]:
-    return {root(w) for w in tokens(text)}
+# The excerpt's roots and runs of words, read once for each text: the checks run on every sentence of every streamed
+# snapshot (on the event loop), and an excerpt is up to 6,000 characters.
+@lru_cache(maxsize=64)
+def _roots(text: str) -> frozenset[str]:
+    return frozenset(root(w) for w in tokens(text))
+
+
+@lru_cache(maxsize=64)
+def _grams(text: str, run: int) -> frozenset[tuple[str, ...]]:
+    words = _words(text)
+    return frozenset(tuple(words[i : i + run]) for i in range(len(words) - run + 1))
 
 
 def copied(body: str, excerpt: str, run: int = COPY_WORDS) -> str:
     """The first run of `run` or more words in a row of `body` that the excerpt has too ("" when none)."""
-    ex = _words(excerpt)
-    grams = {tuple(ex[i : i + run]) for i in range(len(ex) - run + 1)}
+    grams = _grams(excerpt, run)
     mine = _words(body)
     for i in range(len(mine) - run + 1):
         if tuple(mine[i : i + run]) in grams:
@@ -510,10 +519,10 @@ def copied(body: str, excerpt: str, run: int = COPY_WORDS) -> str:
 
 def copied_share(text: str, excerpt: str, run: int = 5) -> float:
     """The share of `text`'s words inside runs of `run` words that the excerpt has too (0 for `run` words or fewer)."""
-    ex, mine = _words(excerpt), _words(text)
+    mine = _words(text)
     if len(mine) <= run:
         return 0.0
-    grams = {tuple(ex[i : i + run]) for i in range(len(ex) - run + 1)}
+    grams = _grams(excerpt, run)
     inside = [False] * len(mine)
     for i in range(len(mine) - run + 1):
         if tuple(mine[i : i + run]) in grams:
