@@ -12,8 +12,9 @@ against a low one), and orphans (a sentence whose pronoun or subject went missin
 from data/catalog/plots.tsv (by film id) when that file exists; without it the judge has only the notes and the
 catalog, and flags every story sentence they do not support.
 
-Every flagged sentence is printed (film, check, reason, sentence), then one summary line per mode; the last line is
-the current code's:
+Every flagged sentence is printed (film, check, reason, sentence), then for each mode how many of the notes' points
+its replies keep (`points_kept` of the judge: a point is kept when the review says one of its words), then one
+summary line per mode; the last line is the current code's:
 
     review_quality n N role_errors A minor_cast B invented_names C rating_mismatch D loops E leaks F story G opinion H
     orphans I clean J
