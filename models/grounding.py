@@ -88,6 +88,9 @@ _LEAK = re.compile(
 # a sentence that leans on the one before it ("It was catchy", "They steal the show"), unless it speaks of the film
 _ORPHAN = re.compile(r"^\W*(?:it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|both|such|also|"
                      r"each|either|neither|the latter|the former|another)\b", re.IGNORECASE)
+# a first sentence that leans on a person no sentence before it named ("His deteriorating mental state ...")
+_NOBODY_BEFORE = re.compile(r"^\W*(?:he|his|him|she|her|they|their|them|both|the latter|the former)\b",
+                            re.IGNORECASE)
 _ABOUT_FILM = re.compile(r"^\W*(?:(?:this|that) (?:film|movie|picture)|it(?:['’]s| is| was) (?:a|an|one|the)\b"
                          r"(?! (?:perfect|great|good|fine|standout|highlight|example)\b))", re.IGNORECASE)
 _PLOT_STARS_AS = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:stars|starring|stars as|plays)\s+as\s+"
@@ -494,6 +497,8 @@ class Grounding:
                     runs, short = _runs(sentence)
                 if not why and after_removal and _ORPHAN.match(sentence) and not _ABOUT_FILM.match(sentence):
                     why = "its subject was in a sentence removed before it"
+                if not why and not parts and not any(kept_lines) and _NOBODY_BEFORE.match(sentence):
+                    why = "its subject was named in no sentence before it"
                 after_removal = bool(why)
                 if why:
                     removed.append(Removed(sentence, why))

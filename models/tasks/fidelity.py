@@ -39,7 +39,7 @@ _PREFIX = 6  # words that share their first 6 letters are one word to the check 
 _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’][A-Za-z]+)?|\d{4}s|\d+")
 
 # function words, pronouns, auxiliaries and the commonest verbs: never evidence of a story claim
-_FUNCTION = frozenset("""
+FUNCTION_WORDS = frozenset("""
 a about above across after again against all almost along already also although always am among an and another any
 anyone anything are around as at away back be became because become becomes been before being below beside besides
 between beyond both but by can cannot could did do does doing done down during each either else enough even ever
@@ -104,7 +104,8 @@ _CRITICISM = re.compile(
     r"struggles? to|detract\w*|marred|miss(?:es|ed)? the mark|could have been|inconsistent|rushed|"
     r"over-the-top|unappealing|unsatisfying|unfocused|slow|not (?:as|very|quite|so|that|great|good|enough)|"
     r"didn't work|doesn't work|terrible|awful|worst|mess|pointless|lifeless|stale|bland|generic|forced|"
-    r"contrived)\b",
+    r"contrived|disjointed|unwatchable|incoherent|choppy|laughable|excruciating|tiresome|exhausting|"
+    r"cringe-?worthy)\b",
     re.IGNORECASE)
 # a reviewer's stock phrases: a judgement, never a story ("poorly executed", "fails to capture", "fans of")
 _STOCK = re.compile(
@@ -139,6 +140,17 @@ _ASPECT_SUBJECT = re.compile(
     r"^\W*(?:overall,?\s+)?(?:the|its|this film's|the film's|the movie's)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+"
     r"(?:was|were|is|are|felt|feels|seemed|seems|kept|keeps|made|makes|added|adds|brought|brings|left|leaves|"
     r"could|had|has)\b", re.IGNORECASE)
+# how the film ends, or that it turns: a claim about the story and a judgement at once, the member's to make
+# ("In conclusion, ..." is a reviewer's phrase, not the ending)
+_ENDING = re.compile(r"\b(?:ending|endings|finale|climax|twists?|(?:final|last|third) act|(?<!in )conclusion|"
+                     r"ends with|ended with)\b", re.IGNORECASE)
+# what the film is "about" in a reviewer's frame: "a haunting exploration of the human psyche", "a tale of love,
+# loss and the power of friendship"; the words of its object are a theme, which a source must give
+_THEME = re.compile(r"\b(?:exploration|study|meditation|portrait|examination|tale|reflection|commentary|critique|"
+                    r"celebration|parable|allegory|story)\s+(?:of|about|on)\s+([^.;:!?]*)", re.IGNORECASE)
+_THEME_STOP = re.compile(r",?\s+\b(?:that|which|who|where|while|but|as|with|set|in|through|against)\b",
+                         re.IGNORECASE)
+THEME_WORDS = 8  # the words after "a tale of" that name its theme
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b(?![/.]\d)")
 # a verdict on the whole film, which follows from the rating and may stay
 _WHOLE = re.compile(r"^\W*(?:it|this film|this movie|the film|the movie|overall|all in all|in short|"
@@ -156,11 +168,20 @@ _ATTRIBUTIVE = re.compile(
     r"(?=(?!(?:of|to|in|on|at|and|or|but|that|which|who|for|with|as|is|was|are|were|by|from)\b)[a-z])",
     re.IGNORECASE)
 
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|are|were|be|been|being|became|becomes|remains?|remained|seems?|seemed|"
+                            r"['’]s)\s*$", re.IGNORECASE)
+
+_BARE_NOUN = re.compile(r"[\w'’-]+\s*(?:[,.;:!?]|$|and\b|but\b)")
+
 
 def without_judgement(sentence: str) -> str:
     """`sentence` without the judging words set before a noun ("a gripping drama" -> "a drama"), its article
     mended ("an incredible story" -> "a story"); the sentence itself when it has none."""
-    out = _ATTRIBUTIVE.sub(lambda m: f"{m.group(1)} ", sentence)
+    def strip(m: re.Match[str]) -> str:  # a bare predicate keeps it: "were a perfect cast" is no "were a cast"
+        bare = _COPULA_BEFORE.search(sentence, 0, m.start()) and _BARE_NOUN.match(sentence, m.end())
+        return m.group(0) if bare else f"{m.group(1)} "
+
+    out = _ATTRIBUTIVE.sub(strip, sentence)
     if out == sentence:
         return sentence
     out = re.sub(r"\b([Aa])n\s+(?=[^aeiouAEIOU\W])", r"\1 ", out)
@@ -271,7 +292,7 @@ class Fidelity:
         plain = _STOCK.sub(" ", _CRITICISM.sub(" ", _PRAISE.sub(" ", sentence)))  # judgements, not story
         for word in _TOKEN.findall(plain):
             low = word.casefold().replace("’", "'")
-            if len(low) < 3 or low.isdigit() or low in _FUNCTION or roles.reviewers(low) or self._supported(low):
+            if len(low) < 3 or low.isdigit() or low in FUNCTION_WORDS or roles.reviewers(low) or self._supported(low):
                 continue
             if low not in found:
                 found.append(low)
@@ -286,6 +307,9 @@ class Fidelity:
         for year in _YEAR.findall(sentence):
             if year not in sources:
                 return f"a period no source gives: {year}"
+        theme = self.theme_unsupported(sentence)
+        if theme:
+            return f"story the notes and the plot line do not give: a theme, {', '.join(theme[:4])}"
         words = self.unsupported(sentence)
         telling = [w for w in words if word_roles().telling(w)]
         framed = bool(_STORY_FRAME.search(sentence))
@@ -294,16 +318,27 @@ class Fidelity:
             return f"story the notes and the plot line do not give: {', '.join(shown[:4])}"
         return None
 
+    def theme_unsupported(self, sentence: str) -> list[str]:
+        """The words no source gives in what the sentence says the film is a tale, study or exploration of."""
+        found: list[str] = []
+        for m in _THEME.finditer(sentence):
+            phrase = _THEME_STOP.split(m.group(1), maxsplit=1)[0]
+            for word in _TOKEN.findall(phrase)[:THEME_WORDS]:
+                low = word.casefold().replace("’", "'")
+                if len(low) >= 4 and low not in FUNCTION_WORDS and not self._supported(low) and low not in found:
+                    found.append(low)
+        return found
+
     @cached_property
     def _critical_points(self) -> list[frozenset[str]]:
         """The words of each point of the notes that criticises something ("kinda dated now", "too long")."""
         points = [p for p in re.split(r"[,;.\n]+|\s+-\s+|\bbut\b", self.notes) if p.strip()]
-        return [frozenset(stem(w.casefold()) for w in _TOKEN.findall(p) if w.casefold() not in _FUNCTION)
+        return [frozenset(stem(w.casefold()) for w in _TOKEN.findall(p) if w.casefold() not in FUNCTION_WORDS)
                 for p in points if _CRITICISM.search(p) or _NOTES_CRITICAL.search(p)]
 
     def _criticised(self, sentence: str) -> bool:
         """The sentence's criticism is one the notes make: it shares a word with a critical point of theirs."""
-        words = {stem(w.casefold()) for w in _TOKEN.findall(sentence) if w.casefold() not in _FUNCTION}
+        words = {stem(w.casefold()) for w in _TOKEN.findall(sentence) if w.casefold() not in FUNCTION_WORDS}
         return any(words & point for point in self._critical_points)
 
     def opinion_reason(self, sentence: str) -> str | None:
@@ -312,6 +347,9 @@ class Fidelity:
             named = [a for a in aspects_in(subject.group(1)) if a not in self._notes_aspects]
             if named:
                 return f"an opinion the notes do not give: the {named[0]}"
+        ending = _ENDING.search(sentence)
+        if ending and not _ENDING.search(self.notes) and "ending" not in self._notes_aspects:
+            return "an opinion the notes do not give: the ending"
         praise, criticism = _PRAISE.search(sentence), _CRITICISM.search(sentence)
         if not praise and not criticism:
             return None

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from models.tasks.base import Assessment, InputError, Message, TaskSpec
-from models.tasks.fidelity import OPINION_REASONS
-from models.tasks.text import optional_text, postprocess_text, require_text
+from models.tasks.fidelity import FUNCTION_WORDS, OPINION_REASONS
+from models.tasks.text import optional_text, postprocess_text, require_text, split_sentences
 
 if TYPE_CHECKING:
     from models.grounding import Grounding, Removed
@@ -175,11 +175,11 @@ def _echo(inp: ReviewInput) -> str:
     return "\n".join(line for line in lines if line)
 
 
-_POINT = re.compile(r"[,;\n]+|\.\s+|\s+-\s+|\s+but\s+")
+_POINT = re.compile(r"[,;\n]+|[.!?]+\s+|\s+-\s+|\s+but\s+")
 
 
 def note_points(notes: str) -> list[str]:
-    """The points the notes make, in order: split at commas, semicolons, full stops, dashes, lines and "but"."""
+    """The points the notes make, in order: split at commas, semicolons, sentence ends, dashes, lines and "but"."""
     return [p.strip(" .!?") for p in _POINT.split(notes) if p.strip(" .!?")]
 
 
@@ -191,13 +191,14 @@ def target_words(notes: str) -> int:
 
 def coverage(text: str, notes: str) -> tuple[float, list[str]]:
     """How much of the notes the review keeps: the share of their points whose words (any word of three letters or
-    more, or a number) it says, and the points it leaves out."""
+    more that is no function word, "the" or "about", or a number) it says, and the points it leaves out."""
     said = {w.casefold() for w in _WORD.findall(text)}
     said |= {w[:5] for w in said if len(w) >= 5}
     left: list[str] = []
     points = note_points(notes)
     for point in points:
-        words = [w.casefold() for w in _WORD.findall(point) if len(w) >= 3 or w.isdigit()]
+        words = [w.casefold() for w in _WORD.findall(point)
+                 if (len(w) >= 3 and w.casefold() not in FUNCTION_WORDS) or w.isdigit()]
         if words and not any(w in said or (len(w) >= 5 and w[:5] in said) for w in words):
             left.append(point)
     return (1.0 - len(left) / len(points) if points else 1.0), left
@@ -244,7 +245,7 @@ _PROBLEM_NOTES = (
     ("an opinion the notes do not give", "it judged {detail}, which my notes do not mention"),
     ("a criticism the member did not make", "it criticised the film ({detail}) where my notes do not"),
     ("praise the member did not give", "it praised what my notes do not praise ({detail})"),
-    ("its subject was in a sentence removed", ""),
+    ("its subject was", ""),
 )
 
 
@@ -270,11 +271,13 @@ def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
     # a sentence removed as an opinion the member did not give is a judgement on its own, added to their points: what
     # is left reads as one text without it, and is not written again for it alone (enough left, the notes covered)
     reasons = [f"removed: {r.reason}" for r in removed if not r.reason.startswith(OPINION_REASONS)]
-    score = float(min(words, 200)) / 2 - 60.0 * len(removed) + (300.0 if words >= inp.min_words else 0.0)
+    # the member's points weigh more than length or cuts they never see: a short review that keeps them beats a
+    # longer one that lost them (Jaws, 2026-12-05: a plot line and a verdict, none of "the music!!" and the boat)
+    score = float(min(words, 200)) / 2 - 30.0 * len(removed) + (100.0 if words >= inp.min_words else 0.0)
     if words < inp.min_words:
         reasons.append(f"only {words} words left")
     kept, left = coverage(text, inp.notes)
-    score += 200.0 * kept
+    score += 400.0 * kept
     if kept < COVERAGE:
         reasons.append(f"left out {len(left)} of the notes' points")
         problems.append(f"it left out what my notes say ({'; '.join(left[:4])})")
@@ -314,9 +317,46 @@ def firmer(inp: ReviewInput, first: Assessment) -> tuple[str, str]:
     return note, f"{start} {inp.film}"
 
 
+# a sentence that leans on the one before it in its own draft, or the opening or the verdict of that draft: none of
+# them moves into the other draft
+_LEANS = re.compile(r"^\W*(?:it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|both|such|also|"
+                    r"each|either|neither|the latter|the former|another|but|and|so|still|yet|however|overall|"
+                    r"in conclusion|all in all)\b", re.IGNORECASE)
+_CLOSING = re.compile(r"^\W*(?:overall|in conclusion|all in all|in short|in the end|i would|i'd|i give|i gave)\b|"
+                      r"\d\s*/\s*(?:5|10)\b", re.IGNORECASE)
+
+
+def merge(first: str, second: str, inp: ReviewInput) -> str:
+    """The draft that keeps more of the notes' points, with the sentences of the other that carry the points it
+    left out (in the notes' order, before its closing verdict); either draft as it is when there is none. Each
+    moved sentence has passed the check in its own draft; the whole is checked again (repeats go)."""
+    first_kept, second_kept = coverage(first, inp.notes)[0], coverage(second, inp.notes)[0]
+    base, other = (first, second) if first_kept >= second_kept else (second, first)
+    left = coverage(base, inp.notes)[1]
+    if not left or not other.strip():
+        return base
+    title = inp.film.casefold()
+    candidates = [s for line in other.split("\n") for s in split_sentences(line.strip()) if s.strip()]
+    moved: list[str] = []
+    for point in left:
+        for sentence in candidates:
+            if (sentence not in moved and coverage(sentence, point)[0] == 1.0 and not _LEANS.match(sentence)
+                    and not _CLOSING.search(sentence) and title not in sentence.casefold()):
+                moved.append(sentence)
+                break
+    if not moved:
+        return base
+    lines = base.rstrip().split("\n")
+    last = split_sentences(lines[-1].strip())
+    at = len(last) - 1 if len(last) > 1 and _CLOSING.search(last[-1]) else len(last)
+    lines[-1] = " ".join([*last[:at], *moved, *last[at:]])
+    merged = "\n".join(lines)
+    return inp.grounding.check(merged).text if inp.grounding is not None else merged
+
+
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     prime="I",  # keeps the member's voice: the default model otherwise answers as an assistant ("you")
     retry_prime=lambda inp: f"I watched {inp.film}",  # the default model refuses some notes (e.g. on horror films)
-    assess=assess, firmer=firmer,
+    assess=assess, firmer=firmer, merge=merge,
 )

@@ -120,6 +120,31 @@ def test_praise_against_a_low_rating_and_silent_notes_is_flagged() -> None:
     assert batman.opinion_reason("The suits are ridiculous and the puns awful.") is None
 
 
+def test_how_it_ends_or_turns_is_the_members_to_judge() -> None:
+    # read by eye in a review_quality run (Amelie, Batman & Robin, 2026-12-05)
+    amelie = Fidelity(notes="whimsical, Paris, the colours, the little schemes, the accordion music", share=0.9)
+    assert amelie.opinion_reason("The film's ending, which is a surprise twist, leaves me with a sense of wonder.") \
+        == "an opinion the notes do not give: the ending"
+    assert amelie.opinion_reason("There is a twist I did not see coming.")
+    assert amelie.opinion_reason("In conclusion, it is whimsical and full of Paris.") is None  # a reviewer's phrase
+    told = Fidelity(notes="loved the twist, Paris", share=0.9)
+    assert told.opinion_reason("The twist at the end surprised me.") is None
+    batman = Fidelity(notes="awful puns, the ice villain, the suits, so loud and so long", share=0.2)
+    assert batman.opinion_reason("The suits were too loud, which made the action scenes feel disjointed.") == \
+        "an opinion the notes do not give: the action"
+
+
+def test_a_theme_no_source_gives_is_story() -> None:
+    taxi = Fidelity(notes="lonely, the city at night, the mirror scene, unsettling",
+                    plot="Set in a decaying and morally bankrupt New York City following the Vietnam War, the film "
+                         "follows Travis Bickle, a veteran working as a taxi driver.")
+    assert taxi.story_reason("The film is a haunting exploration of the human psyche, set against the backdrop of a "
+                             "decaying New York City.") == \
+        "story the notes and the plot line do not give: a theme, human, psyche"
+    assert taxi.story_reason("It is a tale of love, loss and the power of friendship.")
+    assert taxi.story_reason("It is a study of a lonely veteran in the city at night.") is None  # the sources' words
+
+
 # -- the grounding check: story, opinion, and the orphan a removal leaves ------------------------------------------
 
 def test_the_check_removes_story_and_opinion_and_the_orphan_that_leaned_on_them(catalog: Catalog) -> None:
@@ -134,6 +159,16 @@ def test_the_check_removes_story_and_opinion_and_the_orphan_that_leaned_on_them(
                                                    "its subject was in a sentence removed before it"]
 
 
+def test_a_first_sentence_about_someone_nobody_named_is_an_orphan(catalog: Catalog) -> None:
+    film = catalog.resolve("Taxi Driver 1976").film
+    g = Grounding.for_film(catalog, film, notes="lonely, the city at night", rating=None)
+    checked = g.check("His deteriorating mental state as he works nights in the city. I found it lonely.")
+    assert checked.text == "I found it lonely."
+    assert [r.reason for r in checked.removed] == ["its subject was named in no sentence before it"]
+    assert g.check("I found it lonely. His nights in the city stay with me.").text == \
+        "I found it lonely. His nights in the city stay with me."
+
+
 def test_a_sentence_about_the_film_itself_after_a_removal_stays(catalog: Catalog) -> None:
     film = catalog.resolve("The Social Network 2010").film
     g = Grounding.for_film(catalog, film, notes="fast talk", rating="4/5")
@@ -144,7 +179,10 @@ def test_a_sentence_about_the_film_itself_after_a_removal_stays(catalog: Catalog
 @pytest.mark.parametrize("sentence, softer", [
     ("It's a powerful and moving story about hope and the escape.", "It's a story about hope and the escape."),
     ("I loved The Shawshank Redemption, a gripping drama.", "I loved The Shawshank Redemption, a drama."),
-    ("It is an incredibly compelling story.", "It is a story."),  # the article mended
+    ("It was an incredibly compelling story of a ship.", "It was a story of a ship."),  # the article mended
+    # a bare predicate keeps its word: "were a cast" says nothing the member meant
+    ("The three guys on the boat were a perfect cast.", "The three guys on the boat were a perfect cast."),
+    ("It is an incredibly compelling story, and I cried.", "It is an incredibly compelling story, and I cried."),
     ("This is a very predictable, clever film about a ship.", "This is a film about a ship."),
     ("The highlights of the film are many.", "The highlights of the film are many."),  # a noun: stays
     ("Its visuals were stunning.", "Its visuals were stunning."),  # said of it, not set before it: stays
@@ -230,6 +268,28 @@ def test_coverage_counts_the_points_of_the_notes_a_review_keeps() -> None:
     kept, left = review_task.coverage("I loved the ending at the airport, and Bogart is perfect.", notes)
     assert left == ["here's looking at you kid"] and kept == pytest.approx(2 / 3)
     assert review_task.coverage("Set during World War II, it follows an expatriate.", notes)[0] == 0.0
+    # "the" and "story" are no point of the member's (Jaws, 2026-12-05: a plot line and a verdict counted as 2/3)
+    jaws = "the music!! shark barely shown, three guys on a boat, the old guy's story about the ship"
+    assert review_task.note_points(jaws)[:2] == ["the music", "shark barely shown"]
+    assert review_task.coverage("The story follows the chief of the town. I gave it 9/10.", jaws)[0] == 0.0
+
+
+def test_two_drafts_are_made_one_that_keeps_the_points_either_kept(catalog: Catalog) -> None:
+    inp = review_task.ReviewInput.create(
+        film="Jaws", year=1975, notes="the music!! shark barely shown, three guys on a boat, the old guy's story",
+        rating=9, scale=10)
+    first = ("I loved Jaws. The music is a heartbeat of dread. The shark is barely shown, which makes it scarier. "
+             "Overall, a 9/10 from me.")
+    second = "I loved every minute of it. It keeps the three guys on a boat tense. The old guy's story gave me chills."
+    merged = review_task.merge(first, second, inp)
+    assert merged == ("I loved Jaws. The music is a heartbeat of dread. The shark is barely shown, which makes it "
+                      "scarier. The old guy's story gave me chills. Overall, a 9/10 from me.")
+    # "It keeps ..." leans on the sentence before it in its own draft: it does not move
+    assert review_task.coverage(merged, inp.notes)[1] == ["three guys on a boat"]
+    # on a tie the first is the base; the other way round, the second's points move in
+    assert review_task.coverage(review_task.merge(second, first, inp), inp.notes)[0] == 1.0
+    assert review_task.merge("I loved it. The music is dread.", second, inp).startswith("I loved every minute")
+    assert review_task.merge(first, "Overall, it is 9/10.", inp) == first
 
 
 # -- plot lines and billing ------------------------------------------------------------------------------------------
