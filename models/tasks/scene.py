@@ -28,6 +28,7 @@ SECTIONS = ("Setting", "Blocking", "Light", "Sound", "Camera")
 SECTION_SENTENCES = {"Setting": 2, "Blocking": 3, "Light": 2, "Sound": 2, "Camera": 2}  # each section's most
 COPY_WORDS = 7  # this many of the excerpt's words in a row, in a section, is the excerpt copied
 COPY_SHARE = 0.5  # and a sentence more than this share of whose words are in 5-word runs of the excerpt's
+SHORT_COPY = 3  # and a sentence of this many words or more that is a run of the excerpt's whole
 PROMPT_WORDS = 6  # and this many of the instructions' words, the instructions echoed
 
 # Keys a Fountain title page may start with (https://fountain.io/syntax#title-page).
@@ -343,7 +344,7 @@ _META_RE = re.compile(
 # Words a description may stage without the excerpt: its craft (light, sound, camera), the body and the space any
 # scene has, and the words for its mood. A thing outside these and the excerpt (a lamp, a table, students, a city)
 # is the description's invention.
-_STAGE_WORDS = """
+_CRAFT_WORDS = """
 light lights lighting glow shadow shade silhouette beam shaft ray highlight contrast colour color hue tone palette
 warmth brightness darkness gloom haze flicker flare daylight sunlight moonlight backlight key fill rim source
 sound sounds noise silence hush hum murmur echo rustle creak footstep breathing sigh voice dialogue line
@@ -351,6 +352,8 @@ word whisper music score beat rhythm pause tempo volume ambience quiet stillness
 camera shot close-up closeup close wide angle frame framing lens focus zoom pan tilt dolly track tracking crane
 handheld cut insert reverse coverage view level height move movement motion push pull foreground background
 profile overhead distance
+""".split()  # the light, sound and camera craft: what an add-on may bring (see `padding`)
+_STAGE_WORDS = _CRAFT_WORDS + """
 face eye eyes hand hands head body shoulder arm feet foot posture expression gaze glance look gesture step
 hips chin lap knees fingers mouth hair breath circle row window windows interior exterior
 position side left right front back middle center centre edge corner end top bottom half part
@@ -364,6 +367,7 @@ mystery danger fear hope joy sadness anger despair excitement anticipation lonel
 vulnerability authority peace chill menace threat confusion anxiety
 """.split()
 _STAGE = frozenset(root(w) for w in _STAGE_WORDS)
+_CRAFT = frozenset(root(w) for w in _CRAFT_WORDS)
 _OPENERS = frozenset("""
 the a an his her their its my your our this these those some several another each every two three four
 on in at with from under over into onto across behind beside near through around of by
@@ -435,6 +439,8 @@ def unsupported(sentence: str, excerpt: str) -> str:
         return f'it copied the excerpt ("{run}")'
     if copied_share(sentence, excerpt) > COPY_SHARE:
         return "it was mostly the excerpt's words, in runs of five"
+    if SHORT_COPY <= len(mine := _words(sentence)) < COPY_WORDS and tuple(mine) in _grams(excerpt, len(mine)):
+        return f'it copied the excerpt ("{" ".join(mine)}")'  # a short line of it whole: "Then at the dark window."
     if names := new_names(sentence, excerpt):
         return f"it named {', '.join(names)}, not in the excerpt"
     known = _roots(excerpt)
@@ -442,14 +448,52 @@ def unsupported(sentence: str, excerpt: str) -> str:
     return f"it staged {', '.join(dict.fromkeys(absent))}, not in the excerpt" if absent else ""
 
 
+# where a sentence's own clause ends and an add-on begins: ", with his hands on his knees", ", allowing the viewer"
+_ADD_ON = re.compile(r",\s+(?:with|while|as|giving|allowing|creating|adding|making|casting|leaving|letting|"
+                     r"filling|bringing|showing|highlighting|emphasi[sz]ing|suggesting|and)\b|\s+(?:with|while)\s+")
+MEND_WORDS = 4  # a sentence's own clause is kept, its add-on cut, when this many words are left
+
+
+def mend(sentence: str, excerpt: str) -> str:
+    """A sentence the excerpt does not back, as its own clause without the add-on that stages what the excerpt
+    lacks ("Yor sits behind Nar, with his hands on his knees." -> "Yor sits behind Nar."); "" when that clause is
+    unsupported too, too short, or the sentence has no add-on. Talk about the excerpt and copies are not mended."""
+    if _META_RE.search(sentence) or copied(sentence, excerpt):
+        return ""
+    cut = _ADD_ON.search(sentence)
+    if cut is None:
+        return ""
+    head = sentence[: cut.start()].rstrip(" ,;:-") + "."
+    return head if len(head.split()) >= MEND_WORDS and not unsupported(head, excerpt) else ""
+
+
+def padding(sentence: str, excerpt: str) -> str:
+    """The sentence without an add-on that names a thing neither the excerpt nor the light, sound and camera craft
+    has (a body, a place or a mood word passes in a sentence's own clause, not in its add-on: "seated, with her
+    hands on her chin", "giving her a sense of professionalism"); the sentence itself when it has none."""
+    cut = _ADD_ON.search(sentence)
+    if cut is None:
+        return sentence
+    known = _roots(excerpt)
+    added = [t for t in things(sentence[cut.end():]) if root(t) not in _CRAFT and not same_word(t, known)]
+    head = sentence[: cut.start()].rstrip(" ,;:-") + "."
+    return head if added and len(head.split()) >= MEND_WORDS else sentence
+
+
+def _kept(sentence: str, excerpt: str) -> str:
+    """The sentence (without its padding), mended or "" when the excerpt does not back it."""
+    return padding(sentence, excerpt) if not unsupported(sentence, excerpt) else mend(sentence, excerpt)
+
+
 def _supported(text: str, excerpt: str) -> str:
-    """Each section without its unsupported sentences; an empty Setting said from the scene heading."""
+    """Each section without its unsupported sentences (mended where their own clause stands); an empty Setting said
+    from the scene heading."""
     sections = split_sections(text)
     if not sections:
         return text
     out = []
     for label, body in sections:
-        kept = [s for s in split_sentences(" ".join(body.split())) if not unsupported(s, excerpt)]
+        kept = [k for s in split_sentences(" ".join(body.split())) if (k := _kept(s, excerpt))]
         if not kept and label == "Setting" and (said := heading_setting(excerpt)):
             kept = [said]
         out.append(f"**{label}:** {' '.join(kept)}".rstrip())
@@ -560,6 +604,9 @@ def assess(text: str, raw: str, inp: SceneInput) -> SceneAssessment:
         elif run := copied(body, inp.excerpt):
             wrong.append(f"its {label} section copied the excerpt's words (\"{run}\"): say it in a few words of "
                          "your own")
+        elif copied_share(body, inp.excerpt) > COPY_SHARE:
+            wrong.append(f"its {label} section was mostly the excerpt's own lines: say it in a few words of your "
+                         "own")
         elif run := copied(body, _SYSTEM, PROMPT_WORDS):
             wrong.append(f"its {label} section repeated these instructions (\"{run}\") instead of describing")
         elif names := new_names(body, inp.excerpt):

@@ -168,6 +168,35 @@ def test_a_sentence_with_the_excerpts_things_and_the_crafts_words_stands(sentenc
     assert scene.unsupported(sentence, BAR.excerpt) == ""
 
 
+@pytest.mark.parametrize(("sentence", "kept"), [
+    # read by eye in a task_quality run (2026-12-05): an add-on that stages what the excerpt lacks goes, its own
+    # clause stays
+    ("Theo sits far from Mara, with his hands resting on his knees.", "Theo sits far from Mara."),
+    ("The jukebox glows red, giving the bar a sense of authority and professionalism.", "The jukebox glows red."),
+    ("The camera moves slowly and steadily, allowing the viewer to see the details of the bar.",
+     "The camera moves slowly and steadily."),
+    ("Theo waits at the counter, with a lamp and a ledger beside him.", "Theo waits at the counter."),  # mended
+    # an add-on of the excerpt's things or the craft's words stays
+    ("Warm light spills from the jukebox, casting long shadows across the counter.",
+     "Warm light spills from the jukebox, casting long shadows across the counter."),
+    # no clause of its own left: cut
+    ("A lamp hangs over the table, with a ledger beside it.", ""),
+])
+def test_padding_is_cut_and_the_sentences_own_clause_kept(sentence: str, kept: str) -> None:
+    assert scene._kept(sentence, BAR.excerpt) == kept
+
+
+def test_a_short_line_of_the_excerpt_copied_whole_is_cut_and_a_mostly_copied_section_named() -> None:
+    train = SceneInput.create("INT. NIGHT TRAIN - NIGHT\n\nThe CONDUCTOR looks at the ticket in her hand. Then at "
+                              "the dark window.\n\nThe train slows.")
+    assert scene.unsupported("Then at the dark window.", train.excerpt).startswith("it copied the excerpt")
+    assert scene.unsupported("She turns to the window.", train.excerpt) == ""
+    text = GOOD.replace("Mara waits with a coin; Theo comes in wet and sits far from her.",
+                        "Mara waits by the jukebox. Theo enters, soaked, and sits. Late.")
+    verdict = scene.assess(text, text, BAR)
+    assert "its Blocking section was mostly the excerpt's own lines" in verdict.reason
+
+
 def test_things_are_the_heads_of_noun_phrases() -> None:
     assert scene.things("The room is dimly lit by a single lamp.") == ["room", "lamp"]
     assert scene.things("This large, artful building stands on shelves of a windscreen indicates.") == [
