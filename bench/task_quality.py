@@ -375,6 +375,11 @@ opposite
 lit cozy cosy vast eerie slight stern humid common wooden urban ominous dusty hazy busy bustling lively empty
 """.split())
 # nouns that end like adjectives ("table", "building"): never skipped as a modifier
+# verbs a scene description puts after its subject: never the head of a noun phrase
+_VERBS_3RD = frozenset("""
+adds creates fills casts gives makes brings leaves lets sets keeps shows reveals echoes hums rings plays sounds
+stands sits moves walks turns looks seems feels remains stays hangs falls rises drifts spills glows shines flickers
+""".split())
 _NOT_ADJECTIVES = frozenset("""
 table tables cable stable building buildings ceiling ceilings painting paintings evening morning thing things string
 strings ring king wing wings spring railing clothing animal animals signal metal hospital pedal crystal water paper
@@ -476,7 +481,8 @@ def named_things(sentence: str) -> list[str]:
                 elif after in ("and", "or") and _adjective_like(nxt):  # "natural and artificial light"
                     j += 2
                     continue
-                if _adjective_like(nxt) and after[:1].isalpha() and after.casefold() not in STOP:
+                if (_adjective_like(nxt) and after[:1].isalpha() and after.casefold() not in STOP
+                        and after.casefold() not in _VERBS_3RD):  # "the loudspeaker adds": a noun, then its verb
                     j += 1
                     continue
                 if nxt.casefold() not in _ADJECTIVES:  # "a dark, urban place": no noun is named by "dark"

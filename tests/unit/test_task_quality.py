@@ -110,6 +110,9 @@ def test_staging_words_are_not_invented_things() -> None:
 def test_determiner_phrase_heads() -> None:
     assert tq.named_things("The large, artful building has a stained glass dome.") == ["building", "glass"]
     assert tq.named_things("Chalf grins at Nar across the table.") == ["Nar", "table"]
+    # a noun in -er before its verb is no adjective (read by eye: "the loudspeaker adds", 2026-12-05)
+    assert tq.named_things("The light from the grills and the loudspeaker adds to the mood.") == [
+        "grills", "loudspeaker", "mood"]
 
 
 # -- mood ---------------------------------------------------------------------------------------------------------
