@@ -451,6 +451,7 @@ def unsupported(sentence: str, excerpt: str) -> str:
 # where a sentence's own clause ends and an add-on begins: ", with his hands on his knees", ", allowing the viewer"
 _ADD_ON = re.compile(r",\s+(?:with|while|as|giving|allowing|creating|adding|making|casting|leaving|letting|"
                      r"filling|bringing|showing|highlighting|emphasi[sz]ing|suggesting|and)\b|\s+(?:with|while)\s+")
+_CLAUSE = re.compile(r",\s+and\s+(?=(?:the|a|an|his|her|their|its|[A-Z]\w*)\b)|;\s+")  # a second clause of its own
 MEND_WORDS = 4  # a sentence's own clause is kept, its add-on cut, when this many words are left
 
 
@@ -464,7 +465,15 @@ def mend(sentence: str, excerpt: str) -> str:
     if cut is None:
         return ""
     head = sentence[: cut.start()].rstrip(" ,;:-") + "."
-    return head if len(head.split()) >= MEND_WORDS and not unsupported(head, excerpt) else ""
+    if len(head.split()) >= MEND_WORDS and not unsupported(head, excerpt):
+        return head
+    # or the clause after ", and" / "; " when it stands alone ("The breeze blows, and Nar talks to Yor.")
+    tail = _CLAUSE.search(sentence)
+    if tail is None:
+        return ""
+    rest = sentence[tail.end():].strip()
+    rest = rest[:1].upper() + rest[1:]
+    return rest if len(rest.split()) >= MEND_WORDS and not unsupported(rest, excerpt) else ""
 
 
 def padding(sentence: str, excerpt: str) -> str:

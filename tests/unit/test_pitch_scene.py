@@ -179,6 +179,8 @@ def test_a_sentence_with_the_excerpts_things_and_the_crafts_words_stands(sentenc
     # an add-on of the excerpt's things or the craft's words stays
     ("Warm light spills from the jukebox, casting long shadows across the counter.",
      "Warm light spills from the jukebox, casting long shadows across the counter."),
+    # the second clause stands alone
+    ("A breeze blows through the door, and Theo sits at the counter.", "Theo sits at the counter."),
     # no clause of its own left: cut
     ("A lamp hangs over the table, with a ledger beside it.", ""),
 ])
