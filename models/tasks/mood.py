@@ -3,8 +3,7 @@
 - ``mood`` (:data:`SPEC`): one short sentence on why a text reads the way the classifier says
   (:class:`ExplainInput`: the text and the verdict). Plain prose.
 - ``mood_channel`` (:data:`CHANNEL_SPEC`): two or three sentences on what people liked and disliked in a
-  channel's discussion, from its most positive and most negative messages (:class:`DiscussionInput`), which the
-  model first marks one by one (+, -, +-) and then sums up; the member sees only the summary.
+  channel's discussion, from its most positive and most negative messages (:class:`DiscussionInput`).
 
 :class:`MoodInput` is a member's text before the classifier has read it (``cinebot ask mood``).
 """
@@ -29,7 +28,7 @@ COMMAND = "mood"
 CHANNEL_TASK = "mood_channel"
 TEXT_LIMIT = 4000
 EXPLAIN_MAX_NEW_TOKENS = 60
-CHANNEL_MAX_NEW_TOKENS = 180  # the marks (about 4 tokens a message), then the summary
+CHANNEL_MAX_NEW_TOKENS = 120
 EXPLANATION_LIMIT = 300
 SUMMARY_LIMIT = 700
 QUOTE_LIMIT = 240  # each message quoted to the model in a channel summary
@@ -161,36 +160,21 @@ class DiscussionInput:
 
 
 _CHANNEL_SYSTEM = """\
-You sum up a discussion about films for the people in it. You get some of its messages, numbered. First mark \
-each message, one line each, in the list's order: its number, a colon, then + if it praises something, - if it \
-criticises something, +- if it does both ("1: +"). Then a line "Summary:" and two or three short sentences of \
-plain prose: what people liked (the + messages) and what they disliked (the - messages). Name the things they \
-talk about in the messages' own words, not who wrote. Say only what the messages say: no story of the film, no \
-person, place, scene or opinion that no message gives. No lists, no headings, no quotes in the summary."""
-MARKS_PRIME = "1:"  # the answer starts with the first message's mark
-
-
-def quoted(inp: DiscussionInput) -> list[str]:
-    """The messages the prompt numbers: the most positive and the most negative in turn (the classifier's sides are
-    not shown: it puts some praise on the wrong side, "the robot character stole every scene", and the model marks
-    each message itself before it sums them up)."""
-    out: list[str] = []
-    for i in range(max(len(inp.liked), len(inp.disliked))):
-        out += [t for t in (*inp.liked[i : i + 1], *inp.disliked[i : i + 1])
-                if t.casefold() not in {o.casefold() for o in out}]
-    return out
+You sum up a film club's discussion for its members. You get the discussion's most positive and most negative \
+messages. In two or three short sentences of plain prose, say what people liked and what they disliked. Name \
+the things they talk about in the messages' own words, not who wrote. Say only what the messages say: no story of \
+the film, no person, place, scene or opinion that no message gives. No lists, no headings, no quotes."""
 
 
 def _channel_user(inp: DiscussionInput) -> str:
-    """The discussion's figures and its messages, numbered. (Tried: the classifier's most positive and most
-    negative messages under two headings, which carried its mistakes into the summary; and all of them in one list
-    for the model to sort as it wrote, which strung them together. Marking each first, then summing up, is what
-    the default model does best.)"""
+    """The discussion's figures and its most positive and most negative messages, each under its heading. (Tried:
+    all of them in one list, for the model to sort; the default model then put most things on both sides.)"""
     about = f" about {inp.film}" if inp.film else ""
-    listed = "\n".join(f"{i}. {t}" for i, t in enumerate(quoted(inp), 1)) or "(none)"
+    liked = "\n".join(f"- {t}" for t in inp.liked) or "(none)"
+    disliked = "\n".join(f"- {t}" for t in inp.disliked) or "(none)"
     return (f"Discussion in {inp.place}{about}: {inp.count} messages, {inp.positive_share:.0%} positive, "
-            f"{inp.negative_share:.0%} negative.\n\nMessages:\n{listed}\n\n"
-            "Mark each message (\"1: +\"), then write \"Summary:\" and what people liked and disliked.")
+            f"{inp.negative_share:.0%} negative.\n\nMost positive messages:\n{liked}\n\n"
+            f"Most negative messages:\n{disliked}\n\nWhat did people like, and what did they dislike?")
 
 
 def channel_messages(inp: DiscussionInput) -> list[Message]:
@@ -235,38 +219,10 @@ def _as_prose(lines: list[str]) -> list[str]:
     return out
 
 
-# a mark line: its number, then its mark, bare or in brackets, before or after a few words of the message
-# ("1: +", "1. + (excellent cast)", "1. The spaceship design is incredible (+)")
-_MARK_LINE = re.compile(r"^[ \t]*(\d{1,2})[ \t]*[.):][ \t]*(?:(\+-|-\+|±|\+/-|\+|-|−)(?=[\s,.;(]|$)[^\n]*"
-                        r"|[^\n]*?\((\+-|±|\+|-|−)\)[^\n]*)$", re.MULTILINE)
-_SUMMARY_HEAD = re.compile(r"^\W*summary\W*:?[*_]*\s*", re.IGNORECASE | re.MULTILINE)
-
-
-def marks(text: str, count: int) -> dict[int, str]:
-    """The model's mark for each numbered message (1-based): "+", "-" or "+-"; a message it did not mark is absent."""
-    out: dict[int, str] = {}
-    head = _SUMMARY_HEAD.search(text)
-    for m in _MARK_LINE.finditer(text[: head.start()] if head else text):
-        number, mark = int(m.group(1)), (m.group(2) or m.group(3)).replace("−", "-")
-        if 1 <= number <= count and number not in out:
-            out[number] = "+-" if len(mark) > 1 or mark == "±" else mark
-    return out
-
-
-def summary_part(text: str) -> str:
-    """The summary after the marks: what follows "Summary:"; with no such head, the text without its mark lines
-    ("" while only marks are written, so a streamed reply shows no marks) or the start it was given ("1:")."""
-    head = _SUMMARY_HEAD.search(text)
-    if head:
-        return text[head.end():]
-    unmarked = _MARK_LINE.sub("", text).strip()
-    return re.sub(rf"^{re.escape(MARKS_PRIME)}\s*", "", unmarked)  # the start given, with no mark after it
-
-
 def _channel_prose(text: str, inp: DiscussionInput) -> str:
     """The draft as prose: a list under a heading made one sentence, other list markers dropped, lines joined,
     sentences that credit the wrong people dropped, mention-safe."""
-    cleaned = postprocess_text(summary_part(text), echo=_channel_user(inp), strip_heading="Summary")
+    cleaned = postprocess_text(text, echo=_channel_user(inp), strip_heading="Summary")
     if inp.grounding is not None:
         cleaned = inp.grounding.check(cleaned).text
     lines = [line.strip() for line in _as_prose(cleaned.split("\n"))]
@@ -326,65 +282,25 @@ def unsaid(text: str, inp: DiscussionInput) -> list[str]:
     ))
 
 
-# a clause that says what people liked, or what they disliked, in a summary
-_LIKING = re.compile(r"\b(?:liked|loved|enjoyed|praised|appreciated|admired|adored|(?:were|was) impressed by|"
-                     r"raved about|positive about|(?:were|was) moved by|the best|the highlight)\b", re.IGNORECASE)
-_DISLIKING = re.compile(r"\b(?:disliked|hated|critici[sz]ed|complained about|complained that|negative about|"
-                        r"(?:were|was) disappointed by|found fault with|(?:were|was) let down by|the worst)\b",
-                        re.IGNORECASE)
-_TURN = re.compile(r"\b(?:but|however|while|whereas|although|though|yet)\b|;")
-
-
-def wrong_sides(summary: str, inp: DiscussionInput, marked: dict[int, str]) -> list[str]:
-    """The things a summary puts with what people liked that every message naming them was marked "-" (or with
-    what they disliked, all marked "+"), by the model's own marks (`marks`): "criticized the pacing and the ending"
-    when the ending's message was marked "+"."""
-    messages = quoted(inp)
-    roots = [{root(_plain(w)) for w in tokens(m)} for m in messages]
-    out: list[str] = []
-    for sentence in split_sentences(summary):
-        for clause in _TURN.split(sentence):
-            liking, disliking = _LIKING.search(clause), _DISLIKING.search(clause)
-            if bool(liking) == bool(disliking):
-                continue
-            side, verb = ("+", liking) if liking else ("-", disliking)
-            for word in tokens(clause[verb.end():]):
-                plain = _plain(word)
-                if plain in FUNCTION_WORDS or plain in _SUMMARY_WORDS or len(plain) < 4:
-                    continue
-                naming = [marked[i + 1] for i, r in enumerate(roots) if i + 1 in marked and _said(plain, r)]
-                if naming and all(m == ("-" if side == "+" else "+") for m in naming) and word not in out:
-                    out.append(word)
-                    break
-    return out
-
-
 def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
     """The draft (`raw`) before its unsupported sentences were dropped: every content word the messages hold (or
-    the film's facts, for a named film), and each thing on the side the model marked its messages (`wrong_sides`:
-    the classifier's sides are not trusted, "the robot character stole every scene" reads negative to it), else
-    one more try with what was wrong named; the kept summary is the one with more left of it and fewer wrong."""
-    prose = _channel_prose(raw, inp)
-    extra = unsaid(prose, inp)
-    swapped = wrong_sides(prose, inp, marks(raw, len(quoted(inp))))
-    problems = ([f"it said {', '.join(repr(w) for w in extra)}, which no message says"] if extra else []) + (
-        [f"it put {', '.join(repr(w) for w in swapped)} on the wrong side: the messages about it say the opposite"]
-        if swapped else [])
+    the film's facts, for a named film), else one more try with those words named, and the kept summary is the one
+    with more left of it. Which side a thing is on is not checked: the headings of the prompt are the classifier's,
+    and the only side the bot knows."""
+    extra = unsaid(_channel_prose(raw, inp), inp)
+    problem = f"it said {', '.join(repr(w) for w in extra)}, which no message says" if extra else ""
     if not text:
-        return Assessment(False, 0.0, "empty", tuple(problems) or ("it was empty",))
-    if not problems:
+        return Assessment(False, 0.0, "empty", (problem or "it was empty",))
+    if not extra:
         return Assessment(True, 100.0)
-    score = 50.0 + min(len(text), 400) / 8 - 5.0 * len(extra) - 20.0 * len(swapped)
-    return Assessment(False, score, "; ".join(problems), tuple(problems))
+    return Assessment(False, 50.0 + min(len(text), 400) / 8 - 5.0 * len(extra), problem, (problem,))
 
 
 def channel_firmer(inp: DiscussionInput, first: Assessment) -> tuple[str, str]:
-    """One more try, what was wrong named, the marks first again. ("People" as a start gave lists: "People
-    liked:\n- ...".)"""
-    note = (f"\n\nA first draft of this summary went wrong: {'; '.join(first.problems)}. Mark each message again, "
-            "then write \"Summary:\" and two or three sentences of prose, naming only what the messages above name, "
-            "in their words.")
-    return note, MARKS_PRIME
+    """One more try, what was wrong named. No start is given: "People" started lists ("People liked:\n- ...")."""
+    note = (f"\n\nA first draft of this summary went wrong: {'; '.join(first.problems)}. Write it again in two or "
+            "three sentences of prose, naming only what the messages above name, in their words.")
+    return note, ""
 
 
 SPEC = TaskSpec(
@@ -393,5 +309,5 @@ SPEC = TaskSpec(
 )
 CHANNEL_SPEC = TaskSpec(
     name=CHANNEL_TASK, max_new_tokens=CHANNEL_MAX_NEW_TOKENS, build_messages=channel_messages,
-    postprocess=channel_postprocess, assess=channel_assess, firmer=channel_firmer, prime=MARKS_PRIME,
+    postprocess=channel_postprocess, assess=channel_assess, firmer=channel_firmer,
 )

@@ -158,8 +158,8 @@ async def test_channel_report_has_shares_chart_trend_and_extremes(make_bot: BotF
     assert job is not None and job.command == "mood" and job.status == "done"
     assert job.inputs["count"] == 20 and job.inputs["trend"] == "warmed up"
     assert job.inputs["shares"]["positive"] == 0.5
-    user = job.prompt[-1]["content"]
-    assert sum(text in user for text in GLOWING) == 5 and sum(text in user for text in SCATHING) == 5
+    liked, _, disliked = job.prompt[-1]["content"].partition("Most negative messages:")
+    assert sum(text in liked for text in GLOWING) == 5 and sum(text in disliked for text in SCATHING) == 5
     assert msg.reaction_users("👍") == [fake.bot_user.id]
     fake.assert_no_unknown_calls()
 

@@ -293,45 +293,10 @@ def test_a_list_under_a_heading_becomes_a_sentence() -> None:
         "People liked the jazzy score and the vault sequence. People disliked the middle dragged. That is all.")
 
 
-def test_the_second_try_marks_again() -> None:
+def test_the_second_try_gives_no_start() -> None:
     text = "People loved Paris."
     note, prime = mood.channel_firmer(CHANNEL, mood.channel_assess(text, text, CHANNEL))
-    assert "'Paris'" in note and "prose" in note and "Mark each message again" in note and prime == "1:"
-
-
-def test_the_models_marks_are_read_in_its_forms_and_never_shown() -> None:
-    raw = ("1: +\n2. - (the middle dragged)\n3. The vault sequence was so tense (+)\n4: +-\n9: -\n\n"
-           "Summary: People loved the jazzy score.")
-    assert mood.marks(raw, 4) == {1: "+", 2: "-", 3: "+", 4: "+-"}  # 9: no such message
-    assert mood.channel_postprocess(raw, CHANNEL) == "People loved the jazzy score."
-    assert mood.channel_postprocess("1: +\n2: -", CHANNEL) == ""  # streamed: marks only so far, nothing shown
-    assert mood.channel_postprocess("1: +\n2: -\nPeople loved the jazzy score.", CHANNEL) == (
-        "People loved the jazzy score.")
-    assert mood.channel_postprocess("1:People loved the jazzy score.", CHANNEL) == "People loved the jazzy score."
-
-
-def test_the_prompt_numbers_both_sides_in_turn_without_the_classifiers_headings() -> None:
-    user = mood.channel_messages(CHANNEL)[1]["content"]
-    assert ("1. loved the jazzy score\n2. the middle dragged a lot\n3. the vault sequence was so tense\n"
-            "4. that final twist felt cheap") in user
-    assert "Most positive" not in user and mood.CHANNEL_SPEC.prime == "1:"
-    both = DiscussionInput.create(place="#x", count=2, positive_share=0.5, negative_share=0.5,
-                                  liked=["fine", "meh"], disliked=["meh", "fine"])
-    assert mood.quoted(both) == ["fine", "meh"]  # a message on both lists of a small channel, once
-
-
-def test_a_thing_put_on_the_side_its_messages_were_not_marked_is_named() -> None:
-    # read by eye in a task_quality run (2026-12-05): "criticized the dialogue, pacing, science, and ending" where the
-    # ending's message ("gave me chills") was marked +
-    raw = ("1: +\n2: -\n3: +\n4: -\n\nSummary: People loved the jazzy score, but they criticized the middle and "
-           "the vault sequence.")
-    text = mood.channel_postprocess(raw, CHANNEL)
-    verdict = mood.channel_assess(text, raw, CHANNEL)
-    assert not verdict.ok and "it put 'vault' on the wrong side" in verdict.reason
-    right = raw.replace("the middle and the vault sequence", "the middle and the final twist")
-    assert mood.channel_assess(mood.channel_postprocess(right, CHANNEL), right, CHANNEL).ok
-    unmarked = raw.split("Summary:")[1]  # no marks: no side is known, none is wrong
-    assert mood.wrong_sides(unmarked, CHANNEL, mood.marks(unmarked, 4)) == []
+    assert "'Paris'" in note and "prose" in note and prime == ""
 
 
 def test_the_channel_prompt_asks_for_the_messages_words_only() -> None:
