@@ -56,6 +56,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -649,6 +650,9 @@ class MoodJudge:
             if before not in ("", ",", ";"):
                 current = 0.0  # a turn ("but", "while"): the tone before it does not carry over
             found = {w.casefold() for w in words(clause)}
+            if not found & (_POSITIVE_VERBS | _NEGATIVE_VERBS) and quotes(clause, messages):
+                current = 0.0  # a message in its own words says its own side ("the short made me cry")
+                continue
             if found & (_POSITIVE_VERBS | _NEGATIVE_VERBS) or not current:
                 tone = self.tone(clause)
                 current = tone if abs(tone) >= 0.3 else current
@@ -669,6 +673,22 @@ class MoodJudge:
                     out.append(f"wrong side: criticises '{thing}', which the messages praise | {clause.strip()}")
                     break
         return out
+
+
+QUOTE_WORDS = 4  # a clause with this many words in a row of one message, and most of its words so, quotes it
+
+
+def quotes(clause: str, messages: list[str]) -> bool:
+    """The clause is a message in its own words: a run of at least `QUOTE_WORDS` of its words, most of them, that
+    one message has in that order ("The film felt like a string of sketches" for "it felt like a string of
+    sketches"). Its side is then the message's, whatever a sentiment lexicon makes of "cry" or "like"."""
+    mine = [w.casefold() for w in words(clause)]
+    for message in messages:
+        theirs = [w.casefold() for w in words(message)]
+        match = SequenceMatcher(None, mine, theirs, autojunk=False).find_longest_match(0, len(mine), 0, len(theirs))
+        if match.size >= QUOTE_WORDS and match.size >= 0.7 * len(mine):
+            return True
+    return False
 
 
 # -- the report ---------------------------------------------------------------------------------------------------

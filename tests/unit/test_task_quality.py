@@ -152,6 +152,15 @@ def test_praise_for_what_the_messages_criticise_is_flagged(judge: tq.MoodJudge) 
     assert flags == []
 
 
+def test_a_message_in_its_own_words_keeps_its_side(judge: tq.MoodJudge) -> None:
+    # read by eye in a task_quality run (2026-12-05): a lexicon reads "made me cry" as criticism, "like" as praise
+    messages = ["the animated short about the lighthouse made me cry", "it felt like a string of sketches"]
+    assert judge.judge(messages, "The animated short about the lighthouse made me cry.", "+-") == []
+    assert judge.judge(messages, "The film felt like a string of sketches.", "+-") == []
+    # put under the wrong verb, it is still the wrong side
+    assert judge.judge(messages, "People loved that it felt like a string of sketches.", "+-") != []
+
+
 def test_a_list_run_together_is_flagged(judge: tq.MoodJudge) -> None:
     text = "People liked: jazzy score vault sequence"
     assert judge.judge(MESSAGES, text, SIDES) == [f"not prose: a list run together | {text}"]
