@@ -302,6 +302,7 @@ def test_the_second_try_gives_no_start() -> None:
 def test_the_channel_prompt_asks_for_the_messages_words_only() -> None:
     system = mood.channel_messages(CHANNEL)[0]["content"]
     assert "Say only what the messages say" in system and "messages' own words" in system
+    assert "a machine's guess and it errs" in system  # the classifier's sides are not the model's to follow blindly
 
 
 def test_the_checks_run_in_the_worker_thread_without_a_loop() -> None:
