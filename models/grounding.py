@@ -486,7 +486,7 @@ class Grounding:
         kept_lines: list[str] = []
         after_removal = False  # the sentence before was removed: one that leans on it goes too (an orphan)
         for line in text.split("\n"):
-            parts = []
+            parts: list[str] = []
             for sentence in split_sentences(line):
                 runs, short = _runs(sentence)
                 again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
