@@ -382,6 +382,7 @@ adds creates fills casts gives makes brings leaves lets sets keeps shows reveals
 stands sits moves walks turns looks seems feels remains stays hangs falls rises drifts spills glows shines flickers
 """.split())
 _NOT_ADJECTIVES = frozenset("""
+music magic traffic panic clinic attic mosaic fabric logic
 table tables cable stable building buildings ceiling ceilings painting paintings evening morning thing things string
 strings ring king wing wings spring railing clothing animal animals signal metal hospital pedal crystal water paper
 papers counter corner corners letter letters poster drawer shower tower flower flowers border chamber dinner finger

@@ -217,7 +217,8 @@ words, so that a reader can picture it.
 
 Write exactly these five sections, in this order, each starting with its label in bold on a new line:
 **Setting:** one sentence: the place and the time of day.
-**Blocking:** two or three sentences: who is where, and how they move at the key moments the excerpt gives.
+**Blocking:** two or three sentences: where each character is placed (left or right, near or far, in front or \
+behind whom) and which way they move at the key moments, in your own words, never the excerpt's action lines.
 **Light:** one or two sentences: the light's quality, direction and colour.
 **Sound:** one or two sentences: voices, room tone, effects and music.
 **Camera:** one or two sentences: shot sizes, angles and moves for the key moments.
