@@ -113,7 +113,8 @@ def test_determiner_phrase_heads() -> None:
     # a noun in -er before its verb is no adjective (read by eye: "the loudspeaker adds", 2026-12-05)
     assert tq.named_things("The light from the grills and the loudspeaker adds to the mood.") == [
         "grills", "loudspeaker", "mood"]
-    assert tq.named_things("The room is soft, with the music playing in the background.") == ["room", "music", "background"]
+    assert tq.named_things("The room is soft, with the music playing in the background.") == [
+        "room", "music", "background"]
 
 
 # -- mood ---------------------------------------------------------------------------------------------------------
