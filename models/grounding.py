@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from models.catalog import Catalog, Film
-from models.tasks.fidelity import OPINION_REASONS, Fidelity, without_judgement
+from models.tasks.fidelity import OPINION_REASONS, Fidelity, aspects_in, without_judgement
 from models.tasks.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -247,6 +247,13 @@ class Grounding:
         names_actor = bool(self.notes_people) or any(name_key(n).split()[-1] in note_words for n in cast if n.strip())
         return Fidelity(self.notes, facts, self.plot, share, notes_name_actor=names_actor)
 
+    @cached_property
+    def speaks_of_actors(self) -> bool:
+        """The notes name an actor of the film or speak of the acting ("Hopkins barely blinks", "the cast"): only
+        then does the prompt name the stars. Named unasked, they end up in a review that never mentioned them
+        ("I didn't know who Haley Joel Osment was", Forrest Gump, where the billed leads were wrong too)."""
+        return self.fidelity.notes_name_actor or "acting" in aspects_in(self.notes)
+
     # -- the prompt ----------------------------------------------------------------------------------
 
     def prompt_facts(self, unknowns: bool = True) -> str:
@@ -267,7 +274,7 @@ class Grounding:
             lines.append(f"Directed by: {', '.join(f.directors)}.")
         if f.writers and _ABOUT_WRITING.search(self.notes):
             lines.append(f"Written by: {', '.join(f.writers[:4])}.")
-        if self.principal:
+        if self.principal and self.speaks_of_actors:
             lines.append(f"Starring: {', '.join(self.principal[:PROMPT_CAST])}.")
         return "\n".join(line for line in lines if line) + unknown
 

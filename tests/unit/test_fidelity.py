@@ -325,6 +325,15 @@ def test_the_prompt_gives_the_plot_line(catalog: Catalog) -> None:
     assert g.plot == story.plot and people_of(catalog) is g.people
 
 
+def test_the_prompt_names_the_stars_only_when_the_notes_speak_of_actors(catalog: Catalog) -> None:
+    film = catalog.resolve("The Silence of the Lambs 1991").film
+    assert film is not None
+    assert "Starring:" not in Grounding.for_film(catalog, film, "creepy as hell, the interviews").prompt_facts()
+    for notes in ("creepy, Hopkins barely blinks", "creepy, the cast is superb", "great performances"):
+        facts = Grounding.for_film(catalog, film, notes).prompt_facts()
+        assert "Starring: Anthony Hopkins, Jodie Foster" in facts, notes
+
+
 # -- short names -----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query, title", [

@@ -55,8 +55,11 @@ def test_review_prompt_carries_the_facts_and_postprocess_checks(catalog: Catalog
     inp = ReviewInput.create(film=film.title, year=film.year, notes="grimy ship, great tension",
                              grounding=Grounding.for_film(catalog, film, "grimy ship"))
     system, user = SPECS["review"].build_messages(inp)
-    assert "Directed by: Ridley Scott." in user["content"] and "Sigourney Weaver" in user["content"]
-    assert "Bolaji Badejo" in film.cast and "Bolaji Badejo" not in user["content"]  # not principal: not in the prompt
+    assert "Directed by: Ridley Scott." in user["content"]
+    assert "Sigourney Weaver" not in user["content"]  # the notes speak of no actor: the stars are not named
+    starring = Grounding.for_film(catalog, film, "grimy ship, weaver is great").prompt_facts()
+    assert "Sigourney Weaver" in starring
+    assert "Bolaji Badejo" in film.cast and "Bolaji Badejo" not in starring  # not principal: not in the prompt
     assert "which actor plays which" in system["content"]  # what is not known: in the shared, cached system prompt
     assert "Ridley Scott" not in system["content"]  # the system prompt stays the same for the prefix cache
     out = SPECS["review"].postprocess("I loved the ship. James Cameron directed it with care. The tension holds.", inp)
