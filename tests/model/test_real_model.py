@@ -116,7 +116,10 @@ async def test_each_text_task_runs_end_to_end(any_smollm: Any, task: str, inp: A
         run = runner.submit(queue, SPECS[task], inp())
         views = [v async for v in run.snapshots()]
         reply = await run.reply()
-    assert reply.task == task and reply.text.strip()
+    assert reply.task == task and reply.raw.strip()
+    # a channel summary with no sentence the messages back is left out (the report shows its figures alone): the
+    # 135M model's summaries often say what no message says ("the score is terrible"); every other task shows text
+    assert reply.text.strip() or task == "mood_channel"
     assert reply.result.completion_tokens <= SPECS[task].max_new_tokens
     assert "@everyone" not in reply.text
     for view in views:  # streamed views are clean text too
