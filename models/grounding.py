@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from models.catalog import Catalog, Film
-from models.tasks.fidelity import OPINION_REASONS, Fidelity, aspects_in, without_judgement
+from models.tasks.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
 from models.tasks.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,7 @@ _LEAK = re.compile(
     re.IGNORECASE,
 )
 # a sentence that leans on the one before it ("It was catchy", "They steal the show"), unless it speaks of the film
-_ORPHAN = re.compile(r"^\W*(?:it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|both|such|also|"
-                     r"each|either|neither|the latter|the former|another)\b", re.IGNORECASE)
+_ORPHAN = re.compile(rf"^\W*(?:{LEANING_START})\b", re.IGNORECASE)
 # a first sentence that leans on a person no sentence before it named ("His deteriorating mental state ...")
 _NOBODY_BEFORE = re.compile(r"^\W*(?:he|his|him|she|her|they|their|them|both|the latter|the former)\b",
                             re.IGNORECASE)

@@ -157,6 +157,11 @@ _WHOLE = re.compile(r"^\W*(?:it|this film|this movie|the film|the movie|overall|
                     r"i (?:loved|liked|enjoyed|hated|disliked|adored|recommend))\b", re.IGNORECASE)
 
 
+# how a sentence that leans on the one before it starts ("It was catchy", "They steal the show"): the grounding
+# check's orphans, and the sentences a review's two drafts do not trade
+LEANING_START = (r"it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|both|such|also|each|either|"
+                 r"neither|the latter|the former|another")
+
 OPINION_REASONS = ("an opinion the notes do not give", "a criticism the member did not make",
                    "praise the member did not give")
 # a judging word before the noun it qualifies, after its determiner: "a gripping drama", "its powerful and moving

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from models.tasks.base import Assessment, InputError, Message, TaskSpec
-from models.tasks.fidelity import FUNCTION_WORDS, OPINION_REASONS
+from models.tasks.fidelity import FUNCTION_WORDS, LEANING_START, OPINION_REASONS
 from models.tasks.text import optional_text, postprocess_text, require_text, split_sentences
 
 if TYPE_CHECKING:
@@ -319,9 +319,8 @@ def firmer(inp: ReviewInput, first: Assessment) -> tuple[str, str]:
 
 # a sentence that leans on the one before it in its own draft, or the opening or the verdict of that draft: none of
 # them moves into the other draft
-_LEANS = re.compile(r"^\W*(?:it|its|it's|this|that|these|those|they|their|them|he|his|him|she|her|both|such|also|"
-                    r"each|either|neither|the latter|the former|another|but|and|so|still|yet|however|overall|"
-                    r"in conclusion|all in all)\b", re.IGNORECASE)
+_LEANS = re.compile(rf"^\W*(?:{LEANING_START}|but|and|so|still|yet|however|overall|in conclusion|all in all)\b",
+                    re.IGNORECASE)
 _CLOSING = re.compile(r"^\W*(?:overall|in conclusion|all in all|in short|in the end|i would|i'd|i give|i gave)\b|"
                       r"\d\s*/\s*(?:5|10)\b", re.IGNORECASE)
 
@@ -330,9 +329,9 @@ def merge(first: str, second: str, inp: ReviewInput) -> str:
     """The draft that keeps more of the notes' points, with the sentences of the other that carry the points it
     left out (in the notes' order, before its closing verdict); either draft as it is when there is none. Each
     moved sentence has passed the check in its own draft; the whole is checked again (repeats go)."""
-    first_kept, second_kept = coverage(first, inp.notes)[0], coverage(second, inp.notes)[0]
-    base, other = (first, second) if first_kept >= second_kept else (second, first)
-    left = coverage(base, inp.notes)[1]
+    first_kept, second_kept = coverage(first, inp.notes), coverage(second, inp.notes)
+    (base, left), other = ((first, first_kept[1]), second) if first_kept[0] >= second_kept[0] else \
+        ((second, second_kept[1]), first)
     if not left or not other.strip():
         return base
     title = inp.film.casefold()

@@ -456,16 +456,23 @@ _CLAUSE = re.compile(r",\s+and\s+(?=(?:the|a|an|his|her|their|its|[A-Z]\w*)\b)|;
 MEND_WORDS = 4  # a sentence's own clause is kept, its add-on cut, when this many words are left
 
 
+def _own_clause(sentence: str) -> tuple[str, str]:
+    """The sentence's own clause as a sentence, and its add-on ("", "" when it has none)."""
+    cut = _ADD_ON.search(sentence)
+    if cut is None:
+        return "", ""
+    return sentence[: cut.start()].rstrip(" ,;:-") + ".", sentence[cut.end():]
+
+
 def mend(sentence: str, excerpt: str) -> str:
     """A sentence the excerpt does not back, as its own clause without the add-on that stages what the excerpt
     lacks ("Yor sits behind Nar, with his hands on his knees." -> "Yor sits behind Nar."); "" when that clause is
     unsupported too, too short, or the sentence has no add-on. Talk about the excerpt and copies are not mended."""
     if _META_RE.search(sentence) or copied(sentence, excerpt):
         return ""
-    cut = _ADD_ON.search(sentence)
-    if cut is None:
+    head, _ = _own_clause(sentence)
+    if not head:
         return ""
-    head = sentence[: cut.start()].rstrip(" ,;:-") + "."
     if len(head.split()) >= MEND_WORDS and not unsupported(head, excerpt):
         return head
     # or the clause after ", and" / "; " when it stands alone ("The breeze blows, and Nar talks to Yor.")
@@ -481,12 +488,11 @@ def padding(sentence: str, excerpt: str) -> str:
     """The sentence without an add-on that names a thing neither the excerpt nor the light, sound and camera craft
     has (a body, a place or a mood word passes in a sentence's own clause, not in its add-on: "seated, with her
     hands on her chin", "giving her a sense of professionalism"); the sentence itself when it has none."""
-    cut = _ADD_ON.search(sentence)
-    if cut is None:
+    head, add_on = _own_clause(sentence)
+    if not head:
         return sentence
     known = _roots(excerpt)
-    added = [t for t in things(sentence[cut.end():]) if root(t) not in _CRAFT and not same_word(t, known)]
-    head = sentence[: cut.start()].rstrip(" ,;:-") + "."
+    added = [t for t in things(add_on) if root(t) not in _CRAFT and not same_word(t, known)]
     return head if added and len(head.split()) >= MEND_WORDS else sentence
 
 
