@@ -343,7 +343,7 @@ ASPECTS: tuple[Aspect, ...] = (
             r"\b(?:dialog\w*|script\w*|screenplay|writ\w*|lines?|quotes?|talk\w*|puns?|explain\w*|monolog\w*|"
             r"speech\w*|exposition|narrat\w*|one-liners?|conversations?|voice-?over)\b"),
     _aspect("ending",
-            r"\b(?:ending|endings|finale|conclusion|climax|climactic|denouement)\b|\b(?:final|last|closing) "
+            r"\b(?:ending|endings|finale|(?<!\bin )conclusion|climax|climactic|denouement)\b|\b(?:final|last|closing) "
             r"(?:act|scenes?|shots?|moments?|minutes|twist|reveal|showdown|sequence)\b|\bthe end (?:is|was|left|"
             r"felt)\b",
             r"\b(?:end\w*|finale|climax|final\w*|last|conclusion|resolution)\b"),

@@ -155,6 +155,14 @@ def test_a_general_verdict_that_follows_the_rating_is_not_flagged(judge: Judge, 
     assert flags(judge, star_wars, "I loved it, though the pacing is a bit slow.", "opinion")
 
 
+def test_in_conclusion_is_the_reviewer_closing_not_the_film_ending(judge: Judge, catalog: Catalog) -> None:
+    # issue 20, a real reply: the judge read "In conclusion" as judging the ending the notes never mention
+    gigli = subject(catalog, "Gigli 2003", "Affleck and Lopez have no chemistry, the turkey speech", 0.5, 5)
+    assert not flags(judge, gigli, "In conclusion, I gave Gigli a 0.5/5 rating, as I disliked it strongly.", "opinion")
+    (reason,) = flags(judge, gigli, "The conclusion is a mess, and I disliked it strongly.", "opinion")
+    assert "ending" in reason
+
+
 # -- orphans -------------------------------------------------------------------------------------------------------
 
 def test_an_it_that_only_music_can_be_needs_music_before_it(judge: Judge, catalog: Catalog) -> None:
