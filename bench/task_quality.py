@@ -108,7 +108,10 @@ async def generate(cases: list[dict[str, Any]], model: str, backend: str,
 
         classifier = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir, 1)
     moods = MoodService(classifier, None)
-    queue = JobQueue(max_waiting=3 * len(cases) + 16)  # each case may write twice (a refusal, a second try)
+    # each case may write three times (a refusal, a second try, its empty parts) and /mood reads its lists again
+    from models.tasks import mood as mood_task
+
+    queue = JobQueue(max_waiting=(3 + 2 * mood_task.SIDE_READS) * len(cases) + 16)
     worker = BatchingWorker(lm, queue, worker_config(settings))  # type: ignore[arg-type]
 
     async def job(case: dict[str, Any]) -> Any:
@@ -119,7 +122,8 @@ async def generate(cases: list[dict[str, Any]], model: str, backend: str,
                                          max_bytes=settings.max_attachment_kb * 1024)
         said = [Said(i, f"https://discord.com/channels/1/2/{i}", f"member{i % 4}",
                      datetime(2026, 12, 1, 20, i, tzinfo=UTC), text) for i, text in enumerate(case["messages"])]
-        return (await moods.discussion(said, place=case["place"], topic=None)).job
+        discussion = await moods.discussion(said, place=case["place"], topic=None)
+        return await moods.second_reading(discussion, queue)  # as the cog does
 
     async def one(case: dict[str, Any]) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -652,8 +656,8 @@ class MoodJudge:
                 current = 0.0  # a turn ("but", "while"): the tone before it does not carry over
             found = {w.casefold() for w in words(clause)}
             if not found & (_POSITIVE_VERBS | _NEGATIVE_VERBS) and quotes(clause, messages):
-                current = 0.0  # a message in its own words says its own side ("the short made me cry")
-                continue
+                continue  # a message in its own words says its own side ("the short made me cry"); a list it
+                # sits in goes on after it ("liked the look, the long takes were mesmerizing, and ...")
             if found & (_POSITIVE_VERBS | _NEGATIVE_VERBS) or not current:
                 tone = self.tone(clause)
                 current = tone if abs(tone) >= 0.3 else current

@@ -368,6 +368,16 @@ class TaskFlow:
         await self._run(interaction, job, render=render or _default_render(job, author), files=files,
                         preview=preview, checked=checked)
 
+    async def show(self, interaction: discord.Interaction, embeds: Sequence[discord.Embed],
+                   files: Sequence[Attachment] = ()) -> None:
+        """Show what is ready in the deferred reply before its job is queued (/mood's figures and chart while the
+        model reads the quoted messages again); `run` shows its `preview` again when the job starts."""
+        try:
+            await self._target(interaction).edit(embeds=list(embeds),
+                                                 **({"attachments": make_files(files)} if files else {}))
+        except discord.HTTPException:
+            log.warning("could not show the figures for interaction %s", interaction.id, exc_info=True)
+
     async def drain(self, timeout_s: float) -> None:
         """Wait (up to `timeout_s`) for the replies in flight to be delivered, at shutdown."""
         pending = [t for t in self.in_flight if t is not asyncio.current_task()]

@@ -206,9 +206,12 @@ class Mood(CommandCog):
         # the classifier's figures show at once; the model's summary of likes and dislikes follows
         preview = report_embed(report, title=heading, summary=WRITING_SUMMARY, read_note=read_note,
                                footer="mood classifier · the summary is being written")
-        job = replace(discussion.job, inputs={**discussion.job.inputs, "channel_id": channel.id, "last": last,
-                                               "limit": limit})
-        await flow.run(interaction, job, render=render, files=[(CHART, discussion.chart)], preview=[preview],
+        files = [(CHART, discussion.chart)]
+        await flow.show(interaction, [preview], files)
+        # the model reads the quoted messages again, so the summary puts nothing on the wrong side
+        summary = await self.bot.services.mood.second_reading(discussion, flow.queue)
+        job = replace(summary, inputs={**summary.inputs, "channel_id": channel.id, "last": last, "limit": limit})
+        await flow.run(interaction, job, render=render, files=files, preview=[preview],
                        checked=True)  # `_discussion` checked before reading the channel
 
     # -- the command and the menu -----------------------------------------------------------------------------------

@@ -188,14 +188,46 @@ class TaskRun:
         log.info("%s second try %s (%s)", spec.name, "kept" if verdict.score > first.score else "dropped",
                  verdict.reason or "fine")
         better = second if verdict.score > first.score else replace(reply, attempts=second.attempts)
+        score = max(first.score, verdict.score)
         if spec.merge is not None and not verdict.ok:
             merged = spec.merge(reply.text, second.text, self.inp)
             if merged not in (reply.text, second.text):
                 both = await asyncio.to_thread(spec.assess, merged, merged, self.inp)
-                if both.score > max(first.score, verdict.score):
+                if both.score > score:
                     log.info("%s kept the two tries made one (%s)", spec.name, both.reason or "fine")
-                    return replace(better, text=merged)
-        return better
+                    better, score = replace(better, text=merged), both.score
+        return await self._fill_gaps(better, score)
+
+    async def _fill_gaps(self, reply: TaskReply, score: float) -> TaskReply:
+        """The parts the kept reply still lacks (`TaskSpec.gaps`), each written by a short request of its own, all
+        at once; the reply with them put in is kept when it scores better."""
+        spec = self.spec
+        if spec.gaps is None or spec.fill is None or spec.assess is None:
+            return reply
+        gaps = spec.gaps(reply.text, self.inp)
+        if not gaps:
+            return reply
+        handles = []
+        try:
+            for note, prime in gaps:
+                messages = list(self.request.messages)
+                messages[-1] = {**messages[-1], "content": messages[-1]["content"] + note}
+                handles.append(self.queue.submit(GenerationRequest(messages=tuple(messages),
+                                                                   max_new_tokens=spec.gap_tokens, prefix=prime)))
+        except JobError as exc:  # QueueFull: the reply stands
+            for handle in handles:
+                handle.cancel()
+            log.info("%s parts not written: %s", spec.name, exc)
+            return reply
+        results = await asyncio.gather(*(h.result() for h in handles), return_exceptions=True)
+        texts = [r.text if isinstance(r, JobResult) else "" for r in results]
+        filled = spec.fill(reply.text, texts, self.inp)
+        if filled == reply.text:
+            return reply
+        verdict = await asyncio.to_thread(spec.assess, filled, filled, self.inp)
+        log.info("%s parts written on their own %s (%s)", spec.name, "kept" if verdict.score > score else "dropped",
+                 verdict.reason or "fine")
+        return replace(reply, text=filled, attempts=reply.attempts + 1) if verdict.score > score else reply
 
 
 def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,

@@ -3,9 +3,10 @@ job for the language model's words on them.
 
 One text: the shipped classifier's verdict and emotion scores (ready at once, shown before the model writes), and
 a job in which the model explains the verdict in a sentence. A discussion: the members' messages (read from
-Discord by the cog) are classified, summed up in a report and a chart, and the model sums up what people liked
-and disliked; when the messages are about a catalog film, the summary gets the film's facts and checks as
-`/review` does. `cinebot ask mood` and the console use `read` as Discord does.
+Discord by the cog) are classified, summed up in a report and a chart, the messages the classifier reads clearly
+are read again by the model (one word each: praise or criticism; one it reads as the other side is left out), and
+the model sums up what people liked and disliked; when the messages are about a catalog film, the summary gets
+the film's facts and checks as `/review` does. `cinebot ask mood` and the console use `read` as Discord does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from bot.services import Prepared, required
 from models.catalog import Catalog, Film, split_picked, unresolved_message
 from models.grounding import Grounding
+from models.llm.jobs import GenerationRequest, JobHandle, JobQueue, JobResult, QueueFull
 from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher
 from models.tasks import DiscussionInput, ExplainInput, InputError
 from models.tasks import mood as mood_task
@@ -72,11 +74,26 @@ class Topic:
 
 
 class Discussion(NamedTuple):
-    """A discussion read: the classifier's report, its chart (PNG), and the job that sums it up."""
+    """A discussion read: the classifier's report, its chart (PNG), and the job that sums it up (its lists of
+    liked and disliked messages the classifier's alone until `second_reading`)."""
 
     report: MoodReport
     chart: bytes
     job: Prepared
+    place: str = ""
+    topic: Topic | None = None
+
+
+def clear_sides(report: MoodReport) -> tuple[list[str], list[str]]:
+    """The texts the classifier reads as clearly positive and clearly negative (not mixed, not neutral), most
+    positive and most negative first, each once: the candidates for the summary's two lists. A mixed or neutral
+    message's side is the classifier's coin toss ("I cried at the reprise" at 39% positive)."""
+    quotes = 4 * mood_task.QUOTES  # repeats are dropped by the task
+
+    def texts(side: list[Scored], label: str) -> list[str]:
+        return list(dict.fromkeys(m.text for m in side if m.score.label == label))
+
+    return texts(report.liked(quotes), "positive"), texts(report.disliked(quotes), "negative")
 
 
 class MoodService:
@@ -128,11 +145,42 @@ class MoodService:
         report = build_report(Scored(m.message_id, m.jump_url, m.author, m.created_at, m.text, score)
                               for m, score in zip(messages, scores, strict=True))
         chart = await asyncio.to_thread(chart_png, report)
-        quotes = 4 * mood_task.QUOTES  # repeats are dropped by the task
+        job = await self._summary_job(report, place, topic, *clear_sides(report))
+        return Discussion(report, chart, job, place, topic)
+
+    async def second_reading(self, discussion: Discussion, queue: JobQueue) -> Prepared:
+        """The summary's job with each side's messages read again by the language model (`SIDE_READS` a side, at
+        once through the queue): a message the model reads as the other side is left off both lists, so the
+        summary never praises what its writer criticised. Where the model gives no clear answer the classifier's
+        side stands; when the queue is full, the job is the classifier's alone (the summary's own job then meets
+        the same queue)."""
+        liked, disliked = (side[: mood_task.SIDE_READS] for side in clear_sides(discussion.report))
+        asked = [*liked, *disliked]
+        handles: list[JobHandle] = []
+        try:
+            for text in asked:
+                handles.append(queue.submit(GenerationRequest(messages=tuple(mood_task.side_messages(text)),
+                                                              max_new_tokens=mood_task.SIDE_MAX_NEW_TOKENS)))
+        except QueueFull:
+            for handle in handles:
+                handle.cancel()
+            return discussion.job
+        answers = await asyncio.gather(*(h.result() for h in handles), return_exceptions=True)
+        sides = [mood_task.read_side(a.text) if isinstance(a, JobResult) else None for a in answers]
+        read = dict(zip(asked, sides, strict=True))
+        kept_liked = [t for t in liked if read[t] != "criticism"]
+        kept_disliked = [t for t in disliked if read[t] != "praise"]
+        log.info("/mood second reading: %d of %d liked and %d of %d disliked messages kept", len(kept_liked),
+                 len(liked), len(kept_disliked), len(disliked))
+        return await self._summary_job(discussion.report, discussion.place, discussion.topic, kept_liked,
+                                       kept_disliked)
+
+    async def _summary_job(self, report: MoodReport, place: str, topic: Topic | None, liked: list[str],
+                           disliked: list[str]) -> Prepared:
         inp = DiscussionInput.create(
             place=place, count=report.count, positive_share=report.shares["positive"],
-            negative_share=report.shares["negative"], liked=[m.text for m in report.liked(quotes)],
-            disliked=[m.text for m in report.disliked(quotes)], film=topic.name if topic else None,
+            negative_share=report.shares["negative"], liked=liked, disliked=disliked,
+            film=topic.name if topic else None,
         )
         if topic is not None and self.catalog is not None:
             # about a named film: the summary gets the catalog's facts, and a sentence that credits someone the
@@ -143,4 +191,4 @@ class MoodService:
         inputs = {"place": place, "film": topic.name if topic else None, "count": report.count,
                   "shares": report.shares, "emotions": report.emotions, "trend": report.trend_word}
         title = f"Mood of {place}" + (f": {topic.name}" if topic else "")
-        return Discussion(report, chart, Prepared("mood", mood_task.CHANNEL_SPEC, inp, inputs, title))
+        return Prepared("mood", mood_task.CHANNEL_SPEC, inp, inputs, title)

@@ -44,6 +44,12 @@ class TaskSpec:
     # after the second try: the two texts (first, second) made one, where the task has parts that each draft may
     # have lost (/scene's sections); kept when it scores better than both
     merge: Callable[[str, str, Any], str] | None = None
+    # after the tries: the parts the kept reply still lacks, each as a note for the prompt and a start for a short
+    # request of its own (/scene's sections the checks emptied); `fill` puts the texts written for them in, and the
+    # result is kept when it scores better
+    gaps: Callable[[str, Any], list[tuple[str, str]]] | None = None
+    fill: Callable[[str, list[str], Any], str] | None = None
+    gap_tokens: int = 80
 
 
 @dataclass(frozen=True)

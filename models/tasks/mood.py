@@ -231,10 +231,91 @@ def _channel_prose(text: str, inp: DiscussionInput) -> str:
     return " ".join(line for line in lines if line)
 
 
+_ITEM_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+_LIST_HEAD = re.compile(r"^(.*?\b(?:liked|disliked|loved|enjoyed|hated|praised|appreciated|admired|critici[sz]ed|"
+                        r"complained about|found|thought)\s+)(\S.*)$", re.IGNORECASE)
+_DISLIKING = re.compile(r"\b(?:disliked|hated|critici[sz]ed|complained)\b", re.IGNORECASE)
+_LIKING = re.compile(r"\b(?:liked|loved|enjoyed|praised|appreciated|admired)\b", re.IGNORECASE)
+
+
+def _content_roots(text: str) -> set[str]:
+    return {root(p) for w in tokens(text) if (p := _plain(w)) not in FUNCTION_WORDS and p not in _SUMMARY_WORDS}
+
+
+def other_side(item: str, head: str, inp: DiscussionInput) -> bool:
+    """`item`, listed after `head` ("People liked"), names something only the other list's messages name: "the
+    opening film" among what people liked, when only "the opening film was a mess" says "opening"."""
+    if _DISLIKING.search(head):
+        mine, theirs = _content_roots("\n".join(inp.disliked)), _content_roots("\n".join(inp.liked))
+    elif _LIKING.search(head):
+        mine, theirs = _content_roots("\n".join(inp.liked)), _content_roots("\n".join(inp.disliked))
+    else:
+        return False
+    found = _content_roots(item)
+    return bool(found & (theirs - mine)) and not found & (mine - theirs)
+
+
+_TURN = re.compile(r"(\s*,?\s*\b(?:but|while|whereas|although|though|however|yet)\b,?\s*)", re.IGNORECASE)
+
+
+def _list_of(segment: str) -> tuple[str, list[str], str]:
+    """A part of a sentence as its start ("They disliked "), its listed items and its end mark."""
+    body = segment.rstrip()
+    end = body[-1] if body[-1:] in ".!" else ""
+    items = [p.strip() for p in _ITEM_SPLIT.split(body.removesuffix(end)) if p.strip()]
+    head = ""
+    if items and (verb := _LIST_HEAD.match(items[0])):
+        head, items[0] = verb.group(1), verb.group(2)
+    return head, items, end
+
+
+def wrong_items(sentence: str, inp: DiscussionInput) -> list[str]:
+    """The items of a sentence's lists (one list each side of a "but") that say what no message says, or put a
+    thing on the side its messages are not on."""
+    out = []
+    for segment in _TURN.split(sentence)[::2]:
+        head, items, _ = _list_of(segment)
+        out += [item for item in items if unsaid(item, inp) or other_side(item, head, inp)]
+    return out
+
+
+def _mend_segment(segment: str, inp: DiscussionInput) -> str:
+    head, items, end = _list_of(segment)
+    if unsaid(head, inp):
+        return ""
+    wrong = {item for item in items if unsaid(item, inp) or other_side(item, head, inp)}
+    if not wrong:
+        return segment
+    if len(items) < 2:
+        return ""
+    kept = [item for item in items if item not in wrong]
+    if not kept or (not head and kept[0] != items[0]):
+        return ""
+    listed = kept[0] if len(kept) == 1 else ", ".join(kept[:-1]) + " and " + kept[-1]
+    return head + listed + end
+
+
+def mend_list(sentence: str, inp: DiscussionInput) -> str:
+    """A sentence that lists things ("They disliked the length, the final twist, and the middle dragging.") without
+    its `wrong_items` ("the length"); "" when a list's start ("They disliked") says what no message says, or
+    nothing is left of a list."""
+    parts = _TURN.split(sentence.strip())
+    mended = [_mend_segment(part, inp) if i % 2 == 0 else part for i, part in enumerate(parts)]
+    if any(not part for part in mended[::2]):
+        return ""
+    return "".join(mended)
+
+
 def channel_postprocess(text: str, inp: DiscussionInput) -> str:
-    """The draft as prose, without the sentences that say what no message says, at most `SUMMARY_LIMIT`
-    characters ("" when no sentence is left: the report then shows its figures alone)."""
-    kept = [s for s in split_sentences(_channel_prose(text, inp)) if not unsaid(s, inp)]
+    """The draft as prose, without what no message says: a listed thing no message names is taken out of its list
+    (`mend_list`), another such sentence is dropped; at most `SUMMARY_LIMIT` characters ("" when no sentence is
+    left: the report then shows its figures alone)."""
+    kept = []
+    for sentence in split_sentences(_channel_prose(text, inp)):
+        if unsaid(sentence, inp) or wrong_items(sentence, inp):
+            sentence = mend_list(sentence, inp)
+        if sentence:
+            kept.append(sentence)
     return _trim(" ".join(kept), SUMMARY_LIMIT)
 
 
@@ -285,17 +366,27 @@ def unsaid(text: str, inp: DiscussionInput) -> list[str]:
 
 
 def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
-    """The draft (`raw`) before its unsupported sentences were dropped: every content word the messages hold (or
-    the film's facts, for a named film), else one more try with those words named, and the kept summary is the one
-    with more left of it. Which side a thing is on is not checked: the headings of the prompt are the classifier's,
-    and the only side the bot knows."""
-    extra = unsaid(_channel_prose(raw, inp), inp)
-    problem = f"it said {', '.join(repr(w) for w in extra)}, which no message says" if extra else ""
+    """The draft (`raw`) before its unsupported sentences were dropped or mended: every content word the messages
+    hold (or the film's facts, for a named film) and every listed thing on its messages' side, else one more try
+    with those named, and the kept summary is the one with more left of it. The sides are the prompt's two lists:
+    the messages the classifier reads clearly that the model, reading each again, does not place on the other side
+    (`bot.services.mood.MoodService.second_reading`)."""
+    prose = _channel_prose(raw, inp)
+    extra = unsaid(prose, inp)
+    problems = [f"it said {', '.join(repr(w) for w in extra)}, which no message says"] if extra else []
+    for segment in (part for sentence in split_sentences(prose) for part in _TURN.split(sentence)[::2]):
+        head, items, _ = _list_of(segment)
+        if switched := [item for item in items if other_side(item, head, inp)]:
+            side = "disliked" if _DISLIKING.search(head) else "liked"
+            problems.append(f"it said people {side} {', '.join(repr(i) for i in switched)}, which their messages "
+                            f"do not say")
+    problem = "; ".join(problems)
     if not text:
         return Assessment(False, 0.0, "empty", (problem or "it was empty",))
-    if not extra:
+    if not problems:
         return Assessment(True, 100.0)
-    return Assessment(False, 50.0 + min(len(text), 400) / 8 - 5.0 * len(extra), problem, (problem,))
+    return Assessment(False, 50.0 + min(len(text), 400) / 8 - 5.0 * (len(extra) + len(problems) - bool(extra)),
+                      problem, tuple(problems))
 
 
 def channel_firmer(inp: DiscussionInput, first: Assessment) -> tuple[str, str]:
@@ -303,6 +394,36 @@ def channel_firmer(inp: DiscussionInput, first: Assessment) -> tuple[str, str]:
     note = (f"\n\nA first draft of this summary went wrong: {'; '.join(first.problems)}. Write it again in two or "
             "three sentences of prose, naming only what the messages above name, in their words.")
     return note, ""
+
+
+# -- a second reading of each quoted message's side --------------------------------------------------------------
+
+SIDE_MAX_NEW_TOKENS = 3
+SIDE_READS = QUOTES + 2  # messages of each side read again, in the classifier's order
+
+SIDE_SYSTEM = (
+    "You read one message from a discussion about a film and say whether the writer liked what they talk about "
+    "(praise) or not (criticism). Film fans praise in words of fear, tears and shock: \"the monster is genuinely "
+    "scary\", \"the ending wrecked me\" and \"that scene is insane\" are praise. Complaints can be mild: \"the "
+    "second act drags\", \"a bit long\", \"I saw the twist coming\" and \"the effects look fake\" are criticism. "
+    "Answer with one word: praise or criticism.")
+
+
+def side_messages(text: str) -> list[Message]:
+    """The prompt that asks the language model which side one message is on (the second reader of /mood's lists:
+    the classifier, trained on reviews, reads "the villain's stare is terrifying" and "made me cry" as negative)."""
+    line = _trim(one_line(clean_text(text)), QUOTE_LIMIT)
+    return [{"role": "system", "content": SIDE_SYSTEM},
+            {"role": "user", "content": f"Message: {line}\nPraise or criticism?"}]
+
+
+_SIDE_ANSWER = re.compile(r"\b(?:(prais\w*)|(critic\w*))", re.IGNORECASE)
+
+
+def read_side(answer: str) -> str | None:
+    """"praise" or "criticism" from the model's one-word answer; None when it gives neither (or both)."""
+    found = {("praise" if m.group(1) else "criticism") for m in _SIDE_ANSWER.finditer(answer)}
+    return found.pop() if len(found) == 1 else None
 
 
 SPEC = TaskSpec(

@@ -669,7 +669,36 @@ def merge(first: str, second: str, inp: SceneInput) -> str:
     return "\n".join(out)
 
 
+# what each section holds, as the system prompt asks it ("one or two sentences: voices, room tone, ...")
+_ASKS = {m.group(1): m.group(2) for m in re.finditer(r"^\*\*(\w+):\*\* (.+)$", _SYSTEM, re.MULTILINE)}
+GAP_TOKENS = 90  # a section written on its own
+
+
+def _missing(text: str) -> list[str]:
+    parts = dict(split_sections(text))
+    return [label for label in SECTIONS if len(parts.get(label, "").split()) < 3]
+
+
+def gaps(text: str, inp: SceneInput) -> list[tuple[str, str]]:
+    """The sections both tries left empty (a loop used up the tokens before Camera; every Sound sentence cut),
+    each asked on its own: a note and the section's label as the answer's start."""
+    return [(f"\n\nWrite only the **{label}:** section now, {_ASKS[label]} Name only what the excerpt "
+             "has.", f"**{label}:**") for label in _missing(text)]
+
+
+def fill(text: str, written: list[str], inp: SceneInput) -> str:
+    """The description with each section written on its own (`gaps`, in that order) put in its place, checked as
+    every draft is (`postprocess`); a section still empty stays out."""
+    parts = dict(split_sections(text))
+    for label, raw in zip(_missing(text), written, strict=True):
+        body = dict(split_sections(postprocess(raw, inp))).get(label, "")
+        if len(body.split()) >= 3:
+            parts[label] = body
+    return "\n".join(f"**{label}:** {parts[label]}" for label in SECTIONS if parts.get(label))
+
+
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     prime="**Setting:**", retry_prime=lambda inp: "**Setting:**", assess=assess, firmer=firmer, merge=merge,
+    gaps=gaps, fill=fill, gap_tokens=GAP_TOKENS,
 )

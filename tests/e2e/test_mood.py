@@ -164,6 +164,25 @@ async def test_channel_report_has_shares_chart_trend_and_extremes(make_bot: BotF
     fake.assert_no_unknown_calls()
 
 
+async def test_the_model_reads_the_quoted_messages_again(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    """A message the model reads as the other side is left off the summary's lists (here the model calls every
+    message criticism, so the glowing ones go); the figures still show before it reads them."""
+    bot = await make_bot(model="fake", fake_reply="criticism|stop")
+    channel = await new_channel(fake, bot, "film-talk")
+    await plant(fake, channel, GLOWING + SCATHING)
+    handle = await fake.send_slash("mood", {"channel": channel}, user=fake.member)
+    msg, embed = await report(fake, handle)
+    assert fields(embed)["Sentiment"].startswith("🟢 positive 50% · 🔴 negative 50%")
+    job = await bot.store.job_for_message(msg.id)
+    assert job is not None
+    liked, _, disliked = job.prompt[-1]["content"].partition("Most negative messages:")
+    assert not any(text in liked for text in GLOWING) and "(none)" in liked
+    assert sum(text in disliked for text in SCATHING) == 5
+    edits = fake.calls_to("PATCH", "/webhooks/*/messages/@original")
+    assert edits[0].json["embeds"][0]["description"].startswith("✍️ *Summing up")
+    fake.assert_no_unknown_calls()
+
+
 async def test_thread_and_film_filter(make_bot: BotFactory, fake: FakeDiscord) -> None:
     bot = await make_bot(model="fake")
     general = bot.get_channel(fake.general.id)

@@ -57,6 +57,17 @@ def test_empty_and_huge_texts_are_scored_without_error(mood_classifier: MoodClas
     assert all(0.0 <= s.positive <= 1.0 for s in scores)
 
 
+def test_a_texts_score_does_not_depend_on_the_texts_read_with_it(mood_classifier: MoodClassifier) -> None:
+    """A channel's messages are read in one batch; a longer neighbour once moved a message's score (0.21 alone,
+    0.26 beside a longer text) through the padding."""
+    text = "the landscapes are unreal"
+    alone = mood_classifier.classify([text])[0]
+    for others in (["the pacing is really slow, some scenes go on forever"], ["word " * 100], ["a", "b c d " * 30]):
+        beside = mood_classifier.classify([*others, text])[-1]
+        assert beside.positive == alone.positive and beside.emotions == alone.emotions, others
+    assert mood_classifier.positive([text, "word " * 100])[0] == pytest.approx(alone.positive, abs=1e-4)
+
+
 def test_mood_eval_prints_the_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                      monkeypatch: pytest.MonkeyPatch, mood_classifier: Any) -> None:
     rows = [f"{text}\t1" for text in GLOWING] + [f"{text}\t0" for text in SCATHING]

@@ -242,6 +242,41 @@ async def test_the_two_tries_are_made_one_when_each_lost_a_section() -> None:
     assert reply.text == GOOD  # Sound from the second try, Camera from the first
 
 
+async def test_a_section_both_tries_left_empty_is_written_on_its_own() -> None:
+    invented = GOOD.replace("Rain, then Mara's dry line.", "A jazz band plays in the corner.")
+    asked: list[str] = []
+
+    class SoundAlone(FakeModel):
+        def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+            content = messages[-1]["content"]
+            if "Write only the **Sound:** section now" in content:
+                asked.append(prefix)
+                self.default = " Rain, then Mara's dry line.\n**Camera:** A crane shot over the pool table.|stop"
+            elif "A first draft of this description went wrong" in content:
+                self.default = " A jazz band plays in the corner.\n**Camera:** A wide shot, then a slow push in on " \
+                               "Mara.|stop"
+            return super().encode(messages, prefix)
+
+    model = SoundAlone(default=invented.removeprefix("**Setting:**") + "|stop")
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, scene.SPEC, BAR).reply()
+    assert asked == ["**Sound:**"]  # only the empty section, started with its label
+    assert reply.attempts == 3
+    assert reply.text == GOOD  # the Sound written on its own, put in its place; the rest of its answer not taken
+
+
+def test_only_the_empty_sections_are_asked_and_a_still_empty_one_stays_out() -> None:
+    text = GOOD.replace("\n**Sound:** Rain, then Mara's dry line.", "").replace("A wide shot, then a slow push in "
+                                                                                 "on Mara.", "")
+    assert [prime for _, prime in scene.gaps(text, BAR)] == ["**Sound:**", "**Camera:**"]
+    assert "voices, room tone, effects and music" in scene.gaps(text, BAR)[0][0]
+    filled = scene.fill(text, ["**Sound:** A jazz band plays in the corner.", "**Camera:** A close shot of Mara's "
+                               "coin."], BAR)
+    assert "**Sound:**" not in filled and filled.endswith("**Camera:** A close shot of Mara's coin.")
+    assert scene.gaps(GOOD, BAR) == []
+
+
 def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
     raw = GOOD.replace("A bar at night, the jukebox glowing.", "A crowded casino in Las Vegas, after a wedding.")
     assert "**Setting:** Interior: bar, at night.\n**Blocking:**" in scene.postprocess(raw, BAR)
@@ -276,6 +311,40 @@ def test_a_summary_that_says_what_no_message_says_fails_and_names_it() -> None:
         assert word in verdict.reason
     note, _ = mood.channel_firmer(CHANNEL, verdict)
     assert "'Paris'" in note
+
+
+@pytest.mark.parametrize(("sentence", "mended"), [
+    # issue 20's heist discussion: both sentences were dropped whole for "excitement" and "length"
+    ("People liked the jazzy score, the vault sequence, and the overall excitement of the film.",
+     "People liked the jazzy score and the vault sequence."),
+    ("They disliked the length, the final twist, and the middle dragging.",
+     "They disliked the final twist and the middle dragging."),
+    ("They disliked the length and the car chase.", ""),  # nothing of the list left
+    ("Critics in Paris disliked the twist and the middle.", ""),  # its start says what no message says
+])
+def test_a_listed_thing_no_message_names_is_taken_out_of_its_list(sentence: str, mended: str) -> None:
+    assert mood.mend_list(sentence, CHANNEL) == mended
+    assert mood.channel_postprocess(f"People loved the jazzy score. {sentence}", CHANNEL) == (
+        f"People loved the jazzy score. {mended}".strip())
+
+
+def test_a_thing_listed_on_the_side_its_messages_are_not_on_is_taken_out() -> None:
+    # issue 20's festival discussion: "the opening film" liked, though only "the opening film was a mess" names it
+    festival = DiscussionInput.create(place="#fest", count=5, positive_share=0.4, negative_share=0.6,
+                                      liked=["the short films block was the highlight of the day",
+                                             "the q&a with the director was fun"],
+                                      disliked=["the opening film was a mess", "the closing film was too long"])
+    raw = ("People liked the Q&A with the director, the short films block, and the opening film. They disliked the "
+           "opening film and the closing film, but loved the short films block.")
+    assert mood.channel_postprocess(raw, festival) == (
+        "People liked the Q&A with the director and the short films block. They disliked the opening film and the "
+        "closing film, but loved the short films block.")
+    verdict = mood.channel_assess(raw, raw, festival)
+    assert verdict.problems == ("it said people liked 'the opening film', which their messages do not say",)
+    # a turn starts a list of the other side
+    assert mood.wrong_items("They disliked the opening film, but loved the q&a.", festival) == []
+    assert mood.wrong_items("They disliked the opening film, but loved the closing film.", festival) == [
+        "the closing film"]
 
 
 def test_inflections_contractions_and_spellings_count_as_said() -> None:

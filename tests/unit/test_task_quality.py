@@ -161,6 +161,14 @@ def test_a_message_in_its_own_words_keeps_its_side(judge: tq.MoodJudge) -> None:
     assert judge.judge(messages, "The film felt like a string of sketches.", "+-") == []
     # put under the wrong verb, it is still the wrong side
     assert judge.judge(messages, "People loved that it felt like a string of sketches.", "+-") != []
+    # a list goes on after a quoted message: "devastating" is its praise's (a real reply, read as criticism)
+    indie = ["the grainy film look is beautiful", "the long takes were mesmerizing",
+             "the lead actress gives a quiet, devastating performance",
+             "nothing happens for two hours"]
+    text = ("People liked the grainy look, the long takes were mesmerizing, and the lead actress gave a quiet, "
+            "devastating performance. They disliked nothing happening for two hours.")
+    assert judge.judge(indie, text, "+++-") == []
+    assert judge.judge(indie, text.replace("People liked", "People hated"), "+++-") != []
 
 
 def test_a_list_run_together_is_flagged(judge: tq.MoodJudge) -> None:

@@ -531,9 +531,9 @@ def test_channel_prompt_has_the_figures_and_both_sides() -> None:
 
 def test_channel_postprocess_is_prose_capped_and_mention_safe() -> None:
     inp = discussion_input()
-    raw = "Summary:\n- People loved the score and the act.\n- They found the middle act clunky, @everyone."
+    raw = "Summary:\n- People loved the score and the film.\n- They found the middle act clunky, @everyone."
     assert mood.channel_postprocess(raw, inp) == (
-        "People loved the score and the act. They found the middle act clunky, @\u200beveryone.")
+        "People loved the score and the film. They found the middle act clunky, @\u200beveryone.")
     long = " ".join(f"The score {i} is gorgeous in the film." for i in range(60))
     out = mood.channel_postprocess(long, inp)
     assert len(out) <= mood.SUMMARY_LIMIT and out.endswith(".")
