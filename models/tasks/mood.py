@@ -255,7 +255,10 @@ def other_side(item: str, head: str, inp: DiscussionInput) -> bool:
     return bool(found & (theirs - mine)) and not found & (mine - theirs)
 
 
-_TURN = re.compile(r"(\s*,?\s*\b(?:but|while|whereas|although|though|however|yet)\b,?\s*)", re.IGNORECASE)
+# where a sentence turns to another list: "but", "while", ... and "and" before a verb of its own ("and hated ...")
+_TURN = re.compile(r"(\s*,?\s*\b(?:but|while|whereas|although|though|however|yet)\b,?\s*|\s*,?\s*\band\s+(?="
+                   r"(?:they\s+|people\s+|many\s+|some\s+)?(?:liked|disliked|loved|enjoyed|hated|praised|appreciated|"
+                   r"admired|critici[sz]ed|complained|found|thought)\b))", re.IGNORECASE)
 
 
 def _list_of(segment: str) -> tuple[str, list[str], str]:

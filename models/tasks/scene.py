@@ -356,7 +356,7 @@ profile overhead distance
 """.split()  # the light, sound and camera craft: what an add-on may bring (see `padding`)
 _STAGE_WORDS = _CRAFT_WORDS + """
 face eye eyes hand hands head body shoulder arm feet foot posture expression gaze glance look gesture step
-hips chin lap knees fingers mouth hair breath circle row window windows interior exterior
+breath window windows interior exterior
 position side left right front back middle center centre edge corner end top bottom half part
 room space air wall walls floor ceiling area place spot setting surroundings atmosphere environment world
 scene moment mood tension feeling sense emotion energy pace drama suspense dread calm unease urgency intimacy
@@ -399,6 +399,15 @@ def _adjective(word: str) -> bool:
                                       for end in _ADJECTIVE_ENDS)
 
 
+def _coordinated(after: list[str]) -> bool:
+    """The two words after an "and" go on one noun phrase: an adjective (by list or ending, or in -y) and a word
+    that does not end the phrase ("chipper and flighty outfit", not "the table and chairs are")."""
+    if len(after) < 2 or not all(w[0].isalpha() for w in after):
+        return False
+    first, second = (w.casefold() for w in after)
+    return (_adjective(first) or (first.endswith("y") and len(first) > 4)) and second not in _ENDS
+
+
 def things(sentence: str) -> list[str]:
     """The heads of the noun phrases a determiner or a preposition opens ("a single lamp" -> "lamp", "on
     shelves" -> "shelves"): the things a sentence names. An adjective alone is no thing."""
@@ -408,9 +417,12 @@ def things(sentence: str) -> list[str]:
         if word.casefold() not in _OPENERS:
             continue
         run: list[str] = []
-        for nxt in words[i + 1 : i + 7]:
+        ahead = words[i + 1 : i + 8]
+        for k, nxt in enumerate(ahead[:6]):
             low = nxt.casefold()
             if nxt == "," and run and all(_adjective(w) for w in run):  # "a large, artful building"
+                continue
+            if low in ("and", "or") and run and _coordinated(ahead[k + 1 : k + 3]):  # "a chipper and flighty outfit"
                 continue
             if (not nxt[0].isalpha() or low in _ENDS or re.search(r"['’](?!s$)", low)
                     or (low.endswith(("ing", "ed")) and low not in _ING_NOUNS
@@ -672,6 +684,9 @@ def merge(first: str, second: str, inp: SceneInput) -> str:
 # what each section holds, as the system prompt asks it ("one or two sentences: voices, room tone, ...")
 _ASKS = {m.group(1): m.group(2) for m in re.finditer(r"^\*\*(\w+):\*\* (.+)$", _SYSTEM, re.MULTILINE)}
 GAP_TOKENS = 90  # a section written on its own
+# a section's start when it is written on its own: asked for placements, the default model retold the whole
+# script's action lines (every sentence copied) until its answer started from the frame
+_GAP_STARTS = {"Blocking": "Frame left,"}
 
 
 def _missing(text: str) -> list[str]:
@@ -682,8 +697,9 @@ def _missing(text: str) -> list[str]:
 def gaps(text: str, inp: SceneInput) -> list[tuple[str, str]]:
     """The sections both tries left empty (a loop used up the tokens before Camera; every Sound sentence cut),
     each asked on its own: a note and the section's label as the answer's start."""
-    return [(f"\n\nWrite only the **{label}:** section now, {_ASKS[label]} Name only what the excerpt "
-             "has.", f"**{label}:**") for label in _missing(text)]
+    return [(f"\n\nWrite only the **{label}:** section now, {_ASKS[label]} Do not repeat the excerpt's sentences: "
+             "say it in new, short words, naming only what the excerpt has.",
+             f"**{label}:**" + (f" {_GAP_STARTS[label]}" if label in _GAP_STARTS else "")) for label in _missing(text)]
 
 
 def fill(text: str, written: list[str], inp: SceneInput) -> str:

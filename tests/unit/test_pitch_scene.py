@@ -152,6 +152,10 @@ def test_the_prompt_budgets_each_section_and_forbids_copying() -> None:
     ("Turning a coin over and over, Mara waits by the jukebox as Theo enters, soaked.",
      "it was mostly the excerpt's words"),
     ("Theo sits at the far end.", "it was mostly the excerpt's words"),  # short, and still copied
+    # read in a task_quality run: a costume behind coordinated adjectives, a pose and an arrangement no excerpt gave
+    ("Theo is dressed in a chipper and flighty outfit.", "it staged outfit, not in the excerpt"),
+    ("Theo waits, his hands on his hips.", "it staged hips, not in the excerpt"),
+    ("The bottles stand in rows.", "it staged bottles, rows, not in the excerpt"),
 ])
 def test_a_sentence_the_excerpt_does_not_back_is_named_with_its_reason(sentence: str, reason: str) -> None:
     assert scene.unsupported(sentence, BAR.excerpt).startswith(reason)
@@ -275,6 +279,8 @@ def test_only_the_empty_sections_are_asked_and_a_still_empty_one_stays_out() -> 
                                "coin."], BAR)
     assert "**Sound:**" not in filled and filled.endswith("**Camera:** A close shot of Mara's coin.")
     assert scene.gaps(GOOD, BAR) == []
+    no_blocking = GOOD.replace("Mara waits with a coin; Theo comes in wet and sits far from her.", "")
+    assert [prime for _, prime in scene.gaps(no_blocking, BAR)] == ["**Blocking:** Frame left,"]
 
 
 def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
@@ -288,7 +294,7 @@ def test_a_setting_cut_whole_is_said_from_the_scene_heading() -> None:
 def test_the_prompt_lists_the_excerpts_things() -> None:
     user = scene.build_messages(BAR)[1]["content"]
     assert "The things the excerpt has (stage only these" in user
-    assert "jukebox, coin, counter." in user  # (fingers: the body, which any scene has)
+    assert "jukebox, coin, fingers, counter." in user
 
 
 # -- a channel's /mood --------------------------------------------------------------------------------------------
@@ -343,6 +349,7 @@ def test_a_thing_listed_on_the_side_its_messages_are_not_on_is_taken_out() -> No
     assert verdict.problems == ("it said people liked 'the opening film', which their messages do not say",)
     # a turn starts a list of the other side
     assert mood.wrong_items("They disliked the opening film, but loved the q&a.", festival) == []
+    assert mood.wrong_items("People loved the q&a and hated the opening film.", festival) == []
     assert mood.wrong_items("They disliked the opening film, but loved the closing film.", festival) == [
         "the closing film"]
 
