@@ -366,7 +366,9 @@ _DETERMINERS = frozenset("""
 the a an his her their its my your our some another each every several two three four five
 """.split())
 # a preposition followed straight by a noun ("on shelves", "with papers") opens a phrase as a determiner does
-_PREPOSITIONS = frozenset("on in at with from under over into onto across behind beside near through around of".split())
+_PREPOSITIONS = frozenset("on in at with from under over into onto across behind beside near through around of".split()
+                          # and the verbs that put a thing on someone: "wearing white dresses", "holding lanterns"
+                          + "wearing wears wore holding holds carrying carries clutching wielding".split())
 _ADJ_SUFFIXES = ("ful", "ous", "ive", "ic", "al", "able", "ible", "less", "ish", "y", "ed", "ing", "ent", "ant",
                  "ary", "ar", "er", "est", "ly")
 _STRONG_ADJ_SUFFIXES = ("ful", "ous", "ive", "ic", "al", "able", "ible", "less", "ish")

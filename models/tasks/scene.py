@@ -372,7 +372,8 @@ _CRAFT = frozenset(root(w) for w in _CRAFT_WORDS)
 _OPENERS = frozenset("""
 the a an his her their its my your our this these those some several another each every two three four
 on in at with from under over into onto across behind beside near through around of by
-""".split())
+wearing wears wore holding holds carrying carries clutching wielding
+""".split())  # (and the verbs that put a thing on someone: "wearing white dresses")
 _ENDS = frozenset("""
 is are was were be been being has have had do does did and or but as while when where who whom whose which that
 than then to for nor so if it he she they we you i not no very too also just only up down out off away them him

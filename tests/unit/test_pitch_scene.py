@@ -156,6 +156,7 @@ def test_the_prompt_budgets_each_section_and_forbids_copying() -> None:
     ("Theo is dressed in a chipper and flighty outfit.", "it staged outfit, not in the excerpt"),
     ("Theo waits, his hands on his hips.", "it staged hips, not in the excerpt"),
     ("The bottles stand in rows.", "it staged bottles, rows, not in the excerpt"),
+    ("The regulars are all wearing white hats.", "it staged regulars, hats, not in the excerpt"),
 ])
 def test_a_sentence_the_excerpt_does_not_back_is_named_with_its_reason(sentence: str, reason: str) -> None:
     assert scene.unsupported(sentence, BAR.excerpt).startswith(reason)

@@ -115,6 +115,9 @@ def test_determiner_phrase_heads() -> None:
         "grills", "loudspeaker", "mood"]
     assert tq.named_things("The room is soft, with the music playing in the background.") == [
         "room", "music", "background"]
+    # what someone wears or holds is a thing too (read by eye: invented "white dresses and white hats", 2026-12-05)
+    assert tq.named_things("The patrons are all wearing white dresses.") == ["patrons", "dresses"]
+    assert tq.named_things("Mei walks on, holding lanterns.") == ["lanterns"]
 
 
 # -- mood ---------------------------------------------------------------------------------------------------------
