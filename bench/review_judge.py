@@ -68,7 +68,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.story_judge_rules import MemberNotes, Sources, opinion_reasons, orphan_reason, story_reason
+from bench.story_judge_rules import MemberNotes, Sources, opinion_reasons, orphan_reason, point_reasons, story_reason
 from models.catalog import Catalog, Film
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -611,6 +611,7 @@ class Judge:
         subject = ctx.subject
         rating = f"{subject.rating:g}/{subject.scale}" if subject.share is not None else "no rating"
         reasons = opinion_reasons(sentence, ctx.member, subject.share, rating, POSITIVE_SHARE, NEGATIVE_SHARE)
+        reasons += point_reasons(sentence, ctx.member, subject.title)
         return [Flag("opinion", sentence, "; ".join(reasons))] if reasons else []
 
     @staticmethod

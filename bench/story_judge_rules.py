@@ -415,6 +415,9 @@ class MemberNotes:
     praised: frozenset[str]
     any_criticism: bool
     any_praise: bool
+    # each clause of the notes: its words that name things (no judging word), whether it criticises, praises
+    points: tuple[tuple[frozenset[str], bool, bool], ...] = ()
+    faults: frozenset[str] = frozenset()  # the words of the notes' criticisms ("clunky", "too long")
 
     @classmethod
     def read(cls, notes: str, cast: Iterable[str] = (), directors: Iterable[str] = ()) -> MemberNotes:
@@ -423,6 +426,7 @@ class MemberNotes:
         text = plain(notes).casefold()
         words = set(re.findall(r"[a-z0-9']+", text))
         mentioned, criticised, praised = set(), set(), set()
+        points = []
         for name, people in (("acting", cast), ("direction", directors)):
             if any(w in words for person in people for w in plain(person).casefold().split() if len(w) > 2):
                 mentioned.add(name)
@@ -435,8 +439,65 @@ class MemberNotes:
                 criticised |= here
             if _NOTES_POSITIVE.search(part):
                 praised |= here
+            if named := _named_words(part):
+                points.append((named, bool(_NOTES_NEGATIVE.search(part)), bool(_NOTES_POSITIVE.search(part))))
+        faults = frozenset(m.group(0) for m in _NOTES_NEGATIVE.finditer(text)) - _NOT_FAULTS
         return cls(frozenset(mentioned), frozenset(criticised), frozenset(praised),
-                   bool(_NOTES_NEGATIVE.search(text)), bool(_NOTES_POSITIVE.search(text)))
+                   bool(_NOTES_NEGATIVE.search(text)), bool(_NOTES_POSITIVE.search(text)), tuple(points), faults)
+
+    def points_named(self, clause: str, title: str = "") -> list[tuple[bool, bool]]:
+        """(criticises, praises) of each clause of the notes that `clause` names a thing of (a word of 4 letters or
+        more, or one sharing its first 7 letters: "sentimentality" names "sooo sentimental"); the film's title names
+        none ("Seven Samurai" is not "the funny samurai")."""
+        mine = _named_words(clause) - _named_words(title)
+        return [(negative, positive) for named, negative, positive in self.points
+                if any(w == n or (len(w) >= 7 and len(n) >= 7 and w[:7] == n[:7]) for w in mine for n in named)]
+
+
+# words that name no particular thing of a film, for `MemberNotes.points_named`
+_NO_POINT = frozenset("""
+film films movie movies scene scenes moment moments thing things part parts bit lot way time times one story overall
+really very much stuff element elements aspect aspects
+""".split())
+
+
+def _named_words(text: str) -> frozenset[str]:
+    """The words of a clause that name things: no function word, no judging word, nothing generic; lower case."""
+    judging = " ".join(m.group(0) for p in (_NOTES_NEGATIVE, _NOTES_POSITIVE, _NEGATIVE, _GLOWING, _MILD)
+                       for m in p.finditer(" " + plain(text).casefold() + " "))
+    skip = set(judging.split())
+    return frozenset(w for w in (t.casefold() for t in tokens(text))
+                     if len(w) >= 4 and w not in _STOP and w not in _NO_POINT and w not in skip)
+
+
+# words of the notes' criticism that say nothing of their own when they come back in a review
+_NOT_FAULTS = frozenset("too not isn't wasn't ok okay fine cant can't".split())
+
+
+# a sentence's parts for the point rule: split at a turn or ", and" only ("The docking scene, which was ..., felt
+# clunky" is one)
+_TURN = re.compile(r";|\s+[—–]\s+|,\s+and\b|,?\s+(?:but|while|whereas|although|though|however|yet)\b")
+
+
+def point_reasons(sentence: str, notes: MemberNotes, title: str = "") -> list[str]:
+    """A judgement turned against the notes' own points: praise of a thing every note that names it criticises ("the
+    film's sentimentality ... were particularly touching" for "sooo sentimental, the girl is treated badly"), or the
+    notes' criticism of one thing moved onto another they name without criticising ("The docking scene ... felt
+    clunky" for "the docking scene, ..., the dialogue about love is clunky")."""
+    reasons = []
+    for part in _TURN.split(sentence):
+        named = notes.points_named(part, title)
+        if not named:
+            continue
+        judged = polarity(part)
+        moved = {m.group(0) for m in _NOTES_NEGATIVE.finditer(" " + plain(part).casefold() + " ")} & notes.faults
+        if judged.negative and not judged.positive and moved and not any(negative for negative, _ in named):
+            reasons.append(f"moves the notes' criticism ({', '.join(sorted(moved))}) onto what they name without "
+                           "criticising it")
+        elif (judged.glowing or judged.mild) and not judged.negative and all(
+                negative and not positive for negative, positive in named):
+            reasons.append("praises what the notes criticise")
+    return list(dict.fromkeys(reasons))
 
 
 def _covers(aspects: frozenset[str], aspect: str) -> bool:

@@ -163,6 +163,29 @@ def test_in_conclusion_is_the_reviewer_closing_not_the_film_ending(judge: Judge,
     assert "ending" in reason
 
 
+def test_a_judgement_turned_against_the_notes_own_point_is_flagged(judge: Judge, catalog: Catalog) -> None:
+    # issue 20, real replies read by eye: praise of what the notes criticise, criticism moved onto what they only name
+    gump = subject(catalog, "Forrest Gump 1994", "sweet, the running, the history stuff, but sooo sentimental, the "
+                   "girl is treated badly", 6, 10)
+    (reason,) = flags(judge, gump, "The running was engaging, but the film's sentimentality and treatment of the girl "
+                      "were particularly touching.", "opinion")
+    assert reason == "praises what the notes criticise"
+    assert not flags(judge, gump, "The running was engaging.", "opinion")
+    interstellar = subject(catalog, "Interstellar 2014", "the docking scene, the organ music, the dialogue about love "
+                           "is clunky, too long", 6.5, 10)
+    (reason,) = flags(judge, interstellar, "The docking scene, which was supposed to be a dramatic moment, felt clunky "
+                      "and overly long.", "opinion")
+    assert reason == "moves the notes' criticism (clunky, long) onto what they name without criticising it"
+    assert not flags(judge, interstellar, "The dialogue about love felt clunky.", "opinion")  # the member's own
+    # a criticism the notes never made is the rating's call (see above); a title's words name no point of the notes
+    assert not flags(judge, subject(catalog, "Interstellar 2014", "the docking scene", 3, 5),
+                     "The docking scene felt clunky.", "opinion")
+    samurai = subject(catalog, "Seven Samurai 1954", "long, the rain battle at the end is great, the funny samurai", 3,
+                      5)
+    assert not flags(judge, samurai, "I watched Seven Samurai with a mix of excitement and a bit of disappointment.",
+                     "opinion")
+
+
 # -- orphans -------------------------------------------------------------------------------------------------------
 
 def test_an_it_that_only_music_can_be_needs_music_before_it(judge: Judge, catalog: Catalog) -> None:
