@@ -107,7 +107,9 @@ async def test_pitch_review_mood_and_reactions_through_the_openai_server(
     mood = await finished(fake, await fake.send_slash("mood", {"channel": channel}, user=fake.member))
     assert mood.embeds[0]["title"] == "Mood of #film-talk"
     job = await bot.store.job_for_message(mood.id)
-    assert job is not None and job.command == "mood" and job.status == "done" and job.output
+    # the test model wrote through the server; what the checks let through of its summary is luck (the report shows
+    # its figures alone when nothing is left), as in tests/model/test_real_model.py
+    assert job is not None and job.command == "mood" and job.status == "done" and job.raw_output
 
     await fake.add_reaction(pitch, fake.member, "👍")
     await fake.add_reaction(pitch, fake.moderator, "👎")
