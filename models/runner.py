@@ -112,6 +112,12 @@ class TaskRun:
         cap = min(self.spec.max_new_tokens, self.variant.max_new_tokens or self.spec.max_new_tokens)
         return GenerationRequest(messages=tuple(messages), max_new_tokens=cap, prefix=self.spec.prime)
 
+    def _noted(self, note: str) -> list[dict[str, str]]:
+        """This run's prompt with `note` added to its last message (a retry's or a part's instructions)."""
+        messages = list(self.request.messages)
+        messages[-1] = {**messages[-1], "content": messages[-1]["content"] + note}
+        return messages
+
     def _clean(self, text: str) -> str:
         """The task's post-processing, then the variant's finish."""
         return self.variant.finish(self.spec.postprocess(text, self.inp), self.inp)
@@ -149,9 +155,7 @@ class TaskRun:
         if is_refusal(raw):
             log.info("%s answer was a refusal, retrying once: %r", self.spec.name, raw[:120])
             attempts = 2
-            messages = list(self.request.messages)
-            messages[-1] = {**messages[-1], "content": messages[-1]["content"] + RETRY_NOTE}
-            request = self._request(messages)
+            request = self._request(self._noted(RETRY_NOTE))
             if self.spec.retry_prime is not None:
                 request = replace(request, prefix=self.spec.retry_prime(self.inp))
             result = await self.queue.submit(request).result()
@@ -173,10 +177,8 @@ class TaskRun:
             return reply
         log.info("%s reply not kept as it is (%s): one more try", spec.name, first.reason)
         note, prime = spec.firmer(self.inp, first)
-        messages = list(self.request.messages)
-        messages[-1] = {**messages[-1], "content": messages[-1]["content"] + note}
         try:
-            result = await self.queue.submit(replace(self._request(messages), prefix=prime)).result()
+            result = await self.queue.submit(replace(self._request(self._noted(note)), prefix=prime)).result()
         except JobError as exc:  # QueueFull too: the first reply stands
             log.info("%s second try did not run: %s", spec.name, exc)
             return reply
@@ -210,9 +212,7 @@ class TaskRun:
         handles = []
         try:
             for note, prime in gaps:
-                messages = list(self.request.messages)
-                messages[-1] = {**messages[-1], "content": messages[-1]["content"] + note}
-                handles.append(self.queue.submit(GenerationRequest(messages=tuple(messages),
+                handles.append(self.queue.submit(GenerationRequest(messages=tuple(self._noted(note)),
                                                                    max_new_tokens=spec.gap_tokens, prefix=prime)))
         except JobError as exc:  # QueueFull: the reply stands
             for handle in handles:

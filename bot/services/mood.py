@@ -87,7 +87,8 @@ class Discussion(NamedTuple):
 def clear_sides(report: MoodReport) -> tuple[list[str], list[str]]:
     """The texts the classifier reads as clearly positive and clearly negative (not mixed, not neutral), most
     positive and most negative first, each once: the candidates for the summary's two lists. A mixed or neutral
-    message's side is the classifier's coin toss ("I cried at the reprise" at 39% positive)."""
+    message's side is the classifier's coin toss ("I liked the mother's performance, she was terrifying" at 33%
+    positive)."""
     quotes = 4 * mood_task.QUOTES  # repeats are dropped by the task
 
     def texts(side: list[Scored], label: str) -> list[str]:

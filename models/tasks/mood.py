@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -232,33 +233,46 @@ def _channel_prose(text: str, inp: DiscussionInput) -> str:
 
 
 _ITEM_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
-_LIST_HEAD = re.compile(r"^(.*?\b(?:liked|disliked|loved|enjoyed|hated|praised|appreciated|admired|critici[sz]ed|"
-                        r"complained about|found|thought)\s+)(\S.*)$", re.IGNORECASE)
-_DISLIKING = re.compile(r"\b(?:disliked|hated|critici[sz]ed|complained)\b", re.IGNORECASE)
-_LIKING = re.compile(r"\b(?:liked|loved|enjoyed|praised|appreciated|admired)\b", re.IGNORECASE)
+# the summary's verbs that start a list of what people liked or disliked
+_LIKING_VERBS = r"liked|loved|enjoyed|praised|appreciated|admired"
+_DISLIKING_VERBS = r"disliked|hated|critici[sz]ed|complained(?: about)?"
+_LIST_VERBS = rf"{_LIKING_VERBS}|{_DISLIKING_VERBS}|found|thought"
+_LIST_HEAD = re.compile(rf"^(.*?\b(?:{_LIST_VERBS})\s+)(\S.*)$", re.IGNORECASE)
+_DISLIKING = re.compile(rf"\b(?:{_DISLIKING_VERBS})\b", re.IGNORECASE)
+_LIKING = re.compile(rf"\b(?:{_LIKING_VERBS})\b", re.IGNORECASE)
+# where a sentence turns to another list: "but", "while", ... and "and" before a verb of its own ("and hated ...")
+_TURN = re.compile(r"(\s*,?\s*\b(?:but|while|whereas|although|though|however|yet)\b,?\s*|\s*,?\s*\band\s+(?="
+                   rf"(?:they\s+|people\s+|many\s+|some\s+)?(?:{_LIST_VERBS})\b))", re.IGNORECASE)
 
 
 def _content_roots(text: str) -> set[str]:
     return {root(p) for w in tokens(text) if (p := _plain(w)) not in FUNCTION_WORDS and p not in _SUMMARY_WORDS}
 
 
+@functools.lru_cache(maxsize=64)
+def _side_roots(inp: DiscussionInput) -> tuple[frozenset[str], frozenset[str]]:
+    """The content words only the liked messages have, and only the disliked ones (read once per summary)."""
+    liked, disliked = _content_roots("\n".join(inp.liked)), _content_roots("\n".join(inp.disliked))
+    return frozenset(liked - disliked), frozenset(disliked - liked)
+
+
 def other_side(item: str, head: str, inp: DiscussionInput) -> bool:
     """`item`, listed after `head` ("People liked"), names something only the other list's messages name: "the
     opening film" among what people liked, when only "the opening film was a mess" says "opening"."""
+    only_liked, only_disliked = _side_roots(inp)
     if _DISLIKING.search(head):
-        mine, theirs = _content_roots("\n".join(inp.disliked)), _content_roots("\n".join(inp.liked))
+        mine, theirs = only_disliked, only_liked
     elif _LIKING.search(head):
-        mine, theirs = _content_roots("\n".join(inp.liked)), _content_roots("\n".join(inp.disliked))
+        mine, theirs = only_liked, only_disliked
     else:
         return False
     found = _content_roots(item)
-    return bool(found & (theirs - mine)) and not found & (mine - theirs)
+    return bool(found & theirs) and not found & mine
 
 
-# where a sentence turns to another list: "but", "while", ... and "and" before a verb of its own ("and hated ...")
-_TURN = re.compile(r"(\s*,?\s*\b(?:but|while|whereas|although|though|however|yet)\b,?\s*|\s*,?\s*\band\s+(?="
-                   r"(?:they\s+|people\s+|many\s+|some\s+)?(?:liked|disliked|loved|enjoyed|hated|praised|appreciated|"
-                   r"admired|critici[sz]ed|complained|found|thought)\b))", re.IGNORECASE)
+def _lists(text: str) -> list[str]:
+    """The parts of a text that each hold one list: its sentences, cut where they turn ("but", "and hated")."""
+    return [part for sentence in split_sentences(text) for part in _TURN.split(sentence)[::2]]
 
 
 def _list_of(segment: str) -> tuple[str, list[str], str]:
@@ -272,13 +286,17 @@ def _list_of(segment: str) -> tuple[str, list[str], str]:
     return head, items, end
 
 
+def _wrong(item: str, head: str, inp: DiscussionInput) -> bool:
+    return bool(unsaid(item, inp)) or other_side(item, head, inp)
+
+
 def wrong_items(sentence: str, inp: DiscussionInput) -> list[str]:
     """The items of a sentence's lists (one list each side of a "but") that say what no message says, or put a
     thing on the side its messages are not on."""
     out = []
-    for segment in _TURN.split(sentence)[::2]:
+    for segment in _lists(sentence):
         head, items, _ = _list_of(segment)
-        out += [item for item in items if unsaid(item, inp) or other_side(item, head, inp)]
+        out += [item for item in items if _wrong(item, head, inp)]
     return out
 
 
@@ -286,7 +304,7 @@ def _mend_segment(segment: str, inp: DiscussionInput) -> str:
     head, items, end = _list_of(segment)
     if unsaid(head, inp):
         return ""
-    wrong = {item for item in items if unsaid(item, inp) or other_side(item, head, inp)}
+    wrong = {item for item in items if _wrong(item, head, inp)}
     if not wrong:
         return segment
     if len(items) < 2:
@@ -377,7 +395,7 @@ def channel_assess(text: str, raw: str, inp: DiscussionInput) -> Assessment:
     prose = _channel_prose(raw, inp)
     extra = unsaid(prose, inp)
     problems = [f"it said {', '.join(repr(w) for w in extra)}, which no message says"] if extra else []
-    for segment in (part for sentence in split_sentences(prose) for part in _TURN.split(sentence)[::2]):
+    for segment in _lists(prose):
         head, items, _ = _list_of(segment)
         if switched := [item for item in items if other_side(item, head, inp)]:
             side = "disliked" if _DISLIKING.search(head) else "liked"

@@ -644,7 +644,7 @@ def assess(text: str, raw: str, inp: SceneInput) -> SceneAssessment:
         whole = whole and not wrong
         if whole:
             kept.append(f"**{label}:** {body}")
-    missing = sum(1 for label in SECTIONS if len(parts.get(label, "").split()) < 3)
+    missing = len(_missing(text))
     score = 100.0 - 20.0 * len(problems) - 10.0 * missing - 2.0 * sum(map(len, cut.values()))
     return SceneAssessment(not problems, score, "; ".join(problems), tuple(problems), kept="\n".join(kept))
 
