@@ -244,7 +244,7 @@ class Grounding:
         note_words = set(name_key(self.notes).split())
         cast = (*(f.cast if f else ()), *self.principal)
         names_actor = bool(self.notes_people) or any(name_key(n).split()[-1] in note_words for n in cast if n.strip())
-        return Fidelity(self.notes, facts, self.plot, share, notes_name_actor=names_actor)
+        return Fidelity(self.notes, facts, self.plot, share, notes_name_actor=names_actor, title=f.title if f else "")
 
     @cached_property
     def speaks_of_actors(self) -> bool:

@@ -73,7 +73,7 @@ ASPECTS: dict[str, str] = {
     "characters": r"characters?|characteri[sz]ations?|protagonists?|villains?|heroes|hero|heroine|leads",
     "plot": r"plot|plots|storyline|narrative|story|storytelling|twists?|premise",
     "action": r"action(?:-packed)?|fight scenes?|car chases?|shoot-?outs?|set pieces?",
-    "humour": r"humou?r|humorous|hilarious\w*|jokes?|funny|comedy|comic|gags?|laugh(?:s|ter)?|wit|witty",
+    "humour": r"humou?r|humorous|hilarious\w*|jokes?|funny|comedy|comic|comedic|gags?|laugh(?:s|ter)?|wit|witty",
     "editing": r"editing|edited|montages?",
     "sound": r"sound design|sound mix|sound effects",
 }
@@ -105,7 +105,7 @@ _CRITICISM = re.compile(
     r"over-the-top|unappealing|unsatisfying|unfocused|slow|not (?:as|very|quite|so|that|great|good|enough)|"
     r"didn't work|doesn't work|terrible|awful|worst|mess|pointless|lifeless|stale|bland|generic|forced|"
     r"contrived|disjointed|unwatchable|incoherent|choppy|laughable|excruciating|tiresome|exhausting|"
-    r"cringe-?worthy)\b",
+    r"cringe-?worthy|clunky|sentimental|mawkish|schmaltzy|saccharine)\b",
     re.IGNORECASE)
 # a reviewer's stock phrases: a judgement, never a story ("poorly executed", "fails to capture", "fans of")
 _STOCK = re.compile(
@@ -116,7 +116,8 @@ _STOCK = re.compile(
 # words in the notes that show the member criticised something (beyond _CRITICISM itself)
 _NOTES_CRITICAL = re.compile(
     r"\b(?:but|though|although|too|not|no|never|meh|hated?|dislike\w*|worse|ugh|yawn|silly|dumb|stupid|"
-    r"cringe\w*|overrated|long|loud|mess|annoy\w*|dated|badly|so bad)\b|n't\b", re.IGNORECASE)
+    r"cringe\w*|overrated|long|loud|cold|cheap|whiny|mess|annoy\w*|dated|badly|so bad|"
+    r"(?:ca|do|wo|is|was|does|did)nt)\b|n't\b", re.IGNORECASE)
 _NOTES_PRAISING = re.compile(
     r"\b(?:love[ds]?|loving|best|wow|liked?|enjoy\w*|decent|genius|slaps|joy|holds? up|delight\w*|"
     r"riot|quotable)\b", re.IGNORECASE)
@@ -163,7 +164,7 @@ LEANING_START = (r"it|its|it's|this|that|these|those|they|their|them|he|his|him|
                  r"neither|the latter|the former|another")
 
 OPINION_REASONS = ("an opinion the notes do not give", "a criticism the member did not make",
-                   "praise the member did not give")
+                   "praise the member did not give", "the member's criticism moved", "praise of what the member")
 # a judging word before the noun it qualifies, after its determiner: "a gripping drama", "its powerful and moving
 # story" (the word after it is no function word: "the highlights of" stays)
 _DEGREE = r"(?:(?:very|truly|particularly|incredibly|really|so|quite|deeply|utterly|genuinely|most)\s+)?"
@@ -191,6 +192,58 @@ def without_judgement(sentence: str) -> str:
         return sentence
     out = re.sub(r"\b([Aa])n\s+(?=[^aeiouAEIOU\W])", r"\1 ", out)
     return re.sub(r"\b([Aa])\s+(?=[aeiouAEIOU])", r"\1n ", out)
+
+
+# where one point of the notes ends and the next starts: a comma or a stop, a dash between words, and before "but"
+# (which starts a criticism: "the history stuff, but sooo sentimental")
+_NOTE_BREAK = re.compile(r"[,;.!?\n]+|\s+-+\s+|(?=\bbut\b)", re.IGNORECASE)
+# where a sentence turns from one thing to another ("The hallway fight was intense, but the music was cold")
+_TURN = re.compile(r";|\s+[—–]\s+|,\s+and\b|,?\s+(?:but|while|whereas|although|though|however|yet)\b|"
+                   r"\s+and\s+(?=(?:the|its|his|her|their)\s)", re.IGNORECASE)
+_BARE_FAULTS = frozenset("but though although too not no never so".split())  # critical, but name no fault
+# words that name no thing of a film in a point of the notes ("the plot makes no sense and I dont care")
+_NO_THING = frozenset("sense care dont feel felt think know mean want need work works stuff much really overall "
+                      "times".split())
+# the film's parts that FUNCTION_WORDS holds (no story claim) but that a point of the notes is about
+_THING_WORDS = frozenset("story stories plot character characters end".split())
+_KEY_PREFIX = 7  # two words that share their first 7 letters name one thing ("sentimentality" ~ "sentimental")
+
+
+@dataclass(frozen=True)
+class NotePoint:
+    """One point of the member's notes ("the ice villain", "so loud and so long"): the stems of the words that name
+    what it is about, of its critical words, and whether it criticises or praises."""
+
+    things: frozenset[str]
+    faults: frozenset[str]
+    critical: bool
+    praising: bool
+
+
+def _names(keys: frozenset[str], other: frozenset[str]) -> frozenset[str]:
+    """The keys of `keys` that name a thing of `other`: the same stem, or the same first 7 letters."""
+    prefixes = {k[:_KEY_PREFIX] for k in other if len(k) >= _KEY_PREFIX}
+    return frozenset(k for k in keys if k in other or (len(k) >= _KEY_PREFIX and k[:_KEY_PREFIX] in prefixes))
+
+
+def _judging_words(text: str) -> frozenset[str]:
+    """The stems of the words of `text` that judge (praise or criticise)."""
+    found = (m.group(0) for p in (_PRAISE, _CRITICISM, _NOTES_CRITICAL, _NOTES_PRAISING) for m in p.finditer(text))
+    return frozenset(stem(w) for phrase in found for w in _TOKEN.findall(phrase))
+
+
+def _content_keys(text: str) -> list[str]:
+    """The stems of the words of `text` that can name a thing or judge it, in order: no function word (but "the
+    story", "the end"), four letters or more (or "bad", "odd")."""
+    return [stem(w) for w in (t.casefold().replace("’", "'") for t in _TOKEN.findall(text))
+            if (len(w) >= 4 or w in ("bad", "odd")) and (w not in FUNCTION_WORDS or w in _THING_WORDS)
+            and w not in _NO_THING]
+
+
+def _said(text: str, keys: set[str] | frozenset[str]) -> str:
+    """The words of `text` whose stems are `keys`, as it writes them, in order."""
+    words = [t for t in _TOKEN.findall(text) if stem(t.casefold().replace("’", "'")) in keys]
+    return " ".join(dict.fromkeys(words))
 
 
 def stem(word: str) -> str:
@@ -256,7 +309,8 @@ class Fidelity:
 
     `notes`: the member's text; `facts`: the catalog's words about the film (title, year, genres, countries,
     languages, people); `plot`: the film's plot line ("" when none); `share`: the rating as a share of its scale
-    (None: no rating); `people`: names the notes or the catalog give, whose mention means the notes speak of acting.
+    (None: no rating); `notes_name_actor`: the notes name one of the film's actors (they speak of acting); `title`:
+    the film's title, whose words name no point of the notes.
     """
 
     notes: str
@@ -264,6 +318,7 @@ class Fidelity:
     plot: str = ""
     share: float | None = None
     notes_name_actor: bool = False
+    title: str = ""
 
     @cached_property
     def _known(self) -> frozenset[str]:
@@ -346,6 +401,56 @@ class Fidelity:
         words = {stem(w.casefold()) for w in _TOKEN.findall(sentence) if w.casefold() not in FUNCTION_WORDS}
         return any(words & point for point in self._critical_points)
 
+    @cached_property
+    def points(self) -> tuple[NotePoint, ...]:
+        """The notes' points, each with what it names and how it judges it."""
+        title = frozenset(_content_keys(self.title))
+        points = []
+        for part in _NOTE_BREAK.split(self.notes):
+            judging = _judging_words(part)
+            keys = frozenset(_content_keys(part)) - title
+            # "but" turns a point either way ("chaotic but the mom and daughter stuff got me"): no criticism alone
+            critical = bool(_CRITICISM.search(part) or _NOTES_CRITICAL.search(re.sub(r"\bbut\b", " ", part)))
+            faults = frozenset(judging & keys) | frozenset(
+                stem(w) for m in (*_CRITICISM.finditer(part), *_NOTES_CRITICAL.finditer(part))
+                for w in _TOKEN.findall(m.group(0).casefold()))
+            if keys or faults:
+                points.append(NotePoint(keys - judging, (faults - _BARE_FAULTS) if critical else frozenset(),
+                                        critical, bool(_PRAISE.search(part) or _NOTES_PRAISING.search(part))))
+        return tuple(points)
+
+    def turned_reason(self, sentence: str) -> str | None:
+        """A judgement turned against the notes' own points, in a part of the sentence: praise of what only
+        critical points of the notes name ("the film's sentimentality ... touching" for "but sooo sentimental"),
+        or a critical point's fault put on a thing that only the notes' other points name ("The ice villain was too
+        loud" for "the ice villain, ..., so loud and so long")."""
+        points = self.points
+        critical_things = frozenset().union(*(p.things for p in points if p.critical))
+        title = frozenset(_content_keys(self.title))
+        for part in _TURN.split(sentence):
+            order = [k for k in _content_keys(part) if k not in title]
+            keys = frozenset(order)
+            praised, criticised = _PRAISE.search(part), _CRITICISM.search(part) or _NOTES_CRITICAL.search(part)
+            if praised and not criticised:
+                named = [p for p in points if _names(keys, p.things | p.faults)]
+                if named and all(p.critical and not p.praising for p in named):
+                    what = set().union(*(_names(keys, p.things | p.faults) for p in named))
+                    return f"praise of what the member criticised: {_said(part, what)}"
+            elif criticised and not praised:
+                for point in points:
+                    moved = _names(keys, point.faults)
+                    if not moved or _names(keys, point.things):
+                        continue
+                    # what the fault is put on comes before it: "The ice villain was too loud", not "The film was
+                    # loud and dumb, with oil drillers in space"
+                    before = frozenset(order[:min(order.index(k) for k in moved)])
+                    onto = {k for p in points if not p.critical for k in _names(before, p.things)}
+                    onto -= _names(frozenset(onto), critical_things)
+                    if onto:
+                        return (f"the member's criticism moved onto what they did not criticise: "
+                                f"{_said(part, moved)} put on {_said(part, onto)}")
+        return None
+
     def opinion_reason(self, sentence: str) -> str | None:
         subject = _ASPECT_SUBJECT.match(sentence)
         if subject:  # "The pacing was ...", "The visuals were ...": a judgement, whatever the adjective
@@ -372,4 +477,4 @@ class Fidelity:
 
     def reason(self, sentence: str) -> str | None:
         """Why `sentence` must go, or None."""
-        return self.story_reason(sentence) or self.opinion_reason(sentence)
+        return self.story_reason(sentence) or self.opinion_reason(sentence) or self.turned_reason(sentence)

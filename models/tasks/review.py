@@ -245,6 +245,8 @@ _PROBLEM_NOTES = (
     ("an opinion the notes do not give", "it judged {detail}, which my notes do not mention"),
     ("a criticism the member did not make", "it criticised the film ({detail}) where my notes do not"),
     ("praise the member did not give", "it praised what my notes do not praise ({detail})"),
+    ("the member's criticism moved", "it put my criticism on what I did not criticise ({detail})"),
+    ("praise of what the member", "it praised what my notes criticise ({detail})"),
     ("its subject was", ""),
 )
 

@@ -145,6 +145,62 @@ def test_a_theme_no_source_gives_is_story() -> None:
     assert taxi.story_reason("It is a study of a lonely veteran in the city at night.") is None  # the sources' words
 
 
+# -- a judgement turned against the notes' own points (read by eye in the review bench's replies, 2026-12-05) ------
+
+BATMAN = Fidelity(notes="awful puns, the ice villain, the suits, so loud and so long", share=0.2,
+                  title="Batman & Robin")
+GUMP = Fidelity(notes="sweet, the running, the history stuff, but sooo sentimental, the girl is treated badly",
+                share=0.6, title="Forrest Gump")
+
+
+@pytest.mark.parametrize(("fidelity", "sentence", "reason"), [
+    (BATMAN, "The ice villain was too loud and long.",
+     "the member's criticism moved onto what they did not criticise: loud long put on villain"),
+    (Fidelity(notes="the hallway fight, the music, but cold and confusing, too much explaining", share=0.65),
+     "The hallway fight was intense, but the music was cold and confusing.",
+     "the member's criticism moved onto what they did not criticise: cold confusing put on music"),
+    (Fidelity(notes="the docking scene, the organ music, the dialogue about love is clunky, too long", share=0.65),
+     "The docking scene, which was supposed to be a dramatic moment, felt clunky and overly long.",
+     "the member's criticism moved onto what they did not criticise: clunky put on docking"),
+    (GUMP, "The running was engaging, but the film's sentimentality was particularly touching.",
+     "praise of what the member criticised: sentimentality"),
+    (Fidelity(notes="the trinity test, the sound, the hearings drag, Cillian is great", share=0.8),
+     "The hearings were well-represented.", "praise of what the member criticised: hearings"),
+])
+def test_a_judgement_turned_against_the_notes_points_is_flagged(fidelity: Fidelity, sentence: str,
+                                                                reason: str) -> None:
+    assert fidelity.reason(sentence) == reason
+
+
+@pytest.mark.parametrize(("fidelity", "sentence"), [
+    (BATMAN, "The film was so loud and so long, and the ice villain never stopped punning."),  # the film's fault
+    (BATMAN, "The puns were awful."),  # the point itself
+    (Fidelity(notes="loud and dumb, oil drillers in space, that song", share=0.3),
+     "The film was loud and dumb, with oil drillers in space."),  # put on the film, not on the drillers
+    (Fidelity(notes="chaotic but the mom and daughter stuff got me, the hot dog fingers", share=0.8),
+     "The mom and daughter scenes were particularly memorable."),  # "but" turns toward praise here
+    (GUMP, "The running and the history stuff were sweet."),
+    (Fidelity(notes="the dude, the plot makes no sense and I dont care", share=0.9),
+     "The Dude is a joy, and the bowling leaves me with a sense of calm."),  # "sense" names no thing of theirs
+    (Fidelity(notes="the villain effects are cheap, boring plot", share=0.2, title="Morbius"),
+     "The villain's effects were cheap and the plot was boring."),
+])
+def test_the_notes_own_judgements_of_their_points_stay(fidelity: Fidelity, sentence: str) -> None:
+    assert fidelity.turned_reason(sentence) is None
+
+
+def test_a_turned_clause_goes_and_the_clause_beside_it_stays(catalog: Catalog) -> None:
+    film = catalog.resolve("Inception 2010").film
+    assert film is not None
+    g = Grounding.for_film(catalog, film, notes="the hallway fight, the music, but cold and confusing, too much "
+                           "explaining", rating="6.5/10")
+    checked = g.check("The hallway fight was cold and confusing, and the music was too much explaining.")
+    assert checked.text == "The music was too much explaining."
+    reason = g.fidelity.reason("The hallway fight was cold and confusing.")
+    assert reason is not None and review_task.problem_note(reason) == \
+        "it put my criticism on what I did not criticise (cold confusing put on hallway fight)"
+
+
 # -- the grounding check: story, opinion, and the orphan a removal leaves ------------------------------------------
 
 def test_the_check_removes_story_and_opinion_and_the_orphan_that_leaned_on_them(catalog: Catalog) -> None:
