@@ -109,6 +109,8 @@ class CineBot(commands.Bot):
     async def setup_hook(self) -> None:
         for name in self._cogs:
             await self.load_extension(name)
+        if self.engine.queue is not None:  # before any new work: what a previous process left unfinished
+            await self.flow.resume(self, self.services.rebuild)
         guild_id = self.settings.dev_guild_id
         if guild_id and self._sync_dev_guild:  # a development guild syncs instantly; global sync is `cinebot sync`
             guild = discord.Object(id=guild_id)

@@ -11,14 +11,16 @@ the flow then skips its own defer, and a refusal after that replaces the public 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -28,13 +30,14 @@ from bot.learning import Learner
 from bot.rules import where_it_works
 from bot.services import Prepared
 from models import runner
-from models.llm.jobs import JobCancelled, JobError, QueueFull
+from models.llm.jobs import JobCancelled, JobError, JobResult, QueueFull, WorkerStopped
 from models.runner import TaskReply
 from models.tasks.text import neutralize_mentions
+from models.tasks.variants import variant as variant_named
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from bot.store import JobRow, Store
+    from bot.store import JobRow, RequestRow, Store
     from models.llm.jobs import JobQueue
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ TOKEN_LIFETIME_S = 15 * 60
 TOKEN_SAFETY_S = 30
 POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
+RESTARTING = "⏳ *cinebot is restarting: your reply will follow in a moment.*"
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
 ANOTHER_TAKE = "🔁"  # a member's reaction asking for the reply written another way
@@ -105,6 +109,26 @@ def text_embeds(title: str, text: str, *, colour: int, footer: str, author: str 
         embeds.append(embed)
     embeds[-1].set_footer(text=footer[:2048])
     return embeds
+
+
+def token_deadline(interaction: discord.Interaction) -> datetime:
+    """When Discord stops honouring the interaction's token (15 minutes after the interaction)."""
+    return interaction.created_at + timedelta(seconds=TOKEN_LIFETIME_S)
+
+
+def written(reply: TaskReply) -> dict[str, Any]:
+    """A written reply as the store keeps it until it is delivered (`reply_from` reads it back)."""
+    r = reply.result
+    return {"task": reply.task, "text": reply.text, "raw": reply.raw, "attempts": reply.attempts,
+            "variant": reply.variant, "result": {"text": r.text, "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens, "queue_s": r.queue_s, "generate_s": r.generate_s,
+            "model": r.model, "finish_reason": r.finish_reason}}
+
+
+def reply_from(kept: dict[str, Any]) -> TaskReply:
+    """The reply `written` kept."""
+    return TaskReply(task=kept["task"], text=kept["text"], raw=kept["raw"], result=JobResult(**kept["result"]),
+                     attempts=int(kept.get("attempts", 1)), variant=kept.get("variant", ""))
 
 
 def footer_for(reply: TaskReply) -> str:
@@ -166,17 +190,89 @@ class _Take:
             return await self.message.edit(allowed_mentions=NO_PINGS, **kwargs)
 
 
+class _Surface:
+    """Where a reply's message lives on Discord: the interaction's own webhook while the member's interaction is
+    in this process (`_InteractionSurface`), or the same webhook rebuilt from the store after a restart
+    (`_WebhookSurface`)."""
+
+    label = "a member"
+    mention = ""
+
+    @property
+    def channel(self) -> Any:
+        return None
+
+    async def edit_original(self, **kwargs: Any) -> discord.Message:
+        raise NotImplementedError
+
+    async def followup(self, **kwargs: Any) -> discord.Message:
+        raise NotImplementedError
+
+    async def delete_original(self) -> None:
+        raise NotImplementedError
+
+
+class _InteractionSurface(_Surface):
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.label = str(interaction.user.id)
+        self.mention = interaction.user.mention
+
+    @property
+    def channel(self) -> Any:
+        return self.interaction.channel
+
+    async def edit_original(self, **kwargs: Any) -> discord.Message:
+        return await self.interaction.edit_original_response(**kwargs)
+
+    async def followup(self, **kwargs: Any) -> discord.Message:
+        return await self.interaction.followup.send(wait=True, **kwargs)
+
+    async def delete_original(self) -> None:
+        await self.interaction.delete_original_response()
+
+
+class _WebhookSurface(_Surface):
+    """A request a previous process left unfinished: its interaction's webhook (application id and token, from
+    the store), the reply's message when known (else Discord's "@original"), its channel (as a partial
+    messageable: no gateway cache needed)."""
+
+    def __init__(self, client: discord.Client, request: RequestRow, channel_id: int | None, user_id: int) -> None:
+        assert request.token is not None
+        self.webhook = discord.Webhook.partial(request.application_id, request.token, client=client)
+        self.webhook.type = discord.WebhookType.application  # an interaction's: it may send ephemeral messages
+        self.message_id: Any = request.message_id or "@original"  # Discord's name for the interaction's reply
+        self._channel = client.get_partial_messageable(channel_id) if channel_id else None
+        self.label = str(user_id)
+        self.mention = f"<@{user_id}>"  # shown as a name, never a ping (every send has NO_PINGS)
+
+    @property
+    def channel(self) -> Any:
+        return self._channel
+
+    async def edit_original(self, **kwargs: Any) -> discord.Message:
+        return await self.webhook.edit_message(self.message_id, **kwargs)
+
+    async def followup(self, **kwargs: Any) -> discord.Message:
+        return await self.webhook.send(wait=True, **kwargs)
+
+    async def delete_original(self) -> None:
+        await self.webhook.delete_message(self.message_id)
+
+
 @dataclass
 class _Target:
-    """Where a reply goes: the interaction while its token lives, else the channel; its edits paced (`_Pacer`)."""
+    """Where a reply goes: the interaction's message while its token lives (until `deadline`), else the channel;
+    its edits paced (`_Pacer`). `on_message` is told the reply's message id by the first edit that returns it."""
 
-    interaction: discord.Interaction
-    started: float
+    surface: _Surface
+    deadline: datetime
     pacer: _Pacer
     expired: bool = False
+    on_message: Callable[[int], Awaitable[None]] | None = None
 
     def token_alive(self) -> bool:
-        return not self.expired and time.monotonic() - self.started < TOKEN_LIFETIME_S - TOKEN_SAFETY_S
+        return not self.expired and datetime.now(UTC) < self.deadline - timedelta(seconds=TOKEN_SAFETY_S)
 
     def due(self) -> bool:
         return self.pacer.due()
@@ -186,10 +282,10 @@ class _Target:
             return None
         try:
             async with self.pacer.turn():
-                return await self.interaction.edit_original_response(allowed_mentions=NO_PINGS, **kwargs)
+                message = await self.surface.edit_original(allowed_mentions=NO_PINGS, **kwargs)
         except (discord.NotFound, discord.Forbidden) as exc:
-            log.info("interaction %s can no longer be edited (%s); falling back to the channel",
-                     self.interaction.id, exc)
+            log.info("the reply to %s can no longer be edited (%s); falling back to the channel", self.surface.label,
+                     exc)
             self.expired = True
             return None
         except discord.HTTPException as exc:
@@ -197,6 +293,10 @@ class _Target:
                 self.expired = True
                 return None
             raise
+        if self.on_message is not None and message is not None:
+            told, self.on_message = self.on_message, None
+            await told(message.id)
+        return message
 
     async def finish(self, embeds: list[discord.Embed], command: str,
                      files: Sequence[Attachment] = ()) -> list[discord.Message]:
@@ -208,12 +308,12 @@ class _Target:
         if first is not None:
             sent.append(first)
             for group in groups[1:]:
-                sent.append(await self.interaction.followup.send(embeds=group, wait=True, allowed_mentions=NO_PINGS))
+                sent.append(await self.surface.followup(embeds=group, allowed_mentions=NO_PINGS))
             return sent
-        channel = self.interaction.channel
-        if not isinstance(channel, discord.abc.Messageable):
+        channel = self.surface.channel
+        if channel is None or not hasattr(channel, "send"):
             return sent
-        note = f"{self.interaction.user.mention}, here is your /{command} (the original request had expired)."
+        note = f"{self.surface.mention}, here is your /{command} (the original request had expired)."
         for i, group in enumerate(groups):
             content = note if i == 0 else None
             if i == 0 and files:
@@ -227,21 +327,44 @@ class _Target:
                     prefix: str = "⚠️ ") -> None:
         """Tell the member privately; remove the public placeholder."""
         if not self.token_alive():
-            log.info("could not tell %s (token expired): %s", self.interaction.user, message)
+            log.info("could not tell %s (token expired): %s", self.surface.label, message)
             return
         try:
             # the placeholder is edited first: after a "thinking" defer, the first follow-up would replace it
             # (publicly) instead of being a private message of its own
             async with self.pacer.turn():
-                await self.interaction.edit_original_response(content=placeholder, embeds=[],
-                                                              allowed_mentions=NO_PINGS)
-            await self.interaction.followup.send(f"{prefix}{message}", ephemeral=True, allowed_mentions=NO_PINGS)
-            await self.interaction.delete_original_response()
+                await self.surface.edit_original(content=placeholder, embeds=[], allowed_mentions=NO_PINGS)
+            await self.surface.followup(content=f"{prefix}{message}", ephemeral=True, allowed_mentions=NO_PINGS)
+            await self.surface.delete_original()
         except discord.HTTPException:
-            log.exception("could not report an error to %s", self.interaction.user)
+            log.exception("could not report an error to %s", self.surface.label)
 
 
 Renderer = Callable[[TaskReply], list[discord.Embed]]
+
+
+async def _logged(work: Coroutine[Any, Any, None], what: str) -> None:
+    """`work` in a background task: an exception is logged, never lost."""
+    try:
+        await work
+    except Exception:
+        log.exception("%s failed", what)
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """A stored request made ready to run again after a restart: the job, and how its reply is shown (as `run`
+    takes them; `render` None: the default, with the stored author line)."""
+
+    job: Prepared
+    render: Renderer | None = None
+    files: Sequence[Attachment] = ()
+    preview: Sequence[discord.Embed] = ()
+
+
+# a command's way to make a stored request ready again (a cog that renders its reply itself registers one)
+Resumer = Callable[["JobRow"], Awaitable[Resumption | None]]
+RESUME_ATTEMPTS = 2  # a request that was being written through this many crashes is not tried again
 
 
 def _default_render(job: Prepared, author: str | None) -> Renderer:
@@ -266,6 +389,7 @@ class TaskFlow:
         self._last_use: OrderedDict[tuple[int, int, str], float] = OrderedDict()
         self._recent: OrderedDict[int, deque[float]] = OrderedDict()
         self.in_flight: set[asyncio.Task[Any]] = set()
+        self.resumers: dict[str, Resumer] = {}  # command -> how its cog makes a stored request ready again
 
     # -- checks -------------------------------------------------------------------------------------
     async def check(self, interaction: discord.Interaction, command: str) -> str | None:
@@ -366,7 +490,7 @@ class TaskFlow:
             self.in_flight.add(current)
             current.add_done_callback(self.in_flight.discard)
         await self._run(interaction, job, render=render or _default_render(job, author), files=files,
-                        preview=preview, checked=checked)
+                        preview=preview, checked=checked, author=author)
 
     async def show(self, interaction: discord.Interaction, embeds: Sequence[discord.Embed],
                    files: Sequence[Attachment] = ()) -> None:
@@ -385,10 +509,12 @@ class TaskFlow:
             await asyncio.wait(pending, timeout=timeout_s)
 
     def _target(self, interaction: discord.Interaction) -> _Target:
-        return _Target(interaction, time.monotonic(), _Pacer(self.settings.edit_interval_s))
+        return _Target(_InteractionSurface(interaction), token_deadline(interaction),
+                       _Pacer(self.settings.edit_interval_s))
 
     async def _run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer,
-                   files: Sequence[Attachment], preview: Sequence[discord.Embed], checked: bool) -> None:
+                   files: Sequence[Attachment], preview: Sequence[discord.Embed], checked: bool,
+                   author: str | None = None) -> None:
         command = job.command
         refusal = None if checked else await self.check(interaction, command)
         if refusal:
@@ -410,6 +536,87 @@ class TaskFlow:
         channel_id, _ = scope_of(interaction.channel)
         job_id = await self._open_job(run, job, guild_id=interaction.guild_id, channel_id=channel_id,
                                       user_id=interaction.user.id)
+        # what a later process needs to finish this reply if this one stops before it is delivered
+        await self.store.open_request(job_id, application_id=interaction.application_id, token=interaction.token,
+                                      expires=target.deadline, author=author)
+        await self._write(run, job_id, command, target, render=render, files=files, preview=preview,
+                          guild_id=interaction.guild_id)
+
+    # -- after a restart -------------------------------------------------------------------------------
+    async def resume(self, client: discord.Client, rebuild: Callable[[str, dict[str, Any]], Prepared | None]) -> int:
+        """Take up every request a previous process left unfinished, before any new work: each is queued again
+        now (or, if it was written, delivered) and finished in the background in its original message, streamed
+        and paced as usual. A request whose token has run out is ended and its member told in the channel; one
+        that was being written through `RESUME_ATTEMPTS` crashes fails with a message. `rebuild` prepares a
+        stored request again (`Services.rebuild`); a command registered in `resumers` is made ready by its cog.
+        Returns how many requests were found."""
+        found = await self.store.unfinished_requests()
+        for request, job in found:
+            try:
+                work = await self._resume_one(client, request, job, rebuild)
+            except Exception:  # one broken record never keeps the bot from starting
+                log.exception("could not resume job %s", job.id)
+                work = self._tell_lost(client, request, job, "something went wrong on my side")
+            task = asyncio.create_task(_logged(work, f"resuming job {job.id}"), name=f"resume-{job.id}")
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        if found:
+            log.info("resuming %d request(s) a previous process left unfinished", len(found))
+        return len(found)
+
+    async def _resume_one(self, client: discord.Client, request: RequestRow, job: JobRow,
+                          rebuild: Callable[[str, dict[str, Any]], Prepared | None]) -> Coroutine[Any, Any, None]:
+        """What finishes one stored request (already queued again when it must be written again)."""
+        surface = _WebhookSurface(client, request, job.channel_id, job.user_id)
+        target = _Target(surface, request.expires_at(), _Pacer(self.settings.edit_interval_s))
+        if not target.token_alive():
+            return self._tell_lost(client, request, job, "Discord no longer lets me edit that reply")
+        if request.state == "running" and request.attempts >= RESUME_ATTEMPTS:
+            return self._give_up(job, target)
+        resumer = self.resumers.get(job.command)
+        ready = await resumer(job) if resumer is not None else None
+        if ready is None and resumer is None:
+            prepared = rebuild(job.command, job.inputs)
+            ready = Resumption(prepared) if prepared is not None else None
+        if ready is None:
+            return self._tell_lost(client, request, job, "I can't prepare that request again")
+        render = ready.render or _default_render(ready.job, request.author)
+        if request.state == "written" and request.written is not None:
+            return self._deliver(job.id, job.command, target, reply_from(request.written), render=render,
+                                 files=ready.files, guild_id=job.guild_id, another_take=False)
+        await self.store.reopen_job(job.id)
+        run = runner.submit(self.queue, ready.job.spec, ready.job.inp,
+                            style=await self.style(job.guild_id, job.user_id, job.command),
+                            variant=variant_named(job.command, job.variant) if job.variant else None)
+        return self._write(run, job.id, job.command, target, render=render, files=ready.files,
+                           preview=ready.preview, guild_id=job.guild_id)
+
+    async def _tell_lost(self, client: discord.Client, request: RequestRow, job: JobRow, why: str) -> None:
+        """A stored request that cannot be finished: ended as expired, its member told in its channel (named,
+        never pinged)."""
+        await self.store.fail_job(job.id, status="failed", error=f"not resumed: {why}")
+        await self.store.end_request(job.id, "expired")
+        if job.channel_id is None:
+            return
+        when = int(datetime.fromisoformat(job.created_at).timestamp())
+        try:
+            await client.get_partial_messageable(job.channel_id).send(
+                f"⚠️ <@{job.user_id}>, I restarted before your /{job.command} from <t:{when}:R> was finished, and "
+                f"{why}. Please run it again.", allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not tell the member of job %s that it was not resumed", job.id)
+
+    async def _give_up(self, job: JobRow, target: _Target) -> None:
+        """A request that was being written through `RESUME_ATTEMPTS` crashes: failed, with a message."""
+        await self._end(job.id, "failed", f"stopped the bot {RESUME_ATTEMPTS} times while being written")
+        await target.error(f"The bot stopped {RESUME_ATTEMPTS} times while writing this reply, so I won't try it "
+                           "again. Please try again, perhaps with shorter or different input.")
+
+    async def _write(self, run: runner.TaskRun, job_id: int, command: str, target: _Target, *, render: Renderer,
+                     files: Sequence[Attachment], preview: Sequence[discord.Embed], guild_id: int | None) -> None:
+        """Stream a queued request's reply into its message, keep it written, deliver it. A stop of the bot
+        (`WorkerStopped`) leaves the request to the next start."""
+        target.on_message = lambda message_id: self.store.request_message(job_id, message_id)
         if preview:
             try:
                 await target.edit(embeds=list(preview), **({"attachments": make_files(files)} if files else {}))
@@ -417,33 +624,51 @@ class TaskFlow:
                 log.warning("could not show the preview of job %s", job_id, exc_info=True)
         watcher = asyncio.create_task(self._show_position(run, target))
         try:
-            reply = await self._stream(run, target, watcher)
+            reply = await self._stream(run, target, watcher, job_id=job_id)
+        except WorkerStopped:
+            log.info("job %s left to the next start: the bot is stopping", job_id)
+            with contextlib.suppress(discord.HTTPException):
+                await target.edit(content=RESTARTING, embeds=[])
+            return
         except JobError as exc:
             status = "cancelled" if isinstance(exc, JobCancelled) else "failed"
-            await self.store.fail_job(job_id, status=status, error=str(exc))
+            await self._end(job_id, status, str(exc))
             await target.error(str(exc))
             return
         except Exception:
             log.exception("job %s for /%s failed", job_id, command)
             run.cancel()
-            await self.store.fail_job(job_id, status="failed", error="internal error")
+            await self._end(job_id, "failed", "internal error")
             await target.error("Something went wrong on my side. Please try again in a moment.")
             return
         finally:
             watcher.cancel()
+        await self.store.request_written(job_id, written(reply))
+        await self._deliver(job_id, command, target, reply, render=render, files=files, guild_id=guild_id,
+                            another_take=bool(run.variant_name))
+
+    async def _deliver(self, job_id: int, command: str, target: _Target, reply: TaskReply, *, render: Renderer,
+                       files: Sequence[Attachment], guild_id: int | None, another_take: bool) -> None:
+        """The written reply as its final message(s), stored with the job, with the reactions members answer."""
         try:
             messages = await target.finish(render(reply), command, files)
         except discord.HTTPException:
             log.exception("could not deliver the reply to job %s", job_id)
-            await self.store.fail_job(job_id, status="failed", error="reply could not be delivered")
+            await self._end(job_id, "failed", "reply could not be delivered")
             await target.error("I wrote your reply but Discord would not take it. Please try again.")
             return
         await self._close_job(job_id, reply)
+        await self.store.end_request(job_id, "delivered" if messages else "expired")
         for part, message in enumerate(messages):
             await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
-                                           guild_id=interaction.guild_id, part=part)
+                                       guild_id=guild_id, part=part)
         if messages:
-            await self._add_feedback_reactions(messages[-1], another_take=bool(run.variant_name))
+            await self._add_feedback_reactions(messages[-1], another_take=another_take)
+
+    async def _end(self, job_id: int, status: str, error: str) -> None:
+        """A job that will not be written: failed (or cancelled), its request too."""
+        await self.store.fail_job(job_id, status=status, error=error)
+        await self.store.end_request(job_id, "failed")
 
     async def another_take(self, channel: discord.abc.Messageable, reply_to: discord.PartialMessage, first: JobRow,
                            job: Prepared, *, author: str | None = None) -> int | None:
@@ -509,10 +734,13 @@ class TaskFlow:
         await self._add_feedback_reactions(message)
 
     async def _stream(self, run: runner.TaskRun, target: _Target | _Take,
-                      watcher: asyncio.Task[None] | None = None) -> TaskReply:
+                      watcher: asyncio.Task[None] | None = None, job_id: int | None = None) -> TaskReply:
         async for view in run.snapshots():
             if watcher is not None:
                 watcher.cancel()
+            if job_id is not None:  # the model began writing it: an attempt (two crashes while writing: no third)
+                await self.store.request_running(job_id)
+                job_id = None
             if target.due():  # else skip this snapshot: a later one (or the final reply) shows it
                 shown = view if len(view) <= CONTENT_LIMIT - len(WRITING) else \
                     "…" + view[-(CONTENT_LIMIT - len(WRITING) - 1):]

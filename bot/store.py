@@ -85,6 +85,34 @@ class JobRow:
 
 
 @dataclass(frozen=True)
+class RequestRow:
+    """A request in flight (see migrations/V003): its job, the interaction's webhook (`token` is a secret: never
+    logged; None once the request ended), the reply's message, how far it got; `written` decoded from JSON."""
+
+    job_id: int
+    application_id: int
+    token: str | None
+    token_expires: str
+    message_id: int | None
+    author: str | None
+    state: str
+    attempts: int
+    written: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+    def __repr__(self) -> str:  # the token stays out of logs and tracebacks
+        return f"RequestRow(job_id={self.job_id}, state={self.state!r}, attempts={self.attempts})"
+
+    def expires_at(self) -> datetime:
+        return datetime.fromisoformat(self.token_expires)
+
+
+REQUEST_STATES = ("queued", "running", "written", "delivered", "failed", "expired")
+ENDED_REQUESTS = frozenset({"delivered", "failed", "expired"})
+
+
+@dataclass(frozen=True)
 class FeedbackRow:
     """One user's reaction with one emoji on one reply message."""
 
@@ -235,7 +263,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-RowType = TypeVar("RowType", JobRow, FeedbackRow)
+RowType = TypeVar("RowType", JobRow, FeedbackRow, RequestRow)
 
 
 def _from_row(cls: type[RowType], row: sqlite3.Row, **decoded: Any) -> RowType:
@@ -247,6 +275,10 @@ def _job(row: sqlite3.Row) -> JobRow:
     return _from_row(JobRow, row, **{name: json.loads(row[name]) for name in ("inputs", "prompt", "settings")})
 
 
+def _request(row: sqlite3.Row) -> RequestRow:
+    return _from_row(RequestRow, row, written=json.loads(row["written"]) if row["written"] else None)
+
+
 def _feedback(row: sqlite3.Row) -> FeedbackRow:
     return _from_row(FeedbackRow, row, active=bool(row["active"]))
 
@@ -256,6 +288,13 @@ def _prepare(path: str | Path, migrations_dir: Path | Traversable | None) -> tup
     migrations = load_migrations(migrations_dir)
     resolved = Path(path).expanduser()
     resolved.parent.mkdir(parents=True, exist_ok=True)
+    # the file holds interaction tokens while requests are in flight: its owner's alone (SQLite gives its -wal and
+    # -shm files the same mode)
+    resolved.touch(mode=0o600, exist_ok=True)
+    try:
+        resolved.chmod(0o600)
+    except OSError:
+        log.warning("could not make %s readable by its owner only", resolved)
     return resolved, migrations
 
 
@@ -441,6 +480,65 @@ class Store:
             raise LookupError(f"There is no job {job_id}.")
         log.info("job %d had already ended as %r; keeping that", job_id, row[0])
         return False
+
+    # -- requests in flight (what a later process needs to finish them) -------------------------------------------
+    async def open_request(self, job_id: int, *, application_id: int, token: str, expires: datetime,
+                           author: str | None = None) -> None:
+        """Keep a queued job's interaction so that another process can finish it (state 'queued')."""
+        now = self._now()
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO requests (job_id, application_id, token, token_expires, author, state, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                (job_id, application_id, token, expires.astimezone(UTC).isoformat(timespec="microseconds"), author,
+                 now, now))
+
+    async def request_message(self, job_id: int, message_id: int) -> None:
+        """The reply's message id, once an edit returned it."""
+        async with self._write() as db:
+            await db.execute("UPDATE requests SET message_id = ?, updated_at = ? WHERE job_id = ?"
+                             " AND message_id IS NULL", (message_id, self._now(), job_id))
+
+    async def request_running(self, job_id: int) -> None:
+        """This process began writing the request: one more attempt."""
+        async with self._write() as db:
+            await db.execute("UPDATE requests SET state = 'running', attempts = attempts + 1, updated_at = ?"
+                             " WHERE job_id = ? AND state IN ('queued', 'running')", (self._now(), job_id))
+
+    async def request_written(self, job_id: int, written: dict[str, Any]) -> None:
+        """The reply is written: kept until it is delivered."""
+        async with self._write() as db:
+            await db.execute("UPDATE requests SET state = 'written', written = ?, updated_at = ? WHERE job_id = ?"
+                             " AND state IN ('queued', 'running')", (_dumps(written), self._now(), job_id))
+
+    async def end_request(self, job_id: int, state: str) -> None:
+        """The request ended ('delivered', 'failed' or 'expired'): its token and written copy are dropped."""
+        if state not in ENDED_REQUESTS:
+            raise ValueError(f"state must be one of {', '.join(sorted(ENDED_REQUESTS))}, not {state!r}.")
+        async with self._write() as db:
+            await db.execute("UPDATE requests SET state = ?, token = NULL, written = NULL, updated_at = ?"
+                             " WHERE job_id = ?", (state, self._now(), job_id))
+
+    async def request(self, job_id: int) -> RequestRow | None:
+        row = await self._one("SELECT * FROM requests WHERE job_id = ?", (job_id,))
+        return None if row is None else _request(row)
+
+    async def unfinished_requests(self) -> list[tuple[RequestRow, JobRow]]:
+        """Every request a process left unfinished (queued, running or written), oldest first, with its job."""
+        rows = await self._all("SELECT * FROM requests WHERE state IN ('queued', 'running', 'written')"
+                               " ORDER BY job_id")
+        found = []
+        for row in rows:
+            job = await self._one("SELECT * FROM jobs WHERE id = ?", (row["job_id"],))
+            if job is not None:
+                found.append((_request(row), _job(job)))
+        return found
+
+    async def reopen_job(self, job_id: int) -> None:
+        """A job a crashed process left 'queued' or ended as 'failed' by a stop, queued again for the next try."""
+        async with self._write() as db:
+            await db.execute("UPDATE jobs SET status = 'queued', error = NULL, finished_at = NULL WHERE id = ?"
+                             " AND status != 'done'", (job_id,))
 
     # -- replies --------------------------------------------------------------------------------------------------
     async def add_reply(

@@ -12,15 +12,17 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.commands import COLOURS
 from bot.core import CineBot
-from bot.flow import footer_for
+from bot.flow import Resumption, footer_for
 from bot.services.mood import MoodService, Said, Topic
 from cogs._common import CommandCog, film_titles, server_command
 from models.mood_report import MoodReport, Scored, warm_charts
@@ -28,6 +30,9 @@ from models.runner import TaskReply
 from models.tasks import InputError
 from models.tasks.mood import TEXT_LIMIT
 from models.tasks.text import neutralize_mentions
+
+if TYPE_CHECKING:
+    from bot.store import JobRow
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +104,12 @@ class Mood(CommandCog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
+        self.bot.flow.resumers["mood"] = self._resume
         await asyncio.to_thread(warm_charts)  # the first chart would otherwise pay for importing matplotlib
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.flow.resumers.pop("mood", None)
 
     # -- one text ---------------------------------------------------------------------------------------------------
 
@@ -124,6 +131,11 @@ class Mood(CommandCog):
 
     async def _one(self, interaction: discord.Interaction, text: str, source: str) -> None:
         """The classifier's figures at once; the model's sentence on why follows, streamed above them."""
+        ready = await self._reading(text, source)
+        await self.bot.flow.run(interaction, ready.job, render=ready.render, preview=ready.preview)
+
+    async def _reading(self, text: str, source: str) -> Resumption:
+        """One text's job, and how its reply shows: the figures, then the model's sentence on why."""
         read = await self.bot.services.mood.read(text, source)
         score = read.score
 
@@ -139,7 +151,24 @@ class Mood(CommandCog):
                           f"mood classifier + {footer_for(reply)}")]
 
         preview = embed(WRITING_REASON, "mood classifier · the reason is being written")
-        await self.bot.flow.run(interaction, read.job, render=render, preview=[preview])
+        return Resumption(read.job, render, preview=[preview])
+
+    async def _resume(self, job: JobRow) -> Resumption | None:
+        """A /mood a previous process left unfinished, made ready again: one text from what was stored; a
+        channel's discussion read again as it stood when the member asked."""
+        inputs = job.inputs
+        if "text" in inputs:
+            return await self._reading(inputs["text"], inputs.get("source") or "your text")
+        channel_id = inputs.get("channel_id")
+        if channel_id is None:
+            return None
+        topic = self.bot.services.mood.topic(inputs["film"]) if inputs.get("film") else None
+        channel = self.bot.get_channel(channel_id) or self.bot.get_partial_messageable(channel_id)
+        before = datetime.fromisoformat(job.created_at)
+        made = await self._reading_of(channel, last=int(inputs.get("last", 100)), limit=int(inputs.get("limit", 100)),
+                                      cap=int(inputs.get("limit", 100)), topic=topic, before=before,
+                                      place=inputs.get("place"))
+        return made if isinstance(made, Resumption) else None
 
     # -- a discussion -----------------------------------------------------------------------------------------------
 
@@ -170,25 +199,38 @@ class Mood(CommandCog):
     async def _report(self, interaction: discord.Interaction, channel: Any, *, last: int, limit: int, cap: int,
                       topic: Topic | None) -> None:
         flow = self.bot.flow
+        made = await self._reading_of(channel, last=last, limit=limit, cap=cap, topic=topic,
+                                      show=lambda preview, files: flow.show(interaction, preview, files))
+        if isinstance(made, str):
+            await flow.refuse(interaction, made)
+            return
+        await flow.run(interaction, made.job, render=made.render, files=made.files, preview=made.preview,
+                       checked=True)  # `_discussion` checked before reading the channel
+
+    async def _reading_of(self, channel: Any, *, last: int, limit: int, cap: int, topic: Topic | None,
+                          before: datetime | None = None, place: str | None = None,
+                          show: Callable[[list[discord.Embed], list[tuple[str, bytes]]], Awaitable[None]] | None = None,
+                          ) -> Resumption | str:
+        """A channel's discussion read (its last `limit` messages, `before` a time when given), classified and
+        charted: the summary's job and how its reply shows, or a refusal for the member. `show` gets the figures
+        as soon as they are ready, before the model reads the quoted messages again."""
         started = time.perf_counter()
         try:
-            history = [m async for m in channel.history(limit=limit)]
+            history = [m async for m in channel.history(limit=limit, before=before)]
         except discord.Forbidden:
-            await flow.refuse(interaction, f"Discord wouldn't let me read the history of {channel.mention}.")
-            return
+            return f"Discord wouldn't let me read the history of {channel.mention}."
         said = [Said(m.id, m.jump_url, m.author.display_name, m.created_at, m.clean_content.strip())
                 for m in history if usable(m)]
         picked = MoodService.about(said, topic)
         about = f" that mention {neutralize_mentions(topic.name)}" if topic else ""
         if not history:
-            await flow.refuse(interaction, f"{channel.mention} has no messages yet.")
-            return
+            return f"{channel.mention} has no messages yet."
         if not picked:
-            await flow.refuse(interaction, f"I found no messages from members{about} in the last {len(history)} "
-                              f"messages of {channel.mention}.")
-            return
+            return (f"I found no messages from members{about} in the last {len(history)} messages of "
+                    f"{channel.mention}.")
         read = time.perf_counter()
-        discussion = await self.bot.services.mood.discussion(picked, place=f"#{channel.name}", topic=topic)
+        name = getattr(channel, "name", None)
+        discussion = await self.bot.services.mood.discussion(picked, place=place or f"#{name}", topic=topic)
         report = discussion.report
         log.info("/mood on %s: read %d messages in %.2f s, classified %d and charted in %.2f s", channel.id,
                  len(history), read - started, len(picked), time.perf_counter() - read)
@@ -207,12 +249,12 @@ class Mood(CommandCog):
         preview = report_embed(report, title=heading, summary=WRITING_SUMMARY, read_note=read_note,
                                footer="mood classifier · the summary is being written")
         files = [(CHART, discussion.chart)]
-        await flow.show(interaction, [preview], files)
+        if show is not None:
+            await show([preview], files)
         # the model reads the quoted messages again, so the summary puts nothing on the wrong side
-        summary = await self.bot.services.mood.second_reading(discussion, flow.queue)
+        summary = await self.bot.services.mood.second_reading(discussion, self.bot.flow.queue)
         job = replace(summary, inputs={**summary.inputs, "channel_id": channel.id, "last": last, "limit": limit})
-        await flow.run(interaction, job, render=render, files=files, preview=[preview],
-                       checked=True)  # `_discussion` checked before reading the channel
+        return Resumption(job, render, files, [preview])
 
     # -- the command and the menu -----------------------------------------------------------------------------------
 

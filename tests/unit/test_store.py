@@ -653,3 +653,43 @@ async def test_concurrent_writes_do_not_interleave(store: ProbeStore) -> None:
     assert results[-1] is False and all(results[:40])
     assert len(set(results[40:60])) == 20
     assert await store.job_score(job) == 40
+
+
+# -- requests in flight -------------------------------------------------------------------------------------------
+
+async def test_a_request_keeps_what_another_process_needs_until_it_ends(store: ProbeStore, db_path: Path,
+                                                                       clock: Clock) -> None:
+    job = await new_job(store)
+    expires = clock() + timedelta(minutes=15)
+    await store.open_request(job, application_id=42, token="secret-token", expires=expires, author="Ana's review")
+    await store.request_message(job, 1001)
+    await store.request_message(job, 1002)  # the first message id stays
+    await store.request_running(job)
+    [(request, row)] = await store.unfinished_requests()
+    assert (request.state, request.attempts, request.message_id, request.token) == ("running", 1, 1001, "secret-token")
+    assert request.expires_at() == expires and request.author == "Ana's review" and row.id == job
+    assert "secret-token" not in repr(request)  # never in a log line or a traceback
+    await store.request_running(job)  # a second process began writing it
+    await store.request_written(job, {"text": "A pitch."})
+    request = await store.request(job)
+    assert request is not None and (request.state, request.attempts, request.written) == \
+        ("written", 2, {"text": "A pitch."})
+    await store.end_request(job, "delivered")
+    assert await store.unfinished_requests() == []
+    assert raw(db_path, "SELECT state, token, written FROM requests") == [("delivered", None, None)]
+    with pytest.raises(ValueError, match="state must be one of"):
+        await store.end_request(job, "written")
+
+
+async def test_a_reopened_job_is_queued_again_unless_it_was_done(store: ProbeStore) -> None:
+    stopped, done = await new_job(store), await new_job(store)
+    await store.fail_job(stopped, status="failed", error="shutting down")
+    await finish(store, done)
+    for job in (stopped, done):
+        await store.reopen_job(job)
+    assert [(await store.get_job(job)).status for job in (stopped, done)] == ["queued", "done"]  # type: ignore[union-attr]
+
+
+async def test_the_database_is_readable_by_its_owner_only(store: ProbeStore, db_path: Path) -> None:
+    mode = await asyncio.to_thread(lambda: db_path.stat().st_mode)
+    assert mode & 0o777 == 0o600
