@@ -9,17 +9,27 @@ SQLite store and the batching worker on the model, then sends N commands at once
     python bench/discord_load.py --n 20 --max-new-tokens 32
 
 The last line is the summary: `deferral ms median A max B; reply s median C max D; answered E/N`.
+
+    python bench/discord_load.py --hog 2                  # and beside two processes that keep a core busy each
+
+With `--hog N` it runs three times in one go: alone, then beside N busy processes with the model's threads at the
+bot's own priority (`--nice 0`, as before issue 21), then with them `--nice` steps lower (CINEBOT_WORKER_NICE,
+default 10); each run's summary line ends with how many times discord.py warned that the gateway fell behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -131,8 +141,34 @@ def summary(values: list[float], fmt: Any) -> tuple[str, str]:
     return fmt(statistics.median(values)), fmt(max(values))
 
 
+class HeartbeatWarnings(logging.Handler):
+    """Counts discord.py's warnings that the gateway fell behind: a heartbeat the event loop did not send in time,
+    or a websocket behind by seconds (Discord drops a bot whose heartbeat is that late)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if "heartbeat blocked" in text or "behind" in text:
+            self.seen.append(text)
+
+
+@contextmanager
+def hogs(n: int) -> Iterator[None]:
+    """`n` processes that keep a core busy each, beside the bot, for the duration."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
 async def run(args: argparse.Namespace) -> int:
-    base = Settings.load(env={}, env_file=None)
+    base = replace(Settings.load(env={}, env_file=None), worker_nice=args.nice)
     print(f"loading {args.model}…", flush=True)
     started = time.perf_counter()
     lm = await asyncio.to_thread(registry.load, args.model, base.cache_dir, backend=args.backend, device=args.device,
@@ -212,6 +248,44 @@ def report(outcomes: list[Outcome], n: int, elapsed: float, stall: float) -> int
     return 1 if late else 0
 
 
+async def runs(args: argparse.Namespace) -> int:
+    """One run, or with `--hog N`: without busy processes, then with N beside the bot, first with the model's
+    threads at the bot's own priority (`--nice 0`), then at `--nice`; each run's summary, the last one's last."""
+    if not args.hog:
+        return await run(args)
+    lines = []
+    status = 0
+    for hog, nice in ((0, args.nice), (args.hog, 0), (args.hog, args.nice)):
+        warnings = HeartbeatWarnings()
+        logging.getLogger("discord").addHandler(warnings)
+        print(f"\n=== {hog} busy process(es) beside the bot; the model's threads {nice} steps lower ===", flush=True)
+        with hogs(hog):
+            out = io.StringIO()
+            with redirect_stdout(Tee(sys.stdout, out)):
+                status = await run(replace(args, nice=nice))
+        logging.getLogger("discord").removeHandler(warnings)
+        last = out.getvalue().strip().splitlines()[-1]
+        lines.append(f"hog {hog} nice {nice}: {last}; late heartbeats {len(warnings.seen)}")
+    print()
+    for line in lines:
+        print(line)
+    return status
+
+
+class Tee(io.TextIOBase):
+    def __init__(self, *streams: Any) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=50, help="commands sent at once, each by a different member")
@@ -222,11 +296,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for every reply")
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="skip the one warm-up command before the burst")
+    parser.add_argument("--hog", type=int, default=0, help="also run with this many busy processes beside the bot "
+                        "(three runs: none, then these with the model's threads at the bot's priority, then lower)")
+    parser.add_argument("--nice", type=int, default=Settings.load(env={}, env_file=None).worker_nice,
+                        help="how many steps lower the model's threads run (CINEBOT_WORKER_NICE)")
     args = parser.parse_args()
     if args.n < 1:
         parser.error("--n must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    sys.exit(asyncio.run(run(args)))
+    sys.exit(asyncio.run(runs(args)))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,6 +50,20 @@ class WorkerConfig:
     max_prompt_tokens: int = 3_072
     max_new_tokens: int = 0  # 0: each job's own cap; else a ceiling for every job
     idle_poll_s: float = 0.25
+    nice: int = 0  # the worker thread's niceness (and so its native threads'): above the event loop's, lower priority
+
+
+def lower_priority(nice: int) -> None:
+    """Schedule the calling thread `nice` steps lower (Linux: niceness is per thread, and the threads it starts
+    after this, such as llama.cpp's and torch's compute threads, inherit it), so that the event loop's thread, at the
+    process's own priority, runs first when both want a core. Elsewhere, or when refused, nothing changes."""
+    if nice <= 0 or not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:
+        log.warning("could not lower the worker thread's priority", exc_info=True)
 
 
 class BatchingWorker:
@@ -100,6 +116,7 @@ class BatchingWorker:
 
     # -- the loop ---------------------------------------------------------------------------------
     def _run(self) -> None:
+        lower_priority(self.config.nice)
         while True:
             if self._abort.is_set():
                 self._fail_active(shut_down(started=True))

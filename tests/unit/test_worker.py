@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import sys
+import threading
 import time
 
 import pytest
 
 from models.llm.jobs import GenerationRequest, JobCancelled, JobError, JobQueue, PromptTooLong, QueueFull, WorkerStopped
-from models.llm.worker import BatchingWorker, WorkerConfig
+from models.llm.worker import BatchingWorker, WorkerConfig, lower_priority
 from models.tasks import SPECS
 from tests.fakes import FakeModel, say
 
@@ -293,3 +296,25 @@ async def test_a_benchmark_job_can_write_past_the_end_of_turn() -> None:
         full = await queue.submit(request("a b", max_new=6, ignore_stop=True)).result()
     assert (normal.text, normal.finish_reason) == ("a b", "stop")
     assert full.finish_reason == "length" and full.completion_tokens == 6 and full.text.startswith("a b")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_worker_thread_and_the_threads_it_starts_run_at_a_lower_priority() -> None:
+    seen: dict[str, int] = {}
+
+    def child() -> None:
+        seen["child"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def worker() -> None:
+        lower_priority(5)
+        seen["worker"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        started = threading.Thread(target=child)  # as llama.cpp's and torch's compute threads are started
+        started.start()
+        started.join()
+
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == {"worker": min(19, own + 5), "child": min(19, own + 5)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the event loop's thread keeps its own
