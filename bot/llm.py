@@ -70,7 +70,6 @@ def make_openai_server(settings: Settings, queue: JobQueue) -> Server:
         base_url=settings.openai_url, model=settings.openai_model, api_key=settings.openai_api_key,
         max_in_flight=settings.openai_max_in_flight, stall_s=settings.openai_stall_s,
         max_new_tokens=settings.max_new_tokens,
-        nice=settings.worker_nice,
     ))
 
 
