@@ -500,6 +500,11 @@ def point_reasons(sentence: str, notes: MemberNotes, title: str = "") -> list[st
     return list(dict.fromkeys(reasons))
 
 
+# a reviewer turning the reader away from the film ("I would not recommend it to anyone")
+_TURNED_AWAY = re.compile(r"\b(?:(?:would|could|can|do|will)\s*(?:not|n't)|wouldn't|couldn't|can't|don't|won't)\s+"
+                          r"(?:\w+\s+)?recommend|\bnot worth (?:watching|seeing|your time)|\bskip (?:it|this)\b")
+
+
 def _covers(aspects: frozenset[str], aspect: str) -> bool:
     return aspect in aspects or bool(_RELATED.get(aspect, set()) & aspects)
 
@@ -509,6 +514,8 @@ def opinion_reasons(sentence: str, notes: MemberNotes, share: float | None, rati
     """Why a sentence gives an opinion the member did not give; empty when it gives none."""
     reasons: list[str] = []
     for clause in clauses(sentence):
+        if share is None and not notes.any_criticism and _TURNED_AWAY.search(clause.casefold()):
+            reasons.append("a verdict against the film, and the notes criticise nothing and give no rating")
         judged = polarity(clause)
         if not judged.positive and not judged.negative:
             continue

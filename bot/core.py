@@ -24,6 +24,7 @@ from bot.llm import Engine, open_engine
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
+from models import indexes
 from models.catalog import Catalog
 from models.tasks import InputError
 
@@ -135,7 +136,7 @@ async def prepared_bot(settings: Settings) -> AsyncIterator[CineBot]:
     """Everything `cinebot run` makes before it connects: the film catalog and its indexes and the mood classifier
     (off the event loop), the store, the engine (the model and what serves it), then the bot; closed in reverse."""
     catalog = Catalog.open(extra_path=settings.films_path)
-    await asyncio.to_thread(catalog.warm)  # its indexes (titles, people, recommendations), off the event loop
+    await asyncio.to_thread(indexes.warm, catalog)  # titles, people, recommendations: off the event loop
     from models.mood import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
 
     mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache

@@ -17,9 +17,10 @@ score make the result `ambiguous`: the caller must ask which one was meant, neve
 
 Lookups are synchronous and take a few milliseconds; the first one builds an in-memory index of the title
 keys (about 0.2 s). The catalog keeps that index and everything else built from all its films (`Catalog.derived`:
-the actors' prominence, the grounding check's people, the recommender's feature table); `warm()` builds them all
-at startup, off the event loop. Films added while the bot runs, by `add` or by another process (`cinebot catalog
-add`, seen by `refresh` within a few seconds), make them be built again on next use. Nothing here imports discord.
+the actors' prominence, the grounding check's people, the recommender's feature table); `models.indexes.warm`
+builds them all at startup, off the event loop (the modules that derive them import this one, never the
+reverse). Films added while the bot runs, by `add` or by another process (`cinebot catalog add`, seen by `refresh`
+within a few seconds), make them be built again on next use. Nothing here imports discord.
 """
 
 from __future__ import annotations
@@ -646,18 +647,15 @@ class Catalog:
                 self._derived[key] = build(self)
             return cast(T, self._derived[key])
 
-    def warm(self) -> None:
-        """Build everything derived from the films now rather than on first use, which may be on the event loop
-        (about 2 s together): the title index, the actors' prominence, the grounding check's index of credited
-        people and the recommender's feature table. Cheap when they are built already: calling it from a thread
-        now and then also rebuilds them off the event loop after films were added."""
-        from models.grounding import people_of
-        from models.recommend import recommender_for
-
+    def warm(self, *builders: Callable[[Catalog], object]) -> None:
+        """Build the catalog's own indexes now rather than on first use, which may be on the event loop (the title
+        index, the actors' prominence), then each of `builders` (what other modules derive from the films and keep
+        here: `models.indexes.BUILDERS`, about 2 s together). Cheap when they are built already: calling it from a
+        thread now and then also rebuilds them off the event loop after films were added."""
         self._titles()
         self._prominent()
-        people_of(self)
-        recommender_for(self).warm()
+        for build in builders:
+            build(self)
 
     def refresh(self) -> bool:
         """Notice films that another process added to the extra file (`cinebot catalog add` while the bot runs):

@@ -105,6 +105,8 @@ PHRASE_WORDS, PHRASE_TIMES = 5, 3  # so is one that says a 5-word phrase for the
 
 
 _CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")  # where a sentence may be cut into clauses that stand alone
+_SEMICOLON = re.compile(r";\s+")
+_SERIAL_LIST = re.compile(r",[^,;.!?]+,\s+and\s+")  # "hope, friendship, and the escape": a list's last item
 
 
 def _word_keys(text: str) -> frozenset[str]:
@@ -468,7 +470,9 @@ class Grounding:
 
         if why.startswith(OPINION_REASONS) and (softer := without_judgement(sentence)) != sentence and stands(softer):
             return softer
-        parts = [p.strip().rstrip(".!?;, ") for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
+        # "X, Y, and Z ..." is a list, not clauses: cut there, it leaves "The film's themes of hope, friendship."
+        breaks = _CLAUSE_BREAK if not _SERIAL_LIST.search(sentence) else _SEMICOLON
+        parts = [p.strip().rstrip(".!?;, ") for p in breaks.split(sentence) if p.strip()]
         kept = [p for p in parts if stands(p + ".")]
         if 0 < len(kept) < len(parts):
             return " ".join(f"{p[0].upper()}{p[1:]}." for p in kept)

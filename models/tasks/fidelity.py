@@ -149,10 +149,13 @@ _ENDING = re.compile(r"\b(?:ending|endings|finale|climax|twists?|(?:final|last|t
 # loss and the power of friendship"; the words of its object are a theme, which a source must give
 _THEME = re.compile(r"\b(?:exploration|study|meditation|portrait|examination|tale|reflection|commentary|critique|"
                     r"celebration|parable|allegory|story)\s+(?:of|about|on)\s+([^.;:!?]*)", re.IGNORECASE)
-_THEME_STOP = re.compile(r",?\s+\b(?:that|which|who|where|while|but|as|with|set|in|through|against)\b",
-                         re.IGNORECASE)
+_THEME_STOP = re.compile(r",?\s+\b(?:that|which|who|where|while|but|as|with|set|in|through|against|is|was|are|were|"
+                         r"felt|feels|seems|seemed|makes|made|leaves|left|gives|gave|keeps|kept)\b", re.IGNORECASE)
 THEME_WORDS = 8  # the words after "a tale of" that name its theme
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b(?![/.]\d)")
+# advice against the film: with no rating, only notes that criticise something give it
+_DISSUADES = re.compile(r"\b(?:would|could|can|do|will)(?:\s+not|n['’]t)\s+(?:\w+\s+)?recommend\w*|"
+                        r"\bnot worth (?:watching|seeing|the time|your time)|\bsteer clear\b", re.IGNORECASE)
 # a verdict on the whole film, which follows from the rating and may stay
 _WHOLE = re.compile(r"^\W*(?:it|this film|this movie|the film|the movie|overall|all in all|in short|"
                     r"i (?:loved|liked|enjoyed|hated|disliked|adored|recommend))\b", re.IGNORECASE)
@@ -452,6 +455,8 @@ class Fidelity:
         return None
 
     def opinion_reason(self, sentence: str) -> str | None:
+        if self.share is None and not self._notes_critical and (dissuades := _DISSUADES.search(sentence)):
+            return f"a criticism the member did not make: {dissuades.group(0)}"
         subject = _ASPECT_SUBJECT.match(sentence)
         if subject:  # "The pacing was ...", "The visuals were ...": a judgement, whatever the adjective
             named = [a for a in aspects_in(subject.group(1)) if a not in self._notes_aspects]

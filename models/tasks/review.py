@@ -355,9 +355,68 @@ def merge(first: str, second: str, inp: ReviewInput) -> str:
     return inp.grounding.check(merged).text if inp.grounding is not None else merged
 
 
+GAP_TOKENS = 48  # one sentence of the review, written on its own for a point both drafts left out
+MAX_GAPS = 4  # points asked on their own at most (the rest stay out)
+_DETERMINER = re.compile(r"^(?:the|a|an|that|this|those|these|his|her|their|its)\s+\w", re.IGNORECASE)
+_SAYS_RATING = re.compile(r"\d+(?:\.\d+)?\s*/\s*(?:5|10)\b|\bout of (?:5|five|10|ten)\b")
+
+
+def _left_out(text: str, inp: ReviewInput) -> list[str]:
+    return coverage(text, inp.notes)[1][:MAX_GAPS] if text.strip() else []
+
+
+def gaps(text: str, inp: ReviewInput) -> list[tuple[str, str]]:
+    """What both drafts left out, each asked on its own: a point of the notes as one sentence of the review
+    (started with the note's own words when they name a thing: "the old guy's story about the ship" -> "The old
+    guy's story about the ship"), and the rating when the review never says it."""
+    asked = []
+    for point in _left_out(text, inp):
+        start = f"{point[0].upper()}{point[1:]}" if _DETERMINER.match(point) else "I"
+        asked.append((f'\n\nWrite only one sentence of my review now, about this point of my notes: "{point}". Say '
+                      "what the note says, in my voice, and nothing else about the film.", start))
+    if inp.rating_text and text.strip() and not _SAYS_RATING.search(text):
+        asked.append((f"\n\nWrite only the last sentence of my review now: my verdict, {inp.rating_text} "
+                      f"({inp.verdict}).", "Overall, I give it"))
+    return asked
+
+
+def _says(sentence: str, point: str) -> bool:
+    """`sentence` says at least half of the point's words (by their first five letters), not just one of them."""
+    said = {w.casefold()[:5] for w in _WORD.findall(sentence)}
+    words = {w.casefold()[:5] for w in _WORD.findall(point) if len(w) >= 3 and w.casefold() not in FUNCTION_WORDS}
+    return bool(words) and 2 * len(words & said) >= len(words)
+
+
+def fill(text: str, written: list[str], inp: ReviewInput) -> str:
+    """The review with each sentence written on its own (`gaps`, in that order) put in: a point's before the
+    closing verdict, the verdict last; each checked as every draft is, and kept only when it says its point (or the
+    rating) and is not said already."""
+    points = _left_out(text, inp)
+    moved: list[str] = []
+    verdict = ""
+    for i, raw in enumerate(written):
+        sentences = split_sentences(postprocess(raw, inp).replace("\n", " ").strip())
+        first = sentences[0] if sentences else ""
+        if len(first.split()) < 4:
+            continue
+        if i < len(points):
+            if _says(first, points[i]) and not _LEANS.match(first):
+                moved.append(first)
+        elif _SAYS_RATING.search(first):
+            verdict = first
+    if not moved and not verdict:
+        return text
+    lines = text.rstrip().split("\n")
+    last = split_sentences(lines[-1].strip())
+    at = len(last) - 1 if len(last) > 1 and _CLOSING.search(last[-1]) else len(last)
+    lines[-1] = " ".join([*last[:at], *moved, *last[at:], *([verdict] if verdict else [])])
+    whole = "\n".join(lines)
+    return inp.grounding.check(whole).text if inp.grounding is not None else whole
+
+
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     prime="I",  # keeps the member's voice: the default model otherwise answers as an assistant ("you")
     retry_prime=lambda inp: f"I watched {inp.film}",  # the default model refuses some notes (e.g. on horror films)
-    assess=assess, firmer=firmer, merge=merge,
+    assess=assess, firmer=firmer, merge=merge, gaps=gaps, fill=fill, gap_tokens=GAP_TOKENS,
 )

@@ -23,6 +23,7 @@ import pytest_asyncio
 from bot.core import CineBot
 from bot.llm import Engine, worker_config
 from bot.settings import Settings
+from models import indexes
 from models.catalog import Catalog
 from models.llm.jobs import JobQueue
 from models.llm.protocol import Server
@@ -40,7 +41,7 @@ ServerFactory = Callable[[Settings, JobQueue], Server]  # what serves the queue,
 def catalog() -> Catalog:
     """The shipped film catalog, opened read-only and indexed once."""
     shipped = Catalog.open()
-    shipped.warm()
+    indexes.warm(shipped)
     return shipped
 
 

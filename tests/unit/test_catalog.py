@@ -15,6 +15,7 @@ from types import ModuleType
 import pytest
 
 from models import catalog as catalog_module
+from models import indexes
 from models.catalog import DEFAULT_PATH, Catalog, CatalogError, Film, normalise, split_year, title_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def films() -> Iterator[Catalog]:
     with Catalog.open() as cat:
-        cat.warm()
+        indexes.warm(cat)
         yield cat
 
 
@@ -329,7 +330,7 @@ def test_added_films_are_found_and_kept(tmp_path: Path) -> None:
 def test_a_film_another_process_adds_is_found_without_a_restart(tmp_path: Path) -> None:
     extra = tmp_path / "user_films.sqlite3"
     with Catalog.open(extra_path=extra, refresh_s=0) as running:
-        running.warm()  # the bot's indexes, built before the film exists
+        indexes.warm(running)  # the bot's indexes, built before the film exists
         assert running.resolve("Quiet Harbour Lights 2013").film is None
         with Catalog.open(extra_path=extra) as cli:  # `cinebot catalog add` while the bot runs
             added = cli.add("Quiet Harbour Lights", 2013, directors=["Ottilie Fairweather"], genres=["Drama"])
@@ -340,7 +341,7 @@ def test_a_film_another_process_adds_is_found_without_a_restart(tmp_path: Path) 
 def test_the_check_for_added_films_is_rate_limited(tmp_path: Path) -> None:
     extra = tmp_path / "user_films.sqlite3"
     with Catalog.open(extra_path=extra, refresh_s=3600) as running:
-        running.warm()
+        indexes.warm(running)
         with Catalog.open(extra_path=extra) as cli:
             added = cli.add("Quiet Harbour Lights", 2013)
         assert running.resolve("Quiet Harbour Lights 2013").film is None  # not looked for again yet

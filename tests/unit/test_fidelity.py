@@ -422,7 +422,7 @@ async def test_a_review_with_an_invented_story_is_written_again_and_the_better_k
     assert film is not None
     notes = "cary grant running from the plane, so stylish, the mount rushmore bit, tense all the way"
     clean = ("I loved North by Northwest. Cary Grant running from the plane is so stylish. The Mount Rushmore bit is "
-             "tense all the way. ") * 4
+             "tense all the way. ") * 4 + "I give it 4/5. "
 
     class Drafts(FakeModel):
         def __init__(self) -> None:
@@ -490,3 +490,44 @@ def test_a_sentence_about_the_review_itself_is_a_leak(catalog: Catalog) -> None:
     assert g.reason("I loved it for its warm and enthusiastic review.") == "the prompt's words"
     assert g.reason("The film's enthusiastic tone throughout is a testament to its quality.") == "the prompt's words"
     assert g.reason("The mom and daughter stuff got me, warm and funny and sad.") is None
+
+
+def test_a_list_is_not_cut_into_clauses(catalog: Catalog) -> None:
+    film = catalog.resolve("The Shawshank Redemption 1994").film
+    g = Grounding.for_film(catalog, film, notes="hope, the friendship, the old guy narrating, the escape",
+                           rating="5/5")
+    # cut at ", and", the list's first items were left as a sentence with no verb ("The film's themes of hope,
+    # friendship.", read in a review_quality run, 2026-12-06): the whole goes instead
+    assert g.check("The film's themes of hope, friendship, and the escape are set in the 1950s.").text == ""
+
+
+def test_points_both_drafts_left_out_are_asked_on_their_own_and_put_before_the_verdict(catalog: Catalog) -> None:
+    from dataclasses import replace
+    film = catalog.resolve("Jaws 1975").film
+    assert film is not None
+    inp = ReviewInput.create(film.title, "the music!!, shark barely shown, the old guy's story about the ship",
+                             year=film.year, rating=9, scale=10)
+    inp = replace(inp, grounding=Grounding.for_film(catalog, film, inp.notes, inp.rating_text))
+    text = "The music was a standout. Overall, I loved it."
+    asked = review_task.gaps(text, inp)
+    assert [start for _, start in asked] == ["I", "The old guy's story about the ship", "Overall, I give it"]
+    assert '"shark barely shown"' in asked[0][0] and "9/10" in asked[2][0]
+    written = ["I liked that the shark is barely shown.", "The old guy's story about the ship is the best part.",
+               "Overall, I give it 9/10."]
+    assert review_task.fill(text, written, inp) == (
+        "The music was a standout. I liked that the shark is barely shown. The old guy's story about the ship is the "
+        "best part. Overall, I loved it. Overall, I give it 9/10.")
+    # a sentence that misses its point, or a verdict without the rating, is not put in
+    assert review_task.fill(text, ["I liked it a lot, really.", "The ship was big.", "Overall, I loved it all."],
+                            inp) == text
+    assert review_task.gaps("I loved the music, the shark barely shown, the old guy's story. 9/10.", inp) == []
+
+
+def test_advice_against_the_film_needs_a_rating_or_a_criticism() -> None:
+    # read by eye in a review_quality run (Chinatown, no rating, 2026-12-06)
+    chinatown = Fidelity(notes="twisty plot, the water, the nose thing, the ending is brutal")
+    assert chinatown.reason("Overall, I would not recommend it to anyone.") == \
+        "a criticism the member did not make: would not recommend"
+    assert chinatown.reason("I would recommend it to anyone who likes a twisty plot.") is None
+    assert Fidelity(notes="twisty plot, but too slow").reason("I wouldn't recommend it.") is None
+    assert Fidelity(notes="twisty plot", share=0.2).opinion_reason("I would not recommend it.") is None

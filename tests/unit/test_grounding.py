@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from models import indexes
 from models.catalog import DEFAULT_PATH, Catalog
 from models.grounding import Grounding, PeopleIndex, people_of
 from models.tasks import SPECS, ReviewInput
@@ -198,7 +199,7 @@ def test_a_phrase_said_a_third_time_is_dropped(die_hard: Grounding) -> None:
 def test_people_of_a_film_added_while_the_bot_runs_are_known_to_the_check(tmp_path: Path) -> None:
     extra = tmp_path / "user_films.sqlite3"
     with Catalog.open(extra_path=extra, refresh_s=0) as running:
-        running.warm()  # the people index, built before the film exists
+        indexes.warm(running)  # the people index, built before the film exists
         assert "Zebulon Quartermaine" not in people_of(running)
         with Catalog.open(extra_path=extra) as cli:  # `cinebot catalog add` while the bot runs
             cli.add("Quiet Harbour Lights", 2013, directors=["Ottilie Fairweather"], genres=["Drama"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from models import indexes
 from models.catalog import Catalog, Film
 from models.recommend import (
     DIRECTOR_CAP,
@@ -28,7 +29,7 @@ from models.recommend import (
 @pytest.fixture(scope="module")
 def films() -> Iterator[Catalog]:
     with Catalog.open() as cat:
-        cat.warm()
+        indexes.warm(cat)
         recommender_for(cat).warm()
         yield cat
 
@@ -179,7 +180,7 @@ def test_films_a_server_adds_are_picked_up(tmp_path: Path) -> None:
 def test_a_film_another_process_adds_is_recommended_without_a_restart(tmp_path: Path) -> None:
     extra = tmp_path / "extra.sqlite3"
     with Catalog.open(extra_path=extra, refresh_s=0) as running:
-        running.warm()  # the feature table, built before the film exists
+        indexes.warm(running)  # the feature table, built before the film exists
         alien = film(running, "Alien (1979)")
         with Catalog.open(extra_path=extra) as cli:  # `cinebot catalog add` while the bot runs
             added = cli.add("Nostromo Diaries", 1981, genres=alien.genres, directors=("Ridley Scott",),

@@ -222,6 +222,18 @@ def test_he_or_they_with_nobody_before_is_an_orphan(judge: Judge, catalog: Catal
 
 # -- plot lines ----------------------------------------------------------------------------------------------------
 
+def test_turning_readers_away_with_no_rating_and_no_criticism_is_an_opinion_not_given(judge: Judge,
+                                                                                      catalog: Catalog) -> None:
+    # read by eye in a review_quality run (Chinatown, 2026-12-06): no rating, notes that criticise nothing
+    chinatown = subject(catalog, "Chinatown 1974", "twisty plot, the water, the nose thing, the ending is brutal",
+                        None, None)
+    (reason,) = flags(judge, chinatown, "Overall, I would not recommend it to anyone.", "opinion")
+    assert reason == "a verdict against the film, and the notes criticise nothing and give no rating"
+    assert not flags(judge, chinatown, "Overall, I would recommend it to anyone.", "opinion")
+    grumpy = subject(catalog, "Chinatown 1974", "twisty plot, too slow, the ending is brutal", None, None)
+    assert not flags(judge, grumpy, "Overall, I would not recommend it to anyone.", "opinion")
+
+
 def test_plot_lines_are_read_by_film_id(tmp_path: Path) -> None:
     assert read_plots(tmp_path / "missing.tsv") == {}
     path = tmp_path / "plots.tsv"
