@@ -12,15 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.commands import prepare
 from bot.services import Prepared, Services
-from bot.services import scene as scene_service
 from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
 from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError, resolve
 from models.runner import TaskReply, submit
 from models.tasks import InputError
-from models.tasks import pitch as pitch_task
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +109,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def task_job(task: str, args: argparse.Namespace, services: Services) -> Prepared:
-    """The checked job for `cinebot ask review|scene|pitch`, from the same services as the slash commands
-    (raises InputError)."""
-    if task == "review":
-        return services.review.prepare(film=args.film, notes=args.notes, year=args.year, rating=args.rating,
-                                       scale=args.scale, tone=args.tone, spoilers=args.spoilers)
-    if task == "scene":
-        if args.file is None:
-            return scene_service.prepare(excerpt=args.excerpt)
+    """The checked job for `cinebot ask review|scene|pitch`, prepared by the command table as the slash commands'
+    are (raises InputError)."""
+    options = {k: v for k, v in vars(args).items() if v is not None}
+    if task == "scene" and args.file is not None:  # a file on the command line, as an attachment in Discord
         try:
-            data = args.file.read_bytes()
+            options["file"] = (args.file.name, args.file.read_bytes())
         except OSError as exc:
             raise InputError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
-        return scene_service.prepare(file=(args.file.name, data), start=args.start,
-                                     max_bytes=services.settings.max_attachment_kb * 1024)
-    return pitch_task.prepare(premise=args.premise, genre=args.genre, tone=args.tone)
+    return _prepared(services, task, options)
+
+
+def _prepared(services: Services, task: str, options: dict[str, Any]) -> Prepared:
+    job = prepare(services, task, options)
+    assert job is not None, f"{task} is prepared by its own path"
+    return job
 
 
 def _screen_lines(text: str) -> int:
@@ -240,19 +239,16 @@ def console_job(task: str, answers: dict[str, str], services: Services) -> Prepa
         except ValueError:
             raise InputError(f"The {key} must be a number; you typed {raw!r}.") from None
 
+    options: dict[str, Any] = {k: v.strip() for k, v in answers.items() if v.strip()}
     if task == "review":
-        return services.review.prepare(film=answers["film"], notes=answers["notes"], year=number("year", int),
-                                       rating=number("rating", float), tone=answers.get("tone") or None,
-                                       spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
+        options.update(year=number("year", int), rating=number("rating", float),
+                       spoilers=answers.get("spoilers", "").strip().lower() in ("y", "yes"))
     if task == "scene":
         excerpt = answers["excerpt"].strip()
         path = Path(excerpt).expanduser()
         if "\n" not in excerpt and path.suffix.lower() in (".fountain", ".txt") and path.is_file():
-            return scene_service.prepare(file=(path.name, path.read_bytes()),
-                                         max_bytes=services.settings.max_attachment_kb * 1024)
-        return scene_service.prepare(excerpt=excerpt)
-    return pitch_task.prepare(premise=answers["premise"], genre=answers.get("genre") or None,
-                                 tone=answers.get("tone") or None)
+            options["file"] = (path.name, path.read_bytes())
+    return _prepared(services, task, options)
 
 
 async def _console(settings: Settings, read: Callable[[str], str] = input, out: TextIO = sys.stdout,

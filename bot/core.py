@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.commands import COGS
+from bot.commands import COGS, prepare
 from bot.flow import TaskFlow
 from bot.llm import Engine, open_engine
 from bot.services import Services
@@ -111,7 +111,7 @@ class CineBot(commands.Bot):
         for name in self._cogs:
             await self.load_extension(name)
         if self.engine.queue is not None:  # before any new work: what a previous process left unfinished
-            await self.flow.resume(self, self.services.rebuild)
+            await self.flow.resume(self, lambda command, inputs: prepare(self.services, command, inputs))
         guild_id = self.settings.dev_guild_id
         if guild_id and self._sync_dev_guild:  # a development guild syncs instantly; global sync is `cinebot sync`
             guild = discord.Object(id=guild_id)

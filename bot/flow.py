@@ -548,8 +548,8 @@ class TaskFlow:
         now (or, if it was written, delivered) and finished in the background in its original message, streamed
         and paced as usual. A request whose token has run out is ended and its member told in the channel; one
         that was being written through `RESUME_ATTEMPTS` crashes fails with a message. `rebuild` prepares a
-        stored request again (`Services.rebuild`); a command registered in `resumers` is made ready by its cog.
-        Returns how many requests were found."""
+        stored request again from its options (`bot.commands.prepare`); a command registered in `resumers` is
+        made ready by its cog. Returns how many requests were found."""
         found = await self.store.unfinished_requests()
         for request, job in found:
             try:

@@ -18,6 +18,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.commands import prepare
 from bot.core import CineBot
 from bot.flow import ANOTHER_TAKE
 from bot.store import JobRow
@@ -82,7 +83,7 @@ class Feedback(commands.Cog):
         if not isinstance(channel, discord.abc.Messageable) or not hasattr(channel, "get_partial_message"):
             return
         try:
-            request = self.bot.services.rebuild(job.command, job.inputs)
+            request = prepare(self.bot.services, job.command, job.inputs)
         except InputError as exc:  # e.g. the catalog changed so that the title is now ambiguous
             log.info("no other take of job %s: %s", job.id, exc)
             return

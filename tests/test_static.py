@@ -30,3 +30,98 @@ def test_ruff_is_clean() -> None:
 def test_mypy_is_clean() -> None:
     proc = subprocess.run([_tool("mypy"), "bot", "models", "cogs"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+# -- no import circles ---------------------------------------------------------------------------------------------
+
+PACKAGES = ("bot", "cogs", "models")
+
+
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of the bot's packages and the modules of those packages it imports: at the top or inside a
+    function (a lazy import is still a dependency), not under `if TYPE_CHECKING:`."""
+    import ast
+
+    files = {_module_of(f): f for pkg in PACKAGES for f in (ROOT / pkg).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        names: set[str] = set()
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+        class Imports(ast.NodeVisitor):
+            def visit_If(self, node: ast.If) -> None:
+                if "TYPE_CHECKING" in ast.unparse(node.test):
+                    for child in node.orelse:
+                        self.visit(child)
+                    return
+                self.generic_visit(node)
+
+            def visit_Import(self, node: ast.Import) -> None:
+                names.update(a.name for a in node.names)
+
+            def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, base] if base else up)
+                names.add(base)
+                names.update(f"{base}.{a.name}" for a in node.names)
+
+        Imports().visit(ast.parse(path.read_text(encoding="utf-8")))
+        found = set()
+        for imported in names:
+            while imported and imported not in files:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name:
+                found.add(imported)
+        graph[name] = found
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import one another, directly or round a circle (Tarjan's strongly connected
+    components of more than one module)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph.get(module, ()):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_the_packages_import_in_no_circle() -> None:
+    graph = import_graph()
+    assert len(graph) > 50 and "models.catalog" in graph["models.grounding"]
+    assert circles(graph) == []
+
+
+def test_a_circle_is_found() -> None:
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []

@@ -15,9 +15,9 @@ and the server's liked reviews). A command whose options are its whole input (/p
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from models.tasks.base import Prepared
+from bot.services.base import Prepared, required
 
 if TYPE_CHECKING:
     from bot.services.films import FilmService
@@ -31,19 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["Prepared", "Services", "required"]
-
-T = TypeVar("T")
-
-
-def required(part: T | None, missing: str) -> T:
-    """`part` of the bot a service needs (the film catalog, the mood classifier); InputError saying `missing`
-    when this bot runs without it."""
-    if part is None:
-        from models.tasks import InputError
-
-        raise InputError(missing)
-    return part
-
 
 class Services:
     """The services of every command, made once at start-up from what they need."""
@@ -59,19 +46,3 @@ class Services:
         self.review: ReviewService = ReviewService(catalog, mood)
         self.mood: MoodService = MoodService(mood, catalog)
         self.films: FilmService = FilmService(catalog, store)
-
-    def rebuild(self, command: str, inputs: dict[str, Any]) -> Prepared | None:
-        """A stored job's request prepared again (for another take, 🔁); None for a command that cannot be
-        (a channel's /mood, the catalog's cards)."""
-        from bot.services import scene
-        from models.tasks import pitch
-
-        if command == "review":
-            return self.review.prepare(film=inputs["film"], notes=inputs["notes"], rating=inputs.get("rating"),
-                                       year=inputs.get("year"), scale=inputs.get("scale"), tone=inputs.get("tone"),
-                                       spoilers=bool(inputs.get("spoilers")))
-        if command == "pitch":
-            return pitch.prepare(premise=inputs["premise"], genre=inputs.get("genre"), tone=inputs.get("tone"))
-        if command == "scene":
-            return scene.prepare(excerpt=inputs["excerpt"])
-        return None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.services import required
+from bot.services.base import required
 from models.catalog import Catalog, Film, unresolved_message
 from models.recommend import MOOD_WORDS, Mood, Recommendation, parse_mood, recommend
 from models.tasks import InputError

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from bot.services import Prepared, required
+from bot.services.base import Prepared, required
 from models.catalog import Catalog, Film, split_picked, unresolved_message
 from models.grounding import Grounding
 from models.llm.jobs import GenerationRequest, JobHandle, JobQueue, JobResult, QueueFull

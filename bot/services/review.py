@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.services import Prepared
+from bot.services.base import Prepared
 from models import runner
 from models.catalog import Catalog, Film, split_picked, split_year, unresolved_message
 from models.grounding import Grounding

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.services import Prepared
+from bot.services.base import Prepared
 from models.tasks import InputError, SceneInput
 from models.tasks import scene as scene_task
 

@@ -16,9 +16,10 @@ import importlib.util
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from models.llm.source import ModelError, ModelSource, progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -30,41 +31,17 @@ SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _CHUNK = 8 << 20
 
 
-class ModelError(RuntimeError):
-    """The model cannot be found, verified or loaded; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class ModelSource:
-    """A resolved model: a folder or hub id, and the GGUF file inside it if any."""
-
-    name: str
-    location: str
-    gguf_file: str | None = None
-
-    @property
-    def gguf_path(self) -> Path | None:
-        """The GGUF file's path, for a GGUF model."""
-        return Path(self.location) / self.gguf_file if self.gguf_file is not None else None
-
-
 PRESETS = ("qwen2.5-coder-1.5b", "smollm2-135m")
 
 
 def sha256_file(path: Path, progress: bool = False) -> str:
     """The file's sha256, read in chunks (with a bar when ``progress``)."""
     digest = hashlib.sha256()
-    with _progress(path.stat().st_size, f"Verifying {path.name}", progress) as bar, path.open("rb") as fh:
+    with progress_bar(path.stat().st_size, f"Verifying {path.name}", progress) as bar, path.open("rb") as fh:
         while block := fh.read(_CHUNK):
             digest.update(block)
             bar.update(len(block))
     return digest.hexdigest()
-
-
-def _progress(total: int, desc: str, enabled: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=not enabled)
 
 
 def qwen_part_paths() -> list[Path]:
@@ -97,7 +74,7 @@ def join_qwen(cache_dir: Path, *, progress: bool = True, parts: list[Path] | Non
         tmp = target.with_suffix(f".part-{os.getpid()}")
         total = sum(p.stat().st_size for p in parts)
         digest = hashlib.sha256()
-        with _progress(total, "Joining the embedded model", progress) as bar, tmp.open("wb") as out:
+        with progress_bar(total, "Joining the embedded model", progress) as bar, tmp.open("wb") as out:
             for part in parts:
                 with part.open("rb") as fh:
                     while block := fh.read(_CHUNK):

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from models.llm.registry import ModelSource
+from models.llm.source import ModelSource
 
 log = logging.getLogger(__name__)
 
@@ -265,14 +265,14 @@ def quantize_model(model: Any, *, head: bool = QUANTIZE_HEAD, embeddings: bool =
                    progress: bool = False, label: str = "the model") -> dict[str, list[str]]:
     """Swap the model's Linear layers (and its input embeddings) for plain int8 ones, in place, and return the layout
     (the names of the swapped modules) that a cached copy is rebuilt from. `pack_model` readies them to run."""
-    from models.llm.registry import _progress
+    from models.llm.source import progress_bar
 
     output, inputs = model.get_output_embeddings(), model.get_input_embeddings()
     names = [n for n, m in model.named_modules() if type(m) is torch.nn.Linear and (head or m is not output)]
     tables = [n for n, m in model.named_modules() if embeddings and type(m) is torch.nn.Embedding and m is inputs]
     del output, inputs
     total = sum(model.get_submodule(n).weight.numel() * 4 for n in [*names, *tables])
-    with _progress(total, f"Converting {label} to int8 (first start only)", progress) as bar:
+    with progress_bar(total, f"Converting {label} to int8 (first start only)", progress) as bar:
         # one module at a time, dropping each fp32 weight as soon as it is swapped: the peak stays the fp32 model's
         for name in names:
             linear = model.get_submodule(name)

@@ -26,7 +26,7 @@ import torch
 from models.llm.backends.int8 import Int8Linear, cache_folder, int8_wanted, load_int8, prune, tidy
 from models.llm.backends.prefix import PromptEncoder, plain_turns
 from models.llm.protocol import Message
-from models.llm.registry import ModelError, ModelSource
+from models.llm.source import ModelError, ModelSource
 
 log = logging.getLogger(__name__)
 
