@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from bot.settings import Settings
 from models.llm import registry
 from models.llm.jobs import JobQueue
-from models.llm.protocol import BackendStatus, Server
+from models.llm.protocol import BackendStatus, Server, StepModel
 from models.llm.worker import BatchingWorker, WorkerConfig
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def sequence_tokens(settings: Settings) -> int:
     return settings.max_prompt_tokens + (settings.max_new_tokens or REPLY_ROOM)
 
 
-def load_model(settings: Settings, *, progress: bool = True) -> object:
+def load_model(settings: Settings, *, progress: bool = True) -> StepModel:
     """The embedded model for the batching worker, on the backend the settings choose."""
     return registry.load(
         settings.model, settings.cache_dir, backend=settings.backend, device=settings.device,

@@ -20,7 +20,11 @@ class FakeBatch:
 class FakeModel:
     name = "fake"
     max_context = 4096
+    backend = "fake"
+    detail = "a scripted model in this process"
+    slots = 0
     continuous = True
+    prefill_budget = 0
 
     def __init__(self, step_delay_s: float = 0.0, default: str = "ok|stop") -> None:
         self.default = default  # the script for prompts without "say:" (e.g. real task prompts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -42,39 +43,43 @@ def _module_of(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Each module of the bot's packages and the modules of those packages it imports: at the top or inside a
-    function (a lazy import is still a dependency), not under `if TYPE_CHECKING:`."""
-    import ast
+class _Imports(ast.NodeVisitor):
+    """The names a module imports: at the top or inside a function (a lazy import is still a dependency), not under
+    `if TYPE_CHECKING:`; relative imports made absolute from `package`."""
 
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self.names: set[str] = set()
+
+    def visit_If(self, node: ast.If) -> None:
+        if "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                self.visit(child)
+            return
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.names.update(a.name for a in node.names)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = node.module or ""
+        if node.level:
+            parts = self.package.split(".")
+            up = parts[: len(parts) - node.level + 1]
+            base = ".".join([*up, base] if base else up)
+        self.names.add(base)
+        self.names.update(f"{base}.{a.name}" for a in node.names)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of the bot's packages and the modules of those packages it imports (`_Imports`)."""
     files = {_module_of(f): f for pkg in PACKAGES for f in (ROOT / pkg).rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in files.items():
-        names: set[str] = set()
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-
-        class Imports(ast.NodeVisitor):
-            def visit_If(self, node: ast.If) -> None:
-                if "TYPE_CHECKING" in ast.unparse(node.test):
-                    for child in node.orelse:
-                        self.visit(child)
-                    return
-                self.generic_visit(node)
-
-            def visit_Import(self, node: ast.Import) -> None:
-                names.update(a.name for a in node.names)
-
-            def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-                base = node.module or ""
-                if node.level:
-                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*up, base] if base else up)
-                names.add(base)
-                names.update(f"{base}.{a.name}" for a in node.names)
-
-        Imports().visit(ast.parse(path.read_text(encoding="utf-8")))
+        visitor = _Imports(name if path.name == "__init__.py" else name.rpartition(".")[0])
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
         found = set()
-        for imported in names:
+        for imported in visitor.names:
             while imported and imported not in files:
                 imported = imported.rpartition(".")[0]
             if imported and imported != name:

@@ -35,6 +35,12 @@ class StepModel(Protocol):
 
     name: str
     max_context: int
+    # what the worker plans with, and the status line shows
+    backend: str  # "llamacpp", "transformers", or a test's own name
+    detail: str  # one line: where and how it runs
+    slots: int  # most sequences it holds at once (0: as many as the worker's max batch)
+    continuous: bool  # jobs may join a running batch (False: a new batch only when the last one is done)
+    prefill_budget: int  # prompt tokens the worker admits per step (0: no limit)
 
     def encode(self, messages: list[Message], prefix: str = "") -> list[int]: ...
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from models.llm.protocol import StepModel
 from models.llm.source import ModelError, ModelSource, progress_bar
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def choose_backend(requested: str, source: ModelSource, device: str = "auto") ->
 
 def load(name: str, cache_dir: Path, *, backend: str = "auto", device: str = "auto", threads: int = 0,
          progress: bool = True, max_context: int | None = None, slots: int = 32, int8: str = "auto",
-         adapter: Path | None = None) -> Any:
+         adapter: Path | None = None) -> StepModel:
     """Load a model for the batching worker (a `StepModel`) on the chosen backend (`llamacpp` or `transformers`).
 
     `slots` is how many sequences the llama.cpp context holds (the worker's max batch); `max_context` caps each

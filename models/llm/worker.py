@@ -103,8 +103,8 @@ class BatchingWorker:
         """In-process: ready while the worker thread runs."""
         running = self._thread is not None and self._thread.is_alive()
         return BackendStatus(
-            backend=getattr(self.model, "backend", "embedded"), model=self.model.name, reachable=running,
-            detail=getattr(self.model, "detail", "in this process") if running else "the worker is not running",
+            backend=self.model.backend, model=self.model.name, reachable=running,
+            detail=self.model.detail if running else "the worker is not running",
         )
 
     async def __aenter__(self) -> BatchingWorker:
@@ -139,10 +139,10 @@ class BatchingWorker:
 
     def _admit(self) -> None:
         cfg = self.config
-        room = min(cfg.max_batch, getattr(self.model, "slots", cfg.max_batch)) - len(self.active)
+        room = min(cfg.max_batch, self.model.slots or cfg.max_batch) - len(self.active)
         if room <= 0 or self._stopping.is_set():
             return
-        if self.active and not getattr(self.model, "continuous", True):
+        if self.active and not self.model.continuous:
             return
         idle = not self.active
         handles = self.queue.take(
@@ -153,7 +153,7 @@ class BatchingWorker:
         budget = cfg.max_batch_tokens - sum(s.prompt_len + s.max_new for s in self.active)
         # a model that prefills slowly (llama.cpp on a CPU) takes a few prompt tokens per step, first come first
         # served: the first jobs start writing while later ones are read, and running jobs are not held up long
-        prefill_budget = int(getattr(self.model, "prefill_budget", 0))
+        prefill_budget = self.model.prefill_budget
         prefill = 0
         new: list[_Seq] = []
         prompts: list[list[int]] = []

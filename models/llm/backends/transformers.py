@@ -72,6 +72,9 @@ class TransformersLM:
     """A Hugging Face causal LM driven step by step, greedy, with a left-padded KV cache."""
 
     backend = "transformers"
+    slots = 0  # as many sequences as the worker batches
+    continuous = True
+    prefill_budget = 0  # a whole batch of prompts in one step
 
     def __init__(self, model: Any, tokenizer: Any, name: str, max_context: int | None = None) -> None:
         self.model = model
