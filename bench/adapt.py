@@ -47,10 +47,10 @@ from bot.llm import load_model, worker_config
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
-from models import runner
-from models.catalog import Catalog
+from models.film.catalog import Catalog
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
+from models.tasks import runner
 from models.tasks.variants import variant
 
 WINDOW = 50

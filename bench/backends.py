@@ -74,7 +74,7 @@ def review_prompts(count: int, start: int = 0) -> list[tuple[list[dict[str, str]
     prompts, as llama.cpp's does, would otherwise answer a repeated one without reading it)."""
     from bench.review_cases import CASES
     from bot.services.review import ReviewService
-    from models.catalog import Catalog
+    from models.film.catalog import Catalog
 
     catalog = Catalog.open()
     catalog.warm()

@@ -45,7 +45,7 @@ from bot.store import Store
 from models.llm import registry
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
-from models.mood import MoodClassifier
+from models.mood.classifier import MoodClassifier
 from tests.e2e.fake_discord import (
     CALLBACK_DEFERRED_MESSAGE,
     FakeDiscord,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.catalog import PRINCIPAL_CAST, Catalog, Film
+from models.film.catalog import PRINCIPAL_CAST, Catalog, Film
 
 TRUTH = Path(__file__).with_name("leads_truth.tsv")
 

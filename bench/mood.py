@@ -24,9 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.settings import Settings
-from models.mood import LOW_CONFIDENCE, MoodClassifier, evaluate, f1, read_labelled
-from models.mood_encoder import EKMAN
-from models.mood_train import default_data_dir, goemotions
+from models.mood.classifier import LOW_CONFIDENCE, MoodClassifier, evaluate, f1, read_labelled
+from models.mood.encoder import EKMAN
+from models.mood.train import default_data_dir, goemotions
 
 
 def vader(rows: list[tuple[str, int]]) -> tuple[float, float]:

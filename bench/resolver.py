@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.catalog import Catalog, Film, title_keys
+from models.film.catalog import Catalog, Film, title_keys
 
 
 def strip_accents(text: str) -> str:

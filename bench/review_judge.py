@@ -1,8 +1,8 @@
 """An independent judge of /review replies: plain rules written from the film catalog's data.
 
-The judge shares no code with what it judges: it reads the catalog through `models.catalog` (data access only) and
-the sentiment of a reply through the shipped mood classifier (`models.mood`), and never imports the bot's own
-post-checks (`models.grounding`, the review task's postprocess, or any later review check). Every rule below is
+The judge shares no code with what it judges: it reads the catalog through `models.film.catalog` (data access only) and
+the sentiment of a reply through the shipped mood classifier (`models.mood.classifier`), and never imports the bot's own
+post-checks (`models.film.grounding`, the review task's postprocess, or any later review check). Every rule below is
 its own, written from the catalog's data and from what a member's notes say.
 
 Each reply gets flags, one per (check, sentence), each with a reason; a reply is clean when it has none.
@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.story_judge_rules import MemberNotes, Sources, opinion_reasons, orphan_reason, point_reasons, story_reason
-from models.catalog import Catalog, Film
+from models.film.catalog import Catalog, Film
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 PRINCIPAL_CAST = 5  # the top of a film's cast by catalog prominence (see `principal_cast`)

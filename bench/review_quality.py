@@ -83,17 +83,21 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
                     preset: str = "standard") -> dict[str, Any]:
     """Write every case's review through the bot's queue and worker; the bot's modules come from sys.path[0]."""
 
+    from bench.compat import module
     from bot.llm import load_model, worker_config
     from bot.settings import Settings
-    from models import runner
-    from models.catalog import Catalog, split_year
     from models.llm.jobs import JobQueue
     from models.llm.worker import BatchingWorker
+
+    # the code under test may be older than the rooms of models/: each module by its name now, then its old one
+    runner = module("models.tasks.runner", "models.runner")
+    films = module("models.film.catalog", "models.catalog")
+    split_year = films.split_year
 
     env = {k: v for k, v in os.environ.items() if k.startswith("CINEBOT_")}
     env.update(CINEBOT_MODEL=model, CINEBOT_BACKEND=backend, CINEBOT_MAX_NEW_TOKENS=str(max_new_tokens))
     settings = Settings.load(env=env, env_file=None)
-    catalog = Catalog.open()
+    catalog = films.Catalog.open()
     catalog.warm()
     started = time.perf_counter()
     lm = await asyncio.to_thread(load_model, settings, progress=False)
@@ -108,8 +112,9 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
     mood = None
 
     async def old_path(case: dict[str, Any]) -> Any:
-        from models.grounding import Grounding, people_of
         from models.tasks import ReviewInput
+
+        facts = module("models.film.grounding", "models.grounding")
 
         title, year = split_year(case["film"])
         resolution = catalog.resolve(case["film"])
@@ -118,7 +123,7 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
         film = resolution.film
         if film is not None:
             title, year = film.title, film.year
-        grounding = Grounding.build(film, case["notes"], people_of(catalog))
+        grounding = facts.Grounding.build(film, case["notes"], facts.people_of(catalog))
         inp = ReviewInput.create(film=title, notes=case["notes"], year=year, rating=case["rating"],
                                  scale=case["scale"], tone=case["tone"], grounding=grounding)
         return await runner.submit(queue, "review", inp).reply()
@@ -127,9 +132,8 @@ async def _generate(cases: list[dict[str, Any]], model: str, backend: str, max_n
         write_review = importlib.import_module(home).write_review
         params = dict(inspect.signature(write_review).parameters)
         if "mood" in params:
-            from models.mood import MoodClassifier
-
-            mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir, 1)
+            classifier = module("models.mood.classifier", "models.mood")
+            mood = await asyncio.to_thread(classifier.MoodClassifier.load, settings.cache_dir, 1)
 
     async def new_path(case: dict[str, Any]) -> Any:
         title, year = split_year(case["film"])
@@ -181,6 +185,9 @@ def _has_module(name: str) -> bool:
 
 def child_main(args: argparse.Namespace) -> None:
     here = str(Path(__file__).resolve().parent)
+    sys.path.insert(0, str(ROOT))
+    import bench.compat  # noqa: F401  this checkout's (for _generate), before the path is --root's, which may lack it
+    sys.path.remove(str(ROOT))
     sys.path[:] = [str(Path(args.root).resolve())] + [p for p in sys.path if p != here]  # the bot of --root only
     # an editable install's finder would serve modules that --root lacks (models.reviews) from this checkout
     sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
@@ -288,8 +295,8 @@ def parent_main(args: argparse.Namespace) -> None:
     from bench.review_cases import CASES
     from bench.review_judge import Judge, Subject, points_kept
     from bot.settings import Settings
-    from models.catalog import Catalog, split_year
-    from models.mood import MoodClassifier
+    from models.film.catalog import Catalog, split_year
+    from models.mood.classifier import MoodClassifier
 
     if args.replies:
         cases, modes = saved_modes(Path(args.replies))

@@ -8,8 +8,8 @@ new member would try it) and `mood.jsonl` (small channels of messages written fo
 Every case is run through the bot's real path, all at once, through the queue and the batching worker on the
 embedded model: /pitch as `models.tasks.pitch.prepare`, /scene as `bot.services.scene.prepare` with the file
 attached, a channel's /mood as `bot.services.mood.MoodService.discussion` (the shipped classifier picks the quoted
-messages) and then `models.runner.submit(...).reply()`, as `cinebot ask` and the cogs do: the task's own checks and
-its second try included.
+messages) and then `models.tasks.runner.submit(...).reply()`, as `cinebot ask` and the cogs do: the task's own
+checks and its second try included.
 
 Each reply is then judged by the rules below, written from the inputs alone. The judge imports nothing of the bot's
 (`models.tasks.*` checks included): its words, stems and rules are its own.
@@ -93,10 +93,9 @@ async def generate(cases: list[dict[str, Any]], model: str, backend: str,
     from bot.services import scene as scene_service
     from bot.services.mood import MoodService, Said
     from bot.settings import Settings
-    from models import runner
     from models.llm.jobs import JobQueue
     from models.llm.worker import BatchingWorker
-    from models.tasks import pitch
+    from models.tasks import pitch, runner
 
     env = {k: v for k, v in os.environ.items() if k.startswith("CINEBOT_")}
     env.update(CINEBOT_MODEL=model, CINEBOT_BACKEND=backend)
@@ -104,7 +103,7 @@ async def generate(cases: list[dict[str, Any]], model: str, backend: str,
     lm = await asyncio.to_thread(load_model, settings, progress=False)
     classifier = None
     if any(case["task"] == "mood" for case in cases):
-        from models.mood import MoodClassifier
+        from models.mood.classifier import MoodClassifier
 
         classifier = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir, 1)
     moods = MoodService(classifier, None)

@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.settings import Settings
-from models.feedback_train import load_base, train
+from models.llm.feedback_train import load_base, train
 
 SYSTEM = {"role": "system", "content": "You write one-line film pitches."}
 PREMISES = ["a ghost haunts a cinema", "a heist on a night train", "twins swap lives", "a robot learns to paint",

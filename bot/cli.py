@@ -18,8 +18,8 @@ from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
 from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError, resolve
-from models.runner import TaskReply, submit
 from models.tasks import InputError
+from models.tasks.runner import TaskReply, submit
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,8 @@ def open_services(settings: Settings, task: str, services: Services | None = Non
     """The services the slash commands use, with what `task` needs loaded (the film catalog with the server's
     added films, the mood classifier: its sentiment keeps a review true to the rating). Blocking: call it in a
     thread. `services`: ones opened before, to add to."""
-    from models.catalog import Catalog
-    from models.mood import MoodClassifier, MoodModelError
+    from models.film.catalog import Catalog
+    from models.mood.classifier import MoodClassifier, MoodModelError
 
     catalog = services.catalog if services else None
     classifier: Any = services.mood.classifier if services else None
@@ -376,7 +376,7 @@ def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8)")
     options = parser.parse_args(argv)
-    from models.feedback_train import TrainingError, load_base, train
+    from models.llm.feedback_train import TrainingError, load_base, train
 
     if options.data is not None:
         if not options.data.is_file():
@@ -417,7 +417,7 @@ async def _stored_rows(settings: Settings, fmt: str, guild: int | None) -> list[
 
 
 def _catalog(settings: Settings, args: argparse.Namespace) -> int:
-    from models.catalog import Catalog, CatalogError
+    from models.film.catalog import Catalog, CatalogError
 
     try:
         with Catalog.open(extra_path=settings.films_path) as catalog:
@@ -436,7 +436,7 @@ def _catalog(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _mood_eval(settings: Settings, path: Path, threads: int) -> int:
-    from models.mood import MoodClassifier, MoodModelError, evaluate, read_labelled
+    from models.mood.classifier import MoodClassifier, MoodModelError, evaluate, read_labelled
 
     if not path.is_file():
         raise InputError(f"There is no file {path}.")
@@ -490,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "train" and args.what == "feedback":
             return _train_feedback(settings, args.options)
         if args.command == "train":
-            from models.mood_train import main as train_mood
+            from models.mood.train import main as train_mood
 
             return train_mood(args.options)
         if args.command == "feedback":

@@ -24,12 +24,12 @@ from bot.llm import Engine, open_engine
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
-from models import indexes
-from models.catalog import Catalog
+from models.film import indexes
+from models.film.catalog import Catalog
 from models.tasks import InputError
 
 if TYPE_CHECKING:
-    from models.mood import MoodClassifier
+    from models.mood.classifier import MoodClassifier
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ async def prepared_bot(settings: Settings) -> AsyncIterator[CineBot]:
     (off the event loop), the store, the engine (the model and what serves it), then the bot; closed in reverse."""
     catalog = Catalog.open(extra_path=settings.films_path)
     await asyncio.to_thread(indexes.warm, catalog)  # titles, people, recommendations: off the event loop
-    from models.mood import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
+    from models.mood.classifier import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
 
     mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache
     async with await Store.open(settings.db_path) as store, open_engine(settings) as engine:

@@ -29,11 +29,11 @@ from bot.commands import COLOURS
 from bot.learning import Learner
 from bot.rules import where_it_works
 from bot.services import Prepared
-from models import runner
 from models.llm.jobs import JobCancelled, JobError, JobResult, QueueFull, WorkerStopped
-from models.runner import TaskReply
-from models.tasks.text import neutralize_mentions
+from models.tasks import runner
+from models.tasks.runner import TaskReply
 from models.tasks.variants import variant as variant_named
+from models.text import neutralize_mentions
 
 if TYPE_CHECKING:
     from bot.settings import Settings

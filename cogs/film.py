@@ -10,8 +10,8 @@ from discord import app_commands
 from bot.commands import COLOURS
 from bot.core import CineBot
 from cogs._common import CommandCog, film_titles, server_command
-from models.catalog import Film
-from models.tasks.text import neutralize_mentions
+from models.film.catalog import Film
+from models.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """/mood: the sentiment and emotions of a text, a message, or a channel's or thread's recent discussion.
 
-Also the "Mood" message context menu (Apps > Mood). The shipped classifier (`bot.mood`, `models.mood`) gives the
-verdict; the language model adds a line on why (a text) or on what people liked and disliked (a discussion),
+Also the "Mood" message context menu (Apps > Mood). The shipped classifier (`bot.mood`, `models.mood.classifier`)
+gives the verdict; the language model adds a line on why (a text) or on what people liked and disliked (a discussion),
 through the queue like every task, so that it streams and gets 👍/👎. History is read only where both the member
 and the bot may read it; bots' messages, empty ones and commands ("/…", "!…") are skipped.
 """
@@ -25,11 +25,11 @@ from bot.core import CineBot
 from bot.flow import Resumption, footer_for
 from bot.services.mood import MoodService, Said, Topic
 from cogs._common import CommandCog, film_titles, server_command
-from models.mood_report import MoodReport, Scored, warm_charts
-from models.runner import TaskReply
+from models.mood.report import MoodReport, Scored, warm_charts
 from models.tasks import InputError
 from models.tasks.mood import TEXT_LIMIT
-from models.tasks.text import neutralize_mentions
+from models.tasks.runner import TaskReply
+from models.text import neutralize_mentions
 
 if TYPE_CHECKING:
     from bot.store import JobRow

@@ -13,9 +13,9 @@ from discord import app_commands
 from bot.commands import COLOURS
 from bot.core import CineBot
 from cogs._common import CommandCog, film_titles, server_command, words_like
-from models.catalog import Film
-from models.recommend import Mood, Recommendation, mood_suggestions, recommender_for
-from models.tasks.text import neutralize_mentions
+from models.film.catalog import Film
+from models.film.recommend import Mood, Recommendation, mood_suggestions, recommender_for
+from models.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
 
 The build is deterministic: rows go in by id, the file is written to a temporary name, vacuumed and then
 moved into place, so the same CSV and the same SQLite library give a byte-identical file. Rebuild whenever
-`models.catalog.NORM_VERSION` or `SCHEMA_VERSION` changes (the catalog refuses to open a stale file).
+`models.film.catalog.NORM_VERSION` or `SCHEMA_VERSION` changes (the catalog refuses to open a stale file).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.catalog import DEFAULT_PATH, film_from_csv, init_schema, insert_film  # noqa: E402
+from models.film.catalog import DEFAULT_PATH, film_from_csv, init_schema, insert_film  # noqa: E402
 
 DEFAULT_CSV = ROOT.parent / "shared" / "data" / "catalog" / "wikidata_films.csv"
 SOURCE = "Wikidata film table from the PyPI package bokeh-sampledata 2026.1 (CC0-1.0)"

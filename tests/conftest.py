@@ -41,6 +41,6 @@ def mood_classifier() -> Any:
     """The shipped mood classifier, built (first time) into the cache folder (CINEBOT_CACHE_DIR or the default) and
     loaded once."""
     from bot.settings import Settings
-    from models.mood import MoodClassifier
+    from models.mood.classifier import MoodClassifier
 
     return MoodClassifier.load(Settings.load(env_file=None).cache_dir)

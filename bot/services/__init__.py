@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from bot.services.review import ReviewService
     from bot.settings import Settings
     from bot.store import Store
-    from models.catalog import Catalog
-    from models.mood import MoodClassifier
+    from models.film.catalog import Catalog
+    from models.mood.classifier import MoodClassifier
 
 log = logging.getLogger(__name__)
 

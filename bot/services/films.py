@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.services.base import required
-from models.catalog import Catalog, Film, unresolved_message
-from models.recommend import MOOD_WORDS, Mood, Recommendation, parse_mood, recommend
+from models.film.catalog import Catalog, Film, unresolved_message
+from models.film.recommend import MOOD_WORDS, Mood, Recommendation, parse_mood, recommend
 from models.tasks import InputError
-from models.tasks.text import neutralize_mentions
+from models.text import neutralize_mentions
 
 if TYPE_CHECKING:
     from bot.store import JobRow, Store

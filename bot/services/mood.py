@@ -19,16 +19,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from bot.services.base import Prepared, required
-from models.catalog import Catalog, Film, split_picked, unresolved_message
-from models.grounding import Grounding
+from models.film.catalog import Catalog, Film, split_picked, unresolved_message
+from models.film.grounding import Grounding
 from models.llm.jobs import GenerationRequest, JobHandle, JobQueue, JobResult, QueueFull
-from models.mood_report import MoodReport, Scored, build_report, chart_png, title_matcher
+from models.mood.report import MoodReport, Scored, build_report, chart_png, title_matcher
 from models.tasks import DiscussionInput, ExplainInput, InputError
 from models.tasks import mood as mood_task
-from models.tasks.text import clean_text
+from models.text import clean_text
 
 if TYPE_CHECKING:
-    from models.mood import MoodScore
+    from models.mood.classifier import MoodScore
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """/review: the member's notes and rating on a film, to a checked review job.
 
 `ReviewService.prepare` finds the film in the catalog (asking which one when several fit), builds its facts and
-the check of what a reply may say (`models.grounding`), hands the rating's verdict and the mood classifier's
+the check of what a reply may say (`models.film.grounding`), hands the rating's verdict and the mood classifier's
 sentiment to the task (`models.tasks.review`), and validates the options; the job then runs through the queue
-(`models.runner`), which post-checks the reply and writes it once more when it contradicts the rating or too
+(`models.tasks.runner`), which post-checks the reply and writes it once more when it contradicts the rating or too
 little is left. `/review`, `cinebot ask review`, the console and the benchmarks all come through here.
 """
 
@@ -15,11 +15,10 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.services.base import Prepared
-from models import runner
-from models.catalog import Catalog, Film, split_picked, split_year, unresolved_message
-from models.grounding import Grounding
+from models.film.catalog import Catalog, Film, split_picked, split_year, unresolved_message
+from models.film.grounding import Grounding
 from models.llm.jobs import JobQueue
-from models.tasks import InputError, ReviewInput
+from models.tasks import InputError, ReviewInput, runner
 from models.tasks import review as review_task
 from models.tasks.variants import variant
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 
 from models.tasks import mood, pitch, review, scene
-from models.tasks.base import InputError, Message, TaskSpec
+from models.tasks.base import Message, TaskSpec
 from models.tasks.mood import DiscussionInput, ExplainInput, MoodInput
 from models.tasks.pitch import PitchInput
 from models.tasks.review import ReviewInput
 from models.tasks.scene import SceneInput
+from models.text import InputError
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Shared types for the film tasks: chat messages, the user-facing input error, the task spec."""
+"""Shared types for the film tasks: chat messages and the task spec (the input error is `models.text.InputError`)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,6 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, str]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
-
-
-class InputError(ValueError):
-    """Bad user input.
-
-    ``str(err)`` is a complete, friendly sentence meant for the end user: it says what is wrong
-    and what to do about it, so a cog can show it as is.
-    """
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""/mood's language-model tasks. The shipped classifier (`models.mood`) gives the verdict; the LLM explains it.
+"""/mood's language-model tasks. The shipped classifier (`models.mood.classifier`) gives the verdict; the LLM
+explains it.
 
 - ``mood`` (:data:`SPEC`): one short sentence on why a text reads the way the classifier says
   (:class:`ExplainInput`: the text and the verdict). Plain prose.
@@ -18,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from models.tasks.base import Assessment, Message, TaskSpec
 from models.tasks.pitch import FUNCTION_WORDS, root, same_word, tokens
-from models.tasks.text import clean_text, one_line, postprocess_text, require_text, split_sentences
+from models.text import clean_text, one_line, postprocess_text, require_text, split_sentences
 
 if TYPE_CHECKING:
-    from models.grounding import Grounding
+    from models.film.grounding import Grounding
 
 log = logging.getLogger(__name__)
 

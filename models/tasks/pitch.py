@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from models.tasks.base import Assessment, Message, Prepared, TaskSpec
-from models.tasks.text import (
+from models.text import (
     bold_labels,
     clean_text,
     optional_text,

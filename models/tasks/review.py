@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from models.tasks.base import Assessment, InputError, Message, TaskSpec
-from models.tasks.fidelity import FUNCTION_WORDS, LEANING_START, OPINION_REASONS
-from models.tasks.text import optional_text, postprocess_text, require_text, split_sentences
+from models.film.fidelity import FUNCTION_WORDS, LEANING_START, OPINION_REASONS
+from models.tasks.base import Assessment, Message, TaskSpec
+from models.text import InputError, optional_text, postprocess_text, require_text, split_sentences
 
 if TYPE_CHECKING:
-    from models.grounding import Grounding, Removed
+    from models.film.grounding import Grounding, Removed
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def build_messages(inp: ReviewInput) -> list[Message]:
 
 def postprocess(text: str, inp: ReviewInput) -> str:
     text = postprocess_text(text, echo=_echo(inp), strip_heading="Review")
-    if inp.grounding is not None:  # drop what the catalog and the notes do not back (see models/grounding.py)
+    if inp.grounding is not None:  # drop what the catalog and the notes do not back (see models/film/grounding.py)
         text = inp.grounding.check(text).text
     return text
 

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from models.tasks.base import Assessment, InputError, Message, TaskSpec
+from models.tasks.base import Assessment, Message, TaskSpec
 from models.tasks.pitch import root, same_word, tokens
-from models.tasks.text import (
+from models.text import (
+    InputError,
     bold_labels,
     clean_text,
     neutralize_mentions,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from models.tasks.text import split_sentences
+from models.text import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ import pytest_asyncio
 from bot.core import CineBot
 from bot.llm import Engine, worker_config
 from bot.settings import Settings
-from models import indexes
-from models.catalog import Catalog
+from models.film import indexes
+from models.film.catalog import Catalog
 from models.llm.jobs import JobQueue
 from models.llm.protocol import Server
 from models.llm.worker import BatchingWorker

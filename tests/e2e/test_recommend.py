@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.core import CineBot
-from models.catalog import Catalog
-from models.recommend import SERVER_REASON
+from models.film.catalog import Catalog
+from models.film.recommend import SERVER_REASON
 from tests.e2e.conftest import BotFactory
 
 from .fake_discord import FakeDiscord, FakeMessage

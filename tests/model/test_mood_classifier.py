@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from bot.cli import main as cli
-from models.mood import WEIGHTS_DIR, MoodClassifier, MoodModelError
-from models.mood_train import default_data_dir
+from models.mood.classifier import WEIGHTS_DIR, MoodClassifier, MoodModelError
+from models.mood.train import default_data_dir
 
 GLOWING = [
     "An absolute masterpiece. I loved every single minute of it.",
@@ -113,7 +113,7 @@ def test_weights_in_an_older_format_are_refused_with_the_retrain_command(tmp_pat
 def test_the_trainer_ships_small_parts_that_load(tmp_path: Path) -> None:
     from safetensors.torch import load_file
 
-    from models.mood_train import main as train
+    from models.mood.train import main as train
 
     out = tmp_path / "weights"
     assert train(["--limit", "96", "--imdb", "8", "--max-steps", "3", "--output", str(out)]) == 0

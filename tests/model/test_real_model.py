@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from models import runner
 from models.llm.jobs import GenerationRequest, JobCancelled, JobQueue, PromptTooLong
 from models.llm.worker import BatchingWorker, WorkerConfig
-from models.tasks import SPECS, DiscussionInput, ExplainInput, PitchInput, ReviewInput, SceneInput
+from models.tasks import SPECS, DiscussionInput, ExplainInput, PitchInput, ReviewInput, SceneInput, runner
 
 pytestmark = pytest.mark.model
 

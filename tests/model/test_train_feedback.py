@@ -16,8 +16,8 @@ import torch
 
 from bot import cli
 from bot.settings import Settings
-from models.feedback_train import TrainingError, check_rows, load_base, train
 from models.llm import registry
+from models.llm.feedback_train import TrainingError, check_rows, load_base, train
 from models.llm.jobs import GenerationRequest, JobQueue
 from models.llm.worker import BatchingWorker, WorkerConfig
 

@@ -14,9 +14,9 @@ from types import ModuleType
 
 import pytest
 
-from models import catalog as catalog_module
-from models import indexes
-from models.catalog import DEFAULT_PATH, Catalog, CatalogError, Film, normalise, split_year, title_keys
+from models.film import catalog as catalog_module
+from models.film import indexes
+from models.film.catalog import DEFAULT_PATH, Catalog, CatalogError, Film, normalise, split_year, title_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 

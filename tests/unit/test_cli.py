@@ -114,7 +114,7 @@ def test_run_explains_discord_refusals(error: str, says: str, monkeypatch: pytes
 
 def test_catalog_add_and_import_extend_the_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from models.catalog import Catalog
+    from models.film.catalog import Catalog
 
     films = tmp_path / "films.sqlite3"
     monkeypatch.setenv("CINEBOT_FILMS_PATH", str(films))

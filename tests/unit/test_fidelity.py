@@ -1,4 +1,4 @@
-"""Story and opinion in a review: planted sentences for each rule of `models.tasks.fidelity`, the orphan rule of the
+"""Story and opinion in a review: planted sentences for each rule of `models.film.fidelity`, the orphan rule of the
 grounding check, the mend (a second try that names what was wrong), plot lines and short film names."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from models.catalog import Catalog, Film, read_stories
-from models.grounding import Grounding, people_of
+from models.film.catalog import Catalog, Film, read_stories
+from models.film.fidelity import Fidelity, aspects_in, stem, without_judgement, word_roles
+from models.film.grounding import Grounding, people_of
 from models.tasks import ReviewInput
 from models.tasks import review as review_task
-from models.tasks.fidelity import Fidelity, aspects_in, stem, without_judgement, word_roles
 
 
 @pytest.fixture(scope="module")
@@ -413,9 +413,9 @@ def test_a_short_name_several_films_share_asks_which(catalog: Catalog) -> None:
 async def test_a_review_with_an_invented_story_is_written_again_and_the_better_kept(catalog: Catalog) -> None:
     from dataclasses import replace
 
-    from models import runner
     from models.llm.jobs import JobQueue
     from models.llm.worker import BatchingWorker
+    from models.tasks import runner
     from tests.fakes import FakeModel
 
     film = catalog.resolve("North by Northwest").film

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from models import indexes
-from models.catalog import DEFAULT_PATH, Catalog
-from models.grounding import Grounding, PeopleIndex, people_of
+from models.film import indexes
+from models.film.catalog import DEFAULT_PATH, Catalog
+from models.film.grounding import Grounding, PeopleIndex, people_of
 from models.tasks import SPECS, ReviewInput
 
 

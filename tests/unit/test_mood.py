@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models.mood import LOW_CONFIDENCE, MoodModelError, evaluate, label_for, read_labelled
+from models.mood.classifier import LOW_CONFIDENCE, MoodModelError, evaluate, label_for, read_labelled
 
 CALM = {"anger": 0.1, "disgust": 0.0, "fear": 0.0, "joy": 0.2, "sadness": 0.1, "surprise": 0.1, "neutral": 0.8}
 TORN = {"anger": 0.5, "disgust": 0.1, "fear": 0.0, "joy": 0.6, "sadness": 0.3, "surprise": 0.1, "neutral": 0.2}
@@ -55,7 +55,7 @@ def test_evaluate_counts_accuracy_and_macro_f1() -> None:
 
 
 def test_missing_weights_are_refused_with_the_rebuild_command(tmp_path: Path) -> None:
-    from models.mood import MoodClassifier
+    from models.mood.classifier import MoodClassifier
 
     with pytest.raises(MoodModelError, match="cinebot train mood"):
         MoodClassifier.load(tmp_path / "cache", weights=tmp_path / "nothing")
@@ -80,7 +80,7 @@ def test_a_missing_encoder_is_a_one_line_model_error(tmp_path: Path, monkeypatch
 def test_packed_deltas_rebuild_the_fine_tuned_weights() -> None:
     import torch
 
-    from models.moodnet import pack_deltas, unpack_deltas
+    from models.mood.net import pack_deltas, unpack_deltas
 
     generator = torch.Generator().manual_seed(0)
     base = {"layer.weight": torch.randn(6, 4, generator=generator), "layer.bias": torch.randn(6, generator=generator)}
@@ -101,7 +101,7 @@ def _tiny_net(attention: bool) -> Any:
     import torch
     from transformers import BertConfig, BertModel
 
-    from models.moodnet import MoodNet
+    from models.mood.net import MoodNet
 
     torch.manual_seed(0)
     config = BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
@@ -134,7 +134,7 @@ def test_the_attention_pool_starts_as_the_mean_and_ignores_padding() -> None:
 
 
 def test_training_without_the_data_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from models.mood_train import main as train
+    from models.mood.train import main as train
 
     assert train(["--data", str(tmp_path / "nowhere"), "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -147,7 +147,7 @@ def test_the_classifier_tokenizes_as_transformers_does_without_importing_it() ->
     it must give transformers' ids, long texts and odd characters included."""
     from transformers import AutoTokenizer
 
-    from models.mood_encoder import EncoderTokenizer, encode, encoder_dir
+    from models.mood.encoder import EncoderTokenizer, encode, encoder_dir
 
     texts = ["The first hour dragged, but that ending left me shaking.", "", " ", "a " * 300,
              "Ünïcödé — “quotes” 🎬🍿 ‘x’ naïve café", "<@123> @everyone http://x.y/z?q=1&a=2", "IT'S ALIVE!!!",

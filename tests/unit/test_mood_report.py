@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.mood_report import (
+from models.mood.report import (
     MAX_STRETCHES,
     Scored,
     build_report,
@@ -24,7 +24,7 @@ START = datetime(2024, 5, 1, 20, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class FakeScore:
-    """What `models.mood.MoodScore` carries, without loading the classifier."""
+    """What `models.mood.classifier.MoodScore` carries, without loading the classifier."""
 
     positive: float
     label: str
@@ -153,7 +153,7 @@ def test_chart_of_one_message_without_emotions() -> None:
 def test_trend_ticks_name_hours_within_a_few_days() -> None:
     from datetime import timedelta
 
-    from models.mood_report import _time_format
+    from models.mood.report import _time_format
 
     assert _time_format(timedelta(hours=5)) == "%H:%M"
     assert _time_format(timedelta(days=2)) == "%a %H:%M"

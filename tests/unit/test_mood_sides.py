@@ -13,7 +13,7 @@ import pytest
 
 from bot.services.mood import MoodService, Said
 from models.llm.jobs import GenerationRequest, JobResult, QueueFull
-from models.mood import MoodScore
+from models.mood.classifier import MoodScore
 from models.tasks import mood as mood_task
 
 # text -> (P(positive), label) as the classifier reads it; the villain's stare is praise it misreads

@@ -6,10 +6,9 @@ import asyncio
 
 import pytest
 
-from models import runner
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
-from models.tasks import DiscussionInput, PitchInput, SceneInput, TaskSpec, mood, pitch, scene
+from models.tasks import DiscussionInput, PitchInput, SceneInput, TaskSpec, mood, pitch, runner, scene
 from tests.fakes import FakeModel
 
 # -- /pitch -------------------------------------------------------------------------------------------------------

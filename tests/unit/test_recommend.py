@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from models import indexes
-from models.catalog import Catalog, Film
-from models.recommend import (
+from models.film import indexes
+from models.film.catalog import Catalog, Film
+from models.film.recommend import (
     DIRECTOR_CAP,
     REASON_LIMIT,
     SERVER_REASON,

@@ -10,7 +10,7 @@ import pytest
 
 from bench.review_judge import CHECKS, Judge, Subject
 from bench.review_quality import SUMMARY_CHECKS, read_plots, summary
-from models.catalog import Catalog, Film
+from models.film.catalog import Catalog, Film
 
 NORTH_NOTES = "the crop duster scene, Cary Grant is smooth, Mount Rushmore, the train flirting"
 # a plot line in the shape data/catalog/plots.tsv gives (written for this test)

@@ -23,7 +23,7 @@ from models.tasks import (
     scene,
 )
 from models.tasks.scene import fountain_to_text, read_script, window
-from models.tasks.text import (
+from models.text import (
     bold_labels,
     clean_text,
     neutralize_mentions,

@@ -178,8 +178,7 @@ async def test_worker_ceiling_on_new_tokens() -> None:
 
 
 async def test_snapshots_show_only_finished_lines() -> None:
-    from models import runner
-    from models.tasks import PitchInput
+    from models.tasks import PitchInput, runner
 
     script = (
         '**Title:** "Night Lamp"\\n**Logline:** A keeper guards a light. Something sleeps below.\\n'
@@ -200,8 +199,7 @@ async def test_snapshots_show_only_finished_lines() -> None:
 
 
 def test_a_liked_style_is_described_in_the_user_message_without_its_words() -> None:
-    from models import runner
-    from models.tasks import PitchInput
+    from models.tasks import PitchInput, runner
 
     liked = [
         "**Title:** Old Light\n**Logline:** A keeper keeps the lamp lit for a thing asleep below the rock.\n\n"
@@ -241,14 +239,13 @@ def test_a_liked_style_is_described_in_the_user_message_without_its_words() -> N
     ],
 )
 def test_refusal_detection(text: str, refusal: bool) -> None:
-    from models.runner import is_refusal
+    from models.tasks.runner import is_refusal
 
     assert is_refusal(text) is refusal
 
 
 async def test_a_refusal_is_retried_once_then_reported() -> None:
-    from models import runner
-    from models.tasks import PitchInput
+    from models.tasks import PitchInput, runner
 
     class Refuser(FakeModel):
         def __init__(self) -> None:

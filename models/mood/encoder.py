@@ -1,6 +1,6 @@
 """The mood classifier's encoder as a package and its labels, without torch: where the packaged all-MiniLM-L6-v2 is,
-how texts become its token ids, and the emotion labels. Inference (`models.mood`, ONNX) needs only this; the network
-and its training (`models.moodnet`, `models.mood_train`) need torch.
+how texts become its token ids, and the emotion labels. Inference (`models.mood.classifier`, ONNX) needs only this;
+the network and its training (`models.mood.net`, `models.mood.train`) need torch.
 """
 
 from __future__ import annotations

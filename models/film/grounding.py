@@ -13,7 +13,7 @@ for about 4,300 a plot line (`Catalog.story`, from Wikipedia). So:
   (who played whom, who is the lead or the villain, who composed, directed or wrote) that the catalog contradicts
   or cannot back, a character's name that neither the notes, the plot line nor the catalog give, a rating other
   than the member's, words of the prompt leaking ("my notes", "the catalog"), a sentence already said, story and
-  opinions the member's sources do not give (`models.tasks.fidelity`), and a sentence that leaned on one removed
+  opinions the member's sources do not give (`models.film.fidelity`), and a sentence that leaned on one removed
   just before it ("It was catchy", an orphan). Names and roles the member's notes give are theirs to use.
 
 Every rule is plain text matching on catalog data; `bench/review_quality.py` judges replies with its own,
@@ -30,9 +30,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from models.catalog import Catalog, Film
-from models.tasks.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
-from models.tasks.text import split_sentences
+from models.film.catalog import Catalog, Film
+from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
+from models.text import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """/mood on a channel or thread: classified messages in, a report and a chart out. Pure functions, no Discord.
 
-The cog reads the history, classifies every message with the shipped classifier (`models.mood`) and hands the
+The cog reads the history, classifies every message with the shipped classifier (`models.mood.classifier`) and hands the
 messages here as :class:`Scored` rows; :func:`build_report` turns them into a :class:`MoodReport` and
 :func:`chart_png` draws it.
 
@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from models.catalog import normalise_words
+from models.film.catalog import normalise_words
 from models.tasks.mood import EMOTIONS, SENTIMENTS
 
 if TYPE_CHECKING:
-    from models.mood import MoodScore
+    from models.mood.classifier import MoodScore
 
 log = logging.getLogger(__name__)
 

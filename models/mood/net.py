@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from models.mood_encoder import EKMAN, encoder_dir
+from models.mood.encoder import EKMAN, encoder_dir
 
 LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
                 "intermediate.dense", "output.dense")

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from models.catalog import Catalog, Film, normalise, normalise_words
+from models.film.catalog import Catalog, Film, normalise, normalise_words
 
 log = logging.getLogger(__name__)
 

@@ -34,9 +34,9 @@ import torch
 from torch import nn
 
 from models.llm.registry import sha256_file
-from models.mood import WEIGHTS_DIR, WEIGHTS_FORMAT, f1, load_labelled_tsv
-from models.mood_encoder import EKMAN, GOEMOTIONS_TO_EKMAN, encode, encoder_dir
-from models.moodnet import SENTIMENT_MODULES, MoodNet, pack_deltas, unpack_deltas
+from models.mood.classifier import WEIGHTS_DIR, WEIGHTS_FORMAT, f1, load_labelled_tsv
+from models.mood.encoder import EKMAN, GOEMOTIONS_TO_EKMAN, encode, encoder_dir
+from models.mood.net import SENTIMENT_MODULES, MoodNet, pack_deltas, unpack_deltas
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Example:
 
 
 def default_data_dir() -> Path:
-    here = Path(__file__).resolve().parents[1]
+    here = Path(__file__).resolve().parents[2]
     for candidate in (here.parent / "shared" / "data", here / "shared" / "data"):
         if candidate.is_dir():
             return candidate

@@ -1,6 +1,6 @@
-"""Pure text helpers shared by the tasks.
+"""Pure text helpers shared by the tasks: the text toolkit at the bottom of `models/` (it imports none of it).
 
-Input cleaning and validation, output post-processing.
+Input cleaning and validation (and the user-facing `InputError` it raises), output post-processing.
 
 Nothing here knows about Discord objects or the model; everything is a plain ``str -> str`` function.
 """
@@ -12,9 +12,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from models.tasks.base import InputError
-
 log = logging.getLogger(__name__)
+
+
+class InputError(ValueError):
+    """Bad user input.
+
+    ``str(err)`` is a complete, friendly sentence meant for the end user: it says what is wrong
+    and what to do about it, so a cog can show it as is.
+    """
+
 
 # --------------------------------------------------------------------------------------------------
 # Cleaning user input

@@ -17,7 +17,7 @@ score make the result `ambiguous`: the caller must ask which one was meant, neve
 
 Lookups are synchronous and take a few milliseconds; the first one builds an in-memory index of the title
 keys (about 0.2 s). The catalog keeps that index and everything else built from all its films (`Catalog.derived`:
-the actors' prominence, the grounding check's people, the recommender's feature table); `models.indexes.warm`
+the actors' prominence, the grounding check's people, the recommender's feature table); `models.film.indexes.warm`
 builds them all at startup, off the event loop (the modules that derive them import this one, never the
 reverse). Films added while the bot runs, by `add` or by another process (`cinebot catalog add`, seen by `refresh`
 within a few seconds), make them be built again on next use. Nothing here imports discord.
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog" / "films.sqlite3"
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "catalog" / "films.sqlite3"
 SCHEMA_VERSION = 1  # PRAGMA user_version of a catalog file
 NORM_VERSION = "1"  # bump when `normalise` or `title_keys` change: the shipped file must then be rebuilt
 LIST_SEP = "|"
@@ -650,7 +650,7 @@ class Catalog:
     def warm(self, *builders: Callable[[Catalog], object]) -> None:
         """Build the catalog's own indexes now rather than on first use, which may be on the event loop (the title
         index, the actors' prominence), then each of `builders` (what other modules derive from the films and keep
-        here: `models.indexes.BUILDERS`, about 2 s together). Cheap when they are built already: calling it from a
+        here: `models.film.indexes.BUILDERS`, about 2 s together). Cheap when they are built already: calling it from a
         thread now and then also rebuilds them off the event loop after films were added."""
         self._titles()
         self._prominent()
@@ -978,7 +978,7 @@ PICKED = re.compile(r"^(.*\S)\s*\((\d{4})\)$")  # an autocomplete suggestion's v
 def unresolved_message(query: str, resolution: Resolution) -> str:
     """What to tell a member whose film title matched nothing, or several films (never guess silently). "Which
     film" only when there are real candidates; otherwise: not in the catalog, and how a server adds it."""
-    from models.tasks.text import neutralize_mentions
+    from models.text import neutralize_mentions
 
     close = [m for m in resolution.candidates if m.score >= _PLAUSIBLE]
     if not close:

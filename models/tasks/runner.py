@@ -18,8 +18,8 @@ from typing import Any
 
 from models.llm.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
 from models.tasks.base import TaskSpec
-from models.tasks.text import split_sentences
 from models.tasks.variants import STANDARD, Variant, variants_for
+from models.text import split_sentences
 
 log = logging.getLogger(__name__)
 

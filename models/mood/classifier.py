@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from models.llm.registry import ModelError, sha256_file
-from models.mood_encoder import EKMAN, EncoderTokenizer, encode, encoder_dir
+from models.mood.encoder import EKMAN, EncoderTokenizer, encode, encoder_dir
 
 log = logging.getLogger(__name__)
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "mood"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights" / "mood"
 BUILD_VERSION = "2"  # bump when the export below changes, so caches are rebuilt
 WEIGHTS_FORMAT = 2  # meta.json "format": 1 was LoRA in both parts; 2 ships the sentiment part as int8 differences
 LOW_CONFIDENCE = 0.7  # below this probability for the winning side a text reads as mixed (or neutral)
@@ -146,7 +146,7 @@ def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from safetensors.torch import load_file
 
-    from models.moodnet import SENTIMENT_MODULES, MoodNet, unpack_deltas
+    from models.mood.net import SENTIMENT_MODULES, MoodNet, unpack_deltas
 
     if meta.get("format") != WEIGHTS_FORMAT:
         raise MoodModelError("The mood weights are in an older format; rebuild them with: cinebot train mood")
