@@ -99,6 +99,7 @@ _CRITICISM = re.compile(
     r"clich[eé]\w*|cheesy|forgettable|mediocre|lacklustre|lackluster|lack(?:s|ed|ing)?|falls? short|fell short|"
     r"disappoint\w*|let ?down|a bit off|off-putting|difficult to follow|hard to follow|confusing|confused|muddled|"
     r"messy|drag(?:s|ged|ging)?|overlong|too long|too slow|sluggish|bloated|wooden|stiff|awkward\w*|"
+    r"(?:difficult|hard) to (?:understand|care)|mean[- ]spirited|nuisance|"
     r"unconvincing|unnecessary|overdone|overwrought|heavy-handed|clumsy|clumsily|shallow|paper-thin|thin|"
     r"underdeveloped|underwhelming|annoying|grating|jarring|failed|fails?|flaw(?:s|ed)?|shortcomings?|"
     r"struggles? to|detract\w*|marred|miss(?:es|ed)? the mark|could have been|inconsistent|rushed|"
@@ -116,7 +117,8 @@ _STOCK = re.compile(
 # words in the notes that show the member criticised something (beyond _CRITICISM itself)
 _NOTES_CRITICAL = re.compile(
     r"\b(?:but|though|although|too|not|no|never|meh|hated?|dislike\w*|worse|ugh|yawn|silly|dumb|stupid|"
-    r"cringe\w*|overrated|long|loud|cold|cheap|whiny|mess|annoy\w*|dated|badly|so bad|"
+    r"cringe\w*|overrated|long|loud|cold|cheap|whiny|lazy|mean|mess|annoy\w*|dated|badly|so bad|fizzl\w*|lost me|"
+    r"painful|pointless|weird|odd|"
     r"(?:ca|do|wo|is|was|does|did)nt)\b|n't\b", re.IGNORECASE)
 _NOTES_PRAISING = re.compile(
     r"\b(?:love[ds]?|loving|best|wow|liked?|enjoy\w*|decent|genius|slaps|joy|holds? up|delight\w*|"
@@ -203,6 +205,7 @@ _NOTE_BREAK = re.compile(r"[,;.!?\n]+|\s+-+\s+|(?=\bbut\b)", re.IGNORECASE)
 # where a sentence turns from one thing to another ("The hallway fight was intense, but the music was cold")
 _TURN = re.compile(r";|\s+[—–]\s+|,\s+and\b|,?\s+(?:but|while|whereas|although|though|however|yet)\b|"
                    r"\s+and\s+(?=(?:the|its|his|her|their)\s)", re.IGNORECASE)
+_NEGATED = re.compile(r"\bnot\s+(?:as|very|quite|so|that|particularly|really|too)?\s*$", re.IGNORECASE)
 _BARE_FAULTS = frozenset("but though although too not no never so".split())  # critical, but name no fault
 # words that name no thing of a film in a point of the notes ("the plot makes no sense and I dont care")
 _NO_THING = frozenset("sense care dont feel felt think know mean want need work works stuff much really overall "
@@ -417,9 +420,13 @@ class Fidelity:
             faults = frozenset(judging & keys) | frozenset(
                 stem(w) for m in (*_CRITICISM.finditer(part), *_NOTES_CRITICAL.finditer(part))
                 for w in _TOKEN.findall(m.group(0).casefold()))
+            faults = (faults - _BARE_FAULTS) if critical else frozenset()
+            things = keys - judging
+            if critical and not faults:  # "too much explaining": the whole point is the fault, it names no thing
+                faults, things = things, frozenset()
             if keys or faults:
-                points.append(NotePoint(keys - judging, (faults - _BARE_FAULTS) if critical else frozenset(),
-                                        critical, bool(_PRAISE.search(part) or _NOTES_PRAISING.search(part))))
+                points.append(NotePoint(things, faults, critical,
+                                        bool(_PRAISE.search(part) or _NOTES_PRAISING.search(part))))
         return tuple(points)
 
     def turned_reason(self, sentence: str) -> str | None:
@@ -434,6 +441,8 @@ class Fidelity:
             order = [k for k in _content_keys(part) if k not in title]
             keys = frozenset(order)
             praised, criticised = _PRAISE.search(part), _CRITICISM.search(part) or _NOTES_CRITICAL.search(part)
+            if praised and _NEGATED.search(part, 0, praised.start()):  # "not as engaging as it could be"
+                praised = None
             if praised and not criticised:
                 named = [p for p in points if _names(keys, p.things | p.faults)]
                 if named and all(p.critical and not p.praising for p in named):
@@ -452,6 +461,16 @@ class Fidelity:
                     if onto:
                         return (f"the member's criticism moved onto what they did not criticise: "
                                 f"{_said(part, moved)} put on {_said(part, onto)}")
+                # a criticism of its own put on what the notes only name, where the rating does not call for one
+                # ("the music is not as engaging as it could be", Gladiator 3/5, notes "..., the music")
+                found = _CRITICISM.search(part)
+                if found and (self.share is None or self.share > NEGATIVE_SHARE):
+                    before = frozenset(k for k in _content_keys(part[:found.start()]) if k not in title)
+                    onto = {k for p in points if not p.critical for k in _names(before, p.things)}
+                    onto -= _names(frozenset(onto), critical_things)
+                    if onto:
+                        return (f"a criticism the member did not make: {found.group(0)} put on "
+                                f"{_said(part, onto)}")
         return None
 
     def opinion_reason(self, sentence: str) -> str | None:

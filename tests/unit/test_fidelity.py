@@ -189,13 +189,46 @@ def test_the_notes_own_judgements_of_their_points_stay(fidelity: Fidelity, sente
     assert fidelity.turned_reason(sentence) is None
 
 
+@pytest.mark.parametrize(("notes", "share", "sentence", "reason"), [
+    # read by eye in the review bench's replies, 2026-12-06
+    ("arena fights are good, the emperor is whiny, story is predictable, the music", 0.6,
+     "The music is not as engaging as it could be.",
+     "a criticism the member did not make: not as put on music"),
+    ("the sinking is incredible but the romance is cheesy, too long, the old lady framing", 0.6,
+     "The old lady framing was also a bit over-the-top.",
+     "a criticism the member did not make: over-the-top put on lady framing"),
+    ("the traps are funny, the burglars, the mom, a bit mean spirited", 0.6,
+     "The traps were funny, but the burglars were mean spirited.",
+     "the member's criticism moved onto what they did not criticise: spirited put on burglars"),
+    ("same movie again, the pigeon lady, the hotel staff, lazy", 0.4, "The hotel staff was lazy.",
+     "the member's criticism moved onto what they did not criticise: lazy put on hotel staff"),
+])
+def test_a_criticism_put_on_what_the_notes_only_name_is_flagged(notes: str, share: float, sentence: str,
+                                                                reason: str) -> None:
+    assert Fidelity(notes=notes, share=share).turned_reason(sentence) == reason
+
+
+@pytest.mark.parametrize(("notes", "share", "sentence"), [
+    ("slow and moody, the storm scene is good, the ending fizzles", 0.4, "The ending fizzled, which was a bit "
+     "disappointing."),  # the member's own criticism
+    ("amazing visuals, the computer, but sooo slow, the ending lost me", 0.6, "The ending was a bit confusing."),
+    ("creepy as hell, the interviews thru the glass", 0.9, "The interviews through the glass are creepy."),
+    ("the suits, the ice villain", 0.2, "The suits were over-the-top."),  # a 1/5 calls for criticism
+])
+def test_a_criticism_the_notes_or_the_rating_give_stays(notes: str, share: float, sentence: str) -> None:
+    assert Fidelity(notes=notes, share=share).turned_reason(sentence) is None
+
+
 def test_a_turned_clause_goes_and_the_clause_beside_it_stays(catalog: Catalog) -> None:
     film = catalog.resolve("Inception 2010").film
     assert film is not None
     g = Grounding.for_film(catalog, film, notes="the hallway fight, the music, but cold and confusing, too much "
                            "explaining", rating="6.5/10")
-    checked = g.check("The hallway fight was cold and confusing, and the music was too much explaining.")
-    assert checked.text == "The music was too much explaining."
+    checked = g.check("The hallway fight was cold and confusing, and the music is what I remember.")
+    assert checked.text == "The music is what I remember."
+    # a point that is all fault ("too much explaining") put on a thing is moved too
+    assert g.check("The hallway fight was thrilling, and the music was too much explaining.").text == \
+        "The hallway fight was thrilling."
     reason = g.fidelity.reason("The hallway fight was cold and confusing.")
     assert reason is not None and review_task.problem_note(reason) == \
         "it put my criticism on what I did not criticise (cold confusing put on hallway fight)"
