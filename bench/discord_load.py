@@ -262,7 +262,7 @@ async def runs(args: argparse.Namespace) -> int:
         with hogs(hog):
             out = io.StringIO()
             with redirect_stdout(Tee(sys.stdout, out)):
-                status = await run(replace(args, nice=nice))
+                status = await run(argparse.Namespace(**{**vars(args), "nice": nice}))
         logging.getLogger("discord").removeHandler(warnings)
         last = out.getvalue().strip().splitlines()[-1]
         lines.append(f"hog {hog} nice {nice}: {last}; late heartbeats {len(warnings.seen)}")

@@ -40,9 +40,9 @@ WRITING = "still writing"
 PREMISES = ("a lighthouse keeper guards a sleeping sea creature", "two rival chefs share one food truck",
             "a retired stuntwoman teaches her grandson to drive", "a ghost haunts a self-storage unit",
             "a chess prodigy hides from her own fame", "a tugboat crew finds a message in a bottle")
-REVIEWS = (("Jaws", "the music!!, the boat, the shark looks fake", "4"),
-           ("Alien", "slow build, the chestburster, Ripley is great", "5"),
-           ("Heat", "the bank shootout, the diner scene, a bit long", "8"))
+REVIEWS = (("Jaws 1975", "the music!!, the boat, the shark looks fake", "4"),
+           ("Alien 1979", "slow build, the chestburster, Ripley is great", "5"),
+           ("Heat 1995", "the bank shootout, the diner scene, a bit long", "8"))
 
 
 def finished(handle: InteractionHandle) -> bool:
