@@ -20,8 +20,8 @@ class FakeBatch:
 class FakeModel:
     name = "fake"
     max_context = 4096
-    backend = "fake"
-    detail = "a scripted model in this process"
+    backend = "embedded"  # as a model in this process shows in /cinebot show
+    detail = "in this process"
     slots = 0
     continuous = True
     prefill_budget = 0
