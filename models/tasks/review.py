@@ -347,12 +347,18 @@ def merge(first: str, second: str, inp: ReviewInput) -> str:
                 break
     if not moved:
         return base
-    lines = base.rstrip().split("\n")
-    last = split_sentences(lines[-1].strip())
-    at = len(last) - 1 if len(last) > 1 and _CLOSING.search(last[-1]) else len(last)
-    lines[-1] = " ".join([*last[:at], *moved, *last[at:]])
-    merged = "\n".join(lines)
-    return inp.grounding.check(merged).text if inp.grounding is not None else merged
+    return _put_in(base, moved, inp)
+
+
+def _put_in(text: str, sentences: list[str], inp: ReviewInput, last: str = "") -> str:
+    """`text` with `sentences` put in before its closing verdict (at its end when it has none) and `last` after
+    everything, checked again as a whole (repeats go)."""
+    lines = text.rstrip().split("\n")
+    tail = split_sentences(lines[-1].strip())
+    at = len(tail) - 1 if len(tail) > 1 and _CLOSING.search(tail[-1]) else len(tail)
+    lines[-1] = " ".join([*tail[:at], *sentences, *tail[at:], *([last] if last else [])])
+    whole = "\n".join(lines)
+    return inp.grounding.check(whole).text if inp.grounding is not None else whole
 
 
 GAP_TOKENS = 48  # one sentence of the review, written on its own for a point both drafts left out
@@ -406,12 +412,7 @@ def fill(text: str, written: list[str], inp: ReviewInput) -> str:
             verdict = first
     if not moved and not verdict:
         return text
-    lines = text.rstrip().split("\n")
-    last = split_sentences(lines[-1].strip())
-    at = len(last) - 1 if len(last) > 1 and _CLOSING.search(last[-1]) else len(last)
-    lines[-1] = " ".join([*last[:at], *moved, *last[at:], *([verdict] if verdict else [])])
-    whole = "\n".join(lines)
-    return inp.grounding.check(whole).text if inp.grounding is not None else whole
+    return _put_in(text, moved, inp, verdict)
 
 
 SPEC = TaskSpec(
