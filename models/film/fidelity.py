@@ -408,9 +408,14 @@ class Fidelity:
         return any(words & point for point in self._critical_points)
 
     @cached_property
+    def _title_keys(self) -> frozenset[str]:
+        """The title's words, which name no point of the notes."""
+        return frozenset(_content_keys(self.title))
+
+    @cached_property
     def points(self) -> tuple[NotePoint, ...]:
         """The notes' points, each with what it names and how it judges it."""
-        title = frozenset(_content_keys(self.title))
+        title = self._title_keys
         points = []
         for part in _NOTE_BREAK.split(self.notes):
             judging = _judging_words(part)
@@ -436,7 +441,7 @@ class Fidelity:
         loud" for "the ice villain, ..., so loud and so long")."""
         points = self.points
         critical_things = frozenset().union(*(p.things for p in points if p.critical))
-        title = frozenset(_content_keys(self.title))
+        title = self._title_keys
         for part in _TURN.split(sentence):
             order = [k for k in _content_keys(part) if k not in title]
             keys = frozenset(order)
