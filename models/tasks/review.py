@@ -263,6 +263,33 @@ def problem_note(reason: str) -> str:
 
 
 
+READ_WORDS = 40  # a window of the review read on its own: two or three sentences
+
+
+def reading(text: str, positive: Callable[[str], float]) -> float:
+    """P(positive) of the review, read in windows of whole sentences (up to `READ_WORDS` words each) weighted by their
+    words. Read at once, a praising opening and verdict outweigh what lies between them, and the classifier sees only
+    128 tokens (head and tail) of a long text: The Big Lebowski at 4/5 read 0.58 whole around three complaints the
+    member never made, 0.46 in windows (on 142 saved replies of two bench runs, the only reading it turned)."""
+    windows: list[list[str]] = []
+    size = READ_WORDS
+    for line in text.split("\n"):
+        for sentence in split_sentences(line.strip()):
+            words = len(sentence.split())
+            if not words:
+                continue
+            if size + words > READ_WORDS:
+                windows.append([])
+                size = 0
+            windows[-1].append(sentence)
+            size += words
+    if len(windows) <= 1:
+        return positive(text)
+    weights = [sum(len(s.split()) for s in window) for window in windows]
+    scores = [positive(" ".join(window)) for window in windows]
+    return sum(w * p for w, p in zip(weights, scores, strict=True)) / sum(weights)
+
+
 def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
     """Nothing removed by the checks but a stand-alone opinion, enough left, the notes' points covered, and a
     sentiment (the shipped mood classifier's) that keeps the verdict. The score keeps the better of two: the
@@ -284,7 +311,7 @@ def assess(text: str, raw: str, inp: ReviewInput) -> Assessment:
         reasons.append(f"left out {len(left)} of the notes' points")
         problems.append(f"it left out what my notes say ({'; '.join(left[:4])})")
     if inp.positive is not None and inp.leaning in ("positive", "negative") and text:
-        p = inp.positive(text)
+        p = reading(text, inp.positive)
         agrees = p >= 0.5 if inp.leaning == "positive" else p <= 0.5
         score += 1000.0 if agrees else 0.0
         if not agrees:

@@ -564,3 +564,22 @@ def test_advice_against_the_film_needs_a_rating_or_a_criticism() -> None:
     assert chinatown.reason("I would recommend it to anyone who likes a twisty plot.") is None
     assert Fidelity(notes="twisty plot, but too slow").reason("I wouldn't recommend it.") is None
     assert Fidelity(notes="twisty plot", share=0.2).opinion_reason("I would not recommend it.") is None
+
+
+def test_the_verdict_check_reads_the_middle_of_a_review_not_only_its_frame() -> None:
+    """A praising opening and verdict around complaints the notes never made: read at once, the frame wins; read in
+    windows of a few sentences, the complaints count by their words."""
+    def positive(text: str) -> float:  # a planted classifier: praise words read positive, the rest negative
+        return 0.9 if any(w in text for w in ("enjoyed", "glad")) else 0.1
+    text = ("I really enjoyed The Big Lebowski. The bowling was a central element of the plot, but it made no sense "
+            "to me at all, and I found the pacing slow and the story hard to follow from the start to the very end "
+            "of it. The rug was a source of endless frustration for him, and the characters felt random and flat in "
+            "almost every scene they were in, with nothing to hold on to. Overall, I give it 4/5, and I'm glad I saw "
+            "it.")
+    assert positive(text) == 0.9
+    assert review_task.reading(text, positive) < 0.5
+    inp = ReviewInput.create(film="The Big Lebowski", notes="the Dude, the bowling, the rug", rating=4, scale=5,
+                             positive=positive)
+    verdict = review_task.assess(text, text, inp)
+    assert "reads negative" in verdict.reason
+    assert review_task.reading("I enjoyed it. I was glad.", positive) == 0.9  # short: read whole
