@@ -87,7 +87,8 @@ class CineBot(commands.Bot):
         self.engine = engine
         self.store = store
         self.services = Services(settings, catalog=catalog, mood=mood, store=store)
-        self.flow = TaskFlow(store, engine.queue, settings, model_name=engine.model_name)
+        self.flow = TaskFlow(store, engine.queue, settings, model_name=engine.model_name)  # Discord's side
+        self.desk = self.flow.desk  # the request desk: every request's way in, no Discord (`bot.desk`)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self._cogs = cogs
         self._sync_dev_guild = sync_dev_guild

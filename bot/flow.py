@@ -1,11 +1,12 @@
-"""The flow every task command shares, from the slash command to the final embed.
+"""Discord's side of every request: the interaction in, the reply's message out; the desk (`bot.desk`) decides.
 
-check (channel rules, cooldown, rate limit) → queue (a full queue answers at once) → defer → queue position →
-streamed edits (at most one per `edit_interval_s`, with a "still writing" marker) → final embeds split at
-Discord's limits → stored reply + 👍/👎. Problems are told to the member ephemerally; nothing ever pings.
-If the interaction token has expired (15 minutes), the reply is posted in the channel instead.
-A command that needs time before its job can be queued (reading a channel's history) may defer first;
-the flow then skips its own defer, and a refusal after that replaces the public placeholder privately.
+check (the desk: channel rules, cooldown, rate limit) → queue (the desk; a full queue answers at once) → defer →
+the desk's record → queue position → streamed edits (at most one per `edit_interval_s`, with a "still writing"
+marker) → final embeds split at Discord's limits → the desk stores the reply → 👍/👎. `_Reply` is the desk's
+`Delivery` on Discord. Problems are told to the member ephemerally; nothing ever pings. If the interaction token has
+expired (15 minutes), the reply is posted in the channel instead. A command that needs time before its job exists
+(reading a channel's history) runs through `run_read`: checked, deferred, read, then run; a refusal after the defer
+replaces the public placeholder privately.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import io
 import logging
 import math
 import time
-from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -26,13 +26,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.commands import COLOURS
+from bot.desk import RESUME_ATTEMPTS, NotDelivered, Place, RequestDesk, Sent, Ticket, reply_from
 from bot.learning import Learner
-from bot.rules import where_it_works
 from bot.services import Prepared
-from models.llm.jobs import JobCancelled, JobError, JobResult, QueueFull, WorkerStopped
+from models.llm.jobs import JobError
 from models.tasks import runner
 from models.tasks.runner import TaskReply
-from models.tasks.variants import variant as variant_named
 from models.text import neutralize_mentions
 
 if TYPE_CHECKING:
@@ -49,14 +48,11 @@ EMBED_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 TOKEN_LIFETIME_S = 15 * 60
 TOKEN_SAFETY_S = 30
-POSITION_GRACE_S = 1.0
 WRITING = "\n\n✍️ *still writing…*"
 RESTARTING = "⏳ *cinebot is restarting: your reply will follow in a moment.*"
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
 ANOTHER_TAKE = "🔁"  # a member's reaction asking for the reply written another way
-STYLE_EXAMPLES = 5  # liked replies whose style (never their words) guides the next prompt
-_MEMORY = 10_000  # bounded per-member bookkeeping
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -116,21 +112,6 @@ def token_deadline(interaction: discord.Interaction) -> datetime:
     return interaction.created_at + timedelta(seconds=TOKEN_LIFETIME_S)
 
 
-def written(reply: TaskReply) -> dict[str, Any]:
-    """A written reply as the store keeps it until it is delivered (`reply_from` reads it back)."""
-    r = reply.result
-    return {"task": reply.task, "text": reply.text, "raw": reply.raw, "attempts": reply.attempts,
-            "variant": reply.variant, "result": {"text": r.text, "prompt_tokens": r.prompt_tokens,
-            "completion_tokens": r.completion_tokens, "queue_s": r.queue_s, "generate_s": r.generate_s,
-            "model": r.model, "finish_reason": r.finish_reason}}
-
-
-def reply_from(kept: dict[str, Any]) -> TaskReply:
-    """The reply `written` kept."""
-    return TaskReply(task=kept["task"], text=kept["text"], raw=kept["raw"], result=JobResult(**kept["result"]),
-                     attempts=int(kept.get("attempts", 1)), variant=kept.get("variant", ""))
-
-
 def footer_for(reply: TaskReply) -> str:
     r = reply.result
     line = f"{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s · react 👍 or 👎 to tell me how I did"
@@ -188,6 +169,9 @@ class _Take:
     async def edit(self, **kwargs: Any) -> discord.Message | None:
         async with self.pacer.turn():
             return await self.message.edit(allowed_mentions=NO_PINGS, **kwargs)
+
+    async def progress(self, text: str) -> None:
+        await _show_progress(self, text)
 
 
 class _Surface:
@@ -364,7 +348,6 @@ class Resumption:
 
 # a command's way to make a stored request ready again (a cog that renders its reply itself registers one)
 Resumer = Callable[["JobRow"], Awaitable[Resumption | None]]
-RESUME_ATTEMPTS = 2  # a request that was being written through this many crashes is not tried again
 
 
 def _default_render(job: Prepared, author: str | None) -> Renderer:
@@ -376,82 +359,102 @@ def _default_render(job: Prepared, author: str | None) -> Renderer:
     return render
 
 
+@dataclass
+class _Reply:
+    """A request's reply on Discord as the desk drives it (`bot.desk.Delivery`): its message (`_Target`: paced
+    edits, the channel once the token expired), rendered by `render` with `files`, then 👍/👎 (and 🔁)."""
+
+    target: _Target
+    command: str
+    render: Renderer
+    files: Sequence[Attachment] = ()
+    _last: discord.Message | None = None
+
+    async def queued(self, position: int) -> None:
+        try:
+            if position == 0:
+                await self.target.edit(content="✍️ *writing…*")
+            else:
+                ahead = position - 1
+                await self.target.edit(content=f"⏳ You're #{position} in the queue "
+                                       f"({ahead} request{'s' if ahead != 1 else ''} ahead of yours).")
+        except discord.HTTPException:
+            log.debug("could not show queue position", exc_info=True)
+
+    async def progress(self, text: str) -> None:
+        await _show_progress(self.target, text)
+
+    async def finish(self, reply: TaskReply) -> list[Sent]:
+        try:
+            messages = await self.target.finish(self.render(reply), self.command, self.files)
+        except discord.HTTPException as exc:
+            raise NotDelivered(str(exc)) from exc
+        self._last = messages[-1] if messages else None
+        return [Sent(m.id, m.channel.id) for m in messages]
+
+    async def done(self, *, another_take: bool) -> None:
+        if self._last is not None:
+            await add_feedback_reactions(self._last, another_take=another_take)
+
+    async def error(self, message: str) -> None:
+        await self.target.error(message)
+
+    async def stopping(self) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await self.target.edit(content=RESTARTING, embeds=[])
+
+
+async def _show_progress(target: _Target | _Take, text: str) -> None:
+    """The reply so far with the "still writing" marker, if an edit is due (else a later one shows it)."""
+    if target.due():
+        shown = text if len(text) <= CONTENT_LIMIT - len(WRITING) else "…" + text[-(CONTENT_LIMIT - len(WRITING) - 1):]
+        await target.edit(content=neutralize_mentions(shown) + WRITING)
+
+
+async def add_feedback_reactions(message: discord.Message, *, another_take: bool = False) -> None:
+    """👍/👎 (and 🔁) on a delivered reply."""
+    for emoji in (*FEEDBACK_EMOJI, ANOTHER_TAKE) if another_take else FEEDBACK_EMOJI:
+        try:
+            await message.add_reaction(emoji)
+        except discord.HTTPException:
+            log.info("could not add %s to %s", emoji, message.id)
+            return
+
+
+def place_of(interaction: discord.Interaction) -> Place:
+    """Who asks where, as the desk keeps it: the member, the server, the channel and category its rules apply to."""
+    channel_id, category_id = scope_of(interaction.channel)
+    guild_id = interaction.guild.id if interaction.guild is not None else None
+    return Place(interaction.user.id, guild_id, channel_id, category_id)
+
+
 class TaskFlow:
-    """Runs task commands for the cogs: checks, queue, streaming, final reply, storage, reactions."""
+    """Discord's side of every request: the interaction's checks and refusals, the placeholder, the reply's message
+    as the desk (`bot.desk.RequestDesk`) writes it, embeds, reactions, another take, cards, and what a restart left.
+    Built on the desk it makes from the store, the queue and the settings (`self.desk`)."""
 
     def __init__(self, store: Store, queue: JobQueue, settings: Settings, *, model_name: str = "",
                  learner: Learner | None = None) -> None:
-        self.store = store
-        self.queue = queue
+        self.desk = RequestDesk(store, queue, settings, model_name=model_name, learner=learner)
         self.settings = settings
-        self.model_name = model_name
-        self.learner = learner or Learner(store)
-        self._last_use: OrderedDict[tuple[int, int, str], float] = OrderedDict()
-        self._recent: OrderedDict[int, deque[float]] = OrderedDict()
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.resumers: dict[str, Resumer] = {}  # command -> how its cog makes a stored request ready again
 
-    # -- checks -------------------------------------------------------------------------------------
-    async def check(self, interaction: discord.Interaction, command: str) -> str | None:
-        """A friendly refusal, or None when the member may run `command` here now."""
-        guild = interaction.guild
-        if guild is None:
-            return "cinebot's commands work in servers, not in direct messages."
-        store = self.store
-        channel_id, category_id = scope_of(interaction.channel)
-        if not await store.command_enabled(guild.id, command, channel_id=channel_id, category_id=category_id):
-            return await self.where_enabled(guild.id, command)
-        now = time.monotonic()
-        cooldown = await store.cooldown(guild.id, command)
-        last = self._last_use.get((guild.id, interaction.user.id, command))
-        if cooldown and last is not None and now - last < cooldown:
-            wait = math.ceil(cooldown - (now - last))
-            return f"You can use /{command} again in {wait} s (this server's cooldown for /{command} is {cooldown} s)."
-        count, window = self.settings.user_rate
-        recent = self._recent.get(interaction.user.id, deque())
-        while recent and now - recent[0] > window:
-            recent.popleft()
-        if len(recent) >= count:
-            wait = math.ceil(window - (now - recent[0]))
-            return f"You're sending requests faster than I can keep up with. Please try again in {wait} s."
-        return None
+    @property
+    def learner(self) -> Learner:
+        return self.desk.learner
 
-    async def where_enabled(self, guild_id: int, command: str) -> str:
-        """The refusal where `command` is switched off, naming the places where it works (or saying it works
-        nowhere), as the moderators' own `/cinebot` answers do."""
-        settings = await self.store.guild_settings(guild_id)
-        return f"The moderators have switched /{command} off here. {where_it_works(command, settings.rules)}"
-
-    async def style(self, guild_id: int | None, user_id: int, command: str) -> str | None:
-        """How the replies this server liked most for `command` are written (for /review: this member's own, to
-        keep their voice), as a description that carries none of their words (`runner.describe_style`)."""
-        if guild_id is None or command == "mood":
-            return None
-        liked = await self.store.liked_examples(guild_id, command, limit=20)
-        if command == "review":
-            liked = [job for job in liked if job.user_id == user_id]
-        return runner.describe_style([job.output for job in liked[:STYLE_EXAMPLES] if job.output])
+    @property
+    def model_name(self) -> str:
+        return self.desk.model_name
 
     async def start(self, job: Prepared, *, guild_id: int | None, user_id: int) -> runner.TaskRun:
-        """Queue `job` as this server's community would have it: in the variant its reactions favour
-        (`bot.learning`), guided by the style of its liked replies. Raises `QueueFull`/`JobError` at once."""
-        style = await self.style(guild_id, user_id, job.command)
-        variant = await self.learner.choose(guild_id if self.settings.adapt == "on" else None, job.command)
-        return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant)
+        """The desk's `start` (the benchmarks queue through it)."""
+        return await self.desk.start(job, guild_id=guild_id, user_id=user_id)
 
-    def mark_used(self, interaction: discord.Interaction, command: str) -> None:
-        """Count a use of `command` by this member: its cooldown and the member's rate limit start now."""
-        now = time.monotonic()
-        guild_id = interaction.guild.id if interaction.guild else 0
-        key = (guild_id, interaction.user.id, command)
-        self._last_use[key] = now
-        self._last_use.move_to_end(key)
-        recent = self._recent.setdefault(interaction.user.id, deque())
-        recent.append(now)
-        self._recent.move_to_end(interaction.user.id)
-        for table in (self._last_use, self._recent):
-            while len(table) > _MEMORY:
-                table.popitem(last=False)  # type: ignore[call-arg]
+    async def check(self, interaction: discord.Interaction, command: str) -> str | None:
+        """A friendly refusal, or None when the member may run `command` here now (`RequestDesk.check`)."""
+        return await self.desk.check(place_of(interaction), command)
 
     # -- running --------------------------------------------------------------------------------------
     async def refuse(self, interaction: discord.Interaction, message: str) -> None:
@@ -464,9 +467,9 @@ class TaskFlow:
         else:
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
 
-    async def defer(self, interaction: discord.Interaction) -> bool:
-        """Show the public "thinking…" placeholder now, for a command that needs time before `run`.
-        False when Discord would not take it (the interaction is gone)."""
+    async def _defer(self, interaction: discord.Interaction) -> bool:
+        """Show the public "thinking…" placeholder. False when Discord would not take it (the interaction is
+        gone)."""
         try:
             await interaction.response.defer(thinking=True)
         except discord.HTTPException:
@@ -476,21 +479,43 @@ class TaskFlow:
 
     async def run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer | None = None,
                   author: str | None = None, files: Sequence[Attachment] = (),
-                  preview: Sequence[discord.Embed] = (), checked: bool = False) -> None:
+                  preview: Sequence[discord.Embed] = ()) -> None:
         """Run one prepared job (`bot.services`) for an interaction, start to finish.
 
         `render` makes the final embeds from the reply (default: the job's title, the text, and a footer with
         the job's source and figures; `author` above the title). `files` are sent with the final reply.
         `preview`: embeds (with the files) shown as soon as the job is queued, below the streamed text, until
-        the final reply replaces them. `checked`: the command ran `check` itself just before (it had work to do
-        first, such as reading a channel), so it is not checked twice.
+        the final reply replaces them.
         """
+        self._track()
+        await self._run(interaction, job, render=render or _default_render(job, author), files=files,
+                        preview=preview, checked=False, author=author)
+
+    async def run_read(self, interaction: discord.Interaction, command: str,
+                       read: Callable[[], Awaitable[Resumption | str]]) -> None:
+        """A command that must read before its job exists (a channel's /mood): checked, the public placeholder
+        shown at once (reading can take longer than Discord waits), then `read` makes the job and how its reply
+        shows (or a refusal for the member), which runs as `run` runs it, not checked twice."""
+        self._track()
+        refusal = await self.check(interaction, command)
+        if refusal:
+            await self.refuse(interaction, refusal)
+            return
+        if not await self._defer(interaction):
+            return
+        made = await read()
+        if isinstance(made, str):
+            await self.refuse(interaction, made)
+            return
+        await self._run(interaction, made.job, render=made.render or _default_render(made.job, None),
+                        files=made.files, preview=made.preview, checked=True)
+
+    def _track(self) -> None:
+        """The running command is in flight until it ends (`drain` waits for it at shutdown)."""
         current = asyncio.current_task()
         if current is not None:
             self.in_flight.add(current)
             current.add_done_callback(self.in_flight.discard)
-        await self._run(interaction, job, render=render or _default_render(job, author), files=files,
-                        preview=preview, checked=checked, author=author)
 
     async def show(self, interaction: discord.Interaction, embeds: Sequence[discord.Embed],
                    files: Sequence[Attachment] = ()) -> None:
@@ -515,32 +540,30 @@ class TaskFlow:
     async def _run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer,
                    files: Sequence[Attachment], preview: Sequence[discord.Embed], checked: bool,
                    author: str | None = None) -> None:
-        command = job.command
-        refusal = None if checked else await self.check(interaction, command)
-        if refusal:
-            await self.refuse(interaction, refusal)
+        ticket = await self.desk.open(job, place_of(interaction), checked=checked)
+        if isinstance(ticket, str):
+            await self.refuse(interaction, ticket)
             return
-        try:
-            run = await self.start(job, guild_id=interaction.guild_id, user_id=interaction.user.id)
-        except QueueFull as exc:
-            await self.refuse(interaction, str(exc))
-            return
-        except JobError as exc:
-            await self.refuse(interaction, str(exc))
-            return
-        self.mark_used(interaction, command)
-        if not interaction.response.is_done() and not await self.defer(interaction):
-            run.cancel()  # the interaction is gone: nobody would see the reply
+        if not interaction.response.is_done() and not await self._defer(interaction):
+            assert ticket.run is not None
+            ticket.run.cancel()  # the interaction is gone: nobody would see the reply
             return
         target = self._target(interaction)
-        channel_id, _ = scope_of(interaction.channel)
-        job_id = await self._open_job(run, job, guild_id=interaction.guild_id, channel_id=channel_id,
-                                      user_id=interaction.user.id)
-        # what a later process needs to finish this reply if this one stops before it is delivered
-        await self.store.open_request(job_id, application_id=interaction.application_id, token=interaction.token,
-                                      expires=target.deadline, author=author)
-        await self._write(run, job_id, command, target, render=render, files=files, preview=preview,
-                          guild_id=interaction.guild_id)
+        await self.desk.record(ticket, application_id=interaction.application_id, token=interaction.token,
+                               expires=target.deadline, author=author)
+        await self._write(ticket, target, render=render, files=files, preview=preview)
+
+    async def _write(self, ticket: Ticket, target: _Target, *, render: Renderer, files: Sequence[Attachment],
+                     preview: Sequence[discord.Embed]) -> None:
+        """The preview, then the desk writes the reply into the message (`_Reply`)."""
+        job_id = ticket.job_id
+        target.on_message = lambda message_id: self.desk.request_message(job_id, message_id)
+        if preview:
+            try:
+                await target.edit(embeds=list(preview), **({"attachments": make_files(files)} if files else {}))
+            except discord.HTTPException:
+                log.warning("could not show the preview of job %s", job_id, exc_info=True)
+        await self.desk.write(ticket, _Reply(target, ticket.command, render, files))
 
     # -- after a restart -------------------------------------------------------------------------------
     async def resume(self, client: discord.Client, rebuild: Callable[[str, dict[str, Any]], Prepared | None]) -> int:
@@ -550,13 +573,13 @@ class TaskFlow:
         that was being written through `RESUME_ATTEMPTS` crashes fails with a message. `rebuild` prepares a
         stored request again from its options (`bot.commands.prepare`); a command registered in `resumers` is
         made ready by its cog. Returns how many requests were found."""
-        found = await self.store.unfinished_requests()
+        found = await self.desk.unfinished()
         for request, job in found:
             try:
                 work = await self._resume_one(client, request, job, rebuild)
             except Exception:  # one broken record never keeps the bot from starting
                 log.exception("could not resume job %s", job.id)
-                work = self._tell_lost(client, request, job, "something went wrong on my side")
+                work = self._tell_lost(client, job, "something went wrong on my side")
             task = asyncio.create_task(_logged(work, f"resuming job {job.id}"), name=f"resume-{job.id}")
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
@@ -570,8 +593,8 @@ class TaskFlow:
         surface = _WebhookSurface(client, request, job.channel_id, job.user_id)
         target = _Target(surface, request.expires_at(), _Pacer(self.settings.edit_interval_s))
         if not target.token_alive():
-            return self._tell_lost(client, request, job, "Discord no longer lets me edit that reply")
-        if request.state == "running" and request.attempts >= RESUME_ATTEMPTS:
+            return self._tell_lost(client, job, "Discord no longer lets me edit that reply")
+        if self.desk.worn_out(request):
             return self._give_up(job, target)
         resumer = self.resumers.get(job.command)
         ready = await resumer(job) if resumer is not None else None
@@ -579,23 +602,19 @@ class TaskFlow:
             prepared = rebuild(job.command, job.inputs)
             ready = Resumption(prepared) if prepared is not None else None
         if ready is None:
-            return self._tell_lost(client, request, job, "I can't prepare that request again")
+            return self._tell_lost(client, job, "I can't prepare that request again")
         render = ready.render or _default_render(ready.job, request.author)
+        ticket = self.desk.resumed(job, ready.job)
         if request.state == "written" and request.written is not None:
-            return self._deliver(job.id, job.command, target, reply_from(request.written), render=render,
-                                 files=ready.files, guild_id=job.guild_id, another_take=False)
-        await self.store.reopen_job(job.id)
-        run = runner.submit(self.queue, ready.job.spec, ready.job.inp,
-                            style=await self.style(job.guild_id, job.user_id, job.command),
-                            variant=variant_named(job.command, job.variant) if job.variant else None)
-        return self._write(run, job.id, job.command, target, render=render, files=ready.files,
-                           preview=ready.preview, guild_id=job.guild_id)
+            return self.desk.deliver(ticket, reply_from(request.written), _Reply(target, job.command, render,
+                                     ready.files), another_take=False)
+        await self.desk.requeue(ticket, job.variant)
+        return self._write(ticket, target, render=render, files=ready.files, preview=ready.preview)
 
-    async def _tell_lost(self, client: discord.Client, request: RequestRow, job: JobRow, why: str) -> None:
+    async def _tell_lost(self, client: discord.Client, job: JobRow, why: str) -> None:
         """A stored request that cannot be finished: ended as expired, its member told in its channel (named,
         never pinged)."""
-        await self.store.fail_job(job.id, status="failed", error=f"not resumed: {why}")
-        await self.store.end_request(job.id, "expired")
+        await self.desk.lose(job.id, why)
         if job.channel_id is None:
             return
         when = int(datetime.fromisoformat(job.created_at).timestamp())
@@ -608,171 +627,45 @@ class TaskFlow:
 
     async def _give_up(self, job: JobRow, target: _Target) -> None:
         """A request that was being written through `RESUME_ATTEMPTS` crashes: failed, with a message."""
-        await self._end(job.id, "failed", f"stopped the bot {RESUME_ATTEMPTS} times while being written")
+        await self.desk.end(job.id, "failed", f"stopped the bot {RESUME_ATTEMPTS} times while being written")
         await target.error(f"The bot stopped {RESUME_ATTEMPTS} times while writing this reply, so I won't try it "
                            "again. Please try again, perhaps with shorter or different input.")
 
-    async def _write(self, run: runner.TaskRun, job_id: int, command: str, target: _Target, *, render: Renderer,
-                     files: Sequence[Attachment], preview: Sequence[discord.Embed], guild_id: int | None) -> None:
-        """Stream a queued request's reply into its message, keep it written, deliver it. A stop of the bot
-        (`WorkerStopped`) leaves the request to the next start."""
-        target.on_message = lambda message_id: self.store.request_message(job_id, message_id)
-        if preview:
-            try:
-                await target.edit(embeds=list(preview), **({"attachments": make_files(files)} if files else {}))
-            except discord.HTTPException:
-                log.warning("could not show the preview of job %s", job_id, exc_info=True)
-        watcher = asyncio.create_task(self._show_position(run, target))
-        try:
-            reply = await self._stream(run, target, watcher, job_id=job_id)
-        except WorkerStopped:
-            log.info("job %s left to the next start: the bot is stopping", job_id)
-            with contextlib.suppress(discord.HTTPException):
-                await target.edit(content=RESTARTING, embeds=[])
-            return
-        except JobError as exc:
-            status = "cancelled" if isinstance(exc, JobCancelled) else "failed"
-            await self._end(job_id, status, str(exc))
-            await target.error(str(exc))
-            return
-        except Exception:
-            log.exception("job %s for /%s failed", job_id, command)
-            run.cancel()
-            await self._end(job_id, "failed", "internal error")
-            await target.error("Something went wrong on my side. Please try again in a moment.")
-            return
-        finally:
-            watcher.cancel()
-        await self.store.request_written(job_id, written(reply))
-        await self._deliver(job_id, command, target, reply, render=render, files=files, guild_id=guild_id,
-                            another_take=bool(run.variant_name))
-
-    async def _deliver(self, job_id: int, command: str, target: _Target, reply: TaskReply, *, render: Renderer,
-                       files: Sequence[Attachment], guild_id: int | None, another_take: bool) -> None:
-        """The written reply as its final message(s), stored with the job, with the reactions members answer."""
-        try:
-            messages = await target.finish(render(reply), command, files)
-        except discord.HTTPException:
-            log.exception("could not deliver the reply to job %s", job_id)
-            await self._end(job_id, "failed", "reply could not be delivered")
-            await target.error("I wrote your reply but Discord would not take it. Please try again.")
-            return
-        await self._close_job(job_id, reply)
-        await self.store.end_request(job_id, "delivered" if messages else "expired")
-        for part, message in enumerate(messages):
-            await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
-                                       guild_id=guild_id, part=part)
-        if messages:
-            await self._add_feedback_reactions(messages[-1], another_take=another_take)
-
-    async def _end(self, job_id: int, status: str, error: str) -> None:
-        """A job that will not be written: failed (or cancelled), its request too."""
-        await self.store.fail_job(job_id, status=status, error=error)
-        await self.store.end_request(job_id, "failed")
-
+    # -- another take, cards -------------------------------------------------------------------------------------
     async def another_take(self, channel: discord.abc.Messageable, reply_to: discord.PartialMessage, first: JobRow,
                            job: Prepared, *, author: str | None = None) -> int | None:
         """🔁 on a reply: the same request written in another variant, posted below the first in the channel
-        (streamed like any reply), stored as a second take; when members then rate one above the other, the pair
-        is their preference (`Store.settle_take`). Returns the new job's id (None if it could not be written)."""
-        variant = await self.learner.choose(first.guild_id, first.command, besides=first.variant)
+        (streamed like any reply), stored as a second take (`RequestDesk.another_take`). Returns the new job's
+        id (None if it could not be written)."""
         try:
-            run = runner.submit(self.queue, job.spec, job.inp, variant=variant)
+            ticket = await self.desk.another_take(first, job)
         except JobError as exc:  # QueueFull too
             await channel.send(f"⚠️ {exc}", reference=reply_to, mention_author=False, allowed_mentions=NO_PINGS)
             return None
         message = await channel.send(f"{ANOTHER_TAKE} *writing another take…*", reference=reply_to,
                                      mention_author=False, allowed_mentions=NO_PINGS)
-        job_id = await self._open_job(run, job, guild_id=first.guild_id, channel_id=first.channel_id,
-                                      user_id=first.user_id, parent_job=first.id)
-        await self.store.add_take(first_job=first.id, second_job=job_id, user_id=first.user_id)
+        assert ticket.run is not None
+        job_id = await self.desk.record_take(ticket, first)
         target = _Take(message, _Pacer(self.settings.edit_interval_s))
         try:
-            reply = replace(await self._stream(run, target), variant="")  # no third take: no 🔁 in its footer
+            reply = replace(await self.desk.stream(ticket.run, target), variant="")  # no third take: no 🔁 in it
             embeds = _default_render(job, author)(reply)
             await target.edit(content=None, embeds=embeds[:EMBEDS_PER_MESSAGE])
         except (JobError, discord.HTTPException) as exc:
-            await self.store.fail_job(job_id, status="failed", error=str(exc))
+            await self.desk.take_failed(ticket, str(exc))
             await target.edit(content=f"⚠️ {exc if isinstance(exc, JobError) else 'Another take did not finish.'}")
             return None
-        await self._close_job(job_id, reply)
-        await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
-                                   guild_id=first.guild_id)
-        await self._add_feedback_reactions(message)
+        await self.desk.close_take(ticket, reply, Sent(message.id, message.channel.id))
+        await add_feedback_reactions(message)
         return job_id
-
-    async def _open_job(self, run: runner.TaskRun, job: Prepared, *, guild_id: int | None, channel_id: int | None,
-                        user_id: int, parent_job: int | None = None) -> int:
-        """Store a queued job: its request as sent, and the variant it is written in."""
-        return await self.store.create_job(
-            guild_id=guild_id, channel_id=channel_id, user_id=user_id, command=job.command, inputs=job.inputs,
-            prompt=list(run.request.messages),
-            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
-            model=self.model_name, variant=run.variant_name or None, parent_job=parent_job)
-
-    async def _close_job(self, job_id: int, reply: TaskReply) -> None:
-        r = reply.result
-        await self.store.finish_job(
-            job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
-            completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s, model=r.model)
 
     async def send_card(self, interaction: discord.Interaction, command: str, embed: discord.Embed, *,
                         inputs: dict[str, Any], output: str) -> None:
         """A reply made without the language model (/film, /recommend): sent at once, counted for the cooldown,
-        stored as a job with its reply, and given 👍/👎 like every other reply."""
+        stored as a job with its reply (`RequestDesk.card`), and given 👍/👎 like every other reply."""
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
-        self.mark_used(interaction, command)
+        place = place_of(interaction)
+        self.desk.mark_used(place, command)
         message = await interaction.original_response()
-        channel_id, _ = scope_of(interaction.channel)
-        job_id = await self.store.create_job(
-            guild_id=interaction.guild_id, channel_id=channel_id, user_id=interaction.user.id, command=command,
-            inputs=inputs, prompt=[], settings={}, model="film catalog")
-        await self.store.finish_job(job_id, output=output, raw_output=output, prompt_tokens=0, completion_tokens=0,
-                                    queue_s=0.0, generate_s=0.0, model="film catalog")
-        await self.store.add_reply(message_id=message.id, job_id=job_id, channel_id=message.channel.id,
-                                   guild_id=interaction.guild_id)
-        await self._add_feedback_reactions(message)
-
-    async def _stream(self, run: runner.TaskRun, target: _Target | _Take,
-                      watcher: asyncio.Task[None] | None = None, job_id: int | None = None) -> TaskReply:
-        async for view in run.snapshots():
-            if watcher is not None:
-                watcher.cancel()
-            if job_id is not None:  # the model began writing it: an attempt (two crashes while writing: no third)
-                await self.store.request_running(job_id)
-                job_id = None
-            if target.due():  # else skip this snapshot: a later one (or the final reply) shows it
-                shown = view if len(view) <= CONTENT_LIMIT - len(WRITING) else \
-                    "…" + view[-(CONTENT_LIMIT - len(WRITING) - 1):]
-                await target.edit(content=neutralize_mentions(shown) + WRITING)
-        return await run.reply()
-
-    async def _show_position(self, run: runner.TaskRun, target: _Target) -> None:
-        """While the job waits, show its place in the queue (edited when it changes)."""
-        shown = -1
-        try:
-            await asyncio.sleep(POSITION_GRACE_S)  # most jobs start at once: no "#1 in the queue" flash
-            while not run.handle.done:
-                position = run.position()
-                if position == 0:
-                    if shown != 0 and shown != -1:
-                        await target.edit(content="✍️ *writing…*")
-                    return
-                if position != shown:
-                    ahead = position - 1
-                    await target.edit(content=f"⏳ You're #{position} in the queue "
-                                      f"({ahead} request{'s' if ahead != 1 else ''} ahead of yours).")
-                    shown = position
-                await asyncio.sleep(2.0)
-        except asyncio.CancelledError:
-            pass
-        except discord.HTTPException:
-            log.debug("could not show queue position", exc_info=True)
-
-    async def _add_feedback_reactions(self, message: discord.Message, *, another_take: bool = False) -> None:
-        for emoji in (*FEEDBACK_EMOJI, ANOTHER_TAKE) if another_take else FEEDBACK_EMOJI:
-            try:
-                await message.add_reaction(emoji)
-            except discord.HTTPException:
-                log.info("could not add %s to %s", emoji, message.id)
-                return
+        await self.desk.card(command, place, Sent(message.id, message.channel.id), inputs=inputs, output=output)
+        await add_feedback_reactions(message)

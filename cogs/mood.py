@@ -32,7 +32,7 @@ from models.tasks.runner import TaskReply
 from models.text import neutralize_mentions
 
 if TYPE_CHECKING:
-    from bot.store import JobRow
+    from bot.desk import JobRow
 
 log = logging.getLogger(__name__)
 
@@ -186,26 +186,13 @@ class Mood(CommandCog):
                               "me View Channel and Read Message History there.")
             return
         topic = self.bot.services.mood.topic(film) if film is not None else None
-        refusal = await flow.check(interaction, "mood")
-        if refusal:
-            await flow.refuse(interaction, refusal)
-            return
-        cap = min(await self.bot.store.mood_cap(guild.id), HISTORY_MAX)
-        limit = min(last, cap)
-        if not await flow.defer(interaction):  # reading and classifying can take longer than Discord waits
-            return
-        await self._report(interaction, channel, last=last, limit=limit, cap=cap, topic=topic)
 
-    async def _report(self, interaction: discord.Interaction, channel: Any, *, last: int, limit: int, cap: int,
-                      topic: Topic | None) -> None:
-        flow = self.bot.flow
-        made = await self._reading_of(channel, last=last, limit=limit, cap=cap, topic=topic,
-                                      show=lambda preview, files: flow.show(interaction, preview, files))
-        if isinstance(made, str):
-            await flow.refuse(interaction, made)
-            return
-        await flow.run(interaction, made.job, render=made.render, files=made.files, preview=made.preview,
-                       checked=True)  # `_discussion` checked before reading the channel
+        async def read() -> Resumption | str:
+            cap = min(await self.bot.desk.mood_cap(guild.id), HISTORY_MAX)
+            return await self._reading_of(channel, last=last, limit=min(last, cap), cap=cap, topic=topic,
+                                          show=lambda preview, files: flow.show(interaction, preview, files))
+
+        await flow.run_read(interaction, "mood", read)
 
     async def _reading_of(self, channel: Any, *, last: int, limit: int, cap: int, topic: Topic | None,
                           before: datetime | None = None, place: str | None = None,
@@ -252,7 +239,7 @@ class Mood(CommandCog):
         if show is not None:
             await show([preview], files)
         # the model reads the quoted messages again, so the summary puts nothing on the wrong side
-        summary = await self.bot.services.mood.second_reading(discussion, self.bot.flow.queue)
+        summary = await self.bot.services.mood.second_reading(discussion, self.bot.desk.queue)
         job = replace(summary, inputs={**summary.inputs, "channel_id": channel.id, "last": last, "limit": limit})
         return Resumption(job, render, files, [preview])
 

@@ -130,3 +130,32 @@ def test_the_packages_import_in_no_circle() -> None:
 def test_a_circle_is_found() -> None:
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert circles({"a": {"b"}, "b": set()}) == []
+
+
+# -- the request desk ----------------------------------------------------------------------------------------------
+
+
+def outside_imports(module: str) -> set[str]:
+    """Every module outside the bot's packages that `module` imports at run time, itself or through the modules of
+    the packages it reaches (not under `if TYPE_CHECKING:`)."""
+    graph = import_graph()
+    files = {_module_of(f): f for pkg in PACKAGES for f in (ROOT / pkg).rglob("*.py")}
+    seen, todo, outside = set(), [module], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = files[name]
+        visitor = _Imports(name if path.name == "__init__.py" else name.rpartition(".")[0])
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
+        outside.update(n.partition(".")[0] for n in visitor.names if n.partition(".")[0] not in PACKAGES)
+        todo.extend(graph[name])
+    return outside
+
+
+def test_the_request_desk_has_no_discord_in_it() -> None:
+    """`bot.desk` is every request's way in (cogs, `cinebot ask`, benchmarks): Discord stays in `bot.flow`."""
+    assert "discord" not in outside_imports("bot.desk")
+    assert "discord" in outside_imports("bot.flow") and "aiosqlite" in outside_imports("bot.desk")
+
