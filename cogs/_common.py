@@ -19,7 +19,8 @@ CHOICE_NAME_LIMIT = 100  # and each choice's name has at most 100 characters
 
 
 class CommandCog(commands.Cog):
-    """A cog that translates between Discord and the bot's services (`bot.services`) and flow (`bot.flow`)."""
+    """A cog that translates between Discord and the bot's services (`bot.services`), its flow (`bot.flow`: Discord's
+    side of a request) and its desk (`bot.desk`: the settings, the reactions; never the store itself)."""
 
     def __init__(self, bot: CineBot) -> None:
         self.bot = bot

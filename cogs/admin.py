@@ -19,10 +19,10 @@ from discord.ext import commands
 
 from bot.commands import MODERATED_COMMANDS
 from bot.core import CineBot
+from bot.desk import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule
 from bot.flow import NO_PINGS
 from bot.learning import Standing
 from bot.rules import place_name, where_it_works
-from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule
 from models.tasks.variants import variants_for
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class Admin(commands.Cog):
         return "guild", interaction.guild.id, ""
 
     async def _rules(self, guild_id: int) -> list[CommandRule]:
-        return (await self.bot.store.guild_settings(guild_id)).rules
+        return (await self.bot.desk.guild_settings(guild_id)).rules
 
     async def _target(
         self,
@@ -207,7 +207,7 @@ class Admin(commands.Cog):
         if target is None:
             return
         scope, scope_id, note = target
-        await self.bot.store.set_command_scope(guild_id, command, scope=scope, scope_id=scope_id, enabled=enabled)
+        await self.bot.desk.set_command_scope(guild_id, command, scope=scope, scope_id=scope_id, enabled=enabled)
         log.info(
             "guild %s: %s switched /%s %s in %s %s",
             guild_id,
@@ -271,7 +271,7 @@ class Admin(commands.Cog):
         if target is None:
             return
         scope, scope_id, note = target
-        removed = await self.bot.store.clear_command_scope(guild_id, command, scope, scope_id)
+        removed = await self.bot.desk.clear_command_scope(guild_id, command, scope, scope_id)
         where = place_name(scope, scope_id)
         if removed:
             log.info(
@@ -290,7 +290,7 @@ class Admin(commands.Cog):
         if len(variants_for(command)) < 2:
             await self._answer(interaction, f"/{command} has only one way of writing its replies: nothing to forget.")
             return
-        await self.bot.store.forget_learning(interaction.guild.id, command)
+        await self.bot.desk.forget_learning(interaction.guild.id, command)
         log.info("guild %s: %s made /%s forget what it learned", interaction.guild.id, interaction.user.id, command)
         await self._answer(interaction, f"Done: /{command} has forgotten what it learned from reactions; its next "
                            "replies try every way of writing again.")
@@ -315,7 +315,7 @@ class Admin(commands.Cog):
                 f"A cooldown is 0 to {MAX_COOLDOWN_S:,} seconds (one day); 0 turns it off. Nothing was changed.",
             )
             return
-        await self.bot.store.set_cooldown(interaction.guild.id, command, seconds)
+        await self.bot.desk.set_cooldown(interaction.guild.id, command, seconds)
         log.info(
             "guild %s: %s set the /%s cooldown to %d s", interaction.guild.id, interaction.user.id, command, seconds
         )
@@ -342,7 +342,7 @@ class Admin(commands.Cog):
                 f"(the default is {DEFAULT_MOOD_CAP}). Nothing was changed.",
             )
             return
-        await self.bot.store.set_mood_cap(interaction.guild.id, messages)
+        await self.bot.desk.set_mood_cap(interaction.guild.id, messages)
         log.info("guild %s: %s set the /mood cap to %d", interaction.guild.id, interaction.user.id, messages)
         await self._answer(
             interaction,
@@ -368,8 +368,8 @@ class Admin(commands.Cog):
         """Show this server's cinebot settings: where each command works, cooldowns, /mood cap, feedback."""
         guild = interaction.guild
         assert guild is not None
-        settings = await self.bot.store.guild_settings(guild.id)
-        feedback = await self.bot.store.guild_feedback_summary(guild.id)
+        settings = await self.bot.desk.guild_settings(guild.id)
+        feedback = await self.bot.desk.feedback_summary(guild.id)
         cap = settings.mood_cap
         embed = discord.Embed(
             title=f"cinebot settings for {guild.name}"[:256],
@@ -396,7 +396,7 @@ class Admin(commands.Cog):
                     else "no finished replies yet"
                 ),
             ]
-            learned = await self.bot.flow.learner.standings(guild.id, command)
+            learned = await self.bot.desk.standings(guild.id, command)
             if len(learned) > 1:
                 head.append(learned_line(learned))
             rules = rule_lines(command, settings.rules)

@@ -2,9 +2,9 @@
 
 Guard clauses first (RoboDanny's cogs/stars.py): the raw events are used because the plain ones miss messages
 that are no longer cached (every reply from before a restart). DMs, the bot's own reactions (👍/👎 it adds as
-prompts) and other bots' reactions are dropped; then one write, `Store.record_reaction`, which itself ignores
+prompts) and other bots' reactions are dropped; then one write, `RequestDesk.record_reaction`, which itself ignores
 messages that are not stored replies. The score comes from CINEBOT_REACTION_SCORES (0 for any other emoji).
-A reaction on one of two takes settles which the members prefer (`Store.settle_take`), and the learner reads the
+A reaction on one of two takes settles which the members prefer (`RequestDesk.settle_take`), and the learner reads the
 scores when it picks the next reply's variant (`bot/learning.py`).
 
 🔁 added by the member who asked for a reply (and only on a first take, once) asks for another take: the same
@@ -20,8 +20,8 @@ from discord.ext import commands
 
 from bot.commands import prepare
 from bot.core import CineBot
+from bot.desk import JobRow
 from bot.flow import ANOTHER_TAKE
-from bot.store import JobRow
 from models.tasks import InputError
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ class Feedback(commands.Cog):
         emoji = str(payload.emoji)
         score = self.bot.settings.reaction_score(emoji)
         try:
-            stored = await self.bot.store.record_reaction(message_id=payload.message_id, user_id=payload.user_id,
-                                                          emoji=emoji, score=score, added=added)
+            stored = await self.bot.desk.record_reaction(message_id=payload.message_id, user_id=payload.user_id,
+                                                         emoji=emoji, score=score, added=added)
         except Exception:
             log.exception("could not record %s %s by %s on message %s", "adding" if added else "removing", emoji,
                           payload.user_id, payload.message_id)
@@ -66,18 +66,18 @@ class Feedback(commands.Cog):
             return
         log.debug("%s %s (score %d) by %s on reply %s", "added" if added else "removed", emoji, score,
                   payload.user_id, payload.message_id)
-        job = await self.bot.store.job_for_message(payload.message_id)
+        job = await self.bot.desk.job_for_message(payload.message_id)
         if job is None:
             return
         if score:
-            await self.bot.store.settle_take(job.id)
+            await self.bot.desk.settle_take(job.id)
         elif added and emoji == ANOTHER_TAKE:
             await self._another_take(payload, job)
 
     async def _another_take(self, payload: discord.RawReactionActionEvent, job: JobRow) -> None:
         if job.user_id != payload.user_id or job.parent_job is not None or not job.variant or job.status != "done":
             return  # only the member who asked, only on a first take that has variants
-        if await self.bot.store.has_take(job.id):
+        if await self.bot.desk.has_take(job.id):
             return
         channel = self.bot.get_channel(payload.channel_id)
         if not isinstance(channel, discord.abc.Messageable) or not hasattr(channel, "get_partial_message"):

@@ -159,3 +159,14 @@ def test_the_request_desk_has_no_discord_in_it() -> None:
     assert "discord" not in outside_imports("bot.desk")
     assert "discord" in outside_imports("bot.flow") and "aiosqlite" in outside_imports("bot.desk")
 
+
+def test_no_cog_touches_the_store() -> None:
+    """Cogs go through the desk (`bot.desk`): none reads `.store` or imports `bot.store`."""
+    cogs = sorted((ROOT / "cogs").rglob("*.py"))
+    assert len(cogs) > 5
+    for path in cogs:
+        text = path.read_text(encoding="utf-8")
+        assert ".store" not in text, f"{path.name} touches the store"
+        visitor = _Imports("cogs")
+        visitor.visit(ast.parse(text))
+        assert not any(n == "bot.store" or n.startswith("bot.store.") for n in visitor.names), path.name
