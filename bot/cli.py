@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.commands import prepare
+from bot.desk import streamed
 from bot.services import Prepared, Services
 from bot.settings import Settings, SettingsError, env_var
 from models.llm.jobs import JobError
@@ -131,28 +132,39 @@ def _screen_lines(text: str) -> int:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.split("\n"))
 
 
-async def stream_reply(queue: Any, job: Prepared, out: TextIO) -> TaskReply:
-    """Run a prepared job and print its reply. On a terminal the text streams in as it is written and is redrawn
-    when the final clean-up changes it; into a pipe or file only the final text is written."""
-    run = submit(queue, job.spec, job.inp)
-    live = out.isatty()
-    printed = ""
-    async for view in run.snapshots():
-        if not live:
-            continue
-        if view.startswith(printed):
-            out.write(view[len(printed) :])
+class TerminalReply:
+    """A reply on the terminal, shown as the desk shows one on Discord (`bot.desk.Progress`, then `finish`): on a
+    terminal the text streams in as it is written and is redrawn when the final clean-up changes it; into a pipe or
+    file only the final text is written."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.live = out.isatty()
+        self.printed = ""
+
+    async def progress(self, text: str) -> None:
+        if self.live:
+            self._show(text)
+
+    def finish(self, reply: TaskReply) -> None:
+        self._show(reply.text)
+        self.out.write("\n")
+        self.out.flush()
+
+    def _show(self, text: str) -> None:
+        if text.startswith(self.printed):
+            self.out.write(text[len(self.printed) :])
         else:
-            out.write(_redraw(printed) + view)
-        out.flush()
-        printed = view
-    reply = await run.reply()
-    if reply.text.startswith(printed):
-        out.write(reply.text[len(printed) :])
-    else:
-        out.write(_redraw(printed) + reply.text)
-    out.write("\n")
-    out.flush()
+            self.out.write(_redraw(self.printed) + text)
+        self.out.flush()
+        self.printed = text
+
+
+async def stream_reply(queue: Any, job: Prepared, out: TextIO) -> TaskReply:
+    """Run a prepared job and print its reply (`TerminalReply`), streamed as the desk streams it to Discord."""
+    shown = TerminalReply(out)
+    reply = await streamed(submit(queue, job.spec, job.inp), shown)
+    shown.finish(reply)
     return reply
 
 

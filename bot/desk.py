@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -73,15 +73,16 @@ class NotDelivered(Exception):
 
 
 class Progress(Protocol):
-    """Where a reply's text shows while it is written."""
+    """Where a reply's text shows while it is written (`streamed`): Discord's message, another take's, the
+    terminal."""
 
     async def progress(self, text: str) -> None:
         """The reply as written so far (a delivery may skip it when it showed one too recently)."""
 
 
 class Delivery(Progress, Protocol):
-    """Where a request's reply goes, as the desk drives it: Discord's message (`bot.flow`), or the terminal
-    (`bot.cli`)."""
+    """Where a request's reply goes, as the desk drives it: Discord's message (`bot.flow`). The terminal
+    (`bot.cli`) shows its replies through `streamed` and `Progress` alone: it keeps no record to deliver into."""
 
     async def queued(self, position: int) -> None:
         """The request's place in the queue (1: next), when it changes; 0: the model began writing it."""
@@ -145,6 +146,17 @@ def rate_left(recent: deque[float], count: int, window: float, now: float) -> in
     if len(recent) < count:
         return 0
     return math.ceil(window - (now - recent[0]))
+
+
+async def streamed(run: runner.TaskRun, shown: Progress,
+                   begun: Callable[[], Awaitable[None]] | None = None) -> TaskReply:
+    """The reply, its text shown as it is written; `begun` is told when the first words come."""
+    async for view in run.snapshots():
+        if begun is not None:
+            told, begun = begun, None
+            await told()
+        await shown.progress(view)
+    return await run.reply()
 
 
 class RequestDesk:
@@ -253,8 +265,13 @@ class RequestDesk:
         run, job_id = ticket.run, ticket.job_id
         assert run is not None
         watcher = asyncio.create_task(self._positions(run, delivery))
+
+        async def begun() -> None:  # the model began writing it: an attempt (two crashes while writing: no third)
+            watcher.cancel()
+            await self.store.request_running(job_id)
+
         try:
-            reply = await self.stream(run, delivery, watcher, job_id=job_id)
+            reply = await streamed(run, delivery, begun)
         except WorkerStopped:
             log.info("job %s left to the next start: the bot is stopping", job_id)
             await delivery.stopping()
@@ -273,19 +290,6 @@ class RequestDesk:
             watcher.cancel()
         await self.store.request_written(job_id, written(reply))
         await self.deliver(ticket, reply, delivery, another_take=bool(run.variant_name))
-
-    async def stream(self, run: runner.TaskRun, shown: Progress, watcher: asyncio.Task[None] | None = None,
-                     job_id: int = 0) -> TaskReply:
-        """The reply, its text shown as it is written; the first words stop the `watcher` and (for a recorded
-        request) count an attempt: one that was being written through two crashes gets no third."""
-        async for view in run.snapshots():
-            if watcher is not None:
-                watcher.cancel()
-            if job_id:
-                await self.store.request_running(job_id)
-                job_id = 0
-            await shown.progress(view)
-        return await run.reply()
 
     async def deliver(self, ticket: Ticket, reply: TaskReply, delivery: Delivery, *, another_take: bool) -> None:
         """The written reply delivered, closed with the job, its messages stored, then the reactions invited."""

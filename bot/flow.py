@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.commands import COLOURS
-from bot.desk import RESUME_ATTEMPTS, NotDelivered, Place, RequestDesk, Sent, Ticket, reply_from
+from bot.desk import RESUME_ATTEMPTS, NotDelivered, Place, RequestDesk, Sent, Ticket, reply_from, streamed
 from bot.learning import Learner
 from bot.services import Prepared
 from models.llm.jobs import JobError
@@ -648,7 +648,7 @@ class TaskFlow:
         job_id = await self.desk.record_take(ticket, first)
         target = _Take(message, _Pacer(self.settings.edit_interval_s))
         try:
-            reply = replace(await self.desk.stream(ticket.run, target), variant="")  # no third take: no 🔁 in it
+            reply = replace(await streamed(ticket.run, target), variant="")  # no third take: no 🔁 in it
             embeds = _default_render(job, author)(reply)
             await target.edit(content=None, embeds=embeds[:EMBEDS_PER_MESSAGE])
         except (JobError, discord.HTTPException) as exc:
