@@ -346,6 +346,16 @@ class Resumption:
     preview: Sequence[discord.Embed] = ()
 
 
+@dataclass(frozen=True)
+class Card:
+    """A reply made without the language model (/film, /recommend): its embed, the options and the text stored
+    with it."""
+
+    embed: discord.Embed
+    inputs: dict[str, Any]
+    output: str
+
+
 # a command's way to make a stored request ready again (a cog that renders its reply itself registers one)
 Resumer = Callable[["JobRow"], Awaitable[Resumption | None]]
 
@@ -659,13 +669,20 @@ class TaskFlow:
         await add_feedback_reactions(message)
         return job_id
 
-    async def send_card(self, interaction: discord.Interaction, command: str, embed: discord.Embed, *,
-                        inputs: dict[str, Any], output: str) -> None:
-        """A reply made without the language model (/film, /recommend): sent at once, counted for the cooldown,
-        stored as a job with its reply (`RequestDesk.card`), and given 👍/👎 like every other reply."""
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
+    async def send_card(self, interaction: discord.Interaction, command: str,
+                        make: Callable[[], Awaitable[Card]]) -> None:
+        """A reply made without the language model (/film, /recommend): checked, then `make` builds it (from the
+        catalog), sent at once, counted for the cooldown, stored as a job with its reply (`RequestDesk.card`), and
+        given 👍/👎 like every other reply."""
+        refusal = await self.check(interaction, command)
+        if refusal:
+            await self.refuse(interaction, refusal)
+            return
+        card = await make()
+        await interaction.response.send_message(embed=card.embed, allowed_mentions=NO_PINGS)
         place = place_of(interaction)
         self.desk.mark_used(place, command)
         message = await interaction.original_response()
-        await self.desk.card(command, place, Sent(message.id, message.channel.id), inputs=inputs, output=output)
+        await self.desk.card(command, place, Sent(message.id, message.channel.id), inputs=card.inputs,
+                             output=card.output)
         await add_feedback_reactions(message)

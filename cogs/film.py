@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.commands import COLOURS
 from bot.core import CineBot
+from bot.flow import Card
 from cogs._common import CommandCog, film_titles, server_command
 from models.film.catalog import Film
 from models.text import neutralize_mentions
@@ -41,13 +42,11 @@ class FilmCog(CommandCog):
     @app_commands.autocomplete(title=film_titles)
     async def film(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200]) -> None:
         """A card with the facts about a film: director, writers, cast, runtime, critics' scores."""
-        refusal = await self.bot.flow.check(interaction, "film")
-        if refusal:
-            await self.bot.flow.refuse(interaction, refusal)
-            return
-        film = self.bot.services.films.find(title)
-        await self.bot.flow.send_card(interaction, "film", film_card(film), inputs={"title": title,
-                                      "catalog_id": film.id}, output=film.facts_line())
+        async def card() -> Card:
+            film = self.bot.services.films.find(title)
+            return Card(film_card(film), {"title": title, "catalog_id": film.id}, film.facts_line())
+
+        await self.bot.flow.send_card(interaction, "film", card)
 
 
 async def setup(bot: CineBot) -> None:

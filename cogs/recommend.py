@@ -12,6 +12,7 @@ from discord import app_commands
 
 from bot.commands import COLOURS
 from bot.core import CineBot
+from bot.flow import Card
 from cogs._common import CommandCog, film_titles, server_command, words_like
 from models.film.catalog import Film
 from models.film.recommend import Mood, Recommendation, mood_suggestions, recommender_for
@@ -51,15 +52,13 @@ class Recommend(CommandCog):
     async def recommend(self, interaction: discord.Interaction, like: app_commands.Range[str, 1, 200] | None = None,
                         mood: app_commands.Range[str, 1, MOOD_LIMIT] | None = None) -> None:
         """Films from the catalog like one you liked, for a mood, with a reason for each."""
-        refusal = await self.bot.flow.check(interaction, "recommend")
-        if refusal:
-            await self.bot.flow.refuse(interaction, refusal)
-            return
-        found = await self.bot.services.films.recommend(interaction.guild_id or 0, like, mood)
-        output = "\n".join(f"{p.film.title_year()}: {p.reason}" for p in found.picks)
-        await self.bot.flow.send_card(
-            interaction, "recommend", recommendation_embed(found.liked, found.mood, found.picks),
-            inputs={"like": like, "mood": mood, "picks": [p.film.id for p in found.picks]}, output=output)
+        async def card() -> Card:
+            found = await self.bot.services.films.recommend(interaction.guild_id or 0, like, mood)
+            return Card(recommendation_embed(found.liked, found.mood, found.picks),
+                        {"like": like, "mood": mood, "picks": [p.film.id for p in found.picks]},
+                        "\n".join(f"{p.film.title_year()}: {p.reason}" for p in found.picks))
+
+        await self.bot.flow.send_card(interaction, "recommend", card)
 
 
 def _a_mood(mood: Mood) -> str:
