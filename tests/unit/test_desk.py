@@ -1,18 +1,23 @@
 """The request desk without Discord: the moderators' rules, the cooldown and the rate limit by plain ids, on a real
-SQLite store; what it admits is queued, counted and recorded."""
+SQLite store; what it admits is queued, counted and recorded; a reply written through a plain `Delivery` is kept
+written, delivered, closed and stored with its messages."""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.desk import Place, RequestDesk, Ticket, cooldown_left, rate_left
+from bot.desk import NOT_TAKEN, NotDelivered, Place, RequestDesk, Sent, Ticket, cooldown_left, rate_left
 from bot.settings import Settings
 from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
 from models.tasks import pitch
+from models.tasks.runner import TaskReply
+from tests.fakes import FakeModel
 from tests.store_probe import ProbeStore
 
 GUILD = 1000
@@ -104,3 +109,65 @@ async def test_open_refuses_before_queueing(desk: RequestDesk) -> None:
     full = await desk.open(job, Place(OTHER_MEMBER + 2, GUILD, CHANNEL), checked=True)
     assert full == "cinebot is busy right now (2 requests are already waiting). Please try again in about 10 s."
     assert await desk.check(Place(OTHER_MEMBER + 2, GUILD, OTHER_CHANNEL), "review") is None  # a refusal counts no use
+
+
+SCRIPT = ('**Title:** "Night Lamp"\n**Logline:** A keeper guards a light. Something sleeps below.\n'
+          "**Synopsis:** Mara keeps the lamp lit. The beam hums at night. One night it fails.|stop")
+
+
+class Shown:
+    """A `Delivery` that keeps what it is told: the desk drives it as it drives Discord's message."""
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.texts: list[str] = []
+        self.positions: list[int] = []
+        self.final: TaskReply | None = None
+        self.errors: list[str] = []
+        self.reactions: list[bool] = []
+
+    async def queued(self, position: int) -> None:
+        self.positions.append(position)
+
+    async def progress(self, text: str) -> None:
+        self.texts.append(text)
+
+    async def finish(self, reply: TaskReply) -> Sequence[Sent]:
+        if self.refuse:
+            raise NotDelivered("no")
+        self.final = reply
+        return [Sent(501, CHANNEL), Sent(502, CHANNEL)]
+
+    async def done(self, *, another_take: bool) -> None:
+        self.reactions.append(another_take)
+
+    async def error(self, message: str) -> None:
+        self.errors.append(message)
+
+    async def stopping(self) -> None:
+        self.errors.append("stopping")
+
+
+@pytest.mark.parametrize("refuse", [False, True])
+async def test_a_reply_is_written_delivered_and_closed(desk: RequestDesk, refuse: bool) -> None:
+    store = desk.store
+    assert isinstance(store, ProbeStore)
+    shown = Shown(refuse=refuse)
+    async with BatchingWorker(FakeModel(default=SCRIPT), desk.queue):
+        ticket = await desk.open(pitch.prepare(premise="a keeper guards a sleeping thing"), HERE)
+        assert isinstance(ticket, Ticket)
+        job_id = await desk.record(ticket, application_id=1, token="secret", expires=datetime.now(UTC) +
+                                   timedelta(minutes=15), author="for Ann")
+        assert [(r.job_id, r.state) for r, _ in await store.unfinished_requests()] == [(job_id, "queued")]
+        await desk.write(ticket, shown)
+    job, request = await store.get_job(job_id), await store.request(job_id)
+    assert job is not None and request is not None and shown.texts
+    if refuse:
+        assert (job.status, request.state, shown.errors, shown.reactions) == ("failed", "failed", [NOT_TAKEN], [])
+        assert not await store.is_reply(501)
+        return
+    assert shown.final is not None and shown.final.text.startswith("**Title:** Night Lamp")
+    assert (job.status, job.output, request.state, request.attempts) == ("done", shown.final.text, "delivered", 1)
+    assert await store.is_reply(501) and await store.is_reply(502) and shown.errors == []
+    assert shown.reactions == [bool(ticket.run and ticket.run.variant_name)]
+    assert await store.unfinished_requests() == []
