@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.commands import prepare
-from bot.desk import streamed
+from bot.desk import OPERATOR, RequestDesk, Sent
 from bot.services import Prepared, Services
 from bot.settings import Settings, SettingsError, env_var
+from bot.store import Store
 from models.llm.jobs import JobError
 from models.llm.protocol import BACKENDS
 from models.llm.registry import ModelError, resolve
 from models.tasks import InputError
-from models.tasks.runner import TaskReply, submit
+from models.tasks.runner import TaskReply
 
 log = logging.getLogger(__name__)
 
@@ -133,23 +134,39 @@ def _screen_lines(text: str) -> int:
 
 
 class TerminalReply:
-    """A reply on the terminal, shown as the desk shows one on Discord (`bot.desk.Progress`, then `finish`): on a
-    terminal the text streams in as it is written and is redrawn when the final clean-up changes it; into a pipe or
-    file only the final text is written."""
+    """A reply on the terminal, as the desk delivers one (`bot.desk.Delivery`): on a terminal the text streams in as
+    it is written and is redrawn when the final clean-up changes it; into a pipe or file only the final text is
+    written. What ended it without a reply is kept in `failed`."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.live = out.isatty()
         self.printed = ""
+        self.reply: TaskReply | None = None
+        self.failed = ""
+
+    async def queued(self, position: int) -> None:
+        """The command line's engine serves it alone: no queue to show."""
 
     async def progress(self, text: str) -> None:
         if self.live:
             self._show(text)
 
-    def finish(self, reply: TaskReply) -> None:
+    async def finish(self, reply: TaskReply) -> list[Sent]:
         self._show(reply.text)
         self.out.write("\n")
         self.out.flush()
+        self.reply = reply
+        return []  # no message to keep: nothing to react to
+
+    async def done(self, *, another_take: bool) -> None:
+        """Never told: the terminal keeps no message."""
+
+    async def error(self, message: str) -> None:
+        self.failed = message
+
+    async def stopping(self) -> None:
+        self.failed = "cinebot stopped before the reply was written."
 
     def _show(self, text: str) -> None:
         if text.startswith(self.printed):
@@ -160,12 +177,19 @@ class TerminalReply:
         self.printed = text
 
 
-async def stream_reply(queue: Any, job: Prepared, out: TextIO) -> TaskReply:
-    """Run a prepared job and print its reply (`TerminalReply`), streamed as the desk streams it to Discord."""
+async def stream_reply(desk: RequestDesk, job: Prepared, out: TextIO) -> TaskReply:
+    """Run a prepared job through the desk as the operator's own request (`OPERATOR`: no server, so no rules, style
+    or preset; stored like every request) and print its reply (`TerminalReply`). Raises `JobError` when it ends
+    without one."""
+    ticket = await desk.open(job, OPERATOR, check=False)
+    if isinstance(ticket, str):  # a full queue
+        raise JobError(ticket)
+    await desk.record(ticket)
     shown = TerminalReply(out)
-    reply = await streamed(submit(queue, job.spec, job.inp), shown)
-    shown.finish(reply)
-    return reply
+    await desk.write(ticket, shown)
+    if shown.reply is None:
+        raise JobError(shown.failed or "The reply was not written.")
+    return shown.reply
 
 
 def _redraw(printed: str) -> str:
@@ -207,13 +231,13 @@ def open_services(settings: Settings, task: str, services: Services | None = Non
     return Services(settings, catalog=catalog, mood=classifier)
 
 
-async def read_mood(services: Services, queue: Any, text: str, out: TextIO) -> TaskReply:
+async def read_mood(services: Services, desk: RequestDesk, text: str, out: TextIO) -> TaskReply:
     """`ask mood` and the console's mood, as in Discord: the shipped classifier's verdict at once, then the
     language model's one-line explanation of it."""
     read = await services.mood.read(text, "your text")
     ranked = sorted(read.score.emotions.items(), key=lambda item: -item[1])
     out.write(f"{read.job.title}\nEmotions: " + ", ".join(f"{name} {p:.0%}" for name, p in ranked) + "\n")
-    return await stream_reply(queue, read.job, out)
+    return await stream_reply(desk, read.job, out)
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
@@ -221,11 +245,13 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
     services = await asyncio.to_thread(open_services, settings, args.task)
     job = None if args.task == "mood" else task_job(args.task, args, services)  # before loading the model
-    async with open_engine(settings, progress=sys.stderr.isatty()) as engine:
+    async with await Store.open(settings.db_path) as store, \
+            open_engine(settings, progress=sys.stderr.isatty()) as engine:
+        desk = RequestDesk(store, engine.queue, settings, model_name=engine.model_name)
         if job is None:
-            reply = await read_mood(services, engine.queue, args.text, sys.stdout)
+            reply = await read_mood(services, desk, args.text, sys.stdout)
         else:
-            reply = await stream_reply(engine.queue, job, sys.stdout)
+            reply = await stream_reply(desk, job, sys.stdout)
     print(_footer(reply, job.source if job else ""), file=sys.stderr)
     return 0
 
@@ -277,7 +303,9 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
 
     print("Loading the model…", file=sys.stderr)
     services = Services(settings)
-    async with engine_factory(settings, progress=sys.stderr.isatty()) as engine:
+    async with await Store.open(settings.db_path) as store, \
+            engine_factory(settings, progress=sys.stderr.isatty()) as engine:
+        desk = RequestDesk(store, engine.queue, settings, model_name=engine.model_name)
         out.write(f"cinebot console on {engine.model_name}. Tasks: review, mood, scene, pitch. "
                   "Type 'quit' to leave.\n")
         while True:
@@ -307,10 +335,10 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
                 services = await asyncio.to_thread(open_services, settings, task, services)
                 if task == "mood":
                     job = None
-                    reply = await read_mood(services, engine.queue, answers["text"], out)
+                    reply = await read_mood(services, desk, answers["text"], out)
                 else:
                     job = console_job(task, answers, services)
-                    reply = await stream_reply(engine.queue, job, out)
+                    reply = await stream_reply(desk, job, out)
             except (InputError, JobError) as exc:
                 out.write(f"{exc}\n")
                 continue
@@ -353,7 +381,6 @@ async def _sync(settings: Settings, guild: int | None) -> int:
 
 async def _feedback_export(settings: Settings, fmt: str, output: Path | None, guild: int | None = None) -> int:
     from bot.feedback import export
-    from bot.store import Store
 
     if not settings.db_path.is_file():
         print(f"cinebot: no database at {settings.db_path} yet (set CINEBOT_DB_PATH); nothing to export.",
@@ -420,7 +447,6 @@ def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
 
 async def _stored_rows(settings: Settings, fmt: str, guild: int | None) -> list[dict[str, Any]]:
     from bot.feedback import rows
-    from bot.store import Store
 
     if not settings.db_path.is_file():
         raise InputError(f"There is no database at {settings.db_path} yet (set CINEBOT_DB_PATH), so no feedback.")

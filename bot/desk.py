@@ -60,6 +60,9 @@ class Place:
     category_id: int | None = None
 
 
+OPERATOR = Place(0)  # the command line's requests: the operator's own, in no server (no rules, style or preset)
+
+
 @dataclass(frozen=True)
 class Sent:
     """One message a reply was delivered in."""
@@ -73,23 +76,24 @@ class NotDelivered(Exception):
 
 
 class Progress(Protocol):
-    """Where a reply's text shows while it is written (`streamed`): Discord's message, another take's, the
-    terminal."""
+    """Where a reply's text shows while it is written (`streamed`): a request's `Delivery`, or another take's
+    message."""
 
     async def progress(self, text: str) -> None:
         """The reply as written so far (a delivery may skip it when it showed one too recently)."""
 
 
 class Delivery(Progress, Protocol):
-    """Where a request's reply goes, as the desk drives it: Discord's message (`bot.flow`). The terminal
-    (`bot.cli`) shows its replies through `streamed` and `Progress` alone: it keeps no record to deliver into."""
+    """Where a request's reply goes, as the desk drives it: Discord's message (`bot.flow`), or the terminal
+    (`bot.cli`)."""
 
     async def queued(self, position: int) -> None:
         """The request's place in the queue (1: next), when it changes; 0: the model began writing it."""
 
     async def finish(self, reply: TaskReply) -> Sequence[Sent]:
-        """The final reply, and the messages it went into (none: nowhere would take it any more, as after a
-        token expired). Raises `NotDelivered` when the platform refused it."""
+        """The final reply, and the messages it went into (none: no message to keep, as on a terminal, or
+        nowhere would take it any more, as after a token expired). Raises `NotDelivered` when the platform refused
+        it."""
 
     async def done(self, *, another_take: bool) -> None:
         """The delivered reply is stored: invite the members' reactions (and 🔁 where it has other variants)."""
@@ -230,10 +234,11 @@ class RequestDesk:
         variant = await self.learner.choose(guild_id if self.settings.adapt == "on" else None, job.command)
         return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant)
 
-    async def open(self, job: Prepared, place: Place, *, checked: bool = False) -> Ticket | str:
-        """Admit a request: checked (unless the caller `checked` just before), queued, counted for the cooldown
-        and the rate limit. A refusal for the member (a full queue too) instead of a ticket."""
-        refusal = None if checked else await self.check(place, job.command)
+    async def open(self, job: Prepared, place: Place, *, check: bool = True) -> Ticket | str:
+        """Admit a request: checked (`check` False: the caller checked just before, or it is the `OPERATOR`'s),
+        queued, counted for the cooldown and the rate limit. A refusal for the member (a full queue too) instead
+        of a ticket."""
+        refusal = await self.check(place, job.command) if check else None
         if refusal:
             return refusal
         try:

@@ -499,7 +499,7 @@ class TaskFlow:
         """
         self._track()
         await self._run(interaction, job, render=render or _default_render(job, author), files=files,
-                        preview=preview, checked=False, author=author)
+                        preview=preview, check=True, author=author)
 
     async def run_read(self, interaction: discord.Interaction, command: str,
                        read: Callable[[], Awaitable[Resumption | str]]) -> None:
@@ -518,7 +518,7 @@ class TaskFlow:
             await self.refuse(interaction, made)
             return
         await self._run(interaction, made.job, render=made.render or _default_render(made.job, None),
-                        files=made.files, preview=made.preview, checked=True)
+                        files=made.files, preview=made.preview, check=False)
 
     def _track(self) -> None:
         """The running command is in flight until it ends (`drain` waits for it at shutdown)."""
@@ -548,9 +548,9 @@ class TaskFlow:
                        _Pacer(self.settings.edit_interval_s))
 
     async def _run(self, interaction: discord.Interaction, job: Prepared, *, render: Renderer,
-                   files: Sequence[Attachment], preview: Sequence[discord.Embed], checked: bool,
+                   files: Sequence[Attachment], preview: Sequence[discord.Embed], check: bool,
                    author: str | None = None) -> None:
-        ticket = await self.desk.open(job, place_of(interaction), checked=checked)
+        ticket = await self.desk.open(job, place_of(interaction), check=check)
         if isinstance(ticket, str):
             await self.refuse(interaction, ticket)
             return

@@ -4,7 +4,8 @@ A cog (`cogs/`) only translates between Discord and these services; the command 
 calls the same services, so `cinebot ask review` writes the same review as `/review`. A service resolves the film,
 builds the facts and the checks of what a reply may say, validates the options (raising `InputError` with a
 sentence for the member) and returns a `Prepared` job: the task to run, its input, what is stored with the job,
-and the reply's heading. `bot.flow` (Discord) or `bot.cli` then runs it through the queue.
+and the reply's heading. The request desk (`bot.desk`) then runs it, for Discord (`bot.flow`) or the command line
+(`bot.cli`).
 
 One module per command that needs more than its task's own checks: `review` (the catalog's facts and checks),
 `scene` (attachments), `mood` (the classifier, a channel's messages), `films` (/film and /recommend: the catalog

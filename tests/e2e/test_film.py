@@ -118,7 +118,7 @@ async def test_the_command_line_writes_the_same_checked_review_as_discord(make_b
     services = await asyncio.to_thread(cli.open_services, settings, "review")
     args = argparse.Namespace(scale=None, tone=None, spoilers=False, **options)
     out = io.StringIO()
-    reply = await cli.stream_reply(bot.engine.queue, cli.task_job("review", args, services), out)
+    reply = await cli.stream_reply(bot.desk, cli.task_job("review", args, services), out)
     assert reply.text == in_discord and out.getvalue().strip() == in_discord
     job = await bot.store.job_for_message(original.id)
     # the notes speak of no actor: the prompt names none ("Sigourney Weaver" only when they do)

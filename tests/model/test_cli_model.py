@@ -36,7 +36,7 @@ def test_ask_pitch_prints_a_pitch(tmp_path: Path) -> None:
     assert "[smollm2-135m ·" in proc.stderr  # the footer with model and timing
 
 
-async def test_console_runs_tasks_and_survives_bad_input(smollm: Any) -> None:
+async def test_console_runs_tasks_and_survives_bad_input(smollm: Any, tmp_path: Path) -> None:
     @asynccontextmanager
     async def engine_factory(settings: Settings, progress: bool = False) -> AsyncIterator[Engine]:
         queue = JobQueue(settings.max_queue)
@@ -46,8 +46,8 @@ async def test_console_runs_tasks_and_survives_bad_input(smollm: Any) -> None:
 
     answers = iter(["pitch", "too short", "", "", "bogus", "mood", "What a wonderful, moving film.", "quit"])
     out = io.StringIO()
-    code = await cli._console(Settings.load(env={}, env_file=None), read=lambda _prompt: next(answers), out=out,
-                              engine_factory=engine_factory)
+    settings = Settings.load(env={"CINEBOT_DB_PATH": str(tmp_path / "cinebot.sqlite3")}, env_file=None)
+    code = await cli._console(settings, read=lambda _prompt: next(answers), out=out, engine_factory=engine_factory)
     text = out.getvalue()
     assert code == 0
     assert "at least" in text or "more" in text  # the too-short premise got a friendly message

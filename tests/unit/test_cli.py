@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.desk import RequestDesk
 from bot.services import Services
 from bot.settings import Settings
 from models.llm.jobs import JobQueue
@@ -15,6 +16,7 @@ from models.llm.worker import BatchingWorker
 from models.tasks import InputError, PitchInput, SceneInput
 from models.tasks import pitch as pitch_task
 from tests.fakes import FakeModel
+from tests.store_probe import ProbeStore
 
 
 def test_run_without_token_explains_how_to_get_one(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -78,14 +80,18 @@ SCRIPT = ('**Title:** "Night Lamp"\n**Logline:** A keeper guards a light. Someth
 
 
 @pytest.mark.parametrize("tty", [False, True])
-async def test_stream_reply_prints_the_clean_final_text(tty: bool) -> None:
+async def test_stream_reply_prints_the_clean_final_text(tty: bool, tmp_path: Path) -> None:
     queue = JobQueue()
     out = _Tty() if tty else io.StringIO()
-    async with BatchingWorker(FakeModel(default=SCRIPT), queue):
+    async with await ProbeStore.open(tmp_path / "cli.sqlite3") as store, \
+            BatchingWorker(FakeModel(default=SCRIPT), queue):
+        desk = RequestDesk(store, queue, Settings.load(env={}, env_file=None), model_name="fake")
         job = pitch_task.prepare(premise="a keeper guards a sleeping thing")
-        reply = await cli.stream_reply(queue, job, out)
+        reply = await cli.stream_reply(desk, job, out)
+        stored = await store.get_job(1)  # through the desk, as every request: stored
     text = out.getvalue()
     assert reply.text.startswith("**Title:** Night Lamp")
+    assert stored is not None and (stored.guild_id, stored.status, stored.output) == (None, "done", reply.text)
     if tty:  # streamed, then redrawn where the clean-up changed what was shown; ends with the clean text
         assert text.endswith(reply.text + "\n") and "\x1b[J" in text
     else:

@@ -103,10 +103,10 @@ async def test_open_refuses_before_queueing(desk: RequestDesk) -> None:
     await desk.set_command_scope(GUILD, "pitch", scope="guild", scope_id=GUILD, enabled=False)
     assert await desk.open(job, HERE) == ("The moderators have switched /pitch off here. /pitch is switched off "
                                           "everywhere in this server.")
-    first = await desk.open(job, HERE, checked=True)  # the caller checked just before
+    first = await desk.open(job, HERE, check=False)  # the caller checked just before
     assert isinstance(first, Ticket) and first.run is not None and first.run.position() == 1  # nothing queued before
-    await desk.open(job, Place(OTHER_MEMBER + 1, GUILD, CHANNEL), checked=True)  # the queue holds two
-    full = await desk.open(job, Place(OTHER_MEMBER + 2, GUILD, CHANNEL), checked=True)
+    await desk.open(job, Place(OTHER_MEMBER + 1, GUILD, CHANNEL), check=False)  # the queue holds two
+    full = await desk.open(job, Place(OTHER_MEMBER + 2, GUILD, CHANNEL), check=False)
     assert full == "cinebot is busy right now (2 requests are already waiting). Please try again in about 10 s."
     assert await desk.check(Place(OTHER_MEMBER + 2, GUILD, OTHER_CHANNEL), "review") is None  # a refusal counts no use
 
