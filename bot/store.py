@@ -525,14 +525,11 @@ class Store:
 
     async def unfinished_requests(self) -> list[tuple[RequestRow, JobRow]]:
         """Every request a process left unfinished (queued, running or written), oldest first, with its job."""
-        rows = await self._all("SELECT * FROM requests WHERE state IN ('queued', 'running', 'written')"
-                               " ORDER BY job_id")
-        found = []
-        for row in rows:
-            job = await self._one("SELECT * FROM jobs WHERE id = ?", (row["job_id"],))
-            if job is not None:
-                found.append((_request(row), _job(job)))
-        return found
+        unfinished = "state IN ('queued', 'running', 'written')"
+        rows = await self._all(f"SELECT * FROM requests WHERE {unfinished} ORDER BY job_id")
+        jobs = {row["id"]: _job(row) for row in await self._all(
+            f"SELECT * FROM jobs WHERE id IN (SELECT job_id FROM requests WHERE {unfinished})")}
+        return [(_request(row), jobs[row["job_id"]]) for row in rows if row["job_id"] in jobs]
 
     async def reopen_job(self, job_id: int) -> None:
         """A job a crashed process left 'queued' or ended as 'failed' by a stop, queued again for the next try."""
