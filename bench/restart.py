@@ -32,26 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.bot_process import BotProcess
+from tests.e2e.bot_process import BotProcess, finished, streaming
 from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, fake_discord
 
 log = logging.getLogger("bench.restart")
-WRITING = "still writing"
 PREMISES = ("a lighthouse keeper guards a sleeping sea creature", "two rival chefs share one food truck",
             "a retired stuntwoman teaches her grandson to drive", "a ghost haunts a self-storage unit",
             "a chess prodigy hides from her own fame", "a tugboat crew finds a message in a bottle")
 REVIEWS = (("Jaws 1975", "the music!!, the boat, the shark looks fake", "4"),
            ("Alien 1979", "slow build, the chestburster, Ripley is great", "5"),
            ("Heat 1995", "the bank shootout, the diner scene, a bit long", "8"))
-
-
-def finished(handle: InteractionHandle) -> bool:
-    msg = handle.original_message
-    return msg is not None and bool(msg.embeds) and not (msg.content or "")
-
-
-def streaming(handle: InteractionHandle) -> bool:
-    return any(WRITING in (e.get("content") or "") for e in handle.edits)
 
 
 async def send(fake: FakeDiscord, i: int, members: list) -> InteractionHandle:

@@ -16,11 +16,16 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
+
+from bot.flow import WRITING
+
+if TYPE_CHECKING:
+    from tests.e2e.fake_discord import InteractionHandle
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,6 +38,16 @@ def main(argv: list[str]) -> int:
 
     return cinebot(["run"])
 
+
+def streaming(handle: InteractionHandle) -> bool:
+    """Some edit of the reply showed text still being written."""
+    return any(WRITING.strip() in (e.get("content") or "") for e in handle.edits)
+
+
+def finished(handle: InteractionHandle) -> bool:
+    """The reply's message holds its final embeds and no streamed text."""
+    msg = handle.original_message
+    return msg is not None and bool(msg.embeds) and not (msg.content or "")
 
 
 class BotProcess:

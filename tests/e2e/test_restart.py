@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.flow import WRITING
-
-from .bot_process import BotProcess
+from .bot_process import BotProcess, finished, streaming
 from .fake_discord import FakeDiscord, FakeMessage, InteractionHandle
 
 pytestmark = pytest.mark.asyncio
@@ -51,15 +49,6 @@ def pings(message: FakeMessage) -> bool:
 def ours(fake: FakeDiscord) -> list[FakeMessage]:
     """The bot's public messages in the channel the requests come from."""
     return [m for m in fake.channel_messages(fake.general, include_ephemeral=False) if m.author.id == fake.bot_user.id]
-
-
-def streaming(handle: InteractionHandle) -> bool:
-    return any(WRITING.strip() in (e.get("content") or "") for e in handle.edits)
-
-
-def finished(handle: InteractionHandle) -> bool:
-    msg = handle.original_message
-    return msg is not None and bool(msg.embeds) and not (msg.content or "")
 
 
 async def ask(fake: FakeDiscord, premise: str) -> InteractionHandle:
