@@ -19,11 +19,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands import COGS, prepare
-from bot.flow import TaskFlow
+from bot.desk import DIRECT_MESSAGES, SORRY
+from bot.flow import TaskFlow, locale_of
+from bot.i18n import t
 from bot.llm import Engine, open_engine
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
+from bot.translator import CatalogTranslator
 from models.film import indexes
 from models.film.catalog import Catalog
 from models.tasks import InputError
@@ -32,9 +35,6 @@ if TYPE_CHECKING:
     from models.mood.classifier import MoodClassifier
 
 log = logging.getLogger(__name__)
-
-SORRY = "Something went wrong on my side. Please try again in a moment."
-
 
 def intents() -> discord.Intents:
     """Guilds, guild messages, reactions, and message content (for /mood on a channel)."""
@@ -46,25 +46,28 @@ def intents() -> discord.Intents:
     return value
 
 
-def error_message(error: app_commands.AppCommandError) -> str | None:
-    """What the member is told when a command ends in `error`; None for a fault of ours (logged, then "sorry")."""
+def error_message(error: app_commands.AppCommandError, locale: str) -> str | None:
+    """What the member is told (in `locale`) when a command ends in `error`; None for a fault of ours (logged, then
+    "sorry"). The services' own sentences (`InputError`) are English yet."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(cause, InputError):  # bad options: the services' sentences are meant for the member
         return str(cause)
     if isinstance(cause, app_commands.NoPrivateMessage):
-        return "cinebot's commands work in servers, not in direct messages."
+        return t(DIRECT_MESSAGES, locale)
     if isinstance(cause, app_commands.MissingPermissions):
         needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
-        return f"You need the {needed} permission to use this command."
+        return t("You need the {permissions} permission to use this command.", locale, permissions=needed)
     if isinstance(cause, app_commands.BotMissingPermissions):
         needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
-        return f"I need the {needed} permission here; ask a moderator to give it to me."
+        return t("I need the {permissions} permission here; ask a moderator to give it to me.", locale,
+                 permissions=needed)
     if isinstance(cause, app_commands.CommandOnCooldown):
-        return f"Please wait {cause.retry_after:.0f} s before using this command again."
+        return t("Please wait {seconds} s before using this command again.", locale, seconds=f"{cause.retry_after:.0f}")
     if isinstance(cause, app_commands.TransformerError):
-        return f"I couldn't read {str(cause.value)[:100]!r} as that option expects. Please check it and try again."
+        return t("I couldn't read {value} as that option expects. Please check it and try again.", locale,
+                 value=repr(str(cause.value)[:100]))
     if isinstance(cause, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return t("You can't use this command here.", locale)
     return None
 
 
@@ -97,20 +100,26 @@ class CineBot(commands.Bot):
                                error: app_commands.AppCommandError) -> None:
         """Any command's error: a sentence for the member, privately (a fault of ours is logged first), instead
         of Discord's "The application did not respond"."""
-        message = error_message(error)
+        locale = locale_of(interaction)
+        message = error_message(error, locale)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("/%s failed for %s in guild %s", command, interaction.user.id, interaction.guild_id,
                       exc_info=error)
-            message = SORRY
+            message = t(SORRY, locale)
         try:
             await self.flow.refuse(interaction, message)
         except discord.HTTPException:
             log.warning("could not tell %s what went wrong (%s)", interaction.user.id, message)
 
-    async def setup_hook(self) -> None:
+    async def load_commands(self) -> None:
+        """The translator (names and descriptions in the members' languages), then the cogs and their commands."""
+        await self.tree.set_translator(CatalogTranslator())
         for name in self._cogs:
             await self.load_extension(name)
+
+    async def setup_hook(self) -> None:
+        await self.load_commands()
         if self.engine.queue is not None:  # before any new work: what a previous process left unfinished
             await self.flow.resume(self, lambda command, inputs: prepare(self.services, command, inputs))
         guild_id = self.settings.dev_guild_id
@@ -165,14 +174,13 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
 
     class _Syncer(CineBot):
         async def setup_hook(self) -> None:
-            for name in self._cogs:
-                await self.load_extension(name)
+            await self.load_commands()
 
     engine = Engine(queue=None, worker=None, model_name="")  # type: ignore[arg-type]  # cogs do not run here
     async with await Store.open(settings.db_path) as store:
         bot = _Syncer(settings, engine, store)
         async with bot:
-            await bot.login(settings.discord_token)  # runs setup_hook, which loads the cogs
+            await bot.login(settings.discord_token)  # runs setup_hook, which loads the translator and the cogs
             if guild_id:
                 guild = discord.Object(id=guild_id)
                 bot.tree.copy_global_to(guild=guild)

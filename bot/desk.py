@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.i18n import ENGLISH, command_name, t
 from bot.learning import Learner, Standing
 from bot.rules import where_it_works
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule, GuildSettings, JobRow, RequestRow
@@ -44,20 +45,23 @@ STYLE_EXAMPLES = 5  # liked replies whose style (never their words) guides the n
 RESUME_ATTEMPTS = 2  # a request that was being written through this many crashes is not tried again
 POSITION_GRACE_S = 1.0  # most jobs start at once: no "#1 in the queue" flash
 POSITION_POLL_S = 2.0
-SORRY = "Something went wrong on my side. Please try again in a moment."
+SORRY = "Something went wrong on my side. Please try again in a moment."  # msgids (`bot.i18n.t`)
 NOT_TAKEN = "I wrote your reply but Discord would not take it. Please try again."
+DIRECT_MESSAGES = "cinebot's commands work in servers, not in direct messages."
 _MEMORY = 10_000  # bounded per-member bookkeeping
 
 
 @dataclass(frozen=True)
 class Place:
-    """Who asks, and where: the member, the server (None: a direct message), and the channel and category the
-    moderators' rules apply to (a thread counts as its parent channel)."""
+    """Who asks, and where: the member, the server (None: a direct message), the channel and category the
+    moderators' rules apply to (a thread counts as its parent channel), and the catalog the member is answered from
+    (`bot.i18n.locale_for`)."""
 
     user_id: int
     guild_id: int | None = None
     channel_id: int | None = None
     category_id: int | None = None
+    locale: str = ENGLISH
 
 
 OPERATOR = Place(0)  # the command line's requests: the operator's own, in no server (no rules, style or preset)
@@ -182,26 +186,30 @@ class RequestDesk:
         """A friendly refusal, or None when the member may run `command` there now."""
         guild_id = place.guild_id
         if guild_id is None:
-            return "cinebot's commands work in servers, not in direct messages."
+            return t(DIRECT_MESSAGES, place.locale)
         if not await self.store.command_enabled(guild_id, command, channel_id=place.channel_id or 0,
                                                 category_id=place.category_id):
-            return await self.where_enabled(guild_id, command)
+            return await self.where_enabled(guild_id, command, place.locale)
         now = time.monotonic()
         cooldown = await self.store.cooldown(guild_id, command)
         wait = cooldown_left(self._last_use.get((guild_id, place.user_id, command)), cooldown, now)
         if wait:
-            return f"You can use /{command} again in {wait} s (this server's cooldown for /{command} is {cooldown} s)."
+            return t("You can use /{command} again in {wait} s (this server's cooldown for /{command} is "
+                     "{cooldown} s).", place.locale, command=command_name(command, place.locale), wait=wait,
+                     cooldown=cooldown)
         count, window = self.settings.user_rate
         wait = rate_left(self._recent.get(place.user_id, deque()), count, window, now)
         if wait:
-            return f"You're sending requests faster than I can keep up with. Please try again in {wait} s."
+            return t("You're sending requests faster than I can keep up with. Please try again in {wait} s.",
+                     place.locale, wait=wait)
         return None
 
-    async def where_enabled(self, guild_id: int, command: str) -> str:
+    async def where_enabled(self, guild_id: int, command: str, locale: str) -> str:
         """The refusal where `command` is switched off, naming the places where it works (or saying it works
-        nowhere), as the moderators' own `/cinebot` answers do."""
+        nowhere), as the moderators' own `/cinebot` answers do (those places in English yet)."""
         settings = await self.store.guild_settings(guild_id)
-        return f"The moderators have switched /{command} off here. {where_it_works(command, settings.rules)}"
+        off = t("The moderators have switched /{command} off here.", locale, command=command_name(command, locale))
+        return f"{off} {where_it_works(command, settings.rules)}"
 
     def mark_used(self, place: Place, command: str) -> None:
         """Count a use of `command` by this member: its cooldown and the member's rate limit start now."""
@@ -289,7 +297,7 @@ class RequestDesk:
             log.exception("job %s for /%s failed", job_id, ticket.command)
             run.cancel()
             await self.end(job_id, "failed", "internal error")
-            await delivery.error(SORRY)
+            await delivery.error(t(SORRY, ticket.place.locale))
             return
         finally:
             watcher.cancel()
@@ -304,7 +312,7 @@ class RequestDesk:
         except NotDelivered:
             log.exception("could not deliver the reply to job %s", job_id)
             await self.end(job_id, "failed", "reply could not be delivered")
-            await delivery.error(NOT_TAKEN)
+            await delivery.error(t(NOT_TAKEN, ticket.place.locale))
             return
         await self._close_job(job_id, reply)
         await self.store.end_request(job_id, "delivered" if sent else "expired")

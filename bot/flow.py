@@ -27,6 +27,7 @@ import discord
 
 from bot.commands import COLOURS
 from bot.desk import RESUME_ATTEMPTS, NotDelivered, Place, RequestDesk, Sent, Ticket, reply_from, streamed
+from bot.i18n import ENGLISH, locale_for, t
 from bot.learning import Learner
 from bot.services import Prepared
 from models.llm.jobs import JobError
@@ -48,7 +49,7 @@ EMBED_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 TOKEN_LIFETIME_S = 15 * 60
 TOKEN_SAFETY_S = 30
-WRITING = "\n\n✍️ *still writing…*"
+WRITING = "✍️ *still writing…*"  # msgids (`bot.i18n.t`); the marker follows the text after an empty line
 RESTARTING = "⏳ *cinebot is restarting: your reply will follow in a moment.*"
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
@@ -171,7 +172,7 @@ class _Take:
             return await self.message.edit(allowed_mentions=NO_PINGS, **kwargs)
 
     async def progress(self, text: str) -> None:
-        await _show_progress(self, text)
+        await _show_progress(self, text, ENGLISH)  # a reaction's take: no interaction, no member's language
 
 
 class _Surface:
@@ -378,21 +379,24 @@ class _Reply:
     command: str
     render: Renderer
     files: Sequence[Attachment] = ()
+    locale: str = ENGLISH  # the member's catalog (`Place.locale`)
     _last: discord.Message | None = None
 
     async def queued(self, position: int) -> None:
         try:
             if position == 0:
-                await self.target.edit(content="✍️ *writing…*")
+                await self.target.edit(content=t("✍️ *writing…*", self.locale))
+            elif position == 2:
+                await self.target.edit(content=t("⏳ You're #2 in the queue (1 request ahead of yours).", self.locale))
             else:
-                ahead = position - 1
-                await self.target.edit(content=f"⏳ You're #{position} in the queue "
-                                       f"({ahead} request{'s' if ahead != 1 else ''} ahead of yours).")
+                waiting = t("⏳ You're #{position} in the queue ({ahead} requests ahead of yours).", self.locale,
+                            position=position, ahead=position - 1)
+                await self.target.edit(content=waiting)
         except discord.HTTPException:
             log.debug("could not show queue position", exc_info=True)
 
     async def progress(self, text: str) -> None:
-        await _show_progress(self.target, text)
+        await _show_progress(self.target, text, self.locale)
 
     async def finish(self, reply: TaskReply) -> list[Sent]:
         try:
@@ -411,14 +415,16 @@ class _Reply:
 
     async def stopping(self) -> None:
         with contextlib.suppress(discord.HTTPException):
-            await self.target.edit(content=RESTARTING, embeds=[])
+            await self.target.edit(content=t(RESTARTING, self.locale), embeds=[])
 
 
-async def _show_progress(target: _Target | _Take, text: str) -> None:
-    """The reply so far with the "still writing" marker, if an edit is due (else a later one shows it)."""
+async def _show_progress(target: _Target | _Take, text: str, locale: str) -> None:
+    """The reply so far with the "still writing" marker (in `locale`), if an edit is due (else a later one shows
+    it)."""
     if target.due():
-        shown = text if len(text) <= CONTENT_LIMIT - len(WRITING) else "…" + text[-(CONTENT_LIMIT - len(WRITING) - 1):]
-        await target.edit(content=neutralize_mentions(shown) + WRITING)
+        marker = "\n\n" + t(WRITING, locale)
+        shown = text if len(text) <= CONTENT_LIMIT - len(marker) else "…" + text[-(CONTENT_LIMIT - len(marker) - 1):]
+        await target.edit(content=neutralize_mentions(shown) + marker)
 
 
 async def add_feedback_reactions(message: discord.Message, *, another_take: bool = False) -> None:
@@ -431,11 +437,19 @@ async def add_feedback_reactions(message: discord.Message, *, another_take: bool
             return
 
 
+def locale_of(interaction: discord.Interaction) -> str:
+    """The catalog a member is answered from: their client's language, else their server's, else English."""
+    guild_locale = interaction.guild_locale
+    return locale_for(interaction.locale.value if interaction.locale else None,
+                      guild_locale.value if guild_locale else None)
+
+
 def place_of(interaction: discord.Interaction) -> Place:
-    """Who asks where, as the desk keeps it: the member, the server, the channel and category its rules apply to."""
+    """Who asks where, as the desk keeps it: the member, the server, the channel and category its rules apply to,
+    and the member's language."""
     channel_id, category_id = scope_of(interaction.channel)
     guild_id = interaction.guild.id if interaction.guild is not None else None
-    return Place(interaction.user.id, guild_id, channel_id, category_id)
+    return Place(interaction.user.id, guild_id, channel_id, category_id, locale_of(interaction))
 
 
 class TaskFlow:
@@ -573,7 +587,7 @@ class TaskFlow:
                 await target.edit(embeds=list(preview), **({"attachments": make_files(files)} if files else {}))
             except discord.HTTPException:
                 log.warning("could not show the preview of job %s", job_id, exc_info=True)
-        await self.desk.write(ticket, _Reply(target, ticket.command, render, files))
+        await self.desk.write(ticket, _Reply(target, ticket.command, render, files, ticket.place.locale))
 
     # -- after a restart -------------------------------------------------------------------------------
     async def resume(self, client: discord.Client, rebuild: Callable[[str, dict[str, Any]], Prepared | None]) -> int:

@@ -22,7 +22,8 @@ from discord import app_commands
 
 from bot.commands import COLOURS
 from bot.core import CineBot
-from bot.flow import Resumption, footer_for
+from bot.flow import Resumption, footer_for, locale_of
+from bot.i18n import t
 from bot.services.mood import MoodService, Said, Topic
 from cogs._common import CommandCog, film_titles, server_command
 from models.mood.report import MoodReport, Scored, warm_charts
@@ -178,12 +179,13 @@ class Mood(CommandCog):
         assert guild is not None
         flow = self.bot.flow
         if not can_read(channel, interaction.user):
-            await flow.refuse(interaction, f"You can't read the history of {channel.mention}, so I won't read it "
-                              "for you.")
+            await flow.refuse(interaction, t("You can't read the history of {channel}, so I won't read it for you.",
+                                             locale_of(interaction), channel=channel.mention))
             return
         if not can_read(channel, guild.me):
-            await flow.refuse(interaction, f"I can't read the history of {channel.mention}; ask a moderator to give "
-                              "me View Channel and Read Message History there.")
+            await flow.refuse(interaction, t("I can't read the history of {channel}; ask a moderator to give me View "
+                                             "Channel and Read Message History there.", locale_of(interaction),
+                                             channel=channel.mention))
             return
         topic = self.bot.services.mood.topic(film) if film is not None else None
 
@@ -264,11 +266,12 @@ class Mood(CommandCog):
         """The sentiment and emotions of a text, a message, or a channel's or thread's discussion."""
         sources = [s for s in (text, message, channel, thread) if s is not None]
         if len(sources) != 1:
-            await self.bot.flow.refuse(interaction, "Give me exactly one of: text, message, channel or thread.")
+            await self.bot.flow.refuse(interaction, t("Give me exactly one of: text, message, channel or thread.",
+                                                      locale_of(interaction)))
             return
         if film is not None and channel is None and thread is None:
-            await self.bot.flow.refuse(interaction, "The film option picks messages from a channel or thread: "
-                                       "add channel or thread too.")
+            await self.bot.flow.refuse(interaction, t("The film option picks messages from a channel or thread: add "
+                                                      "channel or thread too.", locale_of(interaction)))
             return
         if text is not None:
             await self._one(interaction, text, "your text")

@@ -160,6 +160,12 @@ def test_the_request_desk_has_no_discord_in_it() -> None:
     assert "discord" in outside_imports("bot.flow") and "aiosqlite" in outside_imports("bot.desk")
 
 
+def test_the_catalogs_have_no_discord_in_them() -> None:
+    """`bot.i18n` serves the desk and the command line too: Discord's side of it is `bot.translator`."""
+    assert "discord" not in outside_imports("bot.i18n") and "babel" in outside_imports("bot.i18n")
+    assert "discord" in outside_imports("bot.translator")
+
+
 def test_no_cog_touches_the_store() -> None:
     """Cogs go through the desk (`bot.desk`): none reads `.store` or imports `bot.store`."""
     cogs = sorted((ROOT / "cogs").rglob("*.py"))

@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
 
 def streaming(handle: InteractionHandle) -> bool:
     """Some edit of the reply showed text still being written."""
-    return any(WRITING.strip() in (e.get("content") or "") for e in handle.edits)
+    return any(WRITING in (e.get("content") or "") for e in handle.edits)
 
 
 def finished(handle: InteractionHandle) -> bool:
