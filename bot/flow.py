@@ -51,6 +51,7 @@ TOKEN_LIFETIME_S = 15 * 60
 TOKEN_SAFETY_S = 30
 WRITING = "✍️ *still writing…*"  # msgids (`bot.i18n.t`); the marker follows the text after an empty line
 RESTARTING = "⏳ *cinebot is restarting: your reply will follow in a moment.*"
+DID_NOT_FINISH = "⚠️ This request did not finish."  # the public placeholder, once the member is told privately
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
 ANOTHER_TAKE = "🔁"  # a member's reaction asking for the reply written another way
@@ -308,7 +309,7 @@ class _Target:
                 sent.append(await channel.send(content=content, embeds=group, allowed_mentions=NO_PINGS))
         return sent
 
-    async def error(self, message: str, *, placeholder: str = "⚠️ This request did not finish.",
+    async def error(self, message: str, *, placeholder: str = DID_NOT_FINISH,
                     prefix: str = "⚠️ ") -> None:
         """Tell the member privately; remove the public placeholder."""
         if not self.token_alive():
@@ -411,7 +412,7 @@ class _Reply:
             await add_feedback_reactions(self._last, another_take=another_take)
 
     async def error(self, message: str) -> None:
-        await self.target.error(message)
+        await self.target.error(message, placeholder=t(DID_NOT_FINISH, self.locale))
 
     async def stopping(self) -> None:
         with contextlib.suppress(discord.HTTPException):

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 
 from bot.core import CineBot
+from bot.flow import locale_of
+from bot.i18n import t
 from bot.services import scene as scene_service
 from cogs._common import CommandCog, server_command
 from models.tasks import InputError
@@ -35,7 +37,8 @@ class Scene(CommandCog):
             try:
                 file = (attachment.filename, await attachment.read())
             except discord.HTTPException:
-                raise InputError("I couldn't download that attachment; please try again.") from None
+                raise InputError(t("I couldn't download that attachment; please try again.",
+                                   locale_of(interaction))) from None
         job = scene_service.prepare(excerpt=excerpt, file=file, start=start, max_bytes=max_bytes)
         await self.bot.flow.run(interaction, job, author=f"for {interaction.user.display_name}")
 
