@@ -206,10 +206,10 @@ class RequestDesk:
 
     async def where_enabled(self, guild_id: int, command: str, locale: str) -> str:
         """The refusal where `command` is switched off, naming the places where it works (or saying it works
-        nowhere), as the moderators' own `/cinebot` answers do (those places in English yet)."""
+        nowhere), as the moderators' own `/cinebot` answers do."""
         settings = await self.store.guild_settings(guild_id)
-        off = t("The moderators have switched /{command} off here.", locale, command=command_name(command, locale))
-        return f"{off} {where_it_works(command, settings.rules)}"
+        return t("The moderators have switched /{command} off here. {where}", locale,
+                 command=command_name(command, locale), where=where_it_works(command, settings.rules, locale))
 
     def mark_used(self, place: Place, command: str) -> None:
         """Count a use of `command` by this member: its cooldown and the member's rate limit start now."""

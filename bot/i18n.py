@@ -14,6 +14,7 @@ import logging
 import string
 from pathlib import Path
 
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
@@ -64,6 +65,11 @@ def translated(message: str, locale: str, context: str | None = None) -> str | N
 def command_name(command: str, locale: str) -> str:
     """A command's name as the member's client shows it (the English one where no catalog names it)."""
     return translated(command, locale, NAME) or command
+
+
+def listed(items: list[str], locale: str) -> str:
+    """`items` as a list in a sentence of `locale` ("a, b and c", "a、b和c"), by Babel's CLDR list patterns."""
+    return format_list(items, locale="en_GB" if locale == ENGLISH else locale)  # en_GB: no serial comma
 
 
 def fields(text: str) -> set[str]:

@@ -29,9 +29,10 @@ async def test_a_refusal_is_in_chinese_for_a_chinese_client_and_in_english_for_a
     await make_bot()
     await cinebot(fake, "disable", {"command": "pitch"})
     chinese = await fake.send_slash("pitch", {"premise": PREMISE}, user=fake.member, locale="zh-CN")
-    await assert_refused(chinese, "管理员已在这里停用 /提案。")
+    assert await assert_refused(chinese) == "管理员已在这里停用 /提案。/提案 已在本服务器的所有地方停用。"
     english = await fake.send_slash("pitch", {"premise": PREMISE}, user=fake.member, locale="en-US")
-    await assert_refused(english, "The moderators have switched /pitch off here.")
+    assert await assert_refused(english) == ("The moderators have switched /pitch off here. /pitch is switched off "
+                                             "everywhere in this server.")
     mood = await fake.send_slash("mood", {}, user=fake.member, locale="zh-TW")
     await assert_refused(mood, "請在 文字、訊息、頻道、討論串 中只選一項。")
     fake.assert_no_unknown_calls()

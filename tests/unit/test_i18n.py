@@ -17,7 +17,9 @@ from bot import i18n
 from bot.core import CineBot
 from bot.i18n import CHOICE, MENU, NAME, SHIPPED, catalog, command_name, fields, locale_for, t, translated
 from bot.llm import Engine
+from bot.rules import MAX_PLACES, where_it_works
 from bot.settings import Settings
+from bot.store import CommandRule
 from models.llm.jobs import JobQueue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,3 +167,13 @@ async def test_a_choice_that_names_a_command_shows_its_translated_name() -> None
     review = next(c for c in command["choices"] if c["value"] == "review")
     assert review["name_localizations"]["zh-CN"] == "/影评" and review["name_localizations"]["es-419"] == "/reseña"
     assert translated("Mood", "ja", MENU) == "ムード分析" and translated("out of 10", "fr", CHOICE) == "sur 10"
+
+
+def test_where_a_command_works_is_told_in_the_members_language_with_its_lists() -> None:
+    off = [CommandRule("review", "channel", 7, False), CommandRule("review", "channel", 8, False)]
+    assert where_it_works("review", off, "zh_CN") == "/影评 在本服务器中除 <#7>和<#8> 外都可以使用。"
+    assert where_it_works("review", off) == "/review works everywhere in this server except in <#7> and <#8>."
+    many = [CommandRule("review", "channel", 100 + i, False) for i in range(MAX_PLACES + 3)]
+    assert where_it_works("review", many, "ja").endswith("<#114>、ほか3か所 以外のこのサーバー内で使えます。")
+    assert where_it_works("review", [CommandRule("review", "guild", 1, False)], "de") == \
+        "/kritik ist in diesem Server überall ausgeschaltet."
