@@ -36,3 +36,15 @@ async def test_a_refusal_is_in_chinese_for_a_chinese_client_and_in_english_for_a
     mood = await fake.send_slash("mood", {}, user=fake.member, locale="zh-TW")
     await assert_refused(mood, "請在 文字、訊息、頻道、討論串 中只選一項。")
     fake.assert_no_unknown_calls()
+
+
+async def test_a_film_card_is_labelled_in_the_members_language(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    await make_bot()
+    handle = await fake.send_slash("film", {"title": "alien 1979"}, user=fake.member, locale="ko")
+    await handle.responded()
+    message = handle.original_message
+    assert message is not None
+    embed = message.embeds[0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["감독"] == "Ridley Scott" and "Directed by" not in fields
+    assert embed["footer"]["text"] == "영화 카탈로그: Wikidata(CC0)"
