@@ -114,10 +114,12 @@ def token_deadline(interaction: discord.Interaction) -> datetime:
     return interaction.created_at + timedelta(seconds=TOKEN_LIFETIME_S)
 
 
-def footer_for(reply: TaskReply) -> str:
+def footer_for(reply: TaskReply, locale: str = ENGLISH) -> str:
+    """The reply's figures and the invitation to react, in `locale`."""
     r = reply.result
-    line = f"{r.model} · {r.completion_tokens} tokens · {r.generate_s:.1f} s · react 👍 or 👎 to tell me how I did"
-    return line + (f" · {ANOTHER_TAKE} for another take" if reply.variant else "")
+    line = t("{model} · {tokens} tokens · {seconds} s · react 👍 or 👎 to tell me how I did", locale, model=r.model,
+             tokens=r.completion_tokens, seconds=f"{r.generate_s:.1f}")
+    return line + (" · " + t("🔁 for another take", locale) if reply.variant else "")
 
 
 def make_files(attachments: Sequence[Attachment]) -> list[discord.File]:
@@ -362,10 +364,12 @@ class Card:
 Resumer = Callable[["JobRow"], Awaitable[Resumption | None]]
 
 
-def _default_render(job: Prepared, author: str | None) -> Renderer:
-    """The job's title over the reply's text; the footer says where the facts come from and the job's figures."""
+def _default_render(job: Prepared, author: str | None, locale: str = ENGLISH) -> Renderer:
+    """The job's title over the reply's text; the footer says where the facts come from and the job's figures (in
+    `locale`)."""
     def render(reply: TaskReply) -> list[discord.Embed]:
-        footer = f"{job.source}\n{footer_for(reply)}" if job.source else footer_for(reply)
+        figures = footer_for(reply, locale)
+        footer = f"{job.source}\n{figures}" if job.source else figures
         return text_embeds(job.title, reply.text, colour=COLOURS[job.command], footer=footer, author=author)
 
     return render
@@ -513,8 +517,8 @@ class TaskFlow:
         the final reply replaces them.
         """
         self._track()
-        await self._run(interaction, job, render=render or _default_render(job, author), files=files,
-                        preview=preview, check=True, author=author)
+        await self._run(interaction, job, render=render or _default_render(job, author, locale_of(interaction)),
+                        files=files, preview=preview, check=True, author=author)
 
     async def run_read(self, interaction: discord.Interaction, command: str,
                        read: Callable[[], Awaitable[Resumption | str]]) -> None:
@@ -532,8 +536,8 @@ class TaskFlow:
         if isinstance(made, str):
             await self.refuse(interaction, made)
             return
-        await self._run(interaction, made.job, render=made.render or _default_render(made.job, None),
-                        files=made.files, preview=made.preview, check=False)
+        render = made.render or _default_render(made.job, None, locale_of(interaction))
+        await self._run(interaction, made.job, render=render, files=made.files, preview=made.preview, check=False)
 
     def _track(self) -> None:
         """The running command is in flight until it ends (`drain` waits for it at shutdown)."""

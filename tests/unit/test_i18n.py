@@ -15,12 +15,14 @@ import regex
 
 from bot import i18n
 from bot.core import CineBot
+from bot.flow import footer_for
 from bot.i18n import CHOICE, MENU, NAME, SHIPPED, catalog, command_name, fields, locale_for, t, translated
 from bot.llm import Engine
 from bot.rules import MAX_PLACES, where_it_works
 from bot.settings import Settings
 from bot.store import CommandRule
-from models.llm.jobs import JobQueue
+from models.llm.jobs import JobQueue, JobResult
+from models.tasks.runner import TaskReply
 
 ROOT = Path(__file__).resolve().parents[2]
 # Discord's rule for command and option names (https://discord.com/developers/docs/interactions/application-commands)
@@ -177,3 +179,12 @@ def test_where_a_command_works_is_told_in_the_members_language_with_its_lists() 
     assert where_it_works("review", many, "ja").endswith("<#114>、ほか3か所 以外のこのサーバー内で使えます。")
     assert where_it_works("review", [CommandRule("review", "guild", 1, False)], "de") == \
         "/kritik ist in diesem Server überall ausgeschaltet."
+
+
+def test_a_replys_footer_invites_reactions_in_the_members_language() -> None:
+    result = JobResult(text="x", prompt_tokens=5, completion_tokens=42, queue_s=0.0, generate_s=1.25, model="m",
+                       finish_reason="stop")
+    reply = TaskReply(task="review", text="x", raw="x", result=result, variant="wry")
+    assert footer_for(reply) == "m · 42 tokens · 1.2 s · react 👍 or 👎 to tell me how I did · 🔁 for another take"
+    assert footer_for(reply, "zh_CN") == ("m · 42 个 token · 1.2 秒 · 用 👍 或 👎 回应，告诉我写得怎么样 · "
+                                          "🔁 换个写法再来一版")
