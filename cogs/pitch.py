@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 
 from bot.core import CineBot
+from bot.flow import locale_of
+from bot.i18n import t
 from cogs._common import CommandCog, server_command, words_like
 from models.tasks import pitch as pitch_task
 from models.tasks.pitch import GENRE_LIMIT, PREMISE_LIMIT, TONE_LIMIT
@@ -31,7 +33,8 @@ class Pitch(CommandCog):
                     tone: app_commands.Range[str, 1, TONE_LIMIT] | None = None) -> None:
         """Turn a premise into a film pitch: title, logline and synopsis."""
         job = pitch_task.prepare(premise=premise, genre=genre, tone=tone)
-        await self.bot.flow.run(interaction, job, author=f"for {interaction.user.display_name}")
+        await self.bot.flow.run(interaction, job, author=t("for {member}", locale_of(interaction),
+                                                           member=interaction.user.display_name))
 
 
 async def setup(bot: CineBot) -> None:

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 
 from bot.core import CineBot
+from bot.flow import locale_of
+from bot.i18n import t
 from cogs._common import CommandCog, film_titles, server_command, words_like
 from models.tasks.review import FILM_LIMIT, NOTES_LIMIT, TONE_LIMIT
 
@@ -41,7 +43,8 @@ class Review(CommandCog):
         job = self.bot.services.review.prepare(film=film, notes=notes, rating=rating,
                                                scale=scale.value if scale else None, year=year, tone=tone,
                                                spoilers=spoilers)
-        await self.bot.flow.run(interaction, job, author=f"{interaction.user.display_name}'s review")
+        await self.bot.flow.run(interaction, job, author=t("{member}'s review", locale_of(interaction),
+                                                           member=interaction.user.display_name))
 
 
 async def setup(bot: CineBot) -> None:

@@ -40,7 +40,8 @@ class Scene(CommandCog):
                 raise InputError(t("I couldn't download that attachment; please try again.",
                                    locale_of(interaction))) from None
         job = scene_service.prepare(excerpt=excerpt, file=file, start=start, max_bytes=max_bytes)
-        await self.bot.flow.run(interaction, job, author=f"for {interaction.user.display_name}")
+        await self.bot.flow.run(interaction, job, author=t("for {member}", locale_of(interaction),
+                                                           member=interaction.user.display_name))
 
 
 async def setup(bot: CineBot) -> None:
