@@ -756,6 +756,7 @@ class FakeDiscord:
         self._attachments: dict[int, FakeAttachment] = {}
 
         # Recorded traffic.
+        self.heartbeats: list[tuple[int, float]] = []  # (connection, when it arrived): how late a client beats
         self.calls: list[RecordedCall] = []
         self.unknown_calls: list[RecordedCall] = []
         self.internal_errors: list[str] = []
@@ -1158,6 +1159,17 @@ class FakeDiscord:
                 session.conn.queue.put_nowait(json.dumps({"op": OP_INVALID_SESSION, "d": False}))
             self._sessions.pop(session.id, None)
 
+    def heartbeat_lateness(self) -> float:
+        """The most seconds any heartbeat arrived after the interval since the one before it on its connection
+        (0.0 with fewer than two): how late the client beat, as Discord sees it."""
+        last: dict[int, float] = {}
+        late = 0.0
+        for conn, at in self.heartbeats:
+            if conn in last:
+                late = max(late, at - last[conn] - self.heartbeat_interval_ms / 1000)
+            last[conn] = at
+        return late
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
@@ -1199,6 +1211,7 @@ class FakeDiscord:
         conn.received.append(msg)
         self.gateway_received.append(msg)
         if op == OP_HEARTBEAT:
+            self.heartbeats.append((id(conn), time.monotonic()))
             conn.queue.put_nowait(json.dumps({"op": OP_HEARTBEAT_ACK}))
         elif op == OP_IDENTIFY:
             await self._identify(conn, data)

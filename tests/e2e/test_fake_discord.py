@@ -411,3 +411,12 @@ async def test_wrong_token_fails_login(fake: FakeDiscord) -> None:
     finally:
         await client.close()
     assert fake.calls[0].path == "/users/@me" and fake.calls[0].status == 401
+
+
+async def test_heartbeat_lateness_is_the_longest_gap_past_the_interval_on_one_connection() -> None:
+    fake = FakeDiscord(heartbeat_interval_ms=1000)
+    assert fake.heartbeat_lateness() == 0.0
+    fake.heartbeats += [(1, 10.0), (2, 10.5), (1, 11.2), (2, 11.5), (1, 13.0)]  # connection 1 late by 0.8 s at 13.0
+    assert fake.heartbeat_lateness() == pytest.approx(0.8)
+    fake.heartbeats.append((3, 100.0))  # a new connection's first beat is late for nothing
+    assert fake.heartbeat_lateness() == pytest.approx(0.8)
