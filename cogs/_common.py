@@ -11,6 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import CineBot
+from bot.i18n import locale_for
+from models.film.local_titles import choice_name
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +40,18 @@ Autocomplete = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app
 
 
 async def film_titles(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Catalog films for what the member has typed so far: "Title (Year), Director" -> "Title (Year)"."""
+    """Catalog films for what the member has typed so far: "Title (Year), Director" -> "Title (Year)". A film found by
+    its title in another language shows that title first: "肖申克的救赎 · The Shawshank Redemption (1994), Frank
+    Darabont" (the value stays the English "Title (Year)", which the command resolves)."""
     client = interaction.client
     catalog = client.services.catalog if isinstance(client, CineBot) else None
     if catalog is None or not current.strip():
         return []
+    locale = locale_for(interaction.locale.value if interaction.locale else None,
+                        interaction.guild_locale.value if interaction.guild_locale else None)
     choices = []
     for film in catalog.autocomplete(current, limit=CHOICES):
-        name = film.label()
-        if len(name) > CHOICE_NAME_LIMIT:
-            name = name[: CHOICE_NAME_LIMIT - 1] + "…"
+        name = choice_name(catalog.local_title(film, current, locale), film.label(), CHOICE_NAME_LIMIT)
         choices.append(app_commands.Choice(name=name, value=film.title_year()[:CHOICE_NAME_LIMIT]))
     return choices
 

@@ -25,6 +25,7 @@ within a few seconds), make them be built again on next use. Nothing here import
 
 from __future__ import annotations
 
+import bisect
 import csv
 import logging
 import math
@@ -39,6 +40,9 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numpy as np
+
+from models.film import local_titles as local
+from models.film.local_titles import LocalTitle
 
 log = logging.getLogger(__name__)
 
@@ -494,6 +498,26 @@ class _TitleIndex:
         return found
 
 
+class _LocalPrefix:
+    """The local titles' keys in order, for autocomplete's "starts with" (the English ones are in SQLite)."""
+
+    def __init__(self, keys: Iterable[tuple[int, str, int]]) -> None:
+        pairs = sorted({(key, film_id) for film_id, key, _ in keys})
+        self.keys = [key for key, _ in pairs]
+        self.films = [film_id for _, film_id in pairs]
+
+    def starting(self, prefix: str, limit: int = 2000) -> list[tuple[int, str]]:
+        """(film_id, key) for the keys that start with `prefix`."""
+        if not prefix:
+            return []
+        out: list[tuple[int, str]] = []
+        i = bisect.bisect_left(self.keys, prefix)
+        while i < len(self.keys) and self.keys[i].startswith(prefix) and len(out) < limit:
+            out.append((self.films[i], self.keys[i]))
+            i += 1
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Story:
     """What the catalog knows of a film's story: its plot line (the opening sentences of its Wikipedia plot
@@ -526,11 +550,13 @@ class Catalog:
     """The shipped film catalog (read-only) plus, optionally, a server's own films in a writable file."""
 
     def __init__(self, conn: sqlite3.Connection, extra: sqlite3.Connection | None = None, *,
-                 refresh_s: float = REFRESH_S, stories: Path | None = None) -> None:
+                 refresh_s: float = REFRESH_S, stories: Path | None = None, local_titles: Path | None = None) -> None:
         self._conns = [conn] if extra is None else [conn, extra]
         self._extra = extra
         self._stories_path = stories
         self._stories: dict[int, Story] | None = None
+        self._local_path = local_titles
+        self._local: dict[int, tuple[LocalTitle, ...]] | None = None
         self._lock = threading.RLock()
         self._derived: dict[str, Any] = {}  # see `derived`
         self._popular: list[Film] | None = None
@@ -556,10 +582,11 @@ class Catalog:
             conn.close()
             raise
         stories = path.parent / STORIES_FILE
+        titles = path.parent / local.LOCAL_TITLES_FILE
         if extra_path is None:
-            return cls(conn, refresh_s=refresh_s, stories=stories)
+            return cls(conn, refresh_s=refresh_s, stories=stories, local_titles=titles)
         try:
-            return cls(conn, _open_extra(Path(extra_path)), refresh_s=refresh_s, stories=stories)
+            return cls(conn, _open_extra(Path(extra_path)), refresh_s=refresh_s, stories=stories, local_titles=titles)
         except BaseException:
             conn.close()
             raise
@@ -633,7 +660,54 @@ class Catalog:
             for conn in self._conns:
                 keys.extend(conn.execute("SELECT key, film_id, kinds FROM title_key ORDER BY film_id, key"))
                 films.extend(conn.execute("SELECT id, year, reviews FROM film"))
+        known = {(key, film_id) for key, film_id, _ in keys}
+        for film_id, key, kinds in self._local_keys():  # a film's Chinese, Japanese, Spanish titles beside its own
+            if (key, film_id) not in known:
+                keys.append((key, film_id, kinds))
         return _TitleIndex(keys, films)
+
+    # -- titles in other languages (see models.film.local_titles) ------------------------------------
+
+    def local_titles(self, film: Film) -> tuple[LocalTitle, ...]:
+        """The film's titles in other languages (Chinese, Japanese, Spanish) that the titles file has."""
+        if film.user_added:
+            return ()
+        with self._lock:
+            if self._local is None:
+                self._local = local.read_local_titles(self._local_path)
+            return self._local.get(film.id, ())
+
+    def _local_keys(self) -> list[tuple[int, str, int]]:
+        """(film_id, key, kinds) for every local title, keyed like an English title after `local.fold`."""
+        with self._lock:
+            if self._local is None:
+                self._local = local.read_local_titles(self._local_path)
+            titles = self._local
+        out: list[tuple[int, str, int]] = []
+        for film_id, items in titles.items():
+            kinds: dict[str, int] = {}
+            for item in items:
+                for key, kind in title_keys(local.fold(item.title)).by_kind().items():
+                    kinds[key] = kinds.get(key, 0) | kind
+            out.extend((film_id, key, kind) for key, kind in kinds.items())
+        return out
+
+    def _local_prefix(self) -> _LocalPrefix:
+        return self.derived("catalog.local_prefix", lambda cat: _LocalPrefix(cat._local_keys()))
+
+    def local_title(self, film: Film, typed: str, locale: str | None = None) -> str | None:
+        """The film's local title to show a member who typed `typed` ("肖申克", "刺激", "Cadena perpetua"): the one
+        that fits what was typed, in the script it was typed in, else in the member's `locale` (`bot.i18n`). None
+        when what was typed fits the English title (or the film has no local title)."""
+        titles = self.local_titles(film)
+        text, _ = split_year(typed)
+        typed_keys = {k for k in title_keys(local.fold(text)).by_kind() if k}
+        if not titles or not typed_keys:
+            return None
+        english = title_keys(film.title).by_kind()
+        if any(key.startswith(q) for key in english for q in typed_keys):
+            return None
+        return local.pick(titles, text, lambda t: title_keys(local.fold(t)).by_kind(), locale)
 
     # -- what is built from every film ---------------------------------------------------------------
 
@@ -693,12 +767,14 @@ class Catalog:
         index = self._titles()
         scores: dict[int, tuple[float, bool]] = {}
         for reading, want_year in readings:
-            keys = title_keys(reading)
+            keys = title_keys(local.fold(reading))  # traditional Chinese is matched as simplified
             pairs = keys.pairs()
             ids = index.candidates((k for k, _ in pairs), _FUZZY_POOL)
             scored = {film_id: (sim, exact) for film_id, sim, exact in self._title_scores(index, ids, pairs)}
             for film_id, film in self._films(ids).items():  # "Star Wars", "Episode IV", "Raiders": a short name
                 short = _short_name_score(film.title, {k for k, _ in pairs})
+                for item in self.local_titles(film):  # "黑客帝国2" for "黑客帝国2：重装上阵"
+                    short = max(short, _short_name_score(local.fold(item.title), {k for k, _ in pairs}))
                 if short > scored.get(film_id, (0.0, False))[0]:
                     scored[film_id] = (short, False)
             for film_id, (sim, exact) in scored.items():
@@ -744,10 +820,11 @@ class Catalog:
         if not text:
             return self._most_popular(limit)
         _, year = split_year(text)
-        keys = title_keys(text)
+        keys = title_keys(local.fold(text))
         popularity = self._titles().popularity
         hits: dict[int, tuple[int, float]] = {}
         if year is None:
+            found_keys: list[tuple[int, str]] = []
             with self._lock:
                 for conn in self._conns:
                     for key in {keys.full, keys.noart, keys.core, keys.spelled}:
@@ -755,9 +832,13 @@ class Catalog:
                             "SELECT film_id, key FROM title_key WHERE key >= ? AND key < ? LIMIT 2000",
                             (key, key + "\U0010ffff"),
                         )
-                        for film_id, found in rows:
-                            rank = (0 if found == key else 1, -popularity.get(film_id, 0.0))
-                            hits[film_id] = min(hits.get(film_id, rank), rank)
+                        found_keys.extend((film_id, found) for film_id, found in rows)
+            for key in {keys.full, keys.noart, keys.core, keys.spelled}:
+                found_keys.extend(self._local_prefix().starting(key))
+            for film_id, found in found_keys:
+                rank = (0 if found in {keys.full, keys.noart, keys.core, keys.spelled} else 1,
+                        -popularity.get(film_id, 0.0))
+                hits[film_id] = min(hits.get(film_id, rank), rank)
         ordered = [film_id for film_id, _ in sorted(hits.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
         if len(ordered) < limit and len(keys.full) >= 3:
             for match in self.resolve(text, limit=limit).candidates:
