@@ -89,12 +89,22 @@ def test_shipped_chinese_titles_resolve(films: Catalog) -> None:
         "鐵達尼號": "Titanic",  # Taiwan/Hong Kong, traditional
         "铁达尼号": "Titanic",  # the same typed in simplified
         "教父2": "The Godfather Part II",
+        "霸王别姬": "Farewell My Concubine",  # a Chinese-language film (CC-CEDICT)
+        "臥虎藏龍": "Crouching Tiger, Hidden Dragon",
     }
     for typed, title in expected.items():
         film = films.resolve(typed).film
         assert film is not None and film.title == title, typed
     partial = films.resolve("肖申克")  # part of a title: a candidate to offer, never taken silently
     assert partial.film is None and partial.candidates[0].film.title == "The Shawshank Redemption"
+
+
+def test_shipped_japanese_and_spanish_titles_resolve(films: Catalog) -> None:
+    for typed, title in (("七人の侍", "Seven Samurai"), ("トレインスポッティング", "Trainspotting")):
+        film = films.resolve(typed).film
+        assert film is not None and film.title == title, typed
+    [first, *_] = films.autocomplete("七人の")
+    assert first.title == "Seven Samurai" and films.local_title(first, "七人の", "ja") == "七人の侍"
 
 
 def test_shipped_autocomplete_shows_the_local_title(films: Catalog) -> None:
