@@ -129,3 +129,29 @@ def test_english_resolution_is_unchanged(films: Catalog) -> None:
     top = films.autocomplete("titanic")[0]
     assert top.title == "Titanic" and films.local_title(top, "titanic") is None
     assert choice_name(None, top.label()) == top.label()
+
+
+async def test_the_film_option_autocomplete_shows_the_local_title() -> None:
+    from types import SimpleNamespace
+
+    import discord
+
+    from bot.core import CineBot
+    from bot.llm import Engine
+    from bot.settings import Settings
+    from cogs._common import film_titles
+    from models.llm.jobs import JobQueue
+
+    with Catalog.open() as cat:
+        engine = Engine(queue=JobQueue(), worker=None, model_name="fake")  # type: ignore[arg-type]
+        bot = CineBot(Settings.load(env={}, env_file=None), engine, store=None, catalog=cat)  # type: ignore[arg-type]
+        try:
+            member = SimpleNamespace(client=bot, locale=discord.Locale.taiwan_chinese, guild_locale=None)
+            choices = await film_titles(member, "刺激19")  # type: ignore[arg-type]  ("刺激" alone is The Sting)
+            assert choices[0].name == "刺激1995 · The Shawshank Redemption (1994), Frank Darabont"
+            assert choices[0].value == "The Shawshank Redemption (1994)"  # what the command resolves
+            assert all(len(c.name) <= 100 for c in choices)
+            english = await film_titles(member, "shawshank")  # type: ignore[arg-type]
+            assert english[0].name == "The Shawshank Redemption (1994), Frank Darabont"
+        finally:
+            await bot.close()
