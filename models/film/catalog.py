@@ -831,8 +831,8 @@ class Catalog:
         if not text:
             return self._most_popular(limit)
         _, year = split_year(text)
+        popularity = self._titles().popularity  # (built first: it also readies the Chinese converter)
         keys = title_keys(local.fold(text))
-        popularity = self._titles().popularity
         hits: dict[int, tuple[int, float]] = {}
         if year is None:
             found_keys: list[tuple[int, str]] = []

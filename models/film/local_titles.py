@@ -41,11 +41,13 @@ def has_local_script(text: str) -> bool:
     return _LOCAL_SCRIPT.search(text) is not None
 
 
-@functools.cache
+@functools.cache  # (built under the catalog's lock by `Catalog._local_keys`, before any query is folded)
 def _converter() -> Any:
     from opencc import OpenCC  # opencc-python-reimplemented: OpenCC's tables in pure Python (Apache-2.0)
 
-    return OpenCC("t2s")
+    converter = OpenCC("t2s")
+    converter.convert("繁體")  # it reads its tables on first use: do it here, once, not in two threads at a time
+    return converter
 
 
 def fold(text: str) -> str:
