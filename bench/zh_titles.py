@@ -116,9 +116,9 @@ def main() -> int:
         for part, name in ((same, "string also in the index"), (other, "string not in the index")):
             h, m = measure(catalog, part)
             print(f"  {name}: {h}/{m}")
-        for kind in ("label", "alias"):
+        for kind, name in (("label", "labels"), ("alias", "aliases")):
             h, m = measure(catalog, [c for c in cases if c.kind == kind])
-            print(f"  {kind}s: {h}/{m}")
+            print(f"  {name}: {h}/{m}")
         print(f"  top1_any (best candidate, whatever its score): {any_top}/{n}")
         for c in misses[:40]:  # development half only
             r = catalog.resolve(c.title)
