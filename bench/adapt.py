@@ -2,9 +2,10 @@
 own path, and their members react by rules the bot never sees.
 
 Each request goes the way /review goes, minus Discord: the review service prepares the job (catalog facts and
-checks), `TaskFlow.start` picks the variant the club's reactions favour (`bot/learning.py`) and the style of its
-liked replies, the job runs through the queue and the batching worker, the reply is stored as the flow stores it,
-and a simulated member's 👍 or 👎 is written as the reaction listener writes it (`Store.record_reaction`). The two
+checks), the request desk (`bot/desk.py`) admits it, picks the variant the club's reactions favour
+(`bot/learning.py`) and the style of its liked replies, the job runs through the queue and the batching worker, the
+desk stores the reply as it stores every reply, and a simulated member's 👍 or 👎 is recorded at the desk as the
+reaction listener records it (`RequestDesk.record_reaction`). The two
 clubs are two servers in one database, run side by side. Their hidden tastes (this file only; the bot never reads
 them):
   A likes short reviews (at most 70 words) that open with the rating, and dislikes exclamation marks;
@@ -41,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.review_cases import CASES, Case
-from bot.flow import TaskFlow
+from bot.desk import Place, RequestDesk, Sent
 from bot.learning import Learner
 from bot.llm import load_model, worker_config
 from bot.services import Services
@@ -51,6 +52,7 @@ from models.film.catalog import Catalog
 from models.llm.jobs import JobQueue
 from models.llm.worker import BatchingWorker
 from models.tasks import runner
+from models.tasks.runner import TaskReply
 from models.tasks.variants import variant
 
 WINDOW = 50
@@ -93,25 +95,52 @@ class Turn:
     rated: bool
 
 
-async def ask(flow: TaskFlow, services: Services, store: Store, club: Club, case: Case, n: int,
-              reacts: bool) -> Turn:
+class KeptReply:
+    """The desk's delivery for a simulated member: the reply lands in a message with a made-up id, as a Discord
+    message would, so reactions can be recorded on it."""
+
+    def __init__(self, sent: Sent) -> None:
+        self.sent = sent
+        self.reply: TaskReply | None = None
+        self.failed = ""
+
+    async def queued(self, position: int) -> None:
+        pass
+
+    async def progress(self, text: str) -> None:
+        pass
+
+    async def finish(self, reply: TaskReply) -> list[Sent]:
+        self.reply = reply
+        return [self.sent]
+
+    async def done(self, *, another_take: bool) -> None:
+        pass
+
+    async def error(self, message: str) -> None:
+        self.failed = message
+
+    async def stopping(self) -> None:
+        self.failed = "stopped"
+
+
+async def ask(desk: RequestDesk, services: Services, club: Club, case: Case, n: int, reacts: bool) -> Turn:
     job = services.review.prepare(film=case.film, notes=case.notes, rating=case.rating, scale=case.scale)
-    run = await flow.start(job, guild_id=club.guild_id, user_id=club.member)
-    job_id = await store.create_job(guild_id=club.guild_id, channel_id=club.guild_id, user_id=club.member,
-                                    command="review", inputs=job.inputs, prompt=list(run.request.messages),
-                                    settings={}, model=flow.model_name, variant=run.variant_name or None)
-    reply = await run.reply()
-    r = reply.result
-    await store.finish_job(job_id, output=reply.text, raw_output=reply.raw, prompt_tokens=r.prompt_tokens,
-                           completion_tokens=r.completion_tokens, queue_s=r.queue_s, generate_s=r.generate_s,
-                           model=r.model)
+    ticket = await desk.open(job, Place(club.member, club.guild_id, club.guild_id), check=False)
+    if isinstance(ticket, str):  # a full queue: the rounds are sized below the queue's limit
+        raise RuntimeError(ticket)
+    await desk.record(ticket)
     message_id = club.guild_id * 100_000 + n
-    await store.add_reply(message_id=message_id, job_id=job_id, channel_id=club.guild_id, guild_id=club.guild_id)
-    liked = club.likes(reply.text, case)
+    kept = KeptReply(Sent(message_id, club.guild_id))
+    await desk.write(ticket, kept)
+    if kept.reply is None:
+        raise RuntimeError(f"no reply for {case.film}: {kept.failed}")
+    liked = club.likes(kept.reply.text, case)
     if reacts:
-        await store.record_reaction(message_id=message_id, user_id=club.member, emoji="👍" if liked else "👎",
-                                    score=1 if liked else -1, added=True)
-    return Turn(run.variant_name, liked, reply.text, reacts)
+        await desk.record_reaction(message_id=message_id, user_id=club.member, emoji="👍" if liked else "👎",
+                                   score=1 if liked else -1, added=True)
+    assert ticket.run is not None
+    return Turn(ticket.run.variant_name, liked, kept.reply.text, reacts)
 
 
 def share(turns: list[Turn]) -> float:
@@ -124,15 +153,15 @@ async def one_seed(seed: int, lm: object, settings: Settings, catalog: Catalog, 
         async with await Store.open(Path(folder) / "adapt.sqlite3") as store:
             queue = JobQueue(settings.max_queue)
             async with BatchingWorker(lm, queue, worker_config(settings)):  # type: ignore[arg-type]
-                flow = TaskFlow(store, queue, settings, model_name=str(getattr(lm, "name", "")),
-                                learner=Learner(store, random.Random(seed)))
+                desk = RequestDesk(store, queue, settings, model_name=str(getattr(lm, "name", "")),
+                                   learner=Learner(store, random.Random(seed)))
                 services = Services(settings, catalog=catalog)
                 order = random.Random(seed).sample(RATED, len(RATED))
                 members = random.Random(f"react {seed}")
                 turns: dict[str, list[Turn]] = {c.name: [] for c in CLUBS}
                 started = time.perf_counter()
                 for first in range(0, requests, ROUND):
-                    asked = [(club, ask(flow, services, store, club, order[(i + seed) % len(order)], i,
+                    asked = [(club, ask(desk, services, club, order[(i + seed) % len(order)], i,
                                         members.random() < react))
                              for club in CLUBS for i in range(first, min(first + ROUND, requests))]
                     done = await asyncio.gather(*(coroutine for _, coroutine in asked))

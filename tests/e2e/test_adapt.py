@@ -64,7 +64,7 @@ async def _sync(bot: CineBot, guild_id: int) -> None:
 async def test_reactions_teach_one_server_its_variant_and_not_another_and_a_restart_keeps_it(
         make_bot: BotFactory, fake: FakeDiscord) -> None:
     bot = await make_bot(model="fake", fake_reply=REPLY, adapt="on")
-    bot.flow.learner.rng = random.Random(7)
+    bot.flow.desk.learner.rng = random.Random(7)
     other = fake.add_guild("Other film club")
     other_channel = fake.add_channel("films", guild=other)
     other_member = fake.add_member("viewer", guild=other)
@@ -92,7 +92,7 @@ async def test_reactions_teach_one_server_its_variant_and_not_another_and_a_rest
         worker = BatchingWorker(lm, queue, worker_config(settings))
         await stack.enter_async_context(worker)
         second = CineBot(settings, Engine(queue, worker, lm.name), store, guild_ready_timeout=0.05)
-        second.flow.learner.rng = random.Random(11)
+        second.flow.desk.learner.rng = random.Random(11)
         await stack.enter_async_context(running_bot(second, fake))
         again = [await _variant(second, await _pitch(fake, fake.member)) for _ in range(4)]
         assert again.count("lively") >= 3, again
