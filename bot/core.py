@@ -27,6 +27,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from bot.translator import CatalogTranslator
+from models import language as languages
 from models.film import indexes
 from models.film.catalog import Catalog
 from models.tasks import InputError
@@ -147,6 +148,7 @@ async def prepared_bot(settings: Settings) -> AsyncIterator[CineBot]:
     (off the event loop), the store, the engine (the model and what serves it), then the bot; closed in reverse."""
     catalog = Catalog.open(extra_path=settings.films_path)
     await asyncio.to_thread(indexes.warm, catalog)  # titles, people, recommendations: off the event loop
+    await asyncio.to_thread(languages.warm)  # the language identifier's model: a few seconds, not on a request
     from models.mood.classifier import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
 
     mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache

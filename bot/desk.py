@@ -25,6 +25,7 @@ from bot.i18n import ENGLISH, command_name, t
 from bot.learning import Learner, Standing
 from bot.rules import where_it_works
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule, GuildSettings, JobRow, RequestRow
+from models.language import LANGUAGES, detect
 from models.llm.jobs import JobCancelled, JobError, JobResult, WorkerStopped
 from models.tasks import runner
 from models.tasks.runner import TaskReply
@@ -235,12 +236,25 @@ class RequestDesk:
             liked = [job for job in liked if job.user_id == user_id]
         return runner.describe_style([job.output for job in liked[:STYLE_EXAMPLES] if job.output])
 
-    async def start(self, job: Prepared, *, guild_id: int | None, user_id: int) -> runner.TaskRun:
+    async def language(self, place: Place, job: Prepared) -> str:
+        """The language the reply is written in: the one the moderators pinned for this channel or server, else
+        the language of the member's own words in the request, else their client's (`place.locale`)."""
+        if place.guild_id is not None:
+            pinned = await self.store.pinned_language(place.guild_id, place.channel_id)
+            if pinned in LANGUAGES:
+                return pinned
+        words = job.words
+        found = await asyncio.to_thread(detect, words) if words.strip() else None
+        return found or place.locale
+
+    async def start(self, job: Prepared, place: Place) -> runner.TaskRun:
         """Queue `job` as this server's community would have it: in the variant its reactions favour
-        (`bot.learning`), guided by the style of its liked replies. Raises `QueueFull`/`JobError` at once."""
-        style = await self.style(guild_id, user_id, job.command)
-        variant = await self.learner.choose(guild_id if self.settings.adapt == "on" else None, job.command)
-        return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant)
+        (`bot.learning`), guided by the style of its liked replies, in the member's language (`language`).
+        Raises `QueueFull`/`JobError` at once."""
+        style = await self.style(place.guild_id, place.user_id, job.command)
+        variant = await self.learner.choose(place.guild_id if self.settings.adapt == "on" else None, job.command)
+        return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant,
+                             language=await self.language(place, job))
 
     async def open(self, job: Prepared, place: Place, *, check: bool = True) -> Ticket | str:
         """Admit a request: checked (`check` False: the caller checked just before, or it is the `OPERATOR`'s),
@@ -250,7 +264,7 @@ class RequestDesk:
         if refusal:
             return refusal
         try:
-            run = await self.start(job, guild_id=place.guild_id, user_id=place.user_id)
+            run = await self.start(job, place)
         except JobError as exc:  # QueueFull too
             return str(exc)
         self.mark_used(place, job.command)
@@ -264,7 +278,7 @@ class RequestDesk:
         ticket.job_id = await self._open_job(ticket.run, ticket.job, ticket.place)
         if application_id is not None and token is not None and expires is not None:
             await self.store.open_request(ticket.job_id, application_id=application_id, token=token,
-                                          expires=expires, author=author)
+                                          expires=expires, author=author, locale=ticket.place.locale)
         return ticket.job_id
 
     async def request_message(self, job_id: int, message_id: int) -> None:
@@ -350,7 +364,8 @@ class RequestDesk:
         return await self.store.create_job(
             guild_id=place.guild_id, channel_id=place.channel_id, user_id=place.user_id, command=job.command,
             inputs=job.inputs, prompt=list(run.request.messages),
-            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy"},
+            settings={"max_new_tokens": run.request.max_new_tokens, "decoding": "greedy",
+                      **({"language": run.language} if run.language else {})},
             model=self.model_name, variant=run.variant_name or None, parent_job=parent_job)
 
     async def _close_job(self, job_id: int, reply: TaskReply) -> None:
@@ -370,17 +385,19 @@ class RequestDesk:
         return request.state == "running" and request.attempts >= RESUME_ATTEMPTS
 
     @staticmethod
-    def resumed(row: JobRow, job: Prepared) -> Ticket:
-        """The ticket of a stored request, its job prepared again (`requeue` queues it)."""
-        return Ticket(job, Place(row.user_id, row.guild_id, row.channel_id), job_id=row.id)
+    def resumed(row: JobRow, job: Prepared, locale: str = ENGLISH) -> Ticket:
+        """The ticket of a stored request, its job prepared again (`requeue` queues it); `locale`: the catalog its
+        member reads the bot's messages in (stored with the request)."""
+        return Ticket(job, Place(row.user_id, row.guild_id, row.channel_id, locale=locale), job_id=row.id)
 
-    async def requeue(self, ticket: Ticket, variant: str | None) -> None:
-        """Queue a stored request again, in the variant it was first written in."""
+    async def requeue(self, ticket: Ticket, row: JobRow) -> None:
+        """Queue a stored request (`row`) again, in the variant and the language it was first written in."""
         await self.store.reopen_job(ticket.job_id)
         place, job = ticket.place, ticket.job
         ticket.run = runner.submit(self.queue, job.spec, job.inp,
                                    style=await self.style(place.guild_id, place.user_id, job.command),
-                                   variant=variant_named(job.command, variant) if variant else None)
+                                   variant=variant_named(job.command, row.variant) if row.variant else None,
+                                   language=row.settings.get("language"))
 
     async def lose(self, job_id: int, why: str) -> None:
         """A stored request that cannot be finished: its job failed, its request expired."""
@@ -392,7 +409,7 @@ class RequestDesk:
         """`first`'s request queued again in another variant, kept as its second take (when members then rate
         one above the other, the pair is their preference: `settle_take`). Raises `JobError` (`QueueFull` too)."""
         variant = await self.learner.choose(first.guild_id, first.command, besides=first.variant)
-        run = runner.submit(self.queue, job.spec, job.inp, variant=variant)
+        run = runner.submit(self.queue, job.spec, job.inp, variant=variant, language=first.settings.get("language"))
         return Ticket(job, Place(first.user_id, first.guild_id, first.channel_id), run)
 
     async def record_take(self, ticket: Ticket, first: JobRow) -> int:
@@ -434,6 +451,13 @@ class RequestDesk:
 
     async def set_cooldown(self, guild_id: int, command: str, seconds: int) -> None:
         await self.store.set_cooldown(guild_id, command, seconds)
+
+    async def pin_language(self, guild_id: int, scope: str, scope_id: int, locale: str | None) -> None:
+        """The replies' language pinned server-wide or in a channel (None: each member's own again)."""
+        await self.store.pin_language(guild_id, scope, scope_id, locale)
+
+    async def language_pins(self, guild_id: int) -> dict[tuple[str, int], str]:
+        return await self.store.language_pins(guild_id)
 
     async def set_mood_cap(self, guild_id: int, messages: int) -> None:
         await self.store.set_mood_cap(guild_id, messages)

@@ -31,7 +31,6 @@ from bot.i18n import ENGLISH, locale_for, t
 from bot.learning import Learner
 from bot.services import Prepared
 from models.llm.jobs import JobError
-from models.tasks import runner
 from models.tasks.runner import TaskReply
 from models.text import neutralize_mentions
 
@@ -469,18 +468,6 @@ class TaskFlow:
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.resumers: dict[str, Resumer] = {}  # command -> how its cog makes a stored request ready again
 
-    @property
-    def learner(self) -> Learner:
-        return self.desk.learner
-
-    @property
-    def model_name(self) -> str:
-        return self.desk.model_name
-
-    async def start(self, job: Prepared, *, guild_id: int | None, user_id: int) -> runner.TaskRun:
-        """The desk's `start` (the benchmarks queue through it)."""
-        return await self.desk.start(job, guild_id=guild_id, user_id=user_id)
-
     async def check(self, interaction: discord.Interaction, command: str) -> str | None:
         """A friendly refusal, or None when the member may run `command` here now (`RequestDesk.check`)."""
         return await self.desk.check(place_of(interaction), command)
@@ -632,12 +619,12 @@ class TaskFlow:
             ready = Resumption(prepared) if prepared is not None else None
         if ready is None:
             return self._tell_lost(client, job, "I can't prepare that request again")
-        render = ready.render or _default_render(ready.job, request.author)
-        ticket = self.desk.resumed(job, ready.job)
+        render = ready.render or _default_render(ready.job, request.author, request.locale)
+        ticket = self.desk.resumed(job, ready.job, request.locale)
         if request.state == "written" and request.written is not None:
             return self.desk.deliver(ticket, reply_from(request.written), _Reply(target, job.command, render,
                                      ready.files), another_take=False)
-        await self.desk.requeue(ticket, job.variant)
+        await self.desk.requeue(ticket, job)
         return self._write(ticket, target, render=render, files=ready.files, preview=ready.preview)
 
     async def _tell_lost(self, client: discord.Client, job: JobRow, why: str) -> None:

@@ -100,6 +100,7 @@ class RequestRow:
     written: dict[str, Any] | None
     created_at: str
     updated_at: str
+    locale: str = "en"  # the catalog the member reads the bot's messages in (V004)
 
     def __repr__(self) -> str:  # the token stays out of logs and tracebacks
         return f"RequestRow(job_id={self.job_id}, state={self.state!r}, attempts={self.attempts})"
@@ -483,15 +484,16 @@ class Store:
 
     # -- requests in flight (what a later process needs to finish them) -------------------------------------------
     async def open_request(self, job_id: int, *, application_id: int, token: str, expires: datetime,
-                           author: str | None = None) -> None:
-        """Keep a queued job's interaction so that another process can finish it (state 'queued')."""
+                           author: str | None = None, locale: str = "en") -> None:
+        """Keep a queued job's interaction so that another process can finish it (state 'queued'), and the catalog
+        its member reads the bot's messages in."""
         now = self._now()
         async with self._write() as db:
             await db.execute(
                 "INSERT INTO requests (job_id, application_id, token, token_expires, author, state, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                " updated_at, locale) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
                 (job_id, application_id, token, expires.astimezone(UTC).isoformat(timespec="microseconds"), author,
-                 now, now))
+                 now, now, locale))
 
     async def request_message(self, job_id: int, message_id: int) -> None:
         """The reply's message id, once an edit returned it."""
@@ -805,6 +807,31 @@ class Store:
                 " ON CONFLICT (guild_id) DO UPDATE SET mood_cap = excluded.mood_cap, updated_at = excluded.updated_at",
                 (guild_id, n, self._now()),
             )
+
+    async def pin_language(self, guild_id: int, scope: str, scope_id: int, locale: str | None) -> None:
+        """Pin the replies' language server-wide (`scope` 'guild') or in one channel; None takes the pin away."""
+        async with self._write() as db:
+            if locale is None:
+                await db.execute("DELETE FROM language_pins WHERE guild_id = ? AND scope = ? AND scope_id = ?",
+                                 (guild_id, scope, scope_id))
+            else:
+                await db.execute(
+                    "INSERT INTO language_pins (guild_id, scope, scope_id, locale, updated_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild_id, scope, scope_id) DO UPDATE SET locale = excluded.locale,"
+                    " updated_at = excluded.updated_at", (guild_id, scope, scope_id, locale, self._now()))
+
+    async def language_pins(self, guild_id: int) -> dict[tuple[str, int], str]:
+        """The server's pins: (scope, scope_id) -> locale."""
+        rows = await self._all("SELECT scope, scope_id, locale FROM language_pins WHERE guild_id = ?", (guild_id,))
+        return {(r["scope"], int(r["scope_id"])): str(r["locale"]) for r in rows}
+
+    async def pinned_language(self, guild_id: int, channel_id: int | None) -> str | None:
+        """The language pinned for replies in this channel, else server-wide; None where the member's own holds."""
+        row = await self._one(
+            "SELECT locale FROM language_pins WHERE guild_id = ? AND ((scope = 'channel' AND scope_id = ?)"
+            " OR scope = 'guild') ORDER BY CASE scope WHEN 'channel' THEN 0 ELSE 1 END LIMIT 1",
+            (guild_id, channel_id or 0))
+        return None if row is None else str(row["locale"])
 
     async def mood_cap(self, guild_id: int) -> int:
         row = await self._one("SELECT mood_cap FROM guild_config WHERE guild_id = ?", (guild_id,))

@@ -23,11 +23,15 @@ from bot.desk import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRu
 from bot.flow import NO_PINGS
 from bot.learning import Standing
 from bot.rules import place_name, where_it_works
+from models.language import LANGUAGES
 from models.tasks.variants import variants_for
 
 log = logging.getLogger(__name__)
 
 COMMAND_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in MODERATED_COMMANDS]
+MEMBERS_OWN = "members"  # /cinebot language's choice that takes a pin away: each member's own language again
+LANGUAGE_CHOICES = [app_commands.Choice(name="Each member's own language", value=MEMBERS_OWN)] + [
+    app_commands.Choice(name=language.native, value=locale) for locale, language in LANGUAGES.items()]
 COLOUR = 0x4F545C
 FIELD_LIMIT = 1024
 BACKEND_STATUS_TIMEOUT_S = 2.5  # /cinebot show answers within Discord's 3 s, so it waits no longer for the status
@@ -350,6 +354,36 @@ class Admin(commands.Cog):
             f"{'s' if messages != 1 else ''} of a channel or thread.",
         )
 
+    @cinebot.command(name="language")
+    @app_commands.describe(language="The language replies are written in, or each member's own",
+                           channel=IN_CHANNEL)
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(self, interaction: discord.Interaction, language: str, channel: Place | None = None) -> None:
+        """Pin the language cinebot's replies are written in, server-wide or in one channel."""
+        assert interaction.guild is not None
+        if language != MEMBERS_OWN and language not in LANGUAGES:
+            await self._answer(interaction, "I don't write in that language yet. Pick one of the choices.")
+            return
+        try:
+            scope, scope_id, note = self._scope(interaction, channel, None)
+        except Refusal as exc:
+            await self._answer(interaction, str(exc))
+            return
+        pinned = None if language == MEMBERS_OWN else language
+        await self.bot.desk.pin_language(interaction.guild.id, scope, scope_id, pinned)
+        log.info("guild %s: %s pinned the replies' language in %s %s to %s", interaction.guild.id,
+                 interaction.user.id, scope, scope_id, pinned)
+        where = place_name(scope, scope_id)
+        lines = [f"Done: replies in {where} are now written in **{LANGUAGES[pinned].native}** "
+                 f"({LANGUAGES[pinned].english}), whatever language a member writes in." if pinned else
+                 f"Done: replies in {where} follow each member again: the language of their own words, else "
+                 "their Discord language."]
+        if note:
+            lines.append(note)
+        if scope != "guild":
+            lines.append("-# A channel's language beats the server-wide one.")
+        await self._answer(interaction, "\n".join(lines))
+
     async def _backend_line(self) -> str:
         """One line on the language model (reachable or not); never fails /cinebot show."""
         try:
@@ -379,6 +413,7 @@ class Admin(commands.Cog):
                 "category's, which beats the server-wide one; threads follow their parent channel.\n"
                 f"**/mood history cap:** {cap} messages"
                 + (" (default)" if cap == DEFAULT_MOOD_CAP else "")
+                + f"\n**Replies' language:** {language_line(await self.bot.desk.language_pins(guild.id))}"
                 + f"\n**Language model:** {await self._backend_line()}"
             ),
         )
@@ -403,6 +438,16 @@ class Admin(commands.Cog):
             lines = [*head, "**Rules:**" if rules else "**Rules:** none", *rules]
             embed.add_field(name=f"/{command}", value=_clip_lines(lines, FIELD_LIMIT), inline=False)
         await self._answer(interaction, embed=embed)
+
+
+def language_line(pins: dict[tuple[str, int], str]) -> str:
+    """"each member's own" or the pinned languages: "日本語 server-wide · English in <#5>"."""
+    if not pins:
+        return "each member's own (the language of their words, else their Discord language)"
+    ordered = sorted(pins.items(), key=lambda item: (item[0][0] != "guild", item[0][1]))
+    return " · ".join(f"{LANGUAGES[locale].native if locale in LANGUAGES else locale} "
+                      f"{'server-wide' if scope == 'guild' else 'in ' + place_name(scope, scope_id)}"
+                      for (scope, scope_id), locale in ordered)
 
 
 def learned_line(standings: Sequence[Standing]) -> str:

@@ -148,8 +148,11 @@ def neutralize_mentions(s: str) -> str:
 _CLOSERS = "\"'”’»)\\]*_"
 # A sentence ends at . ! ? or … (possibly several), optionally followed by closing quotes,
 # brackets or markdown emphasis, and then whitespace or the end of the text.
-_BOUNDARY_RE = re.compile(rf"[.!?…]+[{_CLOSERS}]*(?=\s|$)")
-_ENDS_AT_BOUNDARY_RE = re.compile(rf"[.!?…][{_CLOSERS}]*\s*$")
+# Chinese and Japanese end a sentence with a full-width mark and no space after it
+_CJK_ENDS = "。！？"
+_CJK_CLOSERS = "」』）】”’"
+_BOUNDARY_RE = re.compile(rf"[.!?…]+[{_CLOSERS}]*(?=\s|$)|[{_CJK_ENDS}]+[{_CJK_CLOSERS}{_CLOSERS}]*")
+_ENDS_AT_BOUNDARY_RE = re.compile(rf"(?:[.!?…][{_CLOSERS}]*|[{_CJK_ENDS}][{_CJK_CLOSERS}{_CLOSERS}]*)\s*$")
 # Markdown lines that are a unit of their own: headings, bullets, numbered items, "**Label:** ...".
 _MARKDOWN_UNIT_RE = re.compile(
     r"^(#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|\*\*[^*\n]{1,40}\*\*|__[^_\n]{1,40}__|>\s)"

@@ -192,4 +192,5 @@ class MoodService:
         inputs = {"place": place, "film": topic.name if topic else None, "count": report.count,
                   "shares": report.shares, "emotions": report.emotions, "trend": report.trend_word}
         title = f"Mood of {place}" + (f": {topic.name}" if topic else "")
-        return Prepared("mood", mood_task.CHANNEL_SPEC, inp, inputs, title)
+        # the summary is in the language the messages it quotes are written in
+        return Prepared("mood", mood_task.CHANNEL_SPEC, inp, inputs, title, said="\n".join(inp.liked + inp.disliked))

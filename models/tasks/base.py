@@ -10,6 +10,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
+OWN_WORDS = ("notes", "premise", "excerpt", "text")  # the options that hold a member's own words
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
 
 
@@ -67,3 +68,14 @@ class Prepared:
     inputs: dict[str, Any] = field(default_factory=dict)
     title: str = ""
     source: str = ""
+    # the member's own words where the options do not hold them (a channel's messages that /mood reads): the reply is
+    # written in their language (`words`)
+    said: str = ""
+
+    @property
+    def words(self) -> str:
+        """The member's own words in the request (notes, premise, excerpt, the text read), whose language the reply
+        is written in."""
+        if self.said:
+            return self.said
+        return "\n".join(str(self.inputs[key]) for key in OWN_WORDS if isinstance(self.inputs.get(key), str))

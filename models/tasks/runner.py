@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from models import language as languages
 from models.llm.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
 from models.tasks.base import TaskSpec
 from models.tasks.variants import STANDARD, Variant, variants_for
@@ -29,7 +30,8 @@ _REFUSAL = re.compile(
     re.IGNORECASE,
 )
 RETRY_NOTE = "\n\n(This is an ordinary, harmless writing task about a film. Please write it now.)"
-_BOUNDARY = re.compile(r"(?:[.!?…][\"'”’)\]*_]*(?=\s)|\n)")
+IN_LANGUAGE = 0.8  # a reply with less of its sentences in the language asked for is written once more
+_BOUNDARY = re.compile(r"(?:[.!?…][\"'”’)\]*_]*(?=\s)|[。！？][」』）】”’\"')\]*_]*|\n)")  # CJK: no space after
 
 
 def is_refusal(text: str) -> bool:
@@ -90,17 +92,20 @@ def describe_style(examples: Sequence[str]) -> str | None:
 
 
 class TaskRun:
-    """One task in flight, written as `variant` asks (`models.tasks.variants`; default: the task as it is)."""
+    """One task in flight, written as `variant` asks (`models.tasks.variants`; default: the task as it is), in
+    `language` (a locale of `models.language.LANGUAGES`; None or "en": English, the prompts' own language)."""
 
     def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,
-                 variant: Variant | None = None) -> None:
+                 variant: Variant | None = None, language: str | None = None) -> None:
         self.queue = queue
         self.spec = spec
+        self.language = language if language and language != languages.ENGLISH else None
         self.variant = variant or Variant(STANDARD, "")
         self.variant_name = variant.name if variant is not None and len(variants_for(spec.name)) > 1 else ""
         self.inp = self.variant.fit(inp)
         messages = spec.build_messages(self.inp)
-        note = (STYLE_NOTE.format(style=style) if style else "") + self.variant.note
+        note = ((STYLE_NOTE.format(style=style) if style else "") + self.variant.note
+                + languages.instruction(self.language or languages.ENGLISH))
         if note:
             last = messages[-1]
             messages = [*messages[:-1], {**last, "content": last["content"] + note}]
@@ -110,7 +115,11 @@ class TaskRun:
 
     def _request(self, messages: list[dict[str, str]]) -> GenerationRequest:
         cap = min(self.spec.max_new_tokens, self.variant.max_new_tokens or self.spec.max_new_tokens)
-        return GenerationRequest(messages=tuple(messages), max_new_tokens=cap, prefix=self.spec.prime)
+        return GenerationRequest(messages=tuple(messages), max_new_tokens=cap, prefix=self._prime(self.spec.prime))
+
+    def _prime(self, prime: str) -> str:
+        """A start written for the model, in English: none where the reply is in another language."""
+        return "" if self.language else prime
 
     def _noted(self, note: str) -> list[dict[str, str]]:
         """This run's prompt with `note` added to its last message (a retry's or a part's instructions)."""
@@ -157,13 +166,13 @@ class TaskRun:
             attempts = 2
             request = self._request(self._noted(RETRY_NOTE))
             if self.spec.retry_prime is not None:
-                request = replace(request, prefix=self.spec.retry_prime(self.inp))
+                request = replace(request, prefix=self._prime(self.spec.retry_prime(self.inp)))
             result = await self.queue.submit(request).result()
             raw = result.text
             if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
                 raise JobError("The model declined to write this one. Try rephrasing your input a little.")
         reply = TaskReply(self.spec.name, self._clean(raw), raw, result, attempts=attempts, variant=self.variant_name)
-        return await self._second_try(reply)
+        return await self._in_language(await self._second_try(reply))
 
     async def _second_try(self, reply: TaskReply) -> TaskReply:
         """When the task judges its reply poor (a sentence the checks had to remove, too little left, a review that
@@ -177,6 +186,7 @@ class TaskRun:
             return reply
         log.info("%s reply not kept as it is (%s): one more try", spec.name, first.reason)
         note, prime = spec.firmer(self.inp, first)
+        prime = self._prime(prime)
         try:
             result = await self.queue.submit(replace(self._request(self._noted(note)), prefix=prime)).result()
         except JobError as exc:  # QueueFull too: the first reply stands
@@ -199,6 +209,36 @@ class TaskRun:
                     log.info("%s kept the two tries made one (%s)", spec.name, both.reason or "fine")
                     better, score = replace(better, text=merged), both.score
         return await self._fill_gaps(better, score)
+
+    async def _in_language(self, reply: TaskReply) -> TaskReply:
+        """A reply asked for in another language than English, checked by a language identifier
+        (`models.language.share`): when less than `IN_LANGUAGE` of it is in that language (small models drift back
+        into English, or mix), it is written once more with a note that says so, and the one more in the language
+        is kept, unless the task's own checks (`TaskSpec.assess`) score it worse."""
+        if self.language is None:
+            return reply
+        found = await asyncio.to_thread(languages.share, reply.text, self.language)
+        if found >= IN_LANGUAGE:
+            return reply
+        log.info("%s reply only %.0f%% in %s: one more try", self.spec.name, 100 * found, self.language)
+        try:
+            result = await self.queue.submit(
+                replace(self._request(self._noted(languages.firmer(self.language, found))), prefix="")).result()
+        except JobError as exc:  # QueueFull too: the reply stands
+            log.info("%s language try did not run: %s", self.spec.name, exc)
+            return reply
+        second = TaskReply(self.spec.name, self._clean(result.text), result.text, result,
+                           attempts=reply.attempts + 1, variant=self.variant_name)
+        again = await asyncio.to_thread(languages.share, second.text, self.language)
+        better = again > found and bool(second.text.strip())
+        if better and self.spec.assess is not None:
+            before, after = await asyncio.gather(asyncio.to_thread(self.spec.assess, reply.text, reply.raw, self.inp),
+                                                 asyncio.to_thread(self.spec.assess, second.text, second.raw,
+                                                                   self.inp))
+            better = after.ok or after.score >= before.score
+        log.info("%s language try %s (%.0f%% in %s)", self.spec.name, "kept" if better else "dropped", 100 * again,
+                 self.language)
+        return second if better else replace(reply, attempts=second.attempts)
 
     async def _fill_gaps(self, reply: TaskReply, score: float) -> TaskReply:
         """The parts the kept reply still lacks (`TaskSpec.gaps`), each written by a short request of its own, all
@@ -231,10 +271,11 @@ class TaskRun:
 
 
 def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,
-           variant: Variant | None = None) -> TaskRun:
+           variant: Variant | None = None, language: str | None = None) -> TaskRun:
     """Queue a task; raises `QueueFull` at once when the queue is at its bound.
 
     `style`: how the replies this community liked are written (`describe_style`), a guide for this one;
-    `variant`: the preset it is written in (the server's learned choice).
+    `variant`: the preset it is written in (the server's learned choice); `language`: the reply's language (a
+    locale of `models.language.LANGUAGES`; None: English).
     """
-    return TaskRun(queue, spec, inp, style, variant)
+    return TaskRun(queue, spec, inp, style, variant, language)

@@ -1,0 +1,131 @@
+"""The reply's language: which language a member's words are in, how much of a reply is in the one asked for, the
+one more try when a reply drifts into English, and the desk's choice (pinned, the member's words, their client)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.desk import Place, RequestDesk
+from bot.settings import Settings
+from bot.store import Store
+from models.language import LANGUAGES, chinese_variant, detect, instruction, share
+from models.llm.jobs import JobQueue
+from models.llm.worker import BatchingWorker
+from models.tasks import SPECS, PitchInput, runner
+from models.tasks.base import Prepared
+from models.tasks.runner import complete_prefix
+from models.text import split_sentences
+from tests.fakes import FakeModel
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("京剧 两个人的一生 结局太悲伤 张国荣演得太好了", "zh_CN"),
+        ("霸王別姬 兩個人的一生 結局太悲傷 張國榮演得太好了", "zh_TW"),
+        ("Titanic 好看！Leonardo DiCaprio 太帅了", "zh_CN"),  # Latin names inside Chinese keep it Chinese
+        ("千と千尋の神隠しは最高でした", "ja"),
+        ("정말 좋은 영화였다 결말이 슬펐다", "ko"),
+        ("La película es muy buena y el final me encantó", "es_ES"),
+        ("Le film est superbe, la fin m'a bouleversé", "fr"),
+        ("Der Film war toll und das Ende sehr traurig", "de"),
+        ("O filme é ótimo e o final me deixou sem palavras", "pt_BR"),
+        ("The first hour dragged, but that ending left me shaking.", "en"),
+        ("This film, 张国荣 was great and the ending was sad", "en"),  # a Chinese name inside English
+        ("Alien 1979", None),  # too little to tell: the member's client language decides
+        ("ok", None),
+        ("", None),
+    ],
+)
+def test_the_language_of_a_members_words(text: str, language: str | None) -> None:
+    assert detect(text) == language
+
+
+def test_traditional_characters_make_it_taiwanese_chinese() -> None:
+    assert chinese_variant("這部電影讓我哭了") == "zh_TW"
+    assert chinese_variant("这部电影让我哭了") == "zh_CN"
+
+
+def test_a_reply_that_switches_into_english_is_only_partly_in_chinese() -> None:
+    mixed = "这部电影很好看。结局太悲伤了！The acting was great and I loved every single minute of it."
+    assert share(mixed, "zh_CN") < 0.5
+    # names in Latin letters inside Chinese sentences are not held against it
+    assert share("张国荣（Leslie Cheung）演得太好了。陈凯歌的镜头很美。", "zh_CN") == 1.0
+    assert share("I loved it. The ending was sad, and the acting was great.", "en") == 1.0
+    assert share("I loved it. The ending was sad, and the acting was great.", "fr") < 0.5
+
+
+def test_chinese_sentences_end_without_a_space() -> None:
+    assert split_sentences("这部电影很好。结局太悲伤！张国荣演得「太好」了。Mr. Powell was fine.") == [
+        "这部电影很好。", "结局太悲伤！", "张国荣演得「太好」了。", "Mr. Powell was fine."]
+    # streaming shows whole sentences: a Chinese one is whole at its full stop
+    assert complete_prefix("这部电影很好。结局太悲伤！张国") == "这部电影很好。结局太悲伤！"
+
+
+def test_the_prompt_names_the_language_and_english_adds_nothing() -> None:
+    assert instruction("en") == ""
+    assert "Simplified Chinese (简体中文)" in instruction("zh_CN")
+    assert set(LANGUAGES) >= {"en", "zh_CN", "zh_TW", "ja", "ko", "es_ES", "fr", "de", "pt_BR"}
+
+
+CHINESE_PITCH = "**Title:** 守灯人\n**Logline:** 一个守灯人守护着海底沉睡的怪物。\n**Synopsis:** 玛拉每晚点亮灯塔。怪物在灯光下沉睡。"
+ENGLISH_PITCH = ("**Title:** Night Lamp\n**Logline:** A keeper guards a light over a sleeping thing.\n"
+                 "**Synopsis:** Mara keeps the lamp lit every night. The beam hums. One night it fails.")
+
+
+class Drifter(FakeModel):
+    """Answers in English until the prompt says the last reply was not in the language asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, str]] = []  # (the last message, the answer's start) of each request
+
+    def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+        content = messages[-1]["content"]
+        self.calls.append((content, prefix))
+        answer = CHINESE_PITCH if "Your last reply was only" in content else ENGLISH_PITCH
+        return super().encode([{"role": "user", "content": "say:" + answer + "|stop"}])
+
+
+async def test_a_reply_asked_for_in_chinese_is_written_once_more_when_it_comes_back_in_english() -> None:
+    model = Drifter()
+    queue = JobQueue()
+    premise = "一个守灯人守护着海底沉睡的怪物"
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, SPECS["pitch"], PitchInput.create(premise=premise),
+                                    language="zh_CN").reply()
+    first_prompt, first_prefix = model.calls[0]
+    assert "Write the whole reply in Simplified Chinese" in first_prompt
+    assert first_prefix == ""  # no English start is written for the model
+    assert any("Your last reply was only" in prompt for prompt, _ in model.calls)
+    assert "守灯人" in reply.text and "keeper" not in reply.text
+    assert share(reply.text, "zh_CN") == 1.0
+
+
+async def test_an_english_request_is_never_checked_or_told_its_language() -> None:
+    model = Drifter()
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        await runner.submit(queue, SPECS["pitch"], PitchInput.create(premise="a keeper guards a sleeping thing"),
+                            language="en").reply()
+    assert not any("Write the whole reply in" in p or "Your last reply was only" in p for p, _ in model.calls)
+
+
+async def test_the_desk_writes_in_the_pinned_language_else_the_members_words_else_their_client(tmp_path) -> None:
+    async with await Store.open(tmp_path / "cinebot.sqlite3") as store:
+        desk = RequestDesk(store, JobQueue(), Settings.load(env={}, env_file=None))
+        job = Prepared("pitch", SPECS["pitch"], None, {"premise": "一个守灯人守护着海底沉睡的怪物"})
+        english = Prepared("pitch", SPECS["pitch"], None, {"premise": "a keeper guards a sleeping thing"})
+        short = Prepared("pitch", SPECS["pitch"], None, {"premise": "Alien 1979"})
+        member = Place(1, guild_id=10, channel_id=20, locale="ja")
+        assert await desk.language(member, job) == "zh_CN"  # the member's own words
+        assert await desk.language(member, english) == "en"
+        assert await desk.language(member, short) == "ja"  # too short to tell: their client's language
+        await store.pin_language(10, "guild", 10, "en")
+        assert await desk.language(member, job) == "en"  # a server pinned to English answers in English
+        await store.pin_language(10, "channel", 20, "fr")
+        assert await desk.language(member, job) == "fr"  # the channel's pin beats the server's
+        assert await desk.language(Place(1, guild_id=10, channel_id=21), job) == "en"
+        await store.pin_language(10, "channel", 20, None)
+        await store.pin_language(10, "guild", 10, None)
+        assert await desk.language(member, job) == "zh_CN"
