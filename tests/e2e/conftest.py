@@ -54,13 +54,14 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest_asyncio.fixture
 async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIterator[BotFactory]:
     """A factory: `await make_bot(model="fake" | "smollm" | "smollm_llamacpp", **settings_overrides)` → a running,
-    synced CineBot.
+    synced CineBot (`fake_model=`: a scripted model of the test's own instead of the fake's fixed reply).
     `server=`: a `(settings, queue) -> Server` that serves the queue instead of the batching worker (`model` is then
     unused), e.g. `bot.llm.make_openai_server` with `backend="openai", openai_url=...`."""
     async with AsyncExitStack() as stack:
 
         async def factory(model: str = "fake", fake_reply: str = "A fine film. I liked it.|stop",
-                          server: ServerFactory | None = None, **overrides: Any) -> CineBot:
+                          server: ServerFactory | None = None, fake_model: FakeModel | None = None,
+                          **overrides: Any) -> CineBot:
             base = Settings.load(env={}, env_file=None)
             settings = replace(base, **{"db_path": tmp_path / "cinebot.sqlite3", "edit_interval_s": 0.2,
                                         "user_rate": (1000, 60), "adapt": "off", **overrides})
@@ -69,7 +70,7 @@ async def make_bot(fake: FakeDiscord, tmp_path: Path, request: Any) -> AsyncIter
                 if not overrides.get("max_new_tokens"):
                     settings = replace(settings, max_new_tokens=32)
             else:
-                lm = FakeModel(default=fake_reply)
+                lm = fake_model or FakeModel(default=fake_reply)
             store = await stack.enter_async_context(await ProbeStore.open(settings.db_path))
             queue = JobQueue(settings.max_queue)
             worker: Server

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import BotFactory
+from tests.fakes import FakeModel
 
-from .fake_discord import FakeDiscord
+from .fake_discord import FakeDiscord, FakeMessage
 from .test_admin import PREMISE, assert_refused, cinebot
 
 pytestmark = pytest.mark.asyncio
@@ -48,3 +49,52 @@ async def test_a_film_card_is_labelled_in_the_members_language(make_bot: BotFact
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["감독"] == "Ridley Scott" and "Directed by" not in fields
     assert embed["footer"]["text"] == "영화 카탈로그: Wikidata(CC0)"
+
+
+NOTES_ZH = "京剧 两个人的一生 结局太悲伤 张国荣演得太好了"
+REVIEW_ZH = "我非常喜欢这部电影。京剧和两个人的一生让我深深感动。结局太悲伤了，我哭了很久。"
+REVIEW_EN = "I loved this film. The opera and the two lives moved me. The ending is so sad that I cried."
+
+
+class Polyglot(FakeModel):
+    """Writes Chinese when the prompt asks for it, English otherwise; keeps each prompt it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: list[str] = []
+
+    def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+        content = messages[-1]["content"]
+        self.prompts.append(content)
+        answer = REVIEW_ZH if "Write the whole reply in Simplified Chinese" in content else REVIEW_EN
+        return super().encode([{"role": "user", "content": f"say:{answer}|stop"}])
+
+
+async def review_by(fake: FakeDiscord, locale: str) -> FakeMessage:
+    handle = await fake.send_slash("review", {"film": "Farewell My Concubine", "notes": NOTES_ZH, "rating": 5},
+                                   user=fake.member, locale=locale)
+    await handle.deferred()
+    original = await handle.original(timeout=20)
+    await fake.wait_for(lambda: original.embeds and original.reaction_users("👎"), timeout=20, what="the review")
+    return original
+
+
+async def test_chinese_notes_get_a_chinese_review_unless_the_server_is_pinned_to_english(
+        make_bot: BotFactory, fake: FakeDiscord) -> None:
+    model = Polyglot()
+    bot = await make_bot(fake_model=model)
+    # an English client, Chinese notes: the notes' language wins
+    chinese = await review_by(fake, "en-US")
+    assert chinese.embeds[0]["description"].startswith("我非常喜欢这部电影。")
+    job = await bot.store.job_for_message(chinese.id)
+    assert job is not None and job.settings["language"] == "zh_CN"
+    assert "Write the whole reply in Simplified Chinese (简体中文)" in job.prompt[-1]["content"]
+
+    pinned = await cinebot(fake, "language", {"language": "en"})
+    assert "**English**" in pinned and "whatever language a member writes in" in pinned
+    english = await review_by(fake, "zh-CN")
+    assert "I loved this film." in english.embeds[0]["description"]
+    job = await bot.store.job_for_message(english.id)
+    assert job is not None and "language" not in job.settings
+    assert "Write the whole reply in" not in job.prompt[-1]["content"]
+    fake.assert_no_unknown_calls()

@@ -68,7 +68,8 @@ def test_the_prompt_names_the_language_and_english_adds_nothing() -> None:
     assert set(LANGUAGES) >= {"en", "zh_CN", "zh_TW", "ja", "ko", "es_ES", "fr", "de", "pt_BR"}
 
 
-CHINESE_PITCH = "**Title:** 守灯人\n**Logline:** 一个守灯人守护着海底沉睡的怪物。\n**Synopsis:** 玛拉每晚点亮灯塔。怪物在灯光下沉睡。"
+CHINESE_PITCH = ("**Title:** 守灯人\n**Logline:** 一个守灯人守护着海底沉睡的怪物。\n"
+                 "**Synopsis:** 玛拉每晚点亮灯塔。怪物在灯光下沉睡。")
 ENGLISH_PITCH = ("**Title:** Night Lamp\n**Logline:** A keeper guards a light over a sleeping thing.\n"
                  "**Synopsis:** Mara keeps the lamp lit every night. The beam hums. One night it fails.")
 
