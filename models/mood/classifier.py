@@ -7,6 +7,10 @@ encoder, exported to ONNX and quantised to int8; the result is cached under ``<c
 is a hash of the shipped weights, so a retrain builds a fresh cache. Two graphs: "sentiment" runs only the sentiment
 part (the fast path for ``cinebot mood eval`` and for sentiment-only callers), "full" runs both parts on the same
 batch and gives sentiment and emotions.
+
+Chinese texts (``models.mood.zh.is_chinese``) take their own path instead: a linear model over hashed character
+n-grams (``zh.safetensors``, not part of the ONNX cache key) and cue-word emotions; in a batch that mixes languages
+each text is read by the model of its own language, and the English texts are scored exactly as alone.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 
 from models.llm.registry import ModelError, sha256_file
 from models.mood.encoder import EKMAN, EncoderTokenizer, encode, encoder_dir
+from models.mood.zh import ZH_EMOTION_THRESHOLD, ZH_META, ZhSentiment, emotion_scores, is_chinese
 
 log = logging.getLogger(__name__)
 
@@ -224,13 +229,29 @@ def build_onnx(weights: Path, meta: dict[str, Any], target: Path) -> None:
         plain.unlink()
 
 
+def _score(positive: float, emotions: dict[str, float], detected: tuple[str, ...]) -> MoodScore:
+    label, confidence = label_for(positive, emotions)
+    return MoodScore(round(positive, 4), label, round(confidence, 4), emotions, detected)
+
+
+def load_zh(weights: Path) -> ZhSentiment | None:
+    """The Chinese sentiment model beside the weights, else the shipped one; None (with a warning) when neither is
+    there."""
+    for folder in (weights, WEIGHTS_DIR):
+        if (folder / ZH_META).is_file():
+            return ZhSentiment.load(folder)
+    log.warning("no Chinese mood model in %s: Chinese texts are read by the English model", weights)
+    return None
+
+
 class MoodClassifier:
     """Scores texts with the ONNX graphs; thread-safe; one batch at a time so two callers don't fight for cores."""
 
-    def __init__(self, folder: Path, meta: dict[str, Any], threads: int) -> None:
+    def __init__(self, folder: Path, meta: dict[str, Any], threads: int, zh: ZhSentiment | None = None) -> None:
         import onnxruntime as ort
 
         self.meta = meta
+        self.zh = zh  # None: Chinese texts are read by the English model too
         self.temperature = float(meta["temperature"])
         self.thresholds = np.array([float(meta["emotion_thresholds"][name]) for name in EKMAN])
         self.tokenizer = EncoderTokenizer(encoder_dir())
@@ -245,7 +266,10 @@ class MoodClassifier:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, cache_dir: Path, threads: int = 0, weights: Path = WEIGHTS_DIR) -> MoodClassifier:
+    def load(cls, cache_dir: Path, threads: int = 0, weights: Path = WEIGHTS_DIR,
+             chinese: bool = True) -> MoodClassifier:
+        """The classifier; ``chinese=False`` reads Chinese texts with the English model as well (the classifier as
+        it was before it had a Chinese path, kept for comparisons)."""
         meta_path = weights / "meta.json"
         if not meta_path.is_file() or not (weights / "mood.safetensors").is_file():
             raise MoodModelError(f"The mood classifier's weights are missing from {weights}; "
@@ -271,7 +295,7 @@ class MoodClassifier:
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
             log.info("built the mood classifier in %.1f s -> %s", time.perf_counter() - started, folder)
-        return cls(folder, meta, threads or min(4, os.cpu_count() or 1))
+        return cls(folder, meta, threads or min(4, os.cpu_count() or 1), load_zh(weights) if chinese else None)
 
     def _run(self, graph: str, texts: Sequence[str]) -> list[np.ndarray]:
         """The graph's outputs for each text, in order. Texts run in batches of one token length, unpadded: the
@@ -294,28 +318,47 @@ class MoodClassifier:
         inverse = np.argsort(np.array(order, dtype=np.int64))
         return [np.concatenate([part[k] for part in parts])[inverse] for k in range(len(parts[0]))] if parts else []
 
+    def split(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
+        """The positions of the texts the English model reads, and of those the Chinese model reads."""
+        if self.zh is None:
+            return list(range(len(texts))), []
+        chinese = [is_chinese(text) for text in texts]
+        return [i for i, zh in enumerate(chinese) if not zh], [i for i, zh in enumerate(chinese) if zh]
+
     def positive(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated P(positive) for each text (sentiment exit only: the fast path)."""
         if not texts:
             return np.zeros(0)
-        (logits,) = self._run("sentiment", texts)
-        return _softmax_positive(logits, self.temperature)
+        english, chinese = self.split(texts)
+        out = np.zeros(len(texts))
+        if english:
+            (logits,) = self._run("sentiment", [texts[i] for i in english])
+            out[english] = _softmax_positive(logits, self.temperature)
+        if chinese and self.zh is not None:
+            out[chinese] = self.zh.positive([texts[i] for i in chinese])
+        return out
 
     def classify(self, texts: Sequence[str]) -> list[MoodScore]:
         """Sentiment and emotions for each text (blocking; batched)."""
         if not texts:
             return []
-        sentiment, emotion = self._run("full", texts)
-        positive = _softmax_positive(sentiment, self.temperature)
-        probs = 1.0 / (1.0 + np.exp(-emotion))
-        scores = []
-        for p, row in zip(positive, probs, strict=True):
-            emotions = {name: round(float(v), 4) for name, v in zip(EKMAN, row, strict=True)}
-            over = [i for i in np.argsort(-row) if row[i] >= self.thresholds[i]]
-            label, confidence = label_for(float(p), emotions)
-            scores.append(MoodScore(round(float(p), 4), label, round(confidence, 4), emotions,
-                                    tuple(EKMAN[i] for i in over)))
-        return scores
+        english, chinese = self.split(texts)
+        scores: list[MoodScore | None] = [None] * len(texts)
+        if english:
+            sentiment, emotion = self._run("full", [texts[i] for i in english])
+            positive = _softmax_positive(sentiment, self.temperature)
+            probs = 1.0 / (1.0 + np.exp(-emotion))
+            for i, p, row in zip(english, positive, probs, strict=True):
+                emotions = {name: round(float(v), 4) for name, v in zip(EKMAN, row, strict=True)}
+                over = [k for k in np.argsort(-row) if row[k] >= self.thresholds[k]]
+                scores[i] = _score(float(p), emotions, tuple(EKMAN[k] for k in over))
+        if chinese and self.zh is not None:
+            for i, p in zip(chinese, self.zh.positive([texts[i] for i in chinese]), strict=True):
+                emotions = emotion_scores(texts[i])
+                over = sorted((name for name in EKMAN if emotions[name] >= ZH_EMOTION_THRESHOLD),
+                              key=lambda name: -emotions[name])
+                scores[i] = _score(float(p), emotions, tuple(over))
+        return [score for score in scores if score is not None]
 
     async def aclassify(self, texts: Sequence[str]) -> list[MoodScore]:
         """``classify`` in a thread, so the event loop never waits on the model."""
