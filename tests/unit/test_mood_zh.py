@@ -44,6 +44,7 @@ def test_buckets_are_the_texts_1_2_and_3_grams_with_its_ends_marked() -> None:
     assert found.min() >= 0 and found.max() < 2 ** 16
     assert np.array_equal(found, buckets("好看", 16))  # no per-process hash seed
     assert np.array_equal(buckets("ＡＢＣ好看", 16), buckets("abc好看", 16))  # full-width and case folded
+    assert np.array_equal(buckets("這部電影很難看", 16), buckets("这部电影很难看", 16))  # traditional as simplified
 
 
 def test_the_shipped_chinese_model_is_small_and_loads() -> None:
