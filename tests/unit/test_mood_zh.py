@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from models.mood.classifier import WEIGHTS_DIR
-from models.mood.zh import ZH_EMOTION_THRESHOLD, ZhSentiment, buckets, emotion_scores, is_chinese
+from models.mood.zh import ZH_EMOTION_THRESHOLD, ZhSentiment, buckets, emotion_scores, features, is_chinese
 
 # Written for these tests; none of them is in data/mood_zh/.
 SCATHING_ZH = [
@@ -45,6 +45,13 @@ def test_buckets_are_the_texts_1_2_and_3_grams_with_its_ends_marked() -> None:
     assert np.array_equal(found, buckets("好看", 16))  # no per-process hash seed
     assert np.array_equal(buckets("ＡＢＣ好看", 16), buckets("abc好看", 16))  # full-width and case folded
     assert np.array_equal(buckets("這部電影很難看", 16), buckets("这部电影很难看", 16))  # traditional as simplified
+
+
+def test_the_clause_after_a_turn_counts_more() -> None:
+    text = "画面很美，但是剧情太空洞了"
+    assert len(features(text, 16, 3)) == len(buckets(text, 16)) + 2 * len(buckets("剧情太空洞了", 16))
+    assert np.array_equal(features(text, 16, 1), buckets(text, 16))
+    assert np.array_equal(features("好看", 16, 3), buckets("好看", 16))  # no turn
 
 
 def test_the_shipped_chinese_model_is_small_and_loads() -> None:
@@ -90,7 +97,7 @@ def test_the_trainer_learns_the_film_phrases(tmp_path: Path) -> None:
     from models.mood.zh_train import DATA_DIR, scores, train
 
     rows = load_labelled_tsv(DATA_DIR / "train.tsv")
-    args = argparse.Namespace(bits=14, epochs=3, lr=0.05, l2=0.0, batch=32, seed=1, pool=0.5)
+    args = argparse.Namespace(bits=14, epochs=3, lr=0.05, l2=0.0, batch=32, seed=1, pool=0.5, tail=3)
     weights, bias = train(rows, args)
-    accuracy, macro_f1 = scores(ZhSentiment(weights, bias, 14, 1.0, {"pool": 0.5}), rows)
+    accuracy, macro_f1 = scores(ZhSentiment(weights, bias, 14, 1.0, {"pool": 0.5, "tail": 3}), rows)
     assert accuracy > 0.9 and macro_f1 > 0.9
