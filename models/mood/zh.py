@@ -97,13 +97,17 @@ def features(text: str, bits: int, tail: int = 1) -> np.ndarray:
 # annoyance and disapproval are anger, admiration and amusement are joy). Written for this project (Apache-2.0).
 ZH_EMOTION_WORDS: dict[str, tuple[str, ...]] = {
     "anger": ("生气", "气死", "气人", "愤怒", "火大", "恼火", "气愤", "可恨", "忍无可忍", "受够", "骂人", "想骂",
-              "侮辱", "被骗", "骗钱", "圈钱", "拉黑", "什么玩意", "烦死", "烦人", "很烦", "差评", "避雷"),
+              "侮辱", "被骗", "骗钱", "圈钱", "拉黑", "什么玩意", "烦死", "烦人", "很烦", "差评", "避雷",
+              # disapproval and annoyance, as GoEmotions groups them under anger
+              "不推荐", "难看", "无聊", "浪费", "退票", "差劲", "拉胯", "糟糕", "敷衍", "尬", "烂"),
     "disgust": ("恶心", "反胃", "作呕", "讨厌", "厌恶", "垃圾", "辣眼睛", "低俗", "恶俗", "油腻", "三观不正",
                 "看吐", "膈应", "反感", "烂片", "烂透", "不舒服"),
     "fear": ("害怕", "恐怖", "吓人", "吓死", "吓到", "可怕", "惊悚", "毛骨悚然", "不敢", "心惊", "发抖", "阴森",
              "噩梦", "紧张", "提心吊胆", "头皮发麻"),
     "joy": ("开心", "快乐", "高兴", "喜欢", "爱了", "好看", "好笑", "笑死", "哈哈", "感动", "温暖", "治愈", "精彩",
-            "推荐", "过瘾", "爽", "满足", "幸福", "享受", "棒", "赞", "五星", "佳作", "神作", "绝了", "yyds", "震撼"),
+            "推荐", "过瘾", "爽", "满足", "幸福", "享受", "棒", "赞", "五星", "佳作", "神作", "绝了", "yyds", "震撼",
+            # admiration and approval, as GoEmotions groups them under joy
+            "好片", "好电影", "优秀", "出色", "完美", "感人", "动人", "用心", "值得", "经典", "厉害", "精湛", "舒服"),
     "sadness": ("难过", "伤心", "哭", "泪", "心疼", "悲伤", "遗憾", "可惜", "失望", "心酸", "心碎", "虐", "压抑",
                 "孤独", "后悔", "唏嘘", "悲剧", "沉重"),
     "surprise": ("惊喜", "没想到", "意外", "震惊", "竟然", "居然", "出乎意料", "意想不到", "惊艳", "反转",
@@ -115,7 +119,8 @@ ZH_EMOTION_THRESHOLD = 0.4  # one cue word reads as that emotion
 
 def emotion_scores(text: str) -> dict[str, float]:
     """A score for every EKMAN name from the cue words: 1 - 0.55**hits for each emotion (one hit 0.45, two 0.70),
-    a cue right after a negation ("不好笑", "一点都不恐怖") not counted; neutral 0.8 with no hit, else 0.1."""
+    a cue up to two characters after a negation ("不好笑", "一点都不恐怖", "不觉得无聊") not counted; neutral 0.8 with
+    no hit, else 0.1."""
     plain = normalise(text)
     scores = {}
     for name, words in ZH_EMOTION_WORDS.items():
@@ -123,8 +128,8 @@ def emotion_scores(text: str) -> dict[str, float]:
         for word in words:
             start = plain.find(word)
             while start >= 0:
-                before = plain[max(0, start - 3):start]
-                if not any(before.endswith(neg) or before[:-1].endswith(neg) for neg in _NEGATION):
+                before = plain[max(0, start - 5):start]  # a negation up to two characters before the cue
+                if not any(before[:len(before) - gap].endswith(neg) for gap in range(3) for neg in _NEGATION):
                     hits += 1
                 start = plain.find(word, start + len(word))
         scores[name] = round(1.0 - 0.55 ** hits, 4)

@@ -83,6 +83,8 @@ def test_chinese_emotions_come_from_cue_words_and_negation_cancels_one() -> None
     assert scared["fear"] >= ZH_EMOTION_THRESHOLD and scared["neutral"] < ZH_EMOTION_THRESHOLD
     flat = emotion_scores("一点都不好笑。")
     assert flat["joy"] < ZH_EMOTION_THRESHOLD
+    assert emotion_scores("一点都不觉得无聊。")["anger"] < ZH_EMOTION_THRESHOLD  # two characters between
+    assert emotion_scores("特效很棒，不过故事无聊。")["anger"] >= ZH_EMOTION_THRESHOLD  # 不过 is no negation
     calm = emotion_scores("今天晚上七点的场次。")
     assert calm["neutral"] >= ZH_EMOTION_THRESHOLD and max(v for k, v in calm.items() if k != "neutral") == 0
 
