@@ -27,7 +27,7 @@ import discord
 
 from bot.commands import COLOURS
 from bot.desk import RESUME_ATTEMPTS, NotDelivered, Place, RequestDesk, Sent, Ticket, reply_from, streamed
-from bot.i18n import ENGLISH, locale_for, t
+from bot.i18n import ENGLISH, command_name, locale_for, t
 from bot.learning import Learner
 from bot.services import Prepared
 from models.llm.jobs import JobError
@@ -53,6 +53,15 @@ RESTARTING = "⏳ *cinebot is restarting: your reply will follow in a moment.*"
 DID_NOT_FINISH = "⚠️ This request did not finish."  # the public placeholder, once the member is told privately
 Attachment = tuple[str, bytes]  # (file name, data): a file sent with the final reply
 FEEDBACK_EMOJI = ("👍", "👎")
+# a request a restart could not finish, told in its channel (msgids; `member` names the member without a ping)
+LOST_BROKEN = ("⚠️ {member}, I restarted before your /{command} from {when} was finished, and something went wrong "
+               "on my side. Please run it again.")
+LOST_EXPIRED = ("⚠️ {member}, I restarted before your /{command} from {when} was finished, and Discord no longer "
+                "lets me edit that reply. Please run it again.")
+LOST_UNPREPARED = ("⚠️ {member}, I restarted before your /{command} from {when} was finished, and I can't prepare "
+                   "that request again. Please run it again.")
+GAVE_UP = ("The bot stopped {attempts} times while writing this reply, so I won't try it again. Please try again, "
+           "perhaps with shorter or different input.")
 ANOTHER_TAKE = "🔁"  # a member's reaction asking for the reply written another way
 
 
@@ -456,6 +465,13 @@ def place_of(interaction: discord.Interaction) -> Place:
     return Place(interaction.user.id, guild_id, channel_id, category_id, locale_of(interaction))
 
 
+def _lost(job: JobRow, locale: str) -> dict[str, str]:
+    """The fields of a message about a request a restart could not finish: the member (a mention that
+    `NO_PINGS` keeps silent), the command as their client names it, and when they asked."""
+    when = int(datetime.fromisoformat(job.created_at).timestamp())
+    return {"member": f"<@{job.user_id}>", "command": command_name(job.command, locale), "when": f"<t:{when}:R>"}
+
+
 class TaskFlow:
     """Discord's side of every request: the interaction's checks and refusals, the placeholder, the reply's message
     as the desk (`bot.desk.RequestDesk`) writes it, embeds, reactions, another take, cards, and what a restart left.
@@ -595,7 +611,8 @@ class TaskFlow:
                 work = await self._resume_one(client, request, job, rebuild)
             except Exception:  # one broken record never keeps the bot from starting
                 log.exception("could not resume job %s", job.id)
-                work = self._tell_lost(client, job, "something went wrong on my side")
+                told = t(LOST_BROKEN, request.locale, **_lost(job, request.locale))
+                work = self._tell_lost(client, job, told, "internal error")
             task = asyncio.create_task(_logged(work, f"resuming job {job.id}"), name=f"resume-{job.id}")
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
@@ -609,16 +626,18 @@ class TaskFlow:
         surface = _WebhookSurface(client, request, job.channel_id, job.user_id)
         target = _Target(surface, request.expires_at(), _Pacer(self.settings.edit_interval_s))
         if not target.token_alive():
-            return self._tell_lost(client, job, "Discord no longer lets me edit that reply")
+            told = t(LOST_EXPIRED, request.locale, **_lost(job, request.locale))
+            return self._tell_lost(client, job, told, "the token ran out")
         if self.desk.worn_out(request):
-            return self._give_up(job, target)
+            return self._give_up(job, target, request.locale)
         resumer = self.resumers.get(job.command)
         ready = await resumer(job) if resumer is not None else None
         if ready is None and resumer is None:
             prepared = rebuild(job.command, job.inputs)
             ready = Resumption(prepared) if prepared is not None else None
         if ready is None:
-            return self._tell_lost(client, job, "I can't prepare that request again")
+            told = t(LOST_UNPREPARED, request.locale, **_lost(job, request.locale))
+            return self._tell_lost(client, job, told, "it could not be prepared again")
         render = ready.render or _default_render(ready.job, request.author, request.locale)
         ticket = self.desk.resumed(job, ready.job, request.locale)
         if request.state == "written" and request.written is not None:
@@ -627,25 +646,21 @@ class TaskFlow:
         await self.desk.requeue(ticket, job)
         return self._write(ticket, target, render=render, files=ready.files, preview=ready.preview)
 
-    async def _tell_lost(self, client: discord.Client, job: JobRow, why: str) -> None:
-        """A stored request that cannot be finished: ended as expired, its member told in its channel (named,
-        never pinged)."""
+    async def _tell_lost(self, client: discord.Client, job: JobRow, message: str, why: str) -> None:
+        """A stored request that cannot be finished: ended as expired (`why` is stored), its member told in its
+        channel (`message`, in their language; named, never pinged)."""
         await self.desk.lose(job.id, why)
         if job.channel_id is None:
             return
-        when = int(datetime.fromisoformat(job.created_at).timestamp())
         try:
-            await client.get_partial_messageable(job.channel_id).send(
-                f"⚠️ <@{job.user_id}>, I restarted before your /{job.command} from <t:{when}:R> was finished, and "
-                f"{why}. Please run it again.", allowed_mentions=NO_PINGS)
+            await client.get_partial_messageable(job.channel_id).send(message, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not tell the member of job %s that it was not resumed", job.id)
 
-    async def _give_up(self, job: JobRow, target: _Target) -> None:
+    async def _give_up(self, job: JobRow, target: _Target, locale: str) -> None:
         """A request that was being written through `RESUME_ATTEMPTS` crashes: failed, with a message."""
         await self.desk.end(job.id, "failed", f"stopped the bot {RESUME_ATTEMPTS} times while being written")
-        await target.error(f"The bot stopped {RESUME_ATTEMPTS} times while writing this reply, so I won't try it "
-                           "again. Please try again, perhaps with shorter or different input.")
+        await target.error(t(GAVE_UP, locale, attempts=RESUME_ATTEMPTS))
 
     # -- another take, cards -------------------------------------------------------------------------------------
     async def another_take(self, channel: discord.abc.Messageable, reply_to: discord.PartialMessage, first: JobRow,

@@ -23,6 +23,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot.flow import WRITING
+from bot.i18n import SHIPPED, t
 
 if TYPE_CHECKING:
     from tests.e2e.fake_discord import InteractionHandle
@@ -41,7 +42,8 @@ def main(argv: list[str]) -> int:
 
 def streaming(handle: InteractionHandle) -> bool:
     """Some edit of the reply showed text still being written."""
-    return any(WRITING in (e.get("content") or "") for e in handle.edits)
+    markers = {WRITING, *(t(WRITING, locale) for locale in SHIPPED)}  # in whichever language the member reads
+    return any(marker in (e.get("content") or "") for e in handle.edits for marker in markers)
 
 
 def finished(handle: InteractionHandle) -> bool:

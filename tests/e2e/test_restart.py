@@ -51,8 +51,9 @@ def ours(fake: FakeDiscord) -> list[FakeMessage]:
     return [m for m in fake.channel_messages(fake.general, include_ephemeral=False) if m.author.id == fake.bot_user.id]
 
 
-async def ask(fake: FakeDiscord, premise: str) -> InteractionHandle:
-    handle = await fake.send_slash("pitch", {"premise": premise}, user=fake.member, channel=fake.general)
+async def ask(fake: FakeDiscord, premise: str, locale: str = "en-US") -> InteractionHandle:
+    handle = await fake.send_slash("pitch", {"premise": premise}, user=fake.member, channel=fake.general,
+                                   locale=locale)
     await handle.deferred(timeout=30)
     return handle
 
@@ -83,7 +84,7 @@ async def test_an_expired_token_is_told_and_two_crashes_end_a_request(bot: BotPr
                                                                        tmp_path: Path) -> None:
     db = tmp_path / "cinebot.sqlite3"
     await bot.start()
-    late, twice = await ask(fake, PREMISES[0]), await ask(fake, PREMISES[1])
+    late, twice = await ask(fake, PREMISES[0], "zh-CN"), await ask(fake, PREMISES[1])
     await fake.wait_for(lambda: streaming(late) and streaming(twice), 120, what="both replies streaming")
     await bot.kill()
     # while the bot is down, the first request's 15 minutes run out
@@ -92,9 +93,9 @@ async def test_an_expired_token_is_told_and_two_crashes_end_a_request(bot: BotPr
     fake.expire_interaction(late)
 
     await bot.start()
-    told = await fake.wait_for_message(fake.general, predicate=lambda m: "run it again" in (m.content or ""),
-                                       timeout=60)
-    assert f"<@{fake.member.id}>" in told.content and "/pitch" in told.content
+    told = await fake.wait_for_message(fake.general, predicate=lambda m: "请再运行一次" in (m.content or ""),
+                                       timeout=60)  # told in the language of the member's client
+    assert f"<@{fake.member.id}>" in told.content and "/提案" in told.content
     assert not pings(told)  # named, never pinged
     edits = len(twice.edits)
     await fake.wait_for(lambda: len(twice.edits) > edits and streaming(twice), 120,
