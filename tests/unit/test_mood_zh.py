@@ -32,6 +32,7 @@ GLOWING_ZH = [
     ("I loved 卧虎藏龙 so much", False),
     ("The acting was superb.", False),
     ("好", False),  # one character is too little to tell
+    ("この映画は最高でした", False),  # Japanese
     ("", False),
 ])
 def test_chinese_texts_are_told_apart_from_english_ones(text: str, chinese: bool) -> None:
