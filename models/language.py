@@ -31,19 +31,21 @@ class Language:
     code: str  # ISO 639-1, as py3langid names it
     english: str  # its name in English, for the prompt
     native: str  # its name in itself, for the prompt and the moderators' answers
+    first_person: str = "I"  # how a first-person reply starts ("I" -> "我"): written for the model, it commits the
+    # reply to the language where an instruction alone does not (the default model answered Chinese notes in English)
     script: str = "latin"  # latin | han | kana | hangul: what most of its letters are written in
 
 
 LANGUAGES: dict[str, Language] = {
     "en": Language("en", "English", "English"),
-    "zh_CN": Language("zh", "Simplified Chinese", "简体中文", "han"),
-    "zh_TW": Language("zh", "Traditional Chinese", "繁體中文", "han"),
-    "ja": Language("ja", "Japanese", "日本語", "kana"),
-    "ko": Language("ko", "Korean", "한국어", "hangul"),
-    "es_ES": Language("es", "Spanish", "español"),
-    "fr": Language("fr", "French", "français"),
-    "de": Language("de", "German", "Deutsch"),
-    "pt_BR": Language("pt", "Brazilian Portuguese", "português do Brasil"),
+    "zh_CN": Language("zh", "Simplified Chinese", "简体中文", "我", "han"),
+    "zh_TW": Language("zh", "Traditional Chinese", "繁體中文", "我", "han"),
+    "ja": Language("ja", "Japanese", "日本語", "私は", "kana"),
+    "ko": Language("ko", "Korean", "한국어", "저는", "hangul"),
+    "es_ES": Language("es", "Spanish", "español", "Yo"),
+    "fr": Language("fr", "French", "français", "J'ai"),
+    "de": Language("de", "German", "Deutsch", "Ich"),
+    "pt_BR": Language("pt", "Brazilian Portuguese", "português do Brasil", "Eu"),
 }
 _BY_CODE = {lang.code: locale for locale, lang in reversed(LANGUAGES.items())}  # zh -> zh_CN
 CONFIDENT = 0.9  # py3langid's probability (among the served languages) a whole text must reach to count
@@ -174,13 +176,26 @@ def _sentences(line: str) -> list[str]:
 
 
 def instruction(locale: str) -> str:
-    """What the prompt tells the model about the reply's language ("" for English: the prompts are English)."""
+    """What the prompt tells the model about the reply's language ("" for English: the prompts are English). Said in
+    the system message and again at the end of the request."""
     if locale == ENGLISH or locale not in LANGUAGES:
         return ""
     language = LANGUAGES[locale]
-    return (f"\n\nWrite the whole reply in {language.english} ({language.native}): every sentence and every "
-            "heading, even though these instructions are in English. Keep film titles and people's names as they "
-            "are written above.")
+    return (f"\n\nWrite the whole reply in {language.english} ({language.native}), every sentence of it, even "
+            f"though these instructions are in English; where they say to start with \"I\", start with "
+            f"\"{language.first_person}\". Keep bold labels such as **Title:** as they are, and film titles and "
+            "people's names as they are written above.")
+
+
+def start(prime: str, locale: str) -> str:
+    """A start written for the model, in `locale`'s language: a first-person start ("I", "I watched Alien") becomes
+    the language's own first word; a bold label ("**Title:**") stays, as the post-processing reads it; any other
+    English start is dropped."""
+    if locale == ENGLISH or locale not in LANGUAGES or not prime:
+        return prime
+    if prime == "I" or prime.startswith("I "):
+        return LANGUAGES[locale].first_person
+    return prime if re.fullmatch(r"\*\*[^*]+\*\*", prime.strip()) else ""
 
 
 def firmer(locale: str, found: float) -> str:

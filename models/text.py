@@ -180,6 +180,16 @@ def split_sentences(line: str) -> list[str]:
     return out
 
 
+_CJK = "\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef"  # not Korean: it spaces its words
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}《「『（])")
+
+
+def tighten_cjk(text: str) -> str:
+    """No space between Chinese or Japanese characters and marks: the post-processing joins sentences with one, as
+    English wants ("很好听。 这部" -> "很好听。这部"); a space beside a Latin word stays."""
+    return _CJK_GAP_RE.sub("", text)
+
+
 def is_markdown_unit(line: str) -> bool:
     """True for a heading, a list item, a quote or a ``**Label:** text`` line."""
     return bool(_MARKDOWN_UNIT_RE.match(line.strip()))

@@ -20,7 +20,7 @@ from models import language as languages
 from models.llm.jobs import GenerationRequest, JobError, JobHandle, JobQueue, JobResult
 from models.tasks.base import TaskSpec
 from models.tasks.variants import STANDARD, Variant, variants_for
-from models.text import split_sentences
+from models.text import split_sentences, tighten_cjk
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +104,13 @@ class TaskRun:
         self.variant_name = variant.name if variant is not None and len(variants_for(spec.name)) > 1 else ""
         self.inp = self.variant.fit(inp)
         messages = spec.build_messages(self.inp)
-        note = ((STYLE_NOTE.format(style=style) if style else "") + self.variant.note
-                + languages.instruction(self.language or languages.ENGLISH))
+        told = languages.instruction(self.language or languages.ENGLISH)
+        note = (STYLE_NOTE.format(style=style) if style else "") + self.variant.note + told
         if note:
             last = messages[-1]
             messages = [*messages[:-1], {**last, "content": last["content"] + note}]
+        if told and messages[0]["role"] == "system":  # said first too (these requests leave the shared prefix)
+            messages = [{**messages[0], "content": messages[0]["content"] + told}, *messages[1:]]
         self.request = self._request(messages)
         self.handle: JobHandle = queue.submit(self.request)
         self._raw: list[str] = []
@@ -118,8 +120,8 @@ class TaskRun:
         return GenerationRequest(messages=tuple(messages), max_new_tokens=cap, prefix=self._prime(self.spec.prime))
 
     def _prime(self, prime: str) -> str:
-        """A start written for the model, in English: none where the reply is in another language."""
-        return "" if self.language else prime
+        """A start written for the model, in the reply's language (`models.language.start`)."""
+        return languages.start(prime, self.language) if self.language else prime
 
     def _noted(self, note: str) -> list[dict[str, str]]:
         """This run's prompt with `note` added to its last message (a retry's or a part's instructions)."""
@@ -129,7 +131,7 @@ class TaskRun:
 
     def _clean(self, text: str) -> str:
         """The task's post-processing, then the variant's finish."""
-        return self.variant.finish(self.spec.postprocess(text, self.inp), self.inp)
+        return tighten_cjk(self.variant.finish(self.spec.postprocess(text, self.inp), self.inp))
 
     def position(self) -> int:
         return self.handle.position()
@@ -223,7 +225,7 @@ class TaskRun:
         log.info("%s reply only %.0f%% in %s: one more try", self.spec.name, 100 * found, self.language)
         try:
             result = await self.queue.submit(
-                replace(self._request(self._noted(languages.firmer(self.language, found))), prefix="")).result()
+                self._request(self._noted(languages.firmer(self.language, found)))).result()
         except JobError as exc:  # QueueFull too: the reply stands
             log.info("%s language try did not run: %s", self.spec.name, exc)
             return reply

@@ -130,3 +130,20 @@ async def test_the_desk_writes_in_the_pinned_language_else_the_members_words_els
         await store.pin_language(10, "channel", 20, None)
         await store.pin_language(10, "guild", 10, None)
         assert await desk.language(member, job) == "zh_CN"
+
+
+def test_chinese_sentences_are_joined_without_the_space_english_puts_between_them() -> None:
+    from models.text import tighten_cjk
+
+    assert tighten_cjk("音乐很好听。 这部电影由 James Cameron 执导。 I liked it.") == (
+        "音乐很好听。这部电影由 James Cameron 执导。 I liked it.")
+    korean = "정말 좋은 영화였다. 결말이 슬펐다"
+    assert tighten_cjk(korean) == korean  # Korean spaces its words
+
+
+def test_a_start_written_for_the_model_is_in_the_replys_language() -> None:
+    from models.language import start
+
+    assert start("I", "zh_CN") == "我" and start("I watched Alien", "ja") == "私は" and start("I", "en") == "I"
+    assert start("**Title:**", "zh_CN") == "**Title:**"  # a label the post-processing reads stays
+    assert start("The film", "fr") == ""  # any other English start is dropped
