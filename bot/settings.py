@@ -198,9 +198,11 @@ class Settings:
     server loads its own adapters."""
     threads: int = _setting("CINEBOT_THREADS", "0", _int(0, 256))
     """CPU threads for llama.cpp or torch; 0 = one per core."""
-    worker_nice: int = _setting("CINEBOT_WORKER_NICE", "10", _int(0, 19))
-    """How much lower than the bot's own the model's threads are scheduled (Linux niceness, 0-19): with the model on
-    every core, Discord's heartbeat and each command's acknowledgement still run at once."""
+    worker_nice: int = _setting("CINEBOT_WORKER_NICE", "0", _int(0, 19))
+    """How much lower than the bot's own the model's threads are scheduled (Linux niceness, 0-19; 0: the same). Raise
+    it where other work on the machine should come first: the replies then wait for it. Beside two busy processes,
+    10 steps lower left the model too little of the CPU to answer one command in 15 minutes, while at the same
+    priority Discord's heartbeat and every acknowledgement stayed on time (`bench/discord_load.py --hog 2`)."""
     max_batch: int = _setting("CINEBOT_MAX_BATCH", "32", _int(1, 256))
     """Most jobs generated together in one batch, 1-256 (llama.cpp: the sequences its context holds)."""
     max_batch_tokens: int = _setting("CINEBOT_MAX_BATCH_TOKENS", "24576", _int(256, 1_048_576))
