@@ -32,7 +32,9 @@ class Language:
     english: str  # its name in English, for the prompt
     native: str  # its name in itself, for the prompt and the moderators' answers
     first_person: str = "I"  # how a first-person reply starts ("I" -> "我"): written for the model, it commits the
-    # reply to the language where an instruction alone does not (the default model answered Chinese notes in English)
+    # reply to the language where an instruction alone does not (the default model answered Chinese notes in English);
+    # none for the Latin-script languages: "Yo" led the default model into "Yo, como el editor de la página..." and
+    # a numbered list
     script: str = "latin"  # latin | han | kana | hangul: what most of its letters are written in
 
 
@@ -42,10 +44,10 @@ LANGUAGES: dict[str, Language] = {
     "zh_TW": Language("zh", "Traditional Chinese", "繁體中文", "我", "han"),
     "ja": Language("ja", "Japanese", "日本語", "私は", "kana"),
     "ko": Language("ko", "Korean", "한국어", "저는", "hangul"),
-    "es_ES": Language("es", "Spanish", "español", "Yo"),
-    "fr": Language("fr", "French", "français", "J'ai"),
-    "de": Language("de", "German", "Deutsch", "Ich"),
-    "pt_BR": Language("pt", "Brazilian Portuguese", "português do Brasil", "Eu"),
+    "es_ES": Language("es", "Spanish", "español", ""),
+    "fr": Language("fr", "French", "français", ""),
+    "de": Language("de", "German", "Deutsch", ""),
+    "pt_BR": Language("pt", "Brazilian Portuguese", "português do Brasil", ""),
 }
 _BY_CODE = {lang.code: locale for locale, lang in reversed(LANGUAGES.items())}  # zh -> zh_CN
 CONFIDENT = 0.9  # py3langid's probability (among the served languages) a whole text must reach to count

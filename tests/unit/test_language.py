@@ -145,5 +145,6 @@ def test_a_start_written_for_the_model_is_in_the_replys_language() -> None:
     from models.language import start
 
     assert start("I", "zh_CN") == "我" and start("I watched Alien", "ja") == "私は" and start("I", "en") == "I"
+    assert start("I", "es_ES") == ""  # no start in the Latin-script languages
     assert start("**Title:**", "zh_CN") == "**Title:**"  # a label the post-processing reads stays
     assert start("The film", "fr") == ""  # any other English start is dropped
