@@ -115,10 +115,27 @@ def _word_keys(text: str) -> frozenset[str]:
 
 
 def _runs(sentence: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
-    """The sentence's runs of LOOP_WORDS words and of PHRASE_WORDS words."""
-    words = tuple(name_key(sentence).split())
-    return ({words[i:i + LOOP_WORDS] for i in range(max(1, len(words) - LOOP_WORDS + 1))},
-            {words[i:i + PHRASE_WORDS] for i in range(len(words) - PHRASE_WORDS + 1)})
+    """The sentence's runs of LOOP_WORDS words and of PHRASE_WORDS words. Chinese and Japanese write no spaces: each
+    of their characters counts as a word, and a run is twice as many of them (a word is one or two characters)."""
+    key = name_key(sentence)
+    if _CJK_CHAR.search(key):
+        words = tuple(_CJK_TOKEN.findall(key))
+        loop, phrase = 2 * LOOP_WORDS, 2 * PHRASE_WORDS
+    else:
+        words, loop, phrase = tuple(key.split()), LOOP_WORDS, PHRASE_WORDS
+    return ({words[i:i + loop] for i in range(max(1, len(words) - loop + 1))},
+            {words[i:i + phrase] for i in range(len(words) - phrase + 1)})
+
+
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_CJK_TOKEN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]|[^\s\u3040-\u30ff\u4e00-\u9fff]+")
+# A reply in Chinese or Japanese that names someone in its own script: a transliterated name ("詹姆斯·卡梅隆") or a
+# half-transliterated one ("陈凯ige"). The catalog spells people in Latin letters, so no check could confirm it;
+# unless the member wrote it so, the sentence goes (the prompt asks for names as the facts spell them).
+_CJK_NAME = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fff]{1,6}[·・•][\u30a0-\u30ff\u4e00-\u9fff]{1,8}"
+                       r"|[\u4e00-\u9fff]{1,4}[a-z]{2,}\b")
+# The prompt's words in Chinese, Japanese and Korean (notes, catalog, instructions, rules)
+_CJK_LEAK = re.compile(r"笔记|筆記|目录|目錄|カタログ|メモ|指示|说明|規則|规则|ルール|提示|노트|카탈로그|규칙|지시")
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
 _COMMON = frozenset("""
 i i'm i've i'd i'll it it's the a an and but or so yet if as at by for from in into of on onto to with without
@@ -346,8 +363,11 @@ class Grounding:
 
     def reason(self, sentence: str) -> str | None:
         """Why `sentence` must go, or None when it may stay."""
-        if _LEAK.search(sentence):
+        if _LEAK.search(sentence) or _CJK_LEAK.search(sentence):
             return "the prompt's words"
+        for found in _CJK_NAME.finditer(sentence):
+            if found.group(0) not in self.notes:
+                return f"a name the catalog cannot confirm in that script: {found.group(0)}"
         for found in _RATING.finditer(sentence):
             said = f"{found.group(1)}/{ {'five': '5', 'ten': '10'}.get(found.group(2).lower(), found.group(2))}"
             if self.rating is None or said.replace(" ", "") != self.rating:

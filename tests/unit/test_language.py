@@ -148,3 +148,24 @@ def test_a_start_written_for_the_model_is_in_the_replys_language() -> None:
     assert start("I", "es_ES") == ""  # no start in the Latin-script languages
     assert start("**Title:**", "zh_CN") == "**Title:**"  # a label the post-processing reads stays
     assert start("The film", "fr") == ""  # any other English start is dropped
+
+
+def test_the_review_check_reads_chinese_names_leaks_and_loops(tmp_path) -> None:
+    from models.film.catalog import Catalog
+    from models.film.grounding import Grounding
+    from models.text import tighten_cjk
+
+    catalog = Catalog.open()
+    film = catalog.resolve("Farewell My Concubine 1993").film
+    assert film is not None
+    notes = "京剧 两个人的一生 结局太悲伤 张国荣演得太好了"
+    grounding = Grounding.for_film(catalog, film, notes, rating="5/5")
+    text = ("我非常喜欢这部电影。张国荣的表演非常出色。这部电影的导演是陈凯ige，他执导了这部电影。"
+            "詹姆斯·卡梅隆的镜头很美。根据我的笔记，结局很悲伤。两个人的一生让我深深感动，久久不能忘怀。"
+            "两个人的一生让我深深感动，久久不能忘怀，真的。我给它5/5的评分。")
+    checked = grounding.check(text)
+    reasons = [r.reason for r in checked.removed]
+    kept = "我非常喜欢这部电影。张国荣的表演非常出色。两个人的一生让我深深感动，久久不能忘怀。我给它5/5的评分。"
+    assert tighten_cjk(checked.text) == kept
+    assert any("陈凯ige" in r for r in reasons) and any("詹姆斯·卡梅隆" in r for r in reasons)
+    assert "the prompt's words" in reasons and "said before" in reasons  # the notes named, and the loop
