@@ -7,6 +7,7 @@ words `hello`, ` world` and then a stop token. Rows of a batch are independent, 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 STOP = 0
@@ -89,3 +90,20 @@ class FakeModel:
 
 def say(text: str, stop: bool = True) -> tuple[dict[str, str], ...]:
     return ({"role": "user", "content": f"say:{text}{'|stop' if stop else ''}"},)
+
+
+class ScriptedModel(FakeModel):
+    """Answers each prompt with `answer(its last message)`; keeps every last message (`prompts`) and every start
+    written for the model (`starts`) it was given."""
+
+    def __init__(self, answer: Callable[[str], str]) -> None:
+        super().__init__()
+        self.answer = answer
+        self.prompts: list[str] = []
+        self.starts: list[str] = []
+
+    def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+        content = messages[-1]["content"]
+        self.prompts.append(content)
+        self.starts.append(prefix)
+        return super().encode([{"role": "user", "content": f"say:{self.answer(content)}|stop"}])

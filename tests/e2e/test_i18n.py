@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import BotFactory
-from tests.fakes import FakeModel
+from tests.fakes import ScriptedModel
 
 from .fake_discord import FakeDiscord, FakeMessage
 from .test_admin import PREMISE, assert_refused, cinebot
@@ -52,22 +52,13 @@ async def test_a_film_card_is_labelled_in_the_members_language(make_bot: BotFact
 
 
 NOTES_ZH = "京剧 两个人的一生 结局太悲伤 张国荣演得太好了"
-REVIEW_ZH = "我非常喜欢这部电影。京剧和两个人的一生让我深深感动。结局太悲伤了，我哭了很久。"
+REVIEW_ZH = "非常喜欢这部电影。京剧和两个人的一生让我深深感动。结局太悲伤了，我哭了很久。"
 REVIEW_EN = "I loved this film. The opera and the two lives moved me. The ending is so sad that I cried."
 
 
-class Polyglot(FakeModel):
-    """Writes Chinese when the prompt asks for it, English otherwise; keeps each prompt it was given."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.prompts: list[str] = []
-
-    def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
-        content = messages[-1]["content"]
-        self.prompts.append(content)
-        answer = REVIEW_ZH if "Write the whole reply in Simplified Chinese" in content else REVIEW_EN
-        return super().encode([{"role": "user", "content": f"say:{answer}|stop"}])
+def polyglot(prompt: str) -> str:
+    """Chinese when the prompt asks for it, English otherwise."""
+    return REVIEW_ZH if "Write the whole reply in Simplified Chinese" in prompt else REVIEW_EN
 
 
 async def review_by(fake: FakeDiscord, locale: str) -> FakeMessage:
@@ -81,11 +72,11 @@ async def review_by(fake: FakeDiscord, locale: str) -> FakeMessage:
 
 async def test_chinese_notes_get_a_chinese_review_unless_the_server_is_pinned_to_english(
         make_bot: BotFactory, fake: FakeDiscord) -> None:
-    model = Polyglot()
+    model = ScriptedModel(polyglot)
     bot = await make_bot(fake_model=model)
     # an English client, Chinese notes: the notes' language wins
     chinese = await review_by(fake, "en-US")
-    assert chinese.embeds[0]["description"].startswith("我非常喜欢这部电影。")
+    assert chinese.embeds[0]["description"].startswith("我非常喜欢这部电影。")  # "我" is written for the model
     job = await bot.store.job_for_message(chinese.id)
     assert job is not None and job.settings["language"] == "zh_CN"
     assert "Write the whole reply in Simplified Chinese (简体中文)" in job.prompt[-1]["content"]

@@ -15,7 +15,7 @@ from models.tasks import SPECS, PitchInput, runner
 from models.tasks.base import Prepared
 from models.tasks.runner import complete_prefix
 from models.text import split_sentences
-from tests.fakes import FakeModel
+from tests.fakes import ScriptedModel
 
 
 @pytest.mark.parametrize(
@@ -74,42 +74,32 @@ ENGLISH_PITCH = ("**Title:** Night Lamp\n**Logline:** A keeper guards a light ov
                  "**Synopsis:** Mara keeps the lamp lit every night. The beam hums. One night it fails.")
 
 
-class Drifter(FakeModel):
-    """Answers in English until the prompt says the last reply was not in the language asked for."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[str, str]] = []  # (the last message, the answer's start) of each request
-
-    def encode(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
-        content = messages[-1]["content"]
-        self.calls.append((content, prefix))
-        answer = CHINESE_PITCH if "Your last reply was only" in content else ENGLISH_PITCH
-        return super().encode([{"role": "user", "content": "say:" + answer + "|stop"}])
+def drifter(prompt: str) -> str:
+    """English until the prompt says the last reply was not in the language asked for."""
+    return CHINESE_PITCH if "Your last reply was only" in prompt else ENGLISH_PITCH
 
 
 async def test_a_reply_asked_for_in_chinese_is_written_once_more_when_it_comes_back_in_english() -> None:
-    model = Drifter()
+    model = ScriptedModel(drifter)
     queue = JobQueue()
     premise = "一个守灯人守护着海底沉睡的怪物"
     async with BatchingWorker(model, queue):
         reply = await runner.submit(queue, SPECS["pitch"], PitchInput.create(premise=premise),
                                     language="zh_CN").reply()
-    first_prompt, first_prefix = model.calls[0]
-    assert "Write the whole reply in Simplified Chinese" in first_prompt
-    assert first_prefix == ""  # no English start is written for the model
-    assert any("Your last reply was only" in prompt for prompt, _ in model.calls)
+    assert "Write the whole reply in Simplified Chinese" in model.prompts[0]
+    assert model.starts[0] == ""  # no English start is written for the model
+    assert any("Your last reply was only" in prompt for prompt in model.prompts)
     assert "守灯人" in reply.text and "keeper" not in reply.text
     assert share(reply.text, "zh_CN") == 1.0
 
 
 async def test_an_english_request_is_never_checked_or_told_its_language() -> None:
-    model = Drifter()
+    model = ScriptedModel(drifter)
     queue = JobQueue()
     async with BatchingWorker(model, queue):
         await runner.submit(queue, SPECS["pitch"], PitchInput.create(premise="a keeper guards a sleeping thing"),
                             language="en").reply()
-    assert not any("Write the whole reply in" in p or "Your last reply was only" in p for p, _ in model.calls)
+    assert not any("Write the whole reply in" in p or "Your last reply was only" in p for p in model.prompts)
 
 
 async def test_the_desk_writes_in_the_pinned_language_else_the_members_words_else_their_client(tmp_path) -> None:
