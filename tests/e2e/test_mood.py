@@ -15,6 +15,7 @@ import pytest
 
 from bot.core import CineBot
 from tests.e2e.conftest import BotFactory
+from tests.fakes import ScriptedModel
 
 from .fake_discord import (
     CALLBACK_DEFERRED_MESSAGE,
@@ -161,6 +162,34 @@ async def test_channel_report_has_shares_chart_trend_and_extremes(make_bot: BotF
     liked, _, disliked = job.prompt[-1]["content"].partition("Most negative messages:")
     assert sum(text in liked for text in GLOWING) == 5 and sum(text in disliked for text in SCATHING) == 5
     assert msg.reaction_users("👍") == [fake.bot_user.id]
+    fake.assert_no_unknown_calls()
+
+
+GLOWING_ZH = ["太好看了，每一分钟都喜欢。", "演员演得太棒了，结局让我感动得哭了。",
+              "今年看过最好的电影，又好笑又温暖。", "配乐太美了，我超级喜欢这部片。",
+              "从头到尾都很精彩，还想再看一遍！"]
+SCATHING_ZH = ["太无聊了，浪费我两个小时。", "剧本很烂，演技很差，笑点很尴尬。",
+               "十年来最烂的电影，从头闷到尾。", "气死我了，这么好的演员拍成这样。",
+               "又难看又蠢，我看到一半就走了。"]
+
+
+async def test_a_chinese_channel_is_read_by_the_chinese_path_and_summed_up_in_chinese(make_bot: BotFactory,
+                                                                                      fake: FakeDiscord) -> None:
+    model = ScriptedModel(lambda prompt: "大家喜欢结局和配乐，不喜欢剧本。" if "Simplified Chinese" in prompt
+                          else "People loved the ending.")
+    bot = await make_bot(fake_model=model)
+    channel = await new_channel(fake, bot, "yingping")
+    await plant(fake, channel, SCATHING_ZH * 2, author=fake.moderator)
+    await plant(fake, channel, GLOWING_ZH * 2)
+    handle = await fake.send_slash("mood", {"channel": channel}, user=fake.member, locale="zh-CN")
+    msg, embed = await report(fake, handle)
+    assert embed["description"].startswith("大家喜欢结局和配乐，不喜欢剧本。")
+    job = await bot.store.job_for_message(msg.id)
+    assert job is not None and job.settings["language"] == "zh_CN"
+    # the Chinese path read them: every glowing message positive, the scathing ones negative or mixed (the English
+    # model called most Chinese criticism positive)
+    assert job.inputs["shares"]["positive"] == 0.5 and job.inputs["shares"]["negative"] >= 0.3
+    assert not any(text in shown_text(embed) for text in GLOWING_ZH + SCATHING_ZH)
     fake.assert_no_unknown_calls()
 
 
