@@ -40,6 +40,11 @@ To try the four tasks without Discord right now:  cinebot console
 """
 
 
+class UsageError(Exception):
+    """Something the command line lacks (a file, the database, a downloaded model) or cannot use: the operator's
+    to fix, told in English. A member's bad option is an `InputError` (its sentence is translated on Discord)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     defaults = Settings()
     parser = argparse.ArgumentParser(prog="cinebot", description="A film-community Discord bot with a local LLM.")
@@ -112,13 +117,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def task_job(task: str, args: argparse.Namespace, services: Services) -> Prepared:
     """The checked job for `cinebot ask review|scene|pitch`, prepared by the command table as the slash commands'
-    are (raises InputError)."""
+    are (raises InputError; UsageError for a file it cannot read)."""
     options = {k: v for k, v in vars(args).items() if v is not None}
     if task == "scene" and args.file is not None:  # a file on the command line, as an attachment in Discord
         try:
             options["file"] = (args.file.name, args.file.read_bytes())
         except OSError as exc:
-            raise InputError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
+            raise UsageError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
     return _prepared(services, task, options)
 
 
@@ -226,7 +231,7 @@ def open_services(settings: Settings, task: str, services: Services | None = Non
             classifier = MoodClassifier.load(settings.cache_dir)
         except MoodModelError as exc:
             if task == "mood":
-                raise InputError(str(exc)) from None
+                raise UsageError(str(exc)) from None
             log.warning("reviews are written without the sentiment check: %s", exc)
     return Services(settings, catalog=catalog, mood=classifier)
 
@@ -275,7 +280,8 @@ def console_job(task: str, answers: dict[str, str], services: Services) -> Prepa
         try:
             return kind(raw)
         except ValueError:
-            raise InputError(f"The {key} must be a number; you typed {raw!r}.") from None
+            raise InputError("The {option} must be a number; you typed {value}.", option=key,
+                             value=repr(raw)) from None
 
     options: dict[str, Any] = {k: v.strip() for k, v in answers.items() if v.strip()}
     if task == "review":
@@ -339,7 +345,7 @@ async def _console(settings: Settings, read: Callable[[str], str] = input, out: 
                 else:
                     job = console_job(task, answers, services)
                     reply = await stream_reply(desk, job, out)
-            except (InputError, JobError) as exc:
+            except (InputError, UsageError, JobError) as exc:
                 out.write(f"{exc}\n")
                 continue
             out.write(_footer(reply, job.source if job else "") + "\n")
@@ -419,11 +425,11 @@ def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
 
     if options.data is not None:
         if not options.data.is_file():
-            raise InputError(f"There is no file {options.data}.")
+            raise UsageError(f"There is no file {options.data}.")
         try:
             rows = [json.loads(line) for line in options.data.read_text(encoding="utf-8").splitlines() if line.strip()]
         except ValueError:
-            raise InputError(f"{options.data} is not an export of `cinebot feedback export` (JSON lines).") from None
+            raise UsageError(f"{options.data} is not an export of `cinebot feedback export` (JSON lines).") from None
     else:
         rows = asyncio.run(_stored_rows(settings, options.format, options.guild))
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -434,7 +440,7 @@ def _train_feedback(settings: Settings, argv: Sequence[str]) -> int:
         result = train(rows, options.format, model, tokenizer, output, steps=options.steps,
                        learning_rate=options.learning_rate, rank=options.rank)
     except TrainingError as exc:
-        raise InputError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     print(f"Trained a {options.format} adapter on {result.rows} rows ({result.steps} steps, {result.seconds:.0f} s): "
           f"{result.adapter}\nLoad it with CINEBOT_ADAPTER={result.adapter}")
     if source.gguf_path is not None:  # the llama.cpp copy now, for the bot's next start or llama.cpp's server
@@ -449,7 +455,7 @@ async def _stored_rows(settings: Settings, fmt: str, guild: int | None) -> list[
     from bot.feedback import rows
 
     if not settings.db_path.is_file():
-        raise InputError(f"There is no database at {settings.db_path} yet (set CINEBOT_DB_PATH), so no feedback.")
+        raise UsageError(f"There is no database at {settings.db_path} yet (set CINEBOT_DB_PATH), so no feedback.")
     async with await Store.open(settings.db_path) as store:
         return [row async for row in rows(store, fmt, guild)]
 
@@ -465,29 +471,29 @@ def _catalog(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"Added {film.label()} to {settings.films_path}.")
                 return 0
             if not args.csv.is_file():
-                raise InputError(f"There is no file {args.csv}.")
+                raise UsageError(f"There is no file {args.csv}.")
             films = catalog.import_csv(args.csv)
             print(f"Imported {len(films)} films into {settings.films_path}.")
             return 0
     except CatalogError as exc:
-        raise InputError(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 def _mood_eval(settings: Settings, path: Path, threads: int) -> int:
     from models.mood.classifier import MoodClassifier, MoodModelError, evaluate, read_labelled
 
     if not path.is_file():
-        raise InputError(f"There is no file {path}.")
+        raise UsageError(f"There is no file {path}.")
     try:
         rows, skipped = read_labelled(path)
     except UnicodeDecodeError:
-        raise InputError(f"{path} is not a text file.") from None
+        raise UsageError(f"{path} is not a text file.") from None
     if not rows:
-        raise InputError(f"{path} has no rows of the form text<TAB>label with a label of 0 or 1.")
+        raise UsageError(f"{path} has no rows of the form text<TAB>label with a label of 0 or 1.")
     try:
         classifier = MoodClassifier.load(settings.cache_dir, threads=threads)
     except MoodModelError as exc:
-        raise InputError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     result = evaluate(classifier, rows)
     (tn, fp), (fn, tp) = result.confusion
     if skipped:
@@ -534,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "feedback":
             return asyncio.run(_feedback_export(settings, args.format, args.output, args.guild))
         return asyncio.run(_run(settings))
-    except InputError as exc:
+    except (InputError, UsageError) as exc:
         print(f"cinebot: {exc}", file=sys.stderr)
         return 2
     except (ModelError, JobError) as exc:

@@ -18,9 +18,24 @@ log = logging.getLogger(__name__)
 class InputError(ValueError):
     """Bad user input.
 
-    ``str(err)`` is a complete, friendly sentence meant for the end user: it says what is wrong
-    and what to do about it, so a cog can show it as is.
+    ``message`` is an English sentence with ``{field}`` placeholders (a literal at every raise site: it is the msgid
+    the bot's catalogs translate), ``fields`` its values. ``str(err)`` is the English sentence, complete and
+    friendly: it says what is wrong and what to do about it. On Discord, ``bot.i18n.t_error`` says it in the
+    member's language. A field named ``command`` or ``option`` holds a command's or an option's English name.
     """
+
+    def __init__(self, message: str, **fields: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return self.sentence(self.message)
+
+    def sentence(self, template: str, **names: object) -> str:
+        """``template`` (the message or a translation of it) filled with the fields, ``names`` replacing some of
+        them; any Discord mention in it made inert."""
+        return neutralize_mentions(template.format(**{**self.fields, **names}))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -85,23 +100,21 @@ def one_line(s: str) -> str:
 def require_text(value: str | None, *, field: str, command: str, limit: int, min_chars: int = 1) -> str:
     """Clean ``value`` and check it is present and within ``min_chars..limit`` characters.
 
-    Raises :class:`InputError` with a message that names the command, the field, the actual
-    length and the limit.
+    Raises :class:`InputError` with a message that names the command, the field (the option's name, which the
+    member's client shows translated), the actual length and the limit.
     """
     cleaned = clean_text(value or "")
     if not cleaned:
-        raise InputError(f"The {field} for /{command} can't be empty. Add some text and try again.")
+        raise InputError("The {option} for /{command} can't be empty. Add some text and try again.",
+                         option=field, command=command)
     n = len(cleaned)
     if n < min_chars:
-        raise InputError(
-            f"The {field} for /{command} is only {n:,} characters. "
-            f"Tell me a bit more (at least {min_chars:,} characters) and try again."
-        )
+        raise InputError("The {option} for /{command} is only {count:,} characters. Tell me a bit more (at least "
+                         "{least:,} characters) and try again.", option=field, command=command, count=n,
+                         least=min_chars)
     if n > limit:
-        raise InputError(
-            f"The limit for /{command} {field} is {limit:,} characters and yours is {n:,}. "
-            "Shorten it and try again."
-        )
+        raise InputError("The limit for /{command} {option} is {limit:,} characters and yours is {count:,}. Shorten "
+                         "it and try again.", command=command, option=field, limit=limit, count=n)
     return cleaned
 
 

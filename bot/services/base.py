@@ -3,20 +3,22 @@ services import this, not their package (which makes them), so nothing imports i
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from models.tasks.base import Prepared
+
+if TYPE_CHECKING:
+    from models.text import InputError
 
 __all__ = ["Prepared", "required"]
 
 T = TypeVar("T")
 
 
-def required(part: T | None, missing: str) -> T:
-    """`part` of the bot a service needs (the film catalog, the mood classifier); InputError saying `missing`
+def required(part: T | None, missing: Callable[[], InputError]) -> T:
+    """`part` of the bot a service needs (the film catalog, the mood classifier); the InputError `missing` makes
     when this bot runs without it."""
     if part is None:
-        from models.tasks import InputError
-
-        raise InputError(missing)
+        raise missing()
     return part

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.services.base import required
-from models.film.catalog import Catalog, Film, unresolved_message
+from models.film.catalog import Catalog, Film, unresolved
 from models.film.recommend import MOOD_WORDS, Mood, Recommendation, parse_mood, recommend
 from models.tasks import InputError
-from models.text import neutralize_mentions
 
 if TYPE_CHECKING:
     from bot.store import JobRow, Store
@@ -28,7 +27,10 @@ log = logging.getLogger(__name__)
 PICKS = 5
 SERVER_REVIEWS = 50  # the server's best-liked /review jobs that shape the picks
 MOOD_HELP = ", ".join(MOOD_WORDS[:12])
-NO_CATALOG = "The film catalog isn't available on this bot."
+
+
+def no_catalog() -> InputError:
+    return InputError("The film catalog isn't available on this bot.")
 
 
 @dataclass(frozen=True)
@@ -49,19 +51,18 @@ class FilmService:
 
     def find(self, title: str) -> Film:
         """The catalog film `title` names; InputError (not in the catalog / which one?) otherwise."""
-        resolution = required(self.catalog, NO_CATALOG).resolve(title, limit=5)
+        resolution = required(self.catalog, no_catalog).resolve(title, limit=5)
         if resolution.film is None:
-            raise InputError(unresolved_message(title, resolution))
+            raise unresolved(title, resolution)
         return resolution.film
 
     async def recommend(self, guild_id: int, like: str | None, mood: str | None) -> Picks:
-        catalog = required(self.catalog, NO_CATALOG)
+        catalog = required(self.catalog, no_catalog)
         liked = self.find(like) if like is not None else None
         parsed = parse_mood(mood)
         if mood is not None and not parsed.known and liked is None:
-            raise InputError(neutralize_mentions(
-                f"I don't know the mood {mood!r}. Try a few words such as {MOOD_HELP}, or a genre "
-                "(sci-fi, western, documentary…); \"not scary\" works too."))
+            raise InputError("I don't know the mood {mood}. Try a few words such as {words}, or a genre (sci-fi, "
+                             "western, documentary…); \"not scary\" works too.", mood=repr(mood), words=MOOD_HELP)
         jobs = await self.store.liked_examples(guild_id, "review", limit=SERVER_REVIEWS) if self.store else []
         picks = await asyncio.to_thread(self._pick, catalog, liked, parsed, jobs)
         if not picks:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from bot.services.base import Prepared, required
-from models.film.catalog import Catalog, Film, split_picked, unresolved_message
+from models.film.catalog import Catalog, Film, split_picked, unresolved
 from models.film.grounding import Grounding
 from models.llm.jobs import GenerationRequest, JobHandle, JobQueue, JobResult, QueueFull
 from models.mood.report import MoodReport, Scored, build_report, chart_png, title_matcher
@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_CLASSIFIER = "The mood classifier isn't loaded on this bot."
+
+
+def no_classifier() -> InputError:
+    return InputError("The mood classifier isn't loaded on this bot.")
 
 
 class Classifier(Protocol):
@@ -106,7 +109,7 @@ class MoodService:
 
     async def read(self, text: str, source: str) -> TextMood:
         """The verdict on one text (`source` says where it is from: "your text", "a message by …")."""
-        classifier = required(self.classifier, NO_CLASSIFIER)
+        classifier = required(self.classifier, no_classifier)
         body = clean_text(text)[: mood_task.TEXT_LIMIT]
         if not body:
             raise InputError("That message has no text for me to read.")
@@ -125,7 +128,7 @@ class MoodService:
             return Topic(typed, None, None)
         resolution = self.catalog.resolve(f"{typed} {year}" if year else query)
         if resolution.ambiguous:
-            raise InputError(unresolved_message(query, resolution))
+            raise unresolved(query, resolution)
         known = resolution.film
         if known is None:
             return Topic(typed, None, None)
@@ -141,7 +144,7 @@ class MoodService:
 
     async def discussion(self, messages: Sequence[Said], *, place: str, topic: Topic | None) -> Discussion:
         """Classify `messages` (at least one), build the report and chart, and the job that sums them up."""
-        classifier = required(self.classifier, NO_CLASSIFIER)
+        classifier = required(self.classifier, no_classifier)
         scores = await classifier.aclassify([m.text for m in messages])
         report = build_report(Scored(m.message_id, m.jump_url, m.author, m.created_at, m.text, score)
                               for m, score in zip(messages, scores, strict=True))

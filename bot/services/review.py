@@ -15,10 +15,10 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.services.base import Prepared
-from models.film.catalog import Catalog, Film, split_picked, split_year, unresolved_message
+from models.film.catalog import Catalog, Film, split_picked, split_year, unresolved
 from models.film.grounding import Grounding
 from models.llm.jobs import JobQueue
-from models.tasks import InputError, ReviewInput, runner
+from models.tasks import ReviewInput, runner
 from models.tasks import review as review_task
 from models.tasks.variants import variant
 
@@ -59,7 +59,7 @@ class ReviewService:
         if self.catalog is not None and title.strip():
             resolution = self.catalog.resolve(f"{title} {year}" if year else title)
             if resolution.ambiguous:
-                raise InputError(unresolved_message(title, resolution))
+                raise unresolved(title, resolution)
             known = resolution.film
             if known is not None:
                 title, year = known.title, known.year

@@ -16,19 +16,20 @@ from models.tasks import scene as scene_task
 log = logging.getLogger(__name__)
 
 
-BOTH = "Give me either an excerpt or a .fountain/.txt attachment (one of the two)."
+def _either() -> InputError:
+    return InputError("Give me either an excerpt or a .fountain/.txt attachment (one of the two).")
 
 
 def check_file(filename: str, size: int, max_bytes: int, *, excerpt: str | None = None) -> None:
     """Before downloading an attachment: refuse one that is too big or not a script, or that comes with a pasted
     excerpt too (InputError)."""
     if excerpt is not None:
-        raise InputError(BOTH)
+        raise _either()
     if size > max_bytes:
-        raise InputError(f"{filename} is {size / 1024:,.0f} KB; the limit is {max_bytes // 1024:,} KB. "
-                         "Attach just the scenes you want described.")
+        raise InputError("{name} is {size:,.0f} KB; the limit is {limit:,} KB. Attach just the scenes you want "
+                         "described.", name=filename, size=size / 1024, limit=max_bytes // 1024)
     if not filename.lower().endswith(scene_task.ALLOWED_SUFFIXES):
-        raise InputError(f"{filename} isn't a script I can read: attach a .fountain or .txt file.")
+        raise InputError("{name} isn't a script I can read: attach a .fountain or .txt file.", name=filename)
 
 
 def prepare(*, excerpt: str | None = None, file: tuple[str, bytes] | None = None, start: int | None = None,
@@ -36,7 +37,7 @@ def prepare(*, excerpt: str | None = None, file: tuple[str, bytes] | None = None
     """One of `excerpt` (pasted text) or `file` (name, data: at most `max_bytes`, the attachment limit);
     `start`: the file's scene to begin with."""
     if (excerpt is None) == (file is None):
-        raise InputError(BOTH)
+        raise _either()
     if file is None:
         if start is not None:
             raise InputError("The start option picks a scene of an attached script: attach a .fountain or .txt "

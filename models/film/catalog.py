@@ -49,6 +49,7 @@ import numpy as np
 
 from models.film import local_titles as local
 from models.film.local_titles import LocalTitle
+from models.text import InputError
 
 log = logging.getLogger(__name__)
 
@@ -1067,23 +1068,21 @@ def _short_name_score(title: str, query_keys: set[str]) -> float:
 PICKED = re.compile(r"^(.*\S)\s*\((\d{4})\)$")  # an autocomplete suggestion's value: "Title (Year)"
 
 
-def unresolved_message(query: str, resolution: Resolution) -> str:
+def unresolved(query: str, resolution: Resolution) -> InputError:
     """What to tell a member whose film title matched nothing, or several films (never guess silently). "Which
     film" only when there are real candidates; otherwise: not in the catalog, and how a server adds it."""
-    from models.text import neutralize_mentions
-
     close = [m for m in resolution.candidates if m.score >= _PLAUSIBLE]
     if not close:
-        message = (f"{query!r} isn't in my film catalog (it has 17,000 films from 1940 to 2014, plus the ones this "
-                   "server's bot owner adds with `cinebot catalog add`). Check the spelling, or pick one of the "
-                   "suggestions as you type.")
-    else:
-        _, year = split_year(query)
-        top = close[0].film
-        hint = f' or add the year, e.g. "{top.title} {top.year}"' if year is None and top.year else ""
-        options = "\n".join(f"- {m.film.label()}" for m in close[:5])
-        message = f"Which film do you mean? Pick a suggestion{hint}.\n{options}"
-    return neutralize_mentions(message)
+        return InputError("{query} isn't in my film catalog (it has 17,000 films from 1940 to 2014, plus the ones "
+                          "this server's bot owner adds with `cinebot catalog add`). Check the spelling, or pick one "
+                          "of the suggestions as you type.", query=repr(query))
+    _, year = split_year(query)
+    top = close[0].film
+    films = "\n".join(f"- {m.film.label()}" for m in close[:5])
+    if year is None and top.year:
+        return InputError("Which film do you mean? Pick a suggestion or add the year, e.g. \"{example}\".\n{films}",
+                          example=f"{top.title} {top.year}", films=films)
+    return InputError("Which film do you mean? Pick a suggestion.\n{films}", films=films)
 
 
 def split_picked(title: str, year: int | None) -> tuple[str, int | None]:

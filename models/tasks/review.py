@@ -64,32 +64,26 @@ class ReviewInput:
     ) -> ReviewInput:
         """Clean and validate the command's options; raises :class:`InputError` with a friendly message."""
         film_clean = " ".join(
-            require_text(film, field="film title", command=COMMAND, limit=FILM_LIMIT).split()
+            require_text(film, field="film", command=COMMAND, limit=FILM_LIMIT).split()
         )
         notes_clean = require_text(notes, field="notes", command=COMMAND, limit=NOTES_LIMIT)
         tone_clean = optional_text(tone, field="tone", command=COMMAND, limit=TONE_LIMIT)
 
         if year is not None and not (YEAR_MIN <= year <= YEAR_MAX):
-            raise InputError(
-                f"The year {year} doesn't look right: it must be between {YEAR_MIN} and {YEAR_MAX}. "
-                "Fix it or leave it out and try again."
-            )
+            raise InputError("The year {year} doesn't look right: it must be between {first} and {last}. Fix it or "
+                             "leave it out and try again.", year=year, first=YEAR_MIN, last=YEAR_MAX)
 
         if scale is not None and scale not in (5, 10):
-            raise InputError(f"The rating scale must be 5 or 10, not {scale}. Pick one and try again.")
+            raise InputError("The rating scale must be 5 or 10, not {scale}. Pick one and try again.", scale=scale)
         if rating is not None:
             if not math.isfinite(rating) or rating < 0 or rating > 10:
-                raise InputError(
-                    f"A rating of {rating:g} is out of range: give a number from 0 to 5 or from 0 to 10 "
-                    "and try again."
-                )
+                raise InputError("A rating of {rating:g} is out of range: give a number from 0 to 5 or from 0 to 10 "
+                                 "and try again.", rating=rating)
             if scale is None:
                 scale = 5 if rating <= 5 else 10
             elif rating > scale:
-                raise InputError(
-                    f"A rating of {_format_number(rating)} is above the top of a {scale}-point scale. "
-                    f"Give a rating from 0 to {scale} and try again."
-                )
+                raise InputError("A rating of {rating} is above the top of a {scale}-point scale. Give a rating from 0 "
+                                 "to {scale} and try again.", rating=_format_number(rating), scale=scale)
         else:
             scale = None  # a scale without a rating says nothing
 

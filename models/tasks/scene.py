@@ -130,24 +130,19 @@ def read_script(filename: str, data: bytes, max_bytes: int) -> str:
     else (another kind of file, over `max_bytes`, not UTF-8 text)."""
     name = _display_name(filename)
     if not filename.casefold().endswith(ALLOWED_SUFFIXES):
-        raise InputError(
-            f"I can only read .fountain or .txt files, and `{name}` is neither. "
-            "Upload the scene as a .fountain or .txt file, or paste it as text."
-        )
+        raise InputError("I can only read .fountain or .txt files, and `{name}` is neither. Upload the scene as a "
+                         ".fountain or .txt file, or paste it as text.", name=name)
     if len(data) > max_bytes:
-        raise InputError(
-            f"`{name}` is {len(data) / 1024:,.0f} KB; the limit for /{COMMAND} files is {max_bytes // 1024:,} KB. "
-            "Upload just the scenes you want described and try again."
-        )
+        raise InputError("`{name}` is {size:,.0f} KB; the limit for /{command} files is {limit:,} KB. Upload just "
+                         "the scenes you want described and try again.", name=name, size=len(data) / 1024,
+                         command=COMMAND, limit=max_bytes // 1024)
     try:
         decoded = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         decoded = None
     if decoded is None or "\x00" in decoded:
-        raise InputError(
-            f"`{name}` isn't a text file I can read. Save it as plain UTF-8 text (.fountain or .txt) "
-            "and try again."
-        )
+        raise InputError("`{name}` isn't a text file I can read. Save it as plain UTF-8 text (.fountain or .txt) and "
+                         "try again.", name=name)
     return fountain_to_text(decoded)
 
 
@@ -196,8 +191,11 @@ def window(text: str, start: int = 1, limit: int = EXCERPT_LIMIT) -> Window:
         starts.insert(0, 0)  # text before the first heading counts as a scene of its own
     scenes = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True)] if starts else []
     if start > max(1, len(scenes)):
-        raise InputError(f"That script has {len(scenes)} scene{'s' if len(scenes) != 1 else ''}, so there is no "
-                         f"scene {start}. Pick a scene number from 1 to {len(scenes)}.")
+        if len(scenes) <= 1:  # no headings at all reads as one scene too
+            raise InputError("That script is a single scene, so there is no scene {start}. Leave start out and try "
+                             "again.", start=start)
+        raise InputError("That script has {count} scenes, so there is no scene {start}. Pick a scene number from 1 "
+                         "to {count}.", count=len(scenes), start=start)
     if len(text) <= limit and start == 1:
         return Window(text, 1, max(1, len(scenes)), len(scenes), cut=False)
     if not scenes:

@@ -146,5 +146,5 @@ def test_feedback_that_cannot_train_is_refused_plainly(tmp_path: Path) -> None:
     with pytest.raises(TrainingError, match="Only 1 dpo row"):
         check_rows([{"prompt": [], "chosen": [], "rejected": []}], "dpo")
     settings = Settings.load(env={"CINEBOT_DB_PATH": str(tmp_path / "none.sqlite3")}, env_file=None)
-    with pytest.raises(cli.InputError, match="no database"):
+    with pytest.raises(cli.UsageError, match="no database"):
         cli._train_feedback(settings, [])
