@@ -602,6 +602,10 @@ def test_a_script_over_the_excerpt_limit_is_cut_to_the_scenes_that_fit() -> None
     assert not window("INT. BAR - NIGHT\n\nShe waits.").cut
     with pytest.raises(InputError, match="has 8 scenes, so there is no scene 9"):
         window(scenes, start=9)
+    for single in ("INT. BAR - NIGHT\n\nShe waits.", "She waits."):  # one heading, or none: one scene
+        with pytest.raises(InputError, match="is a single scene, so there is no scene 2") as err:
+            window(single, start=2)
+        assert "from 1 to" not in str(err.value)
 
 
 def test_fountain_markup_is_made_readable() -> None:
