@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.commands import COGS, prepare
 from bot.desk import DIRECT_MESSAGES, SORRY
 from bot.flow import TaskFlow, locale_of
-from bot.i18n import t
+from bot.i18n import t, t_error
 from bot.llm import Engine, open_engine
 from bot.services import Services
 from bot.settings import Settings
@@ -49,10 +49,10 @@ def intents() -> discord.Intents:
 
 def error_message(error: app_commands.AppCommandError, locale: str) -> str | None:
     """What the member is told (in `locale`) when a command ends in `error`; None for a fault of ours (logged, then
-    "sorry"). The services' own sentences (`InputError`) are English yet."""
+    "sorry")."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(cause, InputError):  # bad options: the services' sentences are meant for the member
-        return str(cause)
+        return t_error(cause, locale)
     if isinstance(cause, app_commands.NoPrivateMessage):
         return t(DIRECT_MESSAGES, locale)
     if isinstance(cause, app_commands.MissingPermissions):

@@ -13,10 +13,14 @@ import functools
 import logging
 import string
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+
+if TYPE_CHECKING:
+    from models.text import InputError
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +85,10 @@ def t(message: str, locale: str, **values: object) -> str:
     """`message` (English, with `{fields}`) in `locale`, its fields filled with `values`; English where the
     catalog lacks it."""
     return (translated(message, locale) or message).format(**values)
+
+
+def t_error(error: InputError, locale: str) -> str:
+    """A member's input error (its English message is the msgid) in `locale`, its fields filled; a `command` or
+    `option` field (an English name) as the member's client names it. English where the catalog lacks it."""
+    names = {key: command_name(str(error.fields[key]), locale) for key in ("command", "option") if key in error.fields}
+    return error.sentence(translated(error.message, locale) or error.message, **names)

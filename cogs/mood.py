@@ -117,17 +117,16 @@ class Mood(CommandCog):
     async def _linked(self, interaction: discord.Interaction, link: str) -> tuple[str, str]:
         match = LINK.search(link)
         guild = interaction.guild
-        locale = locale_of(interaction)
         if not match or guild is None or match.group(1) != str(guild.id):
-            raise InputError(t("That isn't a link to a message in this server. Right-click a message > Copy Message "
-                               "Link, then paste it here.", locale))
+            raise InputError("That isn't a link to a message in this server. Right-click a message > Copy Message "
+                             "Link, then paste it here.")
         channel = guild.get_channel_or_thread(int(match.group(2)))
         if channel is None or not can_read(channel, interaction.user) or not can_read(channel, guild.me):
-            raise InputError(t("I can't read that message (it may be in a channel you or I can't see).", locale))
+            raise InputError("I can't read that message (it may be in a channel you or I can't see).")
         try:
             message = await channel.fetch_message(int(match.group(3)))  # type: ignore[union-attr]
         except discord.NotFound:
-            raise InputError(t("That message no longer exists.", locale)) from None
+            raise InputError("That message no longer exists.") from None
         return message.clean_content, f"a message by {neutralize_mentions(message.author.display_name)} in " \
                                       f"{channel.mention}"
 

@@ -37,8 +37,7 @@ class Scene(CommandCog):
             try:
                 file = (attachment.filename, await attachment.read())
             except discord.HTTPException:
-                raise InputError(t("I couldn't download that attachment; please try again.",
-                                   locale_of(interaction))) from None
+                raise InputError("I couldn't download that attachment; please try again.") from None
         job = scene_service.prepare(excerpt=excerpt, file=file, start=start, max_bytes=max_bytes)
         await self.bot.flow.run(interaction, job, author=t("for {member}", locale_of(interaction),
                                                            member=interaction.user.display_name))

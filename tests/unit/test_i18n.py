@@ -1,5 +1,6 @@
-"""The members' languages: every message the code sends through `t` is in every shipped catalog with its fields,
-the catalogs are clean, and the command tree translated for each served locale is one Discord accepts."""
+"""The members' languages: every message the code sends through `t`, and every input error's, is in every shipped
+catalog with its fields, the catalogs are clean, and the command tree translated for each served locale is one
+Discord accepts."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ import regex
 from bot import i18n
 from bot.core import CineBot
 from bot.flow import footer_for
-from bot.i18n import CHOICE, MENU, NAME, SHIPPED, catalog, command_name, fields, locale_for, t, translated
+from bot.i18n import CHOICE, MENU, NAME, SHIPPED, catalog, command_name, fields, locale_for, t, t_error, translated
 from bot.llm import Engine
 from bot.rules import MAX_PLACES, where_it_works
 from bot.settings import Settings
 from bot.store import CommandRule
 from models.llm.jobs import JobQueue, JobResult
 from models.tasks.runner import TaskReply
+from models.text import InputError, require_text
 
 ROOT = Path(__file__).resolve().parents[2]
 # Discord's rule for command and option names (https://discord.com/developers/docs/interactions/application-commands)
@@ -69,6 +71,64 @@ def test_every_message_the_code_sends_is_in_every_catalog_with_the_same_fields()
             elif fields(str(entry.string)) != fields(message):
                 missing.append(f"{locale}: {message!r} has fields {fields(str(entry.string))}")
     assert missing == []
+
+
+def input_errors_in_code() -> dict[str, str]:
+    """Every `InputError` message (its msgid) raised in models/, bot/ and cogs/ -> where. Each must be a literal,
+    and the call must give exactly the fields the message names."""
+    files = sorted(path for folder in ("models", "bot", "cogs") for path in (ROOT / folder).rglob("*.py"))
+    found: dict[str, str] = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name != "InputError":
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                raise AssertionError(f"{where}: InputError() needs a literal message, its msgid (no f-string)")
+            given = {keyword.arg for keyword in node.keywords}
+            assert given == fields(first.value), f"{where}: fields {given} for a message with {fields(first.value)}"
+            found[first.value] = where
+    return found
+
+
+def test_every_input_error_is_a_literal_in_every_catalog_with_the_same_fields() -> None:
+    messages = input_errors_in_code()
+    assert "The {option} for /{command} can't be empty. Add some text and try again." in messages  # models/
+    assert "That message no longer exists." in messages  # cogs/
+    assert "That message has no text for me to read." in messages  # bot/
+    missing = []
+    for locale in SHIPPED:
+        for message, where in messages.items():
+            entry = catalog(locale).get(message)
+            if entry is None or entry.fuzzy or not entry.string:
+                missing.append(f"{locale}: {message!r} ({where})")
+            elif fields(str(entry.string)) != fields(message):
+                missing.append(f"{locale}: {message!r} has fields {fields(str(entry.string))}")
+    assert missing == []
+
+
+def test_an_input_error_is_english_as_a_string_and_the_members_language_on_discord() -> None:
+    with pytest.raises(InputError) as raised:
+        require_text("  ", field="premise", command="pitch", limit=1000)
+    error = raised.value
+    assert str(error) == "The premise for /pitch can't be empty. Add some text and try again."
+    assert t_error(error, "en") == str(error)
+    chinese = t_error(error, "zh_CN")
+    # the catalog's sentence, with the option and the command as a zh-CN client names them
+    assert chinese == translated(error.message, "zh_CN").format(  # type: ignore[union-attr]
+        option=command_name("premise", "zh_CN"), command=command_name("pitch", "zh_CN"))
+    assert "/提案" in chinese and "premise" not in chinese and "can't" not in chinese
+    assert t_error(InputError("Not in any catalog: {x}.", x=1), "ja") == "Not in any catalog: 1."
+    mention = InputError("I don't know the mood {mood}. Try a few words such as {words}, or a genre (sci-fi, western, "
+                         "documentary…); \"not scary\" works too.", mood="'<@123> @everyone'", words="cozy")
+    for locale in ("en", "de"):
+        shown = t_error(mention, locale)
+        assert "<@123>" not in shown and "@everyone" not in shown and "@user" in shown
 
 
 def test_every_catalog_parses_holds_the_same_entries_and_none_is_fuzzy_or_empty() -> None:
