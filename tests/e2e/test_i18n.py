@@ -1,10 +1,13 @@
 """The members' languages end to end: the synced commands carry their translations, and a member whose Discord
-speaks Chinese is refused in Chinese, one whose Discord speaks English in English. Runs on the fake model."""
+speaks Chinese is refused in Chinese (a bad option too), one whose Discord speaks English in English. Runs on the fake
+model."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.i18n import command_name, t
+from models.tasks.pitch import PREMISE_MIN
 from tests.e2e.conftest import BotFactory
 from tests.fakes import ScriptedModel
 
@@ -36,6 +39,26 @@ async def test_a_refusal_is_in_chinese_for_a_chinese_client_and_in_english_for_a
                                              "everywhere in this server.")
     mood = await fake.send_slash("mood", {}, user=fake.member, locale="zh-TW")
     await assert_refused(mood, "請在 文字、訊息、頻道、討論串 中只選一項。")
+    fake.assert_no_unknown_calls()
+
+
+async def test_a_bad_option_is_refused_privately_in_the_members_language(make_bot: BotFactory,
+                                                                         fake: FakeDiscord) -> None:
+    await make_bot()
+    too_short = "a heist"
+    chinese = await fake.send_slash("pitch", {"premise": too_short}, user=fake.member, locale="zh-CN")
+    said = await assert_refused(chinese, "/提案", "构想", f"{len(too_short)} ", f"{PREMISE_MIN} ")
+    short = "The {option} for /{command} is only {count:,} characters. Tell me a bit more (at least {least:,} " \
+            "characters) and try again."
+    assert said == t(short, "zh_CN", option=command_name("premise", "zh_CN"), command=command_name("pitch", "zh_CN"),
+                     count=len(too_short), least=PREMISE_MIN)
+    english = await fake.send_slash("pitch", {"premise": too_short}, user=fake.member, locale="en-US")
+    assert await assert_refused(english) == short.format(option="premise", command="pitch", count=len(too_short),
+                                                         least=PREMISE_MIN)
+    unknown = await fake.send_slash("film", {"title": "Zzyzx Qwertyuiop Blorf <@1>"}, user=fake.member,
+                                    locale="zh-TW")
+    said = await assert_refused(unknown, "'Zzyzx Qwertyuiop Blorf @user' 不在我的電影目錄裡", "`cinebot catalog add`")
+    assert "isn't" not in said and "<@1>" not in said
     fake.assert_no_unknown_calls()
 
 
