@@ -61,15 +61,24 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’-][A-Za-z\u00c0-\u024f]+)*")
 _NOISE = re.compile(r"https?://\S+|<[@#:&!][^>\s]*>|`[^`]*`")
-# Characters written only in traditional Chinese, each with its simplified form: the most frequent of the
-# simplified-traditional pairs (a text with more of the first than of the second is zh_TW).
-_PAIRS = (
-    "們们這这個个來来說说為为時时會会對对還还與与過过國国學学後后發发電电開开關关見见長长現现覺觉"
-    "點点實实經经問问話话樣样讓让體体頭头場场愛爱種种聽听寫写氣气記记張张華华麗丽錄录導导"
-    "劇剧圖图員员軍军總总從从動动傳传戰战聲声邊边隊队結结藝艺術术萬万廣广東东馬马鳥鸟魚鱼龍龙"
+# Common traditional characters and their simplified forms, in pairs (written for this project): a text with more of
+# the first than of the second is zh_TW (`chinese_variant`), and the mood classifier's Chinese path, trained on
+# simplified sentences, reads traditional ones through this map (`TO_SIMPLIFIED`).
+TRADITIONAL_PAIRS = (
+    "問问"
+    "電电劇剧這这個个們们來来會会說说話话時时間间對对還还沒没麼么樣样為为點点與与從从後后開开關关頭头愛爱動动現现實实歡欢戲戏導导員员節节結结覺觉讓让無无難难過过張张緊紧場场畫画聲声樂乐據据長长經经歷历憶忆"
+    "義义邊边裡里裏里見见視视觀观聽听讀读寫写語语詞词調调論论評评認认識识記记許许該该請请誰谁誤误謝谢設设計计讚赞號号錯错鏡镜麗丽顏颜燈灯藝艺術术級级紀纪線线終终給给絕绝續续編编練练細细總总網网氣气幾几機机"
+    "劃划則则剛刚創创別别勁劲勝胜區区單单廣广應应強强當当錄录徹彻復复悶闷態态慘惨憐怜懷怀戰战擔担擊击數数斷断於于書书條条極极槍枪標标歲岁殺杀爛烂燒烧爭争獎奖獨独獲获畢毕異异療疗盡尽監监眾众窮穷筆笔簡简紅红"
+    "純纯組组絲丝綜综綠绿緒绪維维緣缘繼继聯联職职腦脑臉脸興兴舊旧華华萬万葉叶蘭兰處处虛虚蟲虫衛卫補补裝装製制複复規规親亲訊讯訴诉試试詩诗詳详誇夸誠诚課课談谈謊谎證证議议變变豐丰貓猫負负費费資资賽赛贏赢趕赶"
+    "躍跃車车軟软輕轻載载較较輸输轉转辦办連连進进運运達达遠远適适遲迟遺遗鄉乡醫医針针鐘钟鐵铁門门閃闪閉闭閒闲閱阅陣阵陰阴陸陆隊队際际險险隨随隱隐雙双雜杂雞鸡離离雲云靈灵靜静頁页順顺須须預预領领題题類类顧顾"
+    "風风飛飞飯饭館馆馬马驗验驚惊體体髮发鬆松鬥斗魚鱼鳥鸟黃黄齊齐龍龙鬧闹嗎吗嚇吓噁恶團团圖图國国園园圍围壓压壞坏夠够夢梦奮奋婦妇學学寶宝審审將将專专尋寻層层屬属師师帶带幫帮幹干廢废惡恶慣惯慮虑憂忧憤愤懼惧"
+    "懶懒懸悬戀恋擁拥擇择擺摆攝摄敗败敘叙敵敌暈晕暫暂曉晓東东殘残決决況况淚泪淺浅減减測测渾浑準准滅灭滿满漢汉潛潜濃浓災灾煩烦熱热營营爾尔獄狱猶犹獻献環环產产癮瘾發发確确禮礼種种稱称穩稳範范簽签約约紙纸統统"
+    "緩缓織织繞绕罵骂羅罗習习聖圣聞闻膽胆臨临舉举藥药虧亏觸触訓训詭诡誘诱諒谅謀谋講讲謎谜譯译護护豬猪貨货質质購购賴赖賺赚贊赞跡迹蹤踪軍军輩辈輪轮辯辩辭辞選选醜丑釋释錢钱陽阳雖虽響响頂顶項项頓顿顆颗顯显飄飘"
+    "驕骄鬱郁黨党嘆叹歎叹傳传價价僅仅優优兒儿內内兩两凱凯劍剑勢势厲厉參参喪丧喚唤圓圆報报壯壮備备夥伙奪夺妳你嬌娇孫孙寧宁寬宽屆届岡冈巖岩幣币庫库廚厨彈弹彎弯徑径"
 )
-_TRADITIONAL = frozenset(_PAIRS[0::2])
-_SIMPLIFIED = frozenset(_PAIRS[1::2])
+TO_SIMPLIFIED = str.maketrans(dict(zip(TRADITIONAL_PAIRS[::2], TRADITIONAL_PAIRS[1::2], strict=True)))
+_TRADITIONAL = frozenset(TRADITIONAL_PAIRS[0::2])
+_SIMPLIFIED = frozenset(TRADITIONAL_PAIRS[1::2]) - _TRADITIONAL
 _lock = threading.Lock()
 
 
