@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -121,6 +122,9 @@ class CineBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_commands()
+        # the language identifier's model (a few seconds, once per process) loads beside the start; a request that
+        # needs it sooner waits for it in its own thread, never on the event loop
+        threading.Thread(target=languages.warm, name="cinebot-langid", daemon=True).start()
         if self.engine.queue is not None:  # before any new work: what a previous process left unfinished
             await self.flow.resume(self, lambda command, inputs: prepare(self.services, command, inputs))
         guild_id = self.settings.dev_guild_id
@@ -148,7 +152,6 @@ async def prepared_bot(settings: Settings) -> AsyncIterator[CineBot]:
     (off the event loop), the store, the engine (the model and what serves it), then the bot; closed in reverse."""
     catalog = Catalog.open(extra_path=settings.films_path)
     await asyncio.to_thread(indexes.warm, catalog)  # titles, people, recommendations: off the event loop
-    await asyncio.to_thread(languages.warm)  # the language identifier's model: a few seconds, not on a request
     from models.mood.classifier import MoodClassifier  # numpy + onnxruntime: only where the bot really runs
 
     mood = await asyncio.to_thread(MoodClassifier.load, settings.cache_dir)  # the first time builds its cache

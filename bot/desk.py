@@ -244,7 +244,8 @@ class RequestDesk:
             if pinned in LANGUAGES:
                 return pinned
         words = job.words
-        found = await asyncio.to_thread(detect, words) if words.strip() else None
+        # never waits for the identifier to load: this runs before the interaction is acknowledged
+        found = await asyncio.to_thread(detect, words, wait=False) if words.strip() else None
         return found or place.locale
 
     async def start(self, job: Prepared, place: Place) -> runner.TaskRun:

@@ -80,6 +80,7 @@ TO_SIMPLIFIED = str.maketrans(dict(zip(TRADITIONAL_PAIRS[::2], TRADITIONAL_PAIRS
 _TRADITIONAL = frozenset(TRADITIONAL_PAIRS[0::2])
 _SIMPLIFIED = frozenset(TRADITIONAL_PAIRS[1::2]) - _TRADITIONAL
 _lock = threading.Lock()
+_loaded = threading.Event()  # the identifier is in memory (`warm` or a first use loaded it)
 
 
 @functools.cache
@@ -90,6 +91,7 @@ def _identifier() -> Any:
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(sorted({lang.code for lang in LANGUAGES.values() if lang.script == "latin"}))
+    _loaded.set()
     return identifier
 
 
@@ -132,15 +134,16 @@ def _by_script(counts: dict[str, int], text: str) -> str | None:
     return None
 
 
-def detect(text: str) -> str | None:
+def detect(text: str, *, wait: bool = True) -> str | None:
     """The served language `text` is written in (a locale of `LANGUAGES`), or None when it is too short or too
-    mixed to say."""
+    mixed to say. `wait=False`: a Latin-script text gets None rather than wait for the identifier to load (a
+    request's language is chosen before Discord's three seconds to acknowledge it are up)."""
     text = _NOISE.sub(" ", text or "")
     counts = _counts(text)
     by_script = _by_script(counts, text)
     if by_script is not None:
         return by_script
-    if counts["latin"] < MIN_LETTERS:
+    if counts["latin"] < MIN_LETTERS or (not wait and not _loaded.is_set()):
         return None
     code, probability = _classify(text)
     return _BY_CODE.get(code) if probability >= CONFIDENT else None

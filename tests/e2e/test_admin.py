@@ -92,7 +92,9 @@ async def test_group_is_registered_for_manage_server_only(make_bot: BotFactory, 
     # discord.py sends the bitfield as a number; Discord answers with the string "32" (the fake keeps what it got)
     assert str(cmd["default_member_permissions"]) == str(PERM_MANAGE_GUILD) == "32"
     subs = {o["name"]: o for o in cmd["options"]}
-    assert set(subs) == {"enable", "disable", "reset", "cooldown", "moodcap", "show"}
+    assert set(subs) == {"enable", "disable", "reset", "cooldown", "moodcap", "language", "show"}
+    languages = {o["name"]: o for o in subs["language"]["options"]}["language"]["choices"]
+    assert [c["value"] for c in languages][:3] == ["members", "en", "zh_CN"] and len(languages) == 10
     assert all(o["type"] == OPT_SUB_COMMAND and o["description"] for o in subs.values())
     for name in ("enable", "disable", "reset", "cooldown"):
         options = {o["name"]: o for o in subs[name]["options"]}

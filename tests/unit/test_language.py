@@ -103,6 +103,9 @@ async def test_an_english_request_is_never_checked_or_told_its_language() -> Non
 
 
 async def test_the_desk_writes_in_the_pinned_language_else_the_members_words_else_their_client(tmp_path) -> None:
+    from models.language import warm
+
+    warm()  # as the bot does at start (a request never waits for it)
     async with await Store.open(tmp_path / "cinebot.sqlite3") as store:
         desk = RequestDesk(store, JobQueue(), Settings.load(env={}, env_file=None))
         job = Prepared("pitch", SPECS["pitch"], None, {"premise": "一个守灯人守护着海底沉睡的怪物"})
@@ -159,3 +162,12 @@ def test_the_review_check_reads_chinese_names_leaks_and_loops(tmp_path) -> None:
     assert tighten_cjk(checked.text) == kept
     assert any("陈凯ige" in r for r in reasons) and any("詹姆斯·卡梅隆" in r for r in reasons)
     assert "the prompt's words" in reasons and "said before" in reasons  # the notes named, and the loop
+
+
+def test_before_the_identifier_has_loaded_a_request_does_not_wait_for_it(monkeypatch) -> None:
+    import models.language as language
+
+    monkeypatch.setattr(language, "_loaded", __import__("threading").Event())  # as if nothing had loaded it yet
+    monkeypatch.setattr(language, "_classify", lambda text: (_ for _ in ()).throw(AssertionError("waited")))
+    assert detect("La película es muy buena y el final me encantó", wait=False) is None  # the client decides
+    assert detect("京剧 两个人的一生 结局太悲伤", wait=False) == "zh_CN"  # scripts need no model
