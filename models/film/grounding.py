@@ -134,6 +134,16 @@ _CJK_TOKEN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]|[^\s\u3040-\u30ff\u4e00-\
 # unless the member wrote it so, the sentence goes (the prompt asks for names as the facts spell them).
 _CJK_NAME = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fff]{1,6}[·・•][\u30a0-\u30ff\u4e00-\u9fff]{1,8}"
                        r"|[\u4e00-\u9fff]{1,4}[a-z]{2,}\b")
+def _written_by_member(found: str, notes: str) -> bool:
+    """Whether a name `_CJK_NAME` found is one the member wrote: the match may run over the words around the name
+    ("喜欢希斯·莱杰的表演"), so a name of the notes inside it counts ("希斯·莱杰")."""
+    if found in notes:
+        return True
+    left, dot, right = next((found.partition(mark) for mark in "·・•" if mark in found), (found, "", ""))
+    return bool(dot) and any(f"{left[-i:]}{dot}{right[:k]}" in notes
+                             for i in range(1, len(left) + 1) for k in range(1, len(right) + 1) if i + k >= 3)
+
+
 # The prompt's words in Chinese, Japanese and Korean (notes, catalog, instructions, rules)
 _CJK_LEAK = re.compile(r"笔记|筆記|目录|目錄|カタログ|メモ|指示|说明|規則|规则|ルール|提示|노트|카탈로그|규칙|지시")
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
@@ -366,7 +376,7 @@ class Grounding:
         if _LEAK.search(sentence) or _CJK_LEAK.search(sentence):
             return "the prompt's words"
         for found in _CJK_NAME.finditer(sentence):
-            if found.group(0) not in self.notes:
+            if not _written_by_member(found.group(0), self.notes):
                 return f"a name the catalog cannot confirm in that script: {found.group(0)}"
         for found in _RATING.finditer(sentence):
             said = f"{found.group(1)}/{ {'five': '5', 'ten': '10'}.get(found.group(2).lower(), found.group(2))}"

@@ -255,7 +255,8 @@ class TaskRun:
         try:
             for note, prime in gaps:
                 handles.append(self.queue.submit(GenerationRequest(messages=tuple(self._noted(note)),
-                                                                   max_new_tokens=spec.gap_tokens, prefix=prime)))
+                                                                   max_new_tokens=spec.gap_tokens,
+                                                                   prefix=self._prime(prime))))
         except JobError as exc:  # QueueFull: the reply stands
             for handle in handles:
                 handle.cancel()
@@ -263,7 +264,7 @@ class TaskRun:
             return reply
         results = await asyncio.gather(*(h.result() for h in handles), return_exceptions=True)
         texts = [r.text if isinstance(r, JobResult) else "" for r in results]
-        filled = spec.fill(reply.text, texts, self.inp)
+        filled = tighten_cjk(spec.fill(reply.text, texts, self.inp))
         if filled == reply.text:
             return reply
         verdict = await asyncio.to_thread(spec.assess, filled, filled, self.inp)

@@ -162,6 +162,9 @@ def test_the_review_check_reads_chinese_names_leaks_and_loops(tmp_path) -> None:
     assert tighten_cjk(checked.text) == kept
     assert any("陈凯ige" in r for r in reasons) and any("詹姆斯·卡梅隆" in r for r in reasons)
     assert "the prompt's words" in reasons and "said before" in reasons  # the notes named, and the loop
+    # a name the member wrote is kept, even where the words around it run on from it
+    dark = Grounding.for_film(catalog, catalog.resolve("The Dark Knight 2008").film, "小丑演得太疯了，希斯·莱杰封神")
+    assert dark.check("我非常喜欢希斯·莱杰的表演。").text == "我非常喜欢希斯·莱杰的表演。"
 
 
 def test_before_the_identifier_has_loaded_a_request_does_not_wait_for_it(monkeypatch) -> None:
@@ -171,3 +174,24 @@ def test_before_the_identifier_has_loaded_a_request_does_not_wait_for_it(monkeyp
     monkeypatch.setattr(language, "_classify", lambda text: (_ for _ in ()).throw(AssertionError("waited")))
     assert detect("La película es muy buena y el final me encantó", wait=False) is None  # the client decides
     assert detect("京剧 两个人的一生 结局太悲伤", wait=False) == "zh_CN"  # scripts need no model
+
+
+async def test_a_part_written_on_its_own_starts_in_the_replys_language_and_joins_without_a_space() -> None:
+    from models.tasks.base import Assessment, TaskSpec
+
+    def answer(prompt: str) -> str:
+        return "我给它四分，评分很高。" if "Say the rating." in prompt else "我喜欢这部电影。"
+
+    spec = TaskSpec(
+        "t", 40, build_messages=lambda inp: [{"role": "system", "content": "Write."}, {"role": "user", "content": "u"}],
+        postprocess=lambda text, inp: text,
+        assess=lambda text, raw, inp: Assessment("评分" in text, 1.0 if "评分" in text else 0.0, "no rating"),
+        firmer=lambda inp, assessment: ("\n\nMind the rating.", "I"),
+        gaps=lambda text, inp: [] if "评分" in text else [("\n\nSay the rating.", "Overall, I give it")],
+        fill=lambda text, texts, inp: f"{text} {texts[0]}")
+    model = ScriptedModel(answer)
+    queue = JobQueue()
+    async with BatchingWorker(model, queue):
+        reply = await runner.submit(queue, spec, None, language="zh_CN").reply()
+    assert reply.text == "我喜欢这部电影。我给它四分，评分很高。"
+    assert "Overall, I give it" not in model.starts  # the English start of the part is not written for the model
