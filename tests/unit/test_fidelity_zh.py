@@ -1,0 +1,84 @@
+"""The story and opinion check reads Chinese sentences (models.film.fidelity_zh), through `Fidelity.reason`."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.film.fidelity import Fidelity
+from models.film.fidelity_zh import cut, is_chinese
+
+GUMP_PLOT = ("The film follows several decades in the life of a slow-witted and kindhearted Alabama man named "
+             "Forrest Gump (Hanks) and his experiences in the 20th-century United States.")
+GUMP = Fidelity("很温暖 跑步那段很经典 有点煽情", "Forrest Gump 1994 Drama Romance Tom Hanks Robin Wright",
+                GUMP_PLOT, 0.8, title="Forrest Gump", local_titles=("阿甘正传",))
+CONCUBINE = Fidelity("京剧 两个人的一生 结局太悲伤 张国荣演得太好了",
+                     "Farewell My Concubine 1993 Drama Romance Chen Kaige Leslie Cheung Zhang Fengyi Gong Li",
+                     "Two Peking opera actors grow up together and stay friends through fifty years of China's "
+                     "turmoil.", 1.0, notes_name_actor=True, title="Farewell My Concubine",
+                     local_titles=("霸王别姬",))
+TITANIC = Fidelity("爱情故事很感人，但是太长了，音乐很好听", "Titanic 1997 Drama Romance James Cameron", "", 0.8,
+                   title="Titanic", local_titles=("泰坦尼克号", "铁达尼号"))
+
+
+@pytest.mark.parametrize("sentence", [
+    "跑步那段很经典，但有点煽情。",  # the notes, said again
+    "我很喜欢这部电影。",  # a verdict on the whole film
+    "《阿甘正传》讲述了一个阿拉巴马男人几十年的人生。",  # the plot line, in Chinese
+    "我给它打4/5分。",
+])
+def test_what_the_sources_give_stays(sentence: str) -> None:
+    assert GUMP.reason(sentence) is None
+
+
+def test_the_notes_and_the_plot_line_back_a_chinese_sentence_through_the_dictionary() -> None:
+    assert CONCUBINE.reason("张国荣的表演太好了，结局让我很悲伤。") is None
+    assert CONCUBINE.reason("《霸王别姬》讲述了两位京剧演员的一生。") is None  # 京剧 ~ "Peking opera" via "opera"
+    assert TITANIC.reason("我看了《泰坦尼克号》（1997），这是一个感人至深的爱情故事，但太长了，音乐很好听。") is None
+
+
+@pytest.mark.parametrize(("fidelity", "sentence", "why"), [
+    (GUMP, "他在20世纪的美国度过了几个世纪，经历了越战和水门事件。", "a period no source gives: 越战"),
+    (CONCUBINE, "影片以民国为背景，讲述了程蝶衣和段小楼的故事。", "程蝶衣"),
+    (TITANIC, "杰克和露丝在沉船前相爱了。", "story the notes and the plot line do not give"),
+    (GUMP, "故事发生在1912年的纽约。", "a period no source gives: 1912"),
+    (TITANIC, "马克西姆斯是一位罗马将军，他被背叛后沦为奴隶。", "story the notes and the plot line do not give"),
+])
+def test_story_no_source_gives_goes(fidelity: Fidelity, sentence: str, why: str) -> None:
+    reason = fidelity.reason(sentence)
+    assert reason is not None and why in reason
+
+
+@pytest.mark.parametrize(("fidelity", "sentence", "why"), [
+    (GUMP, "这部电影的导演和编剧都非常出色。", "an opinion the notes do not give"),
+    (GUMP, "汤姆·汉克斯的表演非常出色。", "an opinion the notes do not give: the acting"),
+    (TITANIC, "画面非常精美。", "an opinion the notes do not give: the look"),
+    (CONCUBINE, "可惜节奏有些拖沓。", "an opinion the notes do not give: the pacing"),
+    (CONCUBINE, "但整部电影有些沉闷。", "a criticism the member did not make"),  # 5/5, the notes criticise nothing
+])
+def test_opinions_the_member_did_not_give_go(fidelity: Fidelity, sentence: str, why: str) -> None:
+    reason = fidelity.reason(sentence)
+    assert reason is not None and reason.startswith(why)
+
+
+def test_praise_in_a_low_rating_needs_praise_in_the_notes() -> None:
+    low = Fidelity("太长了 睡着了", "Titanic 1997", "", 0.2, title="Titanic")
+    assert low.reason("真是一部精彩的作品。") == "praise the member did not give: 精彩"
+    assert low.reason("这部电影非常精彩。") is None  # a verdict on the whole film: the rating's, as in English
+    assert low.reason("可惜不够精彩。") is None  # a negated praise is criticism, which the notes give
+    assert low.reason("太长了，我看睡着了。") is None
+
+
+def test_traditional_characters_are_read_as_simplified() -> None:
+    assert TITANIC.reason("畫面非常精美。") == "an opinion the notes do not give: the look"
+    assert TITANIC.reason("音樂很好聽。") is None
+
+
+def test_english_and_japanese_sentences_keep_their_own_checks() -> None:
+    english = "The opening scene shows a crop duster pilot navigating a mysterious mountain range."
+    assert not is_chinese(english) and GUMP.reason(english) == GUMP.story_reason(english)
+    assert not is_chinese("この映画の音楽は素晴らしい。")
+    assert is_chinese("音乐很好听。")
+
+
+def test_words_are_cut_and_simplified() -> None:
+    assert cut("張國榮的表演太好了") == ["张国荣", "的", "表演", "太好了"]
