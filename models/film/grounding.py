@@ -16,6 +16,10 @@ for about 4,300 a plot line (`Catalog.story`, from Wikipedia). So:
   opinions the member's sources do not give (`models.film.fidelity`), and a sentence that leaned on one removed
   just before it ("It was catchy", an orphan). Names and roles the member's notes give are theirs to use.
 
+A name written in Chinese or Japanese that the names table gives a catalog person (`models.film.local_names`: "张国荣"
+is Leslie Cheung) is that person: the prompt says so beside the catalog's spelling and role where the film credits
+them ("张国荣 = Leslie Cheung (cast)"), and the check reads it, in the notes and in a reply, as the catalog's name.
+
 Every rule is plain text matching on catalog data; `bench/review_quality.py` judges replies with its own,
 separately written rules.
 """
@@ -32,14 +36,18 @@ from functools import cached_property
 
 from models.film.catalog import Catalog, Film
 from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
+from models.film.local_names import Found, LocalNames, shipped
 from models.text import split_sentences
 
 log = logging.getLogger(__name__)
 
+# A letter of a Latin-script name: \w but no Chinese, Japanese or Korean character, so that a name starts and ends
+# where a Chinese reply runs on into it without a space ("我喜欢Leslie Cheung的表演").
+_LETTER = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
 # Two to four capitalised words, with name particles and initials: "Morgan Freeman", "Guillermo del Toro",
 # "Jean-Pierre Jeunet", "J. J. Abrams", "Lupita Nyong'o".
-_WORD = r"(?:[A-Z][\w'’\-]*\.?|(?:de|del|della|der|di|da|van|von|le|la|du|bin|al)(?=\s+[A-Z]))"
-_NAME = re.compile(rf"\b{_WORD}(?:\s+{_WORD}){{1,3}}")
+_WORD = rf"(?:[A-Z](?:{_LETTER}|['’\-])*\.?|(?:de|del|della|der|di|da|van|von|le|la|du|bin|al)(?=\s+[A-Z]))"
+_NAME = re.compile(rf"(?<!{_LETTER}){_WORD}(?:\s+{_WORD}){{1,3}}")
 _POSSESSIVE = re.compile(r"['’]s$")
 _CAPITALISED = re.compile(r"\b[A-Z][a-zà-öø-ÿ'’\-]+(?:['’]s)?\b")
 
@@ -171,13 +179,15 @@ def name_key(name: str) -> str:
 
 class PeopleIndex:
     """Every person the catalog credits (directors, writers, cast), by `name_key`, and the first names they
-    carry (to tell "Jack" the invented character from "Jaws" the shark)."""
+    carry (to tell "Jack" the invented character from "Jaws" the shark); `local`: their names in Chinese and
+    Japanese ("张国荣" is Leslie Cheung, `models.film.local_names`)."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], local: LocalNames | None = None) -> None:
         keys = {k for k in (name_key(n) for n in names) if " " in k}
         self.keys = frozenset(keys)
         firsts = Counter(k.split()[0] for k in keys)
         self.first_names = frozenset(n for n, count in firsts.items() if count >= 3 and len(n) > 2) - _COMMON
+        self.local = local if local is not None else LocalNames(())
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> PeopleIndex:
@@ -185,7 +195,7 @@ class PeopleIndex:
         for row in catalog.all_rows():
             film = Film.from_row(row)
             names.update(film.directors, film.writers, film.cast)
-        return cls(names)
+        return cls(names, shipped())
 
     def __contains__(self, name: str) -> bool:
         return name_key(name) in self.keys
@@ -304,7 +314,26 @@ class Grounding:
             lines.append(f"Written by: {', '.join(f.writers[:4])}.")
         if self.principal and self.speaks_of_actors:
             lines.append(f"Starring: {', '.join(self.principal[:PROMPT_CAST])}.")
+        if self._notes_local_credited:  # "张国荣" is Leslie Cheung: the praise goes to whom the member meant
+            lines.append(f"Named in {self.source}: " + "; ".join(
+                f"{written} = {person} ({self._roles(person)})" for written, person in self._notes_local_credited)
+                + ".")
         return "\n".join(line for line in lines if line) + unknown
+
+    def _roles(self, name: str) -> str:
+        """What `name` did on the film: "director, writer", "cast"."""
+        return ", ".join(role for role, yes in zip(("director", "writer", "cast"), self._credited(name), strict=True)
+                         if yes)
+
+    @cached_property
+    def _notes_local_credited(self) -> tuple[tuple[str, str], ...]:
+        """(as written, catalog name) of each person the notes name in Chinese or Japanese who is credited on the
+        film, once each."""
+        seen: dict[str, tuple[str, str]] = {}
+        for found in self._notes_local:
+            if any(self._credited(found.person)):
+                seen.setdefault(name_key(found.person), (found.written, found.person))
+        return tuple(seen.values())
 
     # -- the check -----------------------------------------------------------------------------------
 
@@ -316,8 +345,18 @@ class Grounding:
 
     @cached_property
     def notes_people(self) -> frozenset[str]:
-        """The catalog people the notes name (`name_key`s)."""
-        return frozenset(name_key(n) for n in self.people.find(self.notes))
+        """The catalog people the notes name (`name_key`s), in the catalog's spelling or in Chinese or Japanese."""
+        return (frozenset(name_key(n) for n in self.people.find(self.notes))
+                | frozenset(name_key(f.person) for f in self._notes_local))
+
+    def _local_people(self, text: str) -> list[Found]:
+        """The catalog people `text` names in Chinese or Japanese; a name that is a common word too ("成龙", "张扬")
+        only where the film credits that person."""
+        return [f for f in self.people.local.find(text) if not f.common or any(self._credited(f.person))]
+
+    @cached_property
+    def _notes_local(self) -> tuple[Found, ...]:
+        return tuple(self._local_people(self.notes))
 
     @cached_property
     def allowed(self) -> frozenset[str]:
@@ -376,7 +415,7 @@ class Grounding:
         if _LEAK.search(sentence) or _CJK_LEAK.search(sentence):
             return "the prompt's words"
         for found in _CJK_NAME.finditer(sentence):
-            if not _written_by_member(found.group(0), self.notes):
+            if not _written_by_member(found.group(0), self.notes) and not self._known_local(found.group(0)):
                 return f"a name the catalog cannot confirm in that script: {found.group(0)}"
         for found in _RATING.finditer(sentence):
             said = f"{found.group(1)}/{ {'five': '5', 'ten': '10'}.get(found.group(2).lower(), found.group(2))}"
@@ -388,15 +427,16 @@ class Grounding:
         title = set(name_key(self.film.title).split()) if self.film else set()  # "Butch Cassidy" is no Ted Cassidy
         by_surname = [surnames[w] for w in re.findall(r"[^\W\d_]+", name_key(sentence))
                       if w in surnames and w not in self._shared_surnames and w not in title]
-        for name in named:
+        local = self._local_people(sentence)  # "巩俐" is Gong Li: the same rules as her name in the catalog's spelling
+        for name, shown in (*((n, n) for n in named), *((f.person, f"{f.written} ({f.person})") for f in local)):
             key = name_key(name)
             if key not in self.allowed:
                 directs, writes, acts = self._credited(name)
                 if acts:
-                    return f"not among the principal cast: {name}"
-                return f"not credited on this film: {name}"
+                    return f"not among the principal cast: {shown}"
+                return f"not credited on this film: {shown}"
         known = self._known_words
-        named_keys = {name_key(n) for n in named}
+        named_keys = {name_key(n) for n in named} | {name_key(f.person) for f in local}
         if len(named_keys - self.notes_people) >= CAST_LIST:
             return f"a list of names: {', '.join(named)}"
         credit = _CREDIT_BY.search(sentence)
@@ -488,7 +528,12 @@ class Grounding:
     @cached_property
     def _credited_people(self) -> list[str]:
         return [*(self.film.directors + self.film.writers + self.film.cast if self.film else ()),
-                *self.people.find(self.notes)]
+                *self.people.find(self.notes), *(f.person for f in self._notes_local)]
+
+    def _known_local(self, found: str) -> bool:
+        """A name in Chinese or Japanese script (`_CJK_NAME`, "汤姆·克鲁斯") that the names table gives a catalog
+        person, the dot inside it: the person rules decide, as for that name in the catalog's spelling."""
+        return any(any(mark in f.written for mark in "·・•") for f in self._local_people(found))
 
     def _mend(self, sentence: str, why: str) -> str:
         """What of a sentence that must go can stay: a point of the member's notes without the judgement they did

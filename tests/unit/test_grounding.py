@@ -220,3 +220,62 @@ def test_a_surname_two_credited_people_share_names_neither_alone(catalog: Catalo
     for sentence in ("Christopher Nolan directs the chaos, and the villain steals it.", "Nolan directs coolly."):
         assert grounding.reason(sentence) is None, sentence
     assert grounding.reason("The villain, Bill Finger, is a genius.") == "not in the cast of this film: Bill Finger"
+
+
+CONCUBINE_NOTES = "京剧 两个人的一生 结局太悲伤 张国荣演得太好了"
+
+
+def test_a_name_the_member_writes_in_chinese_is_the_catalogs_person(catalog: Catalog) -> None:
+    film = catalog.resolve("Farewell My Concubine 1993").film
+    assert film is not None and "Leslie Cheung" in film.cast and not catalog.billed_cast(film)
+    g = Grounding.for_film(catalog, film, CONCUBINE_NOTES, rating="5/5")
+    assert "Named in my notes: 张国荣 = Leslie Cheung (cast)." in g.prompt_facts(unknowns=False)
+    text = ("我非常喜欢这部电影。张国荣的表演非常出色。我喜欢Leslie Cheung的表演。巩俐的表演非常出色。"
+            "我也喜欢Gong Li的表演。周润发的表演也很好。陈凯歌的镜头很美。")
+    checked = g.check(text)
+    assert [r.reason for r in checked.removed] == [
+        "not among the principal cast: 巩俐 (Gong Li)",  # the praise given to another actor: as in English
+        "not among the principal cast: Gong Li",  # her name in the catalog's spelling, inside Chinese text
+        "not credited on this film: 周润发 (Chow Yun-fat)",  # a catalog person the film does not credit
+    ]
+    assert checked.text == "我非常喜欢这部电影。 张国荣的表演非常出色。 我喜欢Leslie Cheung的表演。 陈凯歌的镜头很美。"
+    # the same in English notes: the catalog's spelling, the same sentences go
+    english = Grounding.for_film(catalog, film, "peking opera, two lives, so sad, Leslie Cheung is amazing", "5/5")
+    assert [r.reason for r in english.check(text).removed] == [r.reason for r in checked.removed]
+
+
+def test_traditional_script_and_names_written_whole(catalog: Catalog) -> None:
+    film = catalog.resolve("Farewell My Concubine 1993").film
+    g = Grounding.for_film(catalog, film, "京劇 結局太悲傷 張國榮演得太好了，陳凱歌拍得好")
+    assert "Named in my notes: 張國榮 = Leslie Cheung (cast); 陳凱歌 = Chen Kaige (director)." in g.prompt_facts()
+    assert g.check("張國榮的表演太好了。").text == "張國榮的表演太好了。"
+    # a transliterated name the catalog cannot confirm goes; one the names table gives is read as that person
+    checked = g.check("我喜欢詹姆斯·卡梅隆的镜头。汤姆·克鲁斯也很好。")
+    reasons = [r.reason for r in checked.removed]
+    assert reasons[0].startswith("a name the catalog cannot confirm in that script") and "詹姆斯·卡梅隆" in reasons[0]
+    assert reasons[1:] == ["not credited on this film: 汤姆·克鲁斯 (Tom Cruise)"]
+    top_gun = Grounding.for_film(catalog, catalog.resolve("Top Gun 1986").film, "飞行的场面很刺激，汤姆·克鲁斯很帅")
+    assert top_gun.check("汤姆·克鲁斯很帅。").text == "汤姆·克鲁斯很帅。"
+
+
+def test_a_name_that_is_a_common_word_too_is_a_person_only_where_the_film_credits_them(catalog: Catalog) -> None:
+    film = catalog.resolve("Farewell My Concubine 1993").film
+    g = Grounding.for_film(catalog, film, CONCUBINE_NOTES)
+    assert g.check("张国荣的表演很张扬。").text == "张国荣的表演很张扬。"  # "张扬" (Zhang Yang): "flamboyant" here
+    assert g.check("紧张震撼的结局。").text == "紧张震撼的结局。"  # "张震" (Chang Chen) across two words
+    rush_hour = catalog.resolve("Rush Hour 1998").film
+    assert rush_hour is not None and "Jackie Chan" in rush_hour.cast
+    jackie = Grounding.for_film(catalog, rush_hour, "成龙的打戏太好看了")
+    assert "成龙 = Jackie Chan (cast)" in jackie.prompt_facts()
+
+
+def test_the_review_prompt_says_who_the_member_meant(catalog: Catalog) -> None:
+    film = catalog.resolve("Farewell My Concubine 1993").film
+    assert film is not None
+    inp = ReviewInput.create(film=film.title, year=film.year, notes=CONCUBINE_NOTES, rating=5,
+                             grounding=Grounding.for_film(catalog, film, CONCUBINE_NOTES, "5/5"))
+    _, user = SPECS["review"].build_messages(inp)
+    assert "张国荣 = Leslie Cheung (cast)" in user["content"]
+    english = ReviewInput.create(film=film.title, year=film.year, notes="Leslie Cheung is amazing", rating=5,
+                                 grounding=Grounding.for_film(catalog, film, "Leslie Cheung is amazing", "5/5"))
+    assert "Named in" not in SPECS["review"].build_messages(english)[1]["content"]
