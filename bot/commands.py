@@ -62,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("pitch", "cogs.pitch", 0x2FAE7E, prepare=_pitch),
     Command("film", "cogs.film", 0xC0392B),
     Command("recommend", "cogs.recommend", 0x16A085),
+    Command("filmnight", "cogs.filmnight", 0xB9770E),
     Command("cinebot", "cogs.admin", 0x4F545C, moderated=False),
 )
 LISTENERS: tuple[str, ...] = ("cogs.feedback",)  # cogs without a command: reactions become feedback

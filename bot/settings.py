@@ -147,6 +147,17 @@ def _number(lo: float, hi: float, unit: str) -> Callable[[str, str], float]:
     return parse
 
 
+def _zone(name: str, raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name}={raw!r} is not a time zone; set it to an IANA name such as UTC, Europe/Paris or "
+                            "America/New_York.") from None
+    return raw.strip()
+
+
 def _url(name: str, raw: str) -> str | None:
     value = raw.strip().rstrip("/")
     if not value:
@@ -257,6 +268,22 @@ class Settings:
     position."""
     openai_stall_s: float = _setting("CINEBOT_OPENAI_STALL_S", "60", _number(1, 3600, "seconds"))
     """A reply stream that sends nothing for this many seconds is given up, and the member told."""
+
+    night_poll_hours: int = _setting("CINEBOT_NIGHT_POLL_HOURS", "24", _int(1, 768))
+    """How long a film night's poll stays open when `/filmnight plan` does not say, in hours (Discord: 1 to 768)."""
+    night_suggestions: int = _setting("CINEBOT_NIGHT_SUGGESTIONS", "10", _int(1, 10))
+    """Most films members may put forward for the next film night's poll with `/filmnight suggest` (a poll holds 10)."""
+    night_remind_vote_min: int = _setting("CINEBOT_NIGHT_REMIND_VOTE_MIN", "60", _int(0, 10_080))
+    """Minutes before a film night's voting closes to remind the members who asked for reminders and have not voted;
+    0: no such reminder."""
+    night_remind_min: int = _setting("CINEBOT_NIGHT_REMIND_MIN", "60", _int(0, 10_080))
+    """Minutes before a film night starts to remind the members who asked for reminders or marked the event
+    "Interested"; 0: no such reminder."""
+    night_recap_min: int = _setting("CINEBOT_NIGHT_RECAP_MIN", "60", _int(0, 10_080))
+    """Minutes after a film night's film would have ended to post the recap (the mood of what was said about it)."""
+    night_timezone: str = _setting("CINEBOT_NIGHT_TIMEZONE", "UTC", _zone)
+    """The time zone `/filmnight plan when:` is read in (an IANA name, e.g. Europe/Paris); members see every time in
+    their own."""
 
     def reaction_score(self, emoji: str) -> int:
         """A reaction's feedback score: from CINEBOT_REACTION_SCORES, 0 for any other emoji."""

@@ -149,6 +149,54 @@ class GuildSettings:
     mood_cap: int = DEFAULT_MOOD_CAP
 
 
+@dataclass(frozen=True)
+class NightRow:
+    """A film night (/filmnight), as `film_nights` keeps it."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    planned_by: int
+    starts_at: datetime
+    place_channel_id: int | None
+    place: str | None
+    theme: str | None
+    mood: str | None
+    liked_film_id: int | None
+    poll_hours: int
+    poll_message_id: int | None
+    poll_ends_at: datetime
+    status: str
+    winner_film_id: int | None
+    votes: int | None
+    event_id: int | None
+    interested: int | None
+    mood_summary: str | None
+    note: str | None
+    locale: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> NightRow:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        values["starts_at"] = _parse(row["starts_at"])
+        values["poll_ends_at"] = _parse(row["poll_ends_at"])
+        return cls(**values)
+
+
+class CandidateRow(NamedTuple):
+    answer_id: int
+    film_id: int
+    suggested_by: int | None
+    votes: int | None
+
+
+class TimerRow(NamedTuple):
+    night_id: int
+    kind: str
+    due_at: datetime
+    tries: int
+
+
 class Migration(NamedTuple):
     """One file of migrations/ (`V001__init.sql`): applied once, in version order, in one transaction."""
 
@@ -258,6 +306,15 @@ async def migrate(db: aiosqlite.Connection, migrations: list[Migration]) -> int:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    """A moment as the store keeps it: UTC, ISO 8601, to the microsecond (so that strings sort as times)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _dumps(value: Any) -> str:
@@ -852,3 +909,152 @@ class Store:
             cooldowns={r["command"]: int(r["seconds"]) for r in cooldowns},
             mood_cap=await self.mood_cap(guild_id),
         )
+
+    # -- film nights (/filmnight; see bot/nights.py) ---------------------------------------------------------------
+    async def create_night(self, *, guild_id: int, channel_id: int, planned_by: int, starts_at: datetime,
+                           place_channel_id: int | None, place: str | None, theme: str | None, mood: str | None,
+                           liked_film_id: int | None, poll_hours: int, poll_ends_at: datetime, locale: str,
+                           candidates: list[tuple[int, int | None]], timers: dict[str, datetime]) -> int:
+        """Record a night in voting with its candidates ((film id, suggested by), in the poll's order) and its
+        timers, in one transaction; returns its id."""
+        now = self._now()
+        async with self._write() as db:
+            cur = await db.execute(
+                "INSERT INTO film_nights (guild_id, channel_id, planned_by, starts_at, place_channel_id, place, theme,"
+                " mood, liked_film_id, poll_hours, poll_ends_at, locale, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, planned_by, _iso(starts_at), place_channel_id, place, theme, mood,
+                 liked_film_id, poll_hours, _iso(poll_ends_at), locale, now, now))
+            night_id = int(cur.lastrowid or 0)
+            await db.executemany(
+                "INSERT INTO night_candidates (night_id, answer_id, film_id, suggested_by) VALUES (?, ?, ?, ?)",
+                [(night_id, answer, film, by) for answer, (film, by) in enumerate(candidates, start=1)])
+            await db.executemany("INSERT INTO night_timers (night_id, kind, due_at) VALUES (?, ?, ?)",
+                                 [(night_id, kind, _iso(due)) for kind, due in timers.items()])
+        return night_id
+
+    async def set_night_poll(self, night_id: int, message_id: int) -> None:
+        async with self._write() as db:
+            await db.execute("UPDATE film_nights SET poll_message_id = ?, updated_at = ? WHERE id = ?",
+                             (message_id, self._now(), night_id))
+
+    async def night(self, night_id: int) -> NightRow | None:
+        row = await self._one("SELECT * FROM film_nights WHERE id = ?", (night_id,))
+        return None if row is None else NightRow.from_row(row)
+
+    async def nights(self, guild_id: int, limit: int = 10) -> list[NightRow]:
+        """The server's nights, the latest first."""
+        rows = await self._all("SELECT * FROM film_nights WHERE guild_id = ? ORDER BY starts_at DESC, id DESC LIMIT ?",
+                               (guild_id, limit))
+        return [NightRow.from_row(r) for r in rows]
+
+    async def voting_nights(self, guild_id: int) -> list[NightRow]:
+        rows = await self._all("SELECT * FROM film_nights WHERE guild_id = ? AND status = 'voting' ORDER BY id",
+                               (guild_id,))
+        return [NightRow.from_row(r) for r in rows]
+
+    async def night_candidates(self, night_id: int) -> list[CandidateRow]:
+        rows = await self._all("SELECT answer_id, film_id, suggested_by, votes FROM night_candidates"
+                               " WHERE night_id = ? ORDER BY answer_id", (night_id,))
+        return [CandidateRow(int(r["answer_id"]), int(r["film_id"]), r["suggested_by"], r["votes"]) for r in rows]
+
+    async def due_timers(self, now: datetime) -> list[TimerRow]:
+        rows = await self._all("SELECT night_id, kind, due_at, tries FROM night_timers WHERE done_at IS NULL"
+                               " AND due_at <= ? ORDER BY due_at, night_id", (_iso(now),))
+        return [TimerRow(int(r["night_id"]), str(r["kind"]), _parse(r["due_at"]), int(r["tries"])) for r in rows]
+
+    async def next_timer(self) -> datetime | None:
+        row = await self._one("SELECT MIN(due_at) AS due FROM night_timers WHERE done_at IS NULL")
+        return None if row is None or row["due"] is None else _parse(row["due"])
+
+    async def finish_timer(self, night_id: int, kind: str) -> None:
+        async with self._write() as db:
+            await db.execute("UPDATE night_timers SET done_at = ? WHERE night_id = ? AND kind = ?",
+                             (self._now(), night_id, kind))
+
+    async def retry_timer(self, night_id: int, kind: str, due_at: datetime) -> None:
+        async with self._write() as db:
+            await db.execute("UPDATE night_timers SET due_at = ?, tries = tries + 1 WHERE night_id = ? AND kind = ?",
+                             (_iso(due_at), night_id, kind))
+
+    async def set_timer(self, night_id: int, kind: str, due_at: datetime) -> None:
+        async with self._write() as db:
+            await db.execute("INSERT INTO night_timers (night_id, kind, due_at) VALUES (?, ?, ?) ON CONFLICT"
+                             " (night_id, kind) DO UPDATE SET due_at = excluded.due_at, done_at = NULL, tries = 0",
+                             (night_id, kind, _iso(due_at)))
+
+    async def close_night_poll(self, night: NightRow, votes: dict[int, int], winner_film_id: int) -> None:
+        """The poll's counts (answer id -> votes) and its winner; the winner leaves the suggestions, the other
+        suggestions of this poll stay for the next one (counted as carried over)."""
+        async with self._write() as db:
+            await db.executemany("UPDATE night_candidates SET votes = ? WHERE night_id = ? AND answer_id = ?",
+                                 [(count, night.id, answer) for answer, count in votes.items()])
+            await db.execute("UPDATE film_nights SET status = 'scheduled', winner_film_id = ?, votes = ?,"
+                             " updated_at = ? WHERE id = ?",
+                             (winner_film_id, sum(votes.values()), self._now(), night.id))
+            await db.execute("DELETE FROM night_suggestions WHERE guild_id = ? AND film_id = ?",
+                             (night.guild_id, winner_film_id))
+            await db.execute("UPDATE night_suggestions SET polls = polls + 1 WHERE guild_id = ? AND film_id IN"
+                             " (SELECT film_id FROM night_candidates WHERE night_id = ?)", (night.guild_id, night.id))
+
+    async def set_night_event(self, night_id: int, event_id: int) -> None:
+        async with self._write() as db:
+            await db.execute("UPDATE film_nights SET event_id = ?, updated_at = ? WHERE id = ?",
+                             (event_id, self._now(), night_id))
+
+    async def end_night(self, night_id: int, status: str, *, note: str | None = None, interested: int | None = None,
+                        mood_summary: str | None = None) -> None:
+        """A night done (with its recap), canceled or failed (with why); its remaining timers are dropped."""
+        async with self._write() as db:
+            await db.execute("UPDATE film_nights SET status = ?, note = COALESCE(?, note), interested ="
+                             " COALESCE(?, interested), mood_summary = COALESCE(?, mood_summary), updated_at = ?"
+                             " WHERE id = ?", (status, note, interested, mood_summary, self._now(), night_id))
+            await db.execute("UPDATE night_timers SET done_at = ? WHERE night_id = ? AND done_at IS NULL",
+                             (self._now(), night_id))
+
+    async def set_night_interested(self, night_id: int, interested: int) -> None:
+        async with self._write() as db:
+            await db.execute("UPDATE film_nights SET interested = ?, updated_at = ? WHERE id = ?",
+                             (interested, self._now(), night_id))
+
+    async def mark_watched(self, guild_id: int, film_id: int, night_id: int | None) -> None:
+        async with self._write() as db:
+            await db.execute("INSERT INTO watched_films (guild_id, film_id, night_id, watched_at) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT (guild_id, film_id) DO NOTHING", (guild_id, film_id, night_id, self._now()))
+            await db.execute("DELETE FROM night_suggestions WHERE guild_id = ? AND film_id = ?", (guild_id, film_id))
+
+    async def watched_films(self, guild_id: int) -> set[int]:
+        rows = await self._all("SELECT film_id FROM watched_films WHERE guild_id = ?", (guild_id,))
+        return {int(r["film_id"]) for r in rows}
+
+    async def suggest_film(self, guild_id: int, film_id: int, user_id: int, limit: int) -> str:
+        """Put a film forward for the next poll: 'added', 'already' (someone did) or 'full' (`limit` reached)."""
+        async with self._write() as db:
+            async with db.execute("SELECT COUNT(*) AS n, SUM(film_id = ?) AS same FROM night_suggestions"
+                                  " WHERE guild_id = ?", (film_id, guild_id)) as cur:
+                row = await cur.fetchone()
+            if row is not None and row["same"]:
+                return "already"
+            if row is not None and int(row["n"]) >= limit:
+                return "full"
+            await db.execute("INSERT INTO night_suggestions (guild_id, film_id, user_id, created_at) VALUES"
+                             " (?, ?, ?, ?)", (guild_id, film_id, user_id, self._now()))
+        return "added"
+
+    async def film_suggestions(self, guild_id: int) -> list[tuple[int, int]]:
+        """(film id, who suggested it), the oldest first."""
+        rows = await self._all("SELECT film_id, user_id FROM night_suggestions WHERE guild_id = ?"
+                               " ORDER BY created_at, film_id", (guild_id,))
+        return [(int(r["film_id"]), int(r["user_id"])) for r in rows]
+
+    async def set_night_reminders(self, guild_id: int, user_id: int, on: bool) -> None:
+        async with self._write() as db:
+            if on:
+                await db.execute("INSERT INTO night_reminders (guild_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                 (guild_id, user_id))
+            else:
+                await db.execute("DELETE FROM night_reminders WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+
+    async def night_reminded(self, guild_id: int) -> list[int]:
+        rows = await self._all("SELECT user_id FROM night_reminders WHERE guild_id = ? ORDER BY user_id", (guild_id,))
+        return [int(r["user_id"]) for r in rows]

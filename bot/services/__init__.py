@@ -9,7 +9,8 @@ and the reply's heading. The request desk (`bot.desk`) then runs it, for Discord
 
 One module per command that needs more than its task's own checks: `review` (the catalog's facts and checks),
 `scene` (attachments), `mood` (the classifier, a channel's messages), `films` (/film and /recommend: the catalog
-and the server's liked reviews). A command whose options are its whole input (/pitch) is prepared by its task file
+and the server's liked reviews), `nights` (/filmnight: times, candidates, the poll's winner, the steps' timers).
+A command whose options are its whole input (/pitch) is prepared by its task file
 (`models.tasks.pitch.prepare`). Nothing here imports discord or torch.
 """
 
@@ -23,6 +24,7 @@ from bot.services.base import Prepared, required
 if TYPE_CHECKING:
     from bot.services.films import FilmService
     from bot.services.mood import MoodService
+    from bot.services.nights import NightService
     from bot.services.review import ReviewService
     from bot.settings import Settings
     from bot.store import Store
@@ -40,6 +42,7 @@ class Services:
                  store: Store | None = None) -> None:
         from bot.services.films import FilmService
         from bot.services.mood import MoodService
+        from bot.services.nights import NightService
         from bot.services.review import ReviewService
 
         self.settings = settings
@@ -47,3 +50,4 @@ class Services:
         self.review: ReviewService = ReviewService(catalog, mood)
         self.mood: MoodService = MoodService(mood, catalog)
         self.films: FilmService = FilmService(catalog, store)
+        self.nights: NightService = NightService(catalog, store, settings)
