@@ -12,6 +12,8 @@ story     a sentence that frames the story (讲述, 故事发生在, 主人公, 
           CC-CEDICT holds no word reviewers use (by the English word roles, models/weights/word_roles.tsv), or one
           CC-CEDICT does not know (a name the model made up). A period or a year no source gives ("几个世纪",
           "五十年代", "二战", "1912年") is enough alone.
+title     a film named in 《》 that is not this one nor one the notes name ("《阿凡达》" for Alien: the model's own
+          translation of the title).
 opinion   a judgement (出色, 感人, 拖沓, 无聊 ...) of an aspect (表演, 配乐, 节奏, 台词, 结局, 画面, 导演, 特效, 角色,
           剧情 ...) that the notes never mention, in Chinese or English; a criticism in a review the member rated
           70% or more whose notes criticise nothing, or praise at 40% or less whose notes praise nothing. A verdict
@@ -329,9 +331,22 @@ class ChineseFidelity:
             return f"praise the member did not give: {praise}"
         return None
 
+    def title_reason(self, sentence: str) -> str | None:
+        """A film named in 《》 that is neither this one (a title of it, or one of its titles' main part: "《异形》")
+        nor one the notes name: the model's own translation of the title ("《阿凡达》" for Alien) or a film nobody
+        mentioned."""
+        english = self.fidelity.title.casefold()
+        for m in _TITLE.finditer(simplified(sentence)):
+            named = m.group(0)[1:-1].strip()
+            if not named or named in self._notes or named.casefold() == english or any(
+                    named in t or t in named for t in self.titles):
+                continue
+            return f"a title that is not this film's: {m.group(0)}"
+        return None
+
     def reason(self, sentence: str) -> str | None:
         """Why the Chinese `sentence` must go, or None."""
-        return self.story_reason(sentence) or self.opinion_reason(sentence)
+        return self.title_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence)
 
 
 def _praise(text: str) -> str | None:

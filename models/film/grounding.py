@@ -37,6 +37,7 @@ from functools import cached_property
 from models.film.catalog import Catalog, Film
 from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
 from models.film.local_names import Found, LocalNames, shipped
+from models.film.local_titles import LOCALE_LANGS, LocalTitle
 from models.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -256,11 +257,13 @@ class Grounding:
     rating: str | None = None  # "4.5/5": the only score a reply may give (None: none)
     source: str = "my notes"  # what the prompt calls the member's text ("the messages" for a discussion)
     plot: str = ""  # the film's plot line (`Catalog.story`), the only story a reply may tell beyond the notes
+    local_titles: tuple[LocalTitle, ...] = ()  # the film's titles in other languages (`Catalog.local_titles`)
 
     @classmethod
     def build(cls, film: Film | None, notes: str, people: PeopleIndex, principal: Iterable[str] = (),
-              rating: str | None = None, source: str = "my notes", plot: str = "") -> Grounding:
-        return cls(film, people, notes, tuple(principal), rating, source, plot)
+              rating: str | None = None, source: str = "my notes", plot: str = "",
+              local_titles: Iterable[LocalTitle] = ()) -> Grounding:
+        return cls(film, people, notes, tuple(principal), rating, source, plot, tuple(local_titles))
 
     @classmethod
     def for_film(cls, catalog: Catalog, film: Film | None, notes: str, rating: str | None = None,
@@ -268,7 +271,18 @@ class Grounding:
         """The grounding for a reply about `film` (None: a film the catalog does not know)."""
         principal = catalog.billed_cast(film) if film is not None else ()  # a guess at stars is no fact
         story = catalog.story(film) if film is not None else None
-        return cls.build(film, notes, people_of(catalog), principal, rating, source, story.plot if story else "")
+        return cls.build(film, notes, people_of(catalog), principal, rating, source, story.plot if story else "",
+                         catalog.local_titles(film) if film is not None else ())
+
+    def title_in(self, locale: str) -> str | None:
+        """The film's title in `locale`'s language, as the catalog knows it (None: none known): a reply in Chinese
+        names the film by it, not by a translation of its own ("《阿凡达》" for Alien)."""
+        order = LOCALE_LANGS.get(locale, ())
+        for lang in order:
+            titles = {t.title for t in self.local_titles if t.lang == lang}
+            if titles:  # two titles in one language: a sequel's joined to the film too (Alien's are Romulus's)
+                return titles.pop() if len(titles) == 1 else None
+        return None
 
     @cached_property
     def fidelity(self) -> Fidelity:
@@ -283,7 +297,8 @@ class Grounding:
         note_words = set(name_key(self.notes).split())
         cast = (*(f.cast if f else ()), *self.principal)
         names_actor = bool(self.notes_people) or any(name_key(n).split()[-1] in note_words for n in cast if n.strip())
-        return Fidelity(self.notes, facts, self.plot, share, notes_name_actor=names_actor, title=f.title if f else "")
+        return Fidelity(self.notes, facts, self.plot, share, notes_name_actor=names_actor, title=f.title if f else "",
+                        local_titles=tuple(t.title for t in self.local_titles))
 
     @cached_property
     def speaks_of_actors(self) -> bool:

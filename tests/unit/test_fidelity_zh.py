@@ -82,3 +82,14 @@ def test_english_and_japanese_sentences_keep_their_own_checks() -> None:
 
 def test_words_are_cut_and_simplified() -> None:
     assert cut("張國榮的表演太好了") == ["张国荣", "的", "表演", "太好了"]
+
+
+def test_a_title_in_brackets_must_be_this_films_or_one_the_notes_name() -> None:
+    alien = Fidelity("太吓人了 雷普利很酷", "Alien 1979 Horror Sci-Fi Ridley Scott", "", 0.9, title="Alien",
+                     local_titles=("异形：契约",))  # the catalog's Chinese titles of Alien are its sequels'
+    assert alien.reason("我看了《阿凡达》（1979），太吓人了。") == "a title that is not this film's: 《阿凡达》"
+    assert alien.reason("我看了《异形》（1979），太吓人了。") is None  # a title's main part
+    assert alien.reason("我看了《Alien》，太吓人了。") is None
+    assert TITANIC.reason("《鐵達尼號》的音乐很好听。") is None  # traditional, folded
+    compared = Fidelity("比《异形2》好看", "Alien 1979", "", 0.9, title="Alien")
+    assert compared.reason("它比《异形2》好看。") is None  # a film the notes name
