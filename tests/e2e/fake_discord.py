@@ -25,9 +25,12 @@ Only loopback is used; nothing here reaches the network.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import datetime
 import fnmatch
+import hashlib
 import itertools
 import json
 import logging
@@ -74,6 +77,9 @@ INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_DIRECT_MESSAGE_REACTIONS = 1 << 13
 INTENT_MESSAGE_CONTENT = 1 << 15
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+INTENT_GUILD_MESSAGE_POLLS = 1 << 24
+INTENT_DIRECT_MESSAGE_POLLS = 1 << 25
 
 # Channel types.
 CHANNEL_TEXT = 0
@@ -83,12 +89,14 @@ CHANNEL_CATEGORY = 4
 CHANNEL_NEWS = 5
 CHANNEL_PUBLIC_THREAD = 11
 CHANNEL_PRIVATE_THREAD = 12
+CHANNEL_STAGE = 13
 CHANNEL_FORUM = 15
 THREAD_TYPES = (10, CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD)
 
 # Permission bits used by the default world.
 PERM_ADD_REACTIONS = 1 << 6
 PERM_ADMINISTRATOR = 1 << 3
+PERM_MANAGE_CHANNELS = 1 << 4
 PERM_MANAGE_GUILD = 1 << 5
 PERM_VIEW_CHANNEL = 1 << 10
 PERM_SEND_MESSAGES = 1 << 11
@@ -97,9 +105,15 @@ PERM_EMBED_LINKS = 1 << 14
 PERM_ATTACH_FILES = 1 << 15
 PERM_READ_MESSAGE_HISTORY = 1 << 16
 PERM_USE_EXTERNAL_EMOJIS = 1 << 18
+PERM_CONNECT = 1 << 20
+PERM_MUTE_MEMBERS = 1 << 22
+PERM_MOVE_MEMBERS = 1 << 24
 PERM_USE_APPLICATION_COMMANDS = 1 << 31
+PERM_MANAGE_EVENTS = 1 << 33
 PERM_CREATE_PUBLIC_THREADS = 1 << 35
 PERM_SEND_MESSAGES_IN_THREADS = 1 << 38
+PERM_CREATE_EVENTS = 1 << 44
+PERM_SEND_POLLS = 1 << 49
 PERM_ALL = discord.Permissions.all().value
 
 EVERYONE_PERMISSIONS = (
@@ -113,8 +127,11 @@ EVERYONE_PERMISSIONS = (
     | PERM_USE_APPLICATION_COMMANDS
     | PERM_CREATE_PUBLIC_THREADS
     | PERM_SEND_MESSAGES_IN_THREADS
+    | PERM_CONNECT
+    | PERM_SEND_POLLS
 )
-BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | PERM_MANAGE_MESSAGES
+# The bot is invited with what cinebot asks for: Manage Messages, and Create Events for film nights.
+BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | PERM_MANAGE_MESSAGES | PERM_CREATE_EVENTS
 
 # Message flags.
 FLAG_SUPPRESS_EMBEDS = 1 << 2
@@ -155,6 +172,32 @@ OPT_NUMBER = 10
 OPT_ATTACHMENT = 11
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+
+# Polls (developers/resources/poll, and message.mdx for the result message).
+MESSAGE_TYPE_POLL_RESULT = 46
+POLL_QUESTION_MAX = 300
+POLL_ANSWER_TEXT_MAX = 55
+POLL_ANSWERS_MAX = 10
+POLL_HOURS_MAX = 768  # "up to 32 days"
+POLL_HOURS_DEFAULT = 24
+POLL_LAYOUT_DEFAULT = 1
+VOTER_PAGE_DEFAULT = 25
+
+# Guild scheduled events (developers/resources/guild-scheduled-event).
+EVENT_STAGE_INSTANCE = 1
+EVENT_VOICE = 2
+EVENT_EXTERNAL = 3
+EVENT_SCHEDULED = 1
+EVENT_ACTIVE = 2
+EVENT_COMPLETED = 3
+EVENT_CANCELED = 4
+EVENT_PRIVACY_GUILD_ONLY = 2
+EVENT_TRANSITIONS = frozenset(
+    {(EVENT_SCHEDULED, EVENT_ACTIVE), (EVENT_ACTIVE, EVENT_COMPLETED), (EVENT_SCHEDULED, EVENT_CANCELED)}
+)
+EVENTS_OPEN_MAX = 100  # SCHEDULED or ACTIVE events a guild may hold at once
+EVENT_USERS_PAGE_MAX = 100
+_IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=]+)$")
 _COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
@@ -167,14 +210,15 @@ _CUSTOM_EMOJI = re.compile(r"^<?a?:?([\w~]{1,32}):(\d{15,25})>?$")
 class SnowflakeFactory:
     """Makes increasing snowflakes whose timestamp part is the current time."""
 
-    def __init__(self, worker_id: int = 1, process_id: int = 0) -> None:
+    def __init__(self, worker_id: int = 1, process_id: int = 0, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._worker = worker_id & 0x1F
         self._process = process_id & 0x1F
         self._last_ms = 0
         self._increment = 0
 
     def __call__(self) -> int:
-        now_ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        now_ms = int(self._clock() * 1000) - DISCORD_EPOCH_MS
         if now_ms <= self._last_ms:
             now_ms = self._last_ms
             self._increment += 1
@@ -424,6 +468,7 @@ class FakeMessage:
     reactions: dict[str, FakeReaction] = field(default_factory=dict)
     deleted: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)  # every create/edit payload received
+    poll: FakePoll | None = None
 
     @property
     def ephemeral(self) -> bool:
@@ -440,6 +485,86 @@ class FakeMessage:
     def reaction_users(self, emoji: str) -> list[int]:
         reaction = self.reactions.get(_emoji_key(emoji))
         return list(reaction.user_ids) if reaction else []
+
+
+@dataclass(eq=False)
+class FakePoll:
+    """A message's poll. ``votes`` maps each answer_id to its voters' ids in the order they voted."""
+
+    question: str
+    answers: list[dict[str, Any]]  # [{"answer_id": 1, "poll_media": {"text": ..., "emoji"?: ...}}, ...]
+    expiry: datetime.datetime
+    allow_multiselect: bool = False
+    layout_type: int = POLL_LAYOUT_DEFAULT
+    votes: dict[int, list[int]] = field(default_factory=dict)
+    ended: bool = False  # past its expiry or ended early; the fake finalizes the tally at once
+    result_message_id: int | None = None
+
+    def answer(self, answer_id: int) -> dict[str, Any] | None:
+        return next((a for a in self.answers if a["answer_id"] == answer_id), None)
+
+    def count(self, answer_id: int) -> int:
+        return len(self.votes.get(answer_id, []))
+
+    @property
+    def total_votes(self) -> int:
+        return sum(len(v) for v in self.votes.values())
+
+    @property
+    def victor_answer_id(self) -> int | None:
+        """The answer with strictly the most votes; None with no votes or a tie."""
+        counts = sorted(((self.count(a["answer_id"]), a["answer_id"]) for a in self.answers), reverse=True)
+        if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
+            return None
+        return counts[0][1]
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "question": {"text": self.question},
+            "answers": self.answers,
+            "expiry": _iso(self.expiry),
+            "allow_multiselect": self.allow_multiselect,
+            "layout_type": self.layout_type,
+            "results": {
+                "is_finalized": self.ended,
+                # "If answer_counts does not contain an entry for a particular answer, then there are no votes
+                # for that answer." Apps cannot vote, so me_voted is always false for the bot.
+                "answer_counts": [
+                    {"id": a["answer_id"], "count": self.count(a["answer_id"]), "me_voted": False}
+                    for a in self.answers
+                    if self.count(a["answer_id"])
+                ],
+            },
+        }
+
+
+@dataclass(eq=False)
+class FakeScheduledEvent:
+    """A guild scheduled event. ``user_ids`` are the members interested in it, in the order they joined."""
+
+    id: int
+    guild_id: int
+    name: str
+    creator_id: int
+    scheduled_start_time: datetime.datetime
+    entity_type: int
+    privacy_level: int = EVENT_PRIVACY_GUILD_ONLY
+    status: int = EVENT_SCHEDULED
+    channel_id: int | None = None
+    description: str | None = None
+    scheduled_end_time: datetime.datetime | None = None
+    location: str | None = None
+    image: str | None = None  # the cover image's hash
+    user_ids: list[int] = field(default_factory=list)
+    deleted: bool = False
+
+    @property
+    def user_count(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def open(self) -> bool:
+        return self.status in (EVENT_SCHEDULED, EVENT_ACTIVE) and not self.deleted
 
 
 # --------------------------------------------------------------------------- records
@@ -643,6 +768,30 @@ def _form_error(field_name: str, message: str, code: str = "BASE_TYPE_INVALID") 
     return _Reject(400, 50035, "Invalid Form Body", errors)
 
 
+def _invalid(path: Sequence[str | int], message: str, code: str = "BASE_TYPE_INVALID") -> _Reject:
+    """400 / 50035 with Discord's nested ``errors`` tree: ``("poll", "answers", 0, "poll_media", "text")`` gives
+    ``{"poll": {"answers": {"0": {"poll_media": {"text": {"_errors": [{"code": ..., "message": ...}]}}}}}}``."""
+    errors: dict[str, Any] = {"_errors": [{"code": code, "message": message}]}
+    for key in reversed(path):
+        errors = {str(key): errors}
+    return _Reject(400, 50035, "Invalid Form Body", errors)
+
+
+def _query_bool(value: str | None) -> bool:
+    """Discord's boolean query strings: true/false, True/False or 1/0."""
+    return (value or "").lower() in ("true", "1")
+
+
+def _parse_iso(value: Any, path: Sequence[str | int]) -> datetime.datetime:
+    if not isinstance(value, str):
+        raise _invalid(path, "Could not parse the timestamp.", "DATE_TIME_TYPE_PARSE")
+    try:
+        when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid(path, f"Could not parse {value}. Should be ISO8601.", "DATE_TIME_TYPE_PARSE") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=datetime.UTC)
+
+
 def _json_response(data: Any, status: int = 200) -> web.Response:
     # discord.py only decodes JSON when the header is exactly "application/json".
     return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
@@ -746,7 +895,11 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.callback_deadline = callback_deadline
         self.application_flags = application_flags
-        self.snowflake = SnowflakeFactory()
+        self.clock_offset = 0.0  # seconds :meth:`advance` moved the fake's clock past the real one
+        self.snowflake = SnowflakeFactory(clock=self.time)
+        # Discord cancels a SCHEDULED event that never started "a few hours" after its start time (the docs give
+        # no number); :meth:`advance` does it after this many seconds.
+        self.event_auto_cancel_after = 3 * 3600.0
 
         self.users: dict[int, FakeUser] = {}
         self.guilds: dict[int, FakeGuild] = {}
@@ -754,6 +907,7 @@ class FakeDiscord:
         self.messages: dict[int, FakeMessage] = {}
         self._channel_messages: dict[int, list[FakeMessage]] = {}
         self._attachments: dict[int, FakeAttachment] = {}
+        self.scheduled_events: dict[int, FakeScheduledEvent] = {}
 
         # Recorded traffic.
         self.heartbeats: list[tuple[int, float]] = []  # (connection, when it arrived): how late a client beats
@@ -835,6 +989,16 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self._port}{GATEWAY_PATH}"
+
+    # ------------------------------------------------------------------ the fake's clock
+
+    def time(self) -> float:
+        """The fake's clock in epoch seconds: the real clock plus what :meth:`advance` added."""
+        return time.time() + self.clock_offset
+
+    def now(self) -> datetime.datetime:
+        """The fake's clock as an aware UTC datetime (poll expiry, event start times and new snowflakes use it)."""
+        return datetime.datetime.fromtimestamp(self.time(), tz=datetime.UTC)
 
     # ------------------------------------------------------------------ world building
 
@@ -1125,7 +1289,9 @@ class FakeDiscord:
             return data
         if any(u.get("id") == str(session.user_id) for u in data.get("mentions", [])):
             return data
-        return data | {"content": "", "embeds": [], "attachments": [], "components": []}
+        # Without MESSAGE_CONTENT "poll will be omitted" too (developers/resources/message).
+        hidden = {k: v for k, v in data.items() if k != "poll"}
+        return hidden | {"content": "", "embeds": [], "attachments": [], "components": []}
 
     async def request_reconnect(self, *, wait: bool = True, timeout: float = 5.0) -> None:
         """Send op 7 RECONNECT to every connected session; by default wait until the client is back."""
@@ -1341,6 +1507,8 @@ class FakeDiscord:
         if channel.type in (CHANNEL_TEXT, CHANNEL_NEWS, CHANNEL_FORUM):
             payload["topic"] = channel.topic
             payload["default_auto_archive_duration"] = 1440
+        if channel.type in (CHANNEL_VOICE, CHANNEL_STAGE):
+            payload |= {"bitrate": 64000, "user_limit": 0, "rtc_region": None, "video_quality_mode": 1}
         if channel.type == CHANNEL_FORUM:
             payload |= {
                 "available_tags": [],
@@ -1381,7 +1549,9 @@ class FakeDiscord:
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": [
+                self.event_payload(e) for e in self.scheduled_events.values() if e.guild_id == guild.id and e.open
+            ],
             "soundboard_sounds": [],
         }
 
@@ -1453,6 +1623,8 @@ class FakeDiscord:
                 for r in msg.reactions.values()
                 if r.user_ids
             ]
+        if msg.poll is not None:
+            payload["poll"] = msg.poll.to_payload()
         if msg.nonce is not None:
             payload["nonce"] = msg.nonce
         if msg.webhook_id is not None:
@@ -1572,6 +1744,8 @@ class FakeDiscord:
         flags = int(fields.get("flags") or (editing.flags if editing else 0))
         if flags & FLAG_COMPONENTS_V2 and (fields.get("content") or fields.get("embeds")):
             raise _form_error("content", "Cannot send content or embeds with IS_COMPONENTS_V2")
+        if flags & FLAG_COMPONENTS_V2 and fields.get("poll"):
+            raise _invalid(("poll",), "Cannot send a poll with IS_COMPONENTS_V2")
 
         def present(key: str) -> bool:
             if key in fields:
@@ -1629,6 +1803,7 @@ class FakeDiscord:
         flags = int(fields.get("flags") or 0) | int(extra.pop("flags", 0))
         has_files = any(p.filename is not None for p in parts)
         self._validate_message(fields, has_files=has_files)
+        poll = self._validate_poll(fields["poll"]) if fields.get("poll") is not None else None
         reference = fields.get("message_reference")
         msg_type = extra.pop("type", 0)
         if reference:
@@ -1660,14 +1835,98 @@ class FakeDiscord:
             **extra,
         )
         msg.attachments = self._attachments_from(channel, fields, parts, [], ephemeral=msg.ephemeral) or []
+        if poll is not None:
+            msg.poll = self._make_poll(msg, poll)
         msg.history.append(dict(fields))
         self._apply_mentions(msg)
         return msg
+
+    @staticmethod
+    def _validate_poll(raw: Any) -> dict[str, Any]:
+        """Check a poll create request object as Discord does; the normalised fields, or a 400 / 50035."""
+        if not isinstance(raw, Mapping):
+            raise _invalid(("poll",), "Must be an object.", "MODEL_TYPE_CONVERT")
+        question = raw.get("question")
+        text = question.get("text") if isinstance(question, Mapping) else None
+        if not isinstance(text, str) or not text:
+            raise _invalid(("poll", "question", "text"), "This field is required", "BASE_TYPE_REQUIRED")
+        if len(text) > POLL_QUESTION_MAX:
+            raise _invalid(
+                ("poll", "question", "text"),
+                f"Must be {POLL_QUESTION_MAX} or fewer in length.",
+                "BASE_TYPE_MAX_LENGTH",
+            )
+        answers = raw.get("answers")
+        if not isinstance(answers, list) or not 1 <= len(answers) <= POLL_ANSWERS_MAX:
+            raise _invalid(
+                ("poll", "answers"), f"Must be between 1 and {POLL_ANSWERS_MAX} in length.", "BASE_TYPE_BAD_LENGTH"
+            )
+        stored: list[dict[str, Any]] = []
+        for i, answer in enumerate(answers, start=1):
+            media = answer.get("poll_media") if isinstance(answer, Mapping) else None
+            where = ("poll", "answers", i - 1, "poll_media")
+            if not isinstance(media, Mapping):
+                raise _invalid(where, "This field is required", "BASE_TYPE_REQUIRED")
+            answer_text = media.get("text")
+            if not isinstance(answer_text, str) or not answer_text:
+                raise _invalid((*where, "text"), "This field is required", "BASE_TYPE_REQUIRED")
+            if len(answer_text) > POLL_ANSWER_TEXT_MAX:
+                raise _invalid(
+                    (*where, "text"), f"Must be {POLL_ANSWER_TEXT_MAX} or fewer in length.", "BASE_TYPE_MAX_LENGTH"
+                )
+            poll_media: dict[str, Any] = {"text": answer_text}
+            emoji = media.get("emoji")
+            if emoji:
+                # "one only needs to send either the id (custom emoji) or name (default emoji)".
+                if not isinstance(emoji, Mapping) or not (emoji.get("id") or emoji.get("name")):
+                    raise _invalid((*where, "emoji"), "Invalid emoji", "BASE_TYPE_INVALID")
+                poll_media["emoji"] = {"id": emoji.get("id"), "name": emoji.get("name")}
+            stored.append({"answer_id": i, "poll_media": poll_media})
+        hours: Any = raw.get("duration")
+        if hours is None:
+            hours = POLL_HOURS_DEFAULT
+        # discord.py sends hours as a float (24.0); a whole number is what Discord takes.
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours != int(hours):
+            raise _invalid(("poll", "duration"), f'Value "{hours}" is not int.', "NUMBER_TYPE_COERCE")
+        if not 1 <= hours <= POLL_HOURS_MAX:
+            bound = "greater than or equal to 1" if hours < 1 else f"less than or equal to {POLL_HOURS_MAX}"
+            code = "NUMBER_TYPE_MIN" if hours < 1 else "NUMBER_TYPE_MAX"
+            raise _invalid(("poll", "duration"), f"int value should be {bound}.", code)
+        multiselect = raw.get("allow_multiselect", False)
+        if not isinstance(multiselect, bool):
+            raise _invalid(("poll", "allow_multiselect"), "Must be either true or false.", "BASE_TYPE_BOOLEAN")
+        layout = raw.get("layout_type", POLL_LAYOUT_DEFAULT)
+        if layout is None:
+            layout = POLL_LAYOUT_DEFAULT
+        if layout != POLL_LAYOUT_DEFAULT:
+            raise _invalid(("poll", "layout_type"), "Value must be one of {1}.", "BASE_TYPE_CHOICES")
+        return {
+            "question": text,
+            "answers": stored,
+            "hours": int(hours),
+            "allow_multiselect": multiselect,
+            "layout_type": layout,
+        }
+
+    def _make_poll(self, msg: FakeMessage, spec: Mapping[str, Any]) -> FakePoll:
+        return FakePoll(
+            question=spec["question"],
+            answers=spec["answers"],
+            expiry=msg.created_at + datetime.timedelta(hours=spec["hours"]),
+            allow_multiselect=spec["allow_multiselect"],
+            layout_type=spec["layout_type"],
+        )
 
     def _edit_message(self, msg: FakeMessage, fields: Mapping[str, Any], parts: Sequence[MultipartPart]) -> None:
         has_files = any(p.filename is not None for p in parts)
         self._validate_message(fields, has_files=has_files, editing=msg)
         was_loading = msg.loading
+        if fields.get("poll") is not None:
+            # A deferred interaction response gets its poll from the first follow-up or edit; any other
+            # message "cannot be edited" to add or change one.
+            if not was_loading or msg.poll is not None:
+                raise _Reject(400, 520003, "Cannot edit a poll message")
+            msg.poll = self._make_poll(msg, self._validate_poll(fields["poll"]))
         for key in ("content", "embeds", "components"):
             if key in fields:
                 value = fields[key]
@@ -1764,6 +2023,8 @@ class FakeDiscord:
                 "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}",
                 self._delete_user_reaction,
             ),
+            ("GET", "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}", self._get_answer_voters),
+            ("POST", "/channels/{channel_id}/polls/{message_id}/expire", self._expire_poll),
             ("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._thread_from_message),
             ("POST", "/channels/{channel_id}/threads", self._thread_without_message),
             ("PUT", "/channels/{channel_id}/thread-members/@me", self._no_content),
@@ -1772,6 +2033,12 @@ class FakeDiscord:
             ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self._get_roles),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
+            ("GET", "/guilds/{guild_id}/scheduled-events", self._list_events),
+            ("POST", "/guilds/{guild_id}/scheduled-events", self._create_event),
+            ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._get_event),
+            ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self._patch_event),
+            ("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self._delete_event),
+            ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}/users", self._get_event_users),
             ("POST", "/interactions/{interaction_id}/{token}/callback", self._interaction_callback),
             ("POST", "/webhooks/{app_id}/{token}", self._webhook_execute),
             ("GET", "/webhooks/{app_id}/{token}/messages/{message_id}", self._webhook_get),
@@ -2069,9 +2336,23 @@ class FakeDiscord:
         if channel.type in (CHANNEL_CATEGORY, CHANNEL_FORUM):
             raise _Reject(400, 50008, "Cannot send messages in a non-text channel")
         body, parts = self._body(request)
+        if body.get("poll") is not None:
+            self._check_can_send_poll(channel)
         msg = self._create_message(channel, self.bot_user, body, parts)
         self._dispatch_message("MESSAGE_CREATE", msg)
         return _json_response(self.message_payload(msg))
+
+    def _check_can_send_poll(self, channel: FakeChannel) -> None:
+        """A poll needs SEND_POLLS beside the right to send messages (SEND_MESSAGES_IN_THREADS in a thread)."""
+        if channel.guild_id is None:
+            return
+        bot_member = self.member_of(channel.guild_id, self.bot_user)
+        perms = self.permissions_for(bot_member, channel) if bot_member is not None else 0
+        send = PERM_SEND_MESSAGES_IN_THREADS if channel.is_thread else PERM_SEND_MESSAGES
+        if not perms & PERM_VIEW_CHANNEL:
+            raise _Reject(403, 50001, "Missing Access")
+        if not perms & send or not perms & PERM_SEND_POLLS:
+            raise _Reject(403, 50013, "Missing Permissions")
 
     async def _patch_message(self, request: web.Request) -> web.Response:
         _, msg = self._message_or_404(request)
@@ -2221,6 +2502,343 @@ class FakeDiscord:
         if member is None:
             raise _Reject(404, 10007, "Unknown Member")
         return _json_response(member.to_payload())
+
+    # ------------------------------------------------------------------ REST: polls
+
+    async def _get_answer_voters(self, request: web.Request) -> web.Response:
+        _, msg = self._message_or_404(request)
+        if msg.poll is None:
+            raise _Reject(404, 10008, "Unknown Message")
+        answer_id = int(request.match_info["answer_id"])
+        if msg.poll.answer(answer_id) is None:
+            raise _invalid(("answer_id",), f"Unknown answer {answer_id}.")
+        limit = self._query_int(request, "limit", VOTER_PAGE_DEFAULT, 1, 100)
+        after = int(request.query.get("after") or 0)
+        voters = sorted(u for u in msg.poll.votes.get(answer_id, []) if u > after)[:limit]
+        return _json_response({"users": [self.users[u].to_payload() for u in voters]})
+
+    async def _expire_poll(self, request: web.Request) -> web.Response:
+        _, msg = self._message_or_404(request)
+        if msg.poll is None:
+            raise _Reject(400, 520006, "Cannot expire a non-poll message")
+        if msg.author.id != self.bot_user.id:  # "You cannot end polls from other users."
+            raise _Reject(403, 50013, "Missing Permissions")
+        if msg.poll.ended:
+            raise _Reject(400, 520001, "Poll expired")
+        self._end_poll(msg)
+        return _json_response(self.message_payload(msg))
+
+    @staticmethod
+    def _query_int(request: web.Request, key: str, default: int, low: int, high: int) -> int:
+        raw = request.query.get(key)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _invalid((key,), f'Value "{raw}" is not int.', "NUMBER_TYPE_COERCE") from None
+        if value < low:
+            raise _invalid((key,), f"int value should be greater than or equal to {low}.", "NUMBER_TYPE_MIN")
+        if value > high:
+            raise _invalid((key,), f"int value should be less than or equal to {high}.", "NUMBER_TYPE_MAX")
+        return value
+
+    def _end_poll(self, msg: FakeMessage) -> FakeMessage:
+        """End ``msg``'s poll with its tally final: MESSAGE_UPDATE for the poll, then the result message
+        (type 46, a ``poll_result`` embed, a reference to the poll, its author mentioned) as MESSAGE_CREATE."""
+        poll = msg.poll
+        assert poll is not None
+        poll.ended = True
+        self._dispatch_message("MESSAGE_UPDATE", msg)
+        victor = poll.victor_answer_id
+        top = max((poll.count(a["answer_id"]) for a in poll.answers), default=0)
+        fields = [
+            ("poll_question_text", poll.question),
+            ("victor_answer_votes", str(top)),
+            ("total_votes", str(poll.total_votes)),
+        ]
+        if victor is not None:
+            media = (poll.answer(victor) or {})["poll_media"]
+            fields += [("victor_answer_id", str(victor)), ("victor_answer_text", media["text"])]
+            emoji = media.get("emoji") or {}
+            if emoji.get("id"):
+                fields += [("victor_answer_emoji_id", str(emoji["id"])), ("victor_answer_emoji_animated", "false")]
+            if emoji.get("name"):
+                fields.append(("victor_answer_emoji_name", emoji["name"]))
+        reference: dict[str, Any] = {"type": 0, "message_id": str(msg.id), "channel_id": str(msg.channel_id)}
+        if msg.guild_id is not None:
+            reference["guild_id"] = str(msg.guild_id)
+        result = self._new_message(
+            self.channels[msg.channel_id],
+            msg.author,
+            embeds=[{"type": "poll_result", "fields": [{"name": n, "value": v, "inline": False} for n, v in fields]}],
+            type=MESSAGE_TYPE_POLL_RESULT,
+            message_reference=reference,
+            mentions=[msg.author.id],
+        )
+        poll.result_message_id = result.id
+        self._dispatch_message("MESSAGE_CREATE", result)
+        return result
+
+    def _dispatch_vote(self, msg: FakeMessage, user: FakeUser, answer_id: int, *, add: bool) -> None:
+        payload: dict[str, Any] = {
+            "user_id": str(user.id),
+            "channel_id": str(msg.channel_id),
+            "message_id": str(msg.id),
+            "answer_id": answer_id,
+        }
+        intent = INTENT_DIRECT_MESSAGE_POLLS
+        if msg.guild_id is not None:
+            payload["guild_id"] = str(msg.guild_id)
+            intent = INTENT_GUILD_MESSAGE_POLLS
+        self.dispatch("MESSAGE_POLL_VOTE_ADD" if add else "MESSAGE_POLL_VOTE_REMOVE", payload, intent=intent)
+
+    # ------------------------------------------------------------------ REST: guild scheduled events
+
+    def event_payload(self, event: FakeScheduledEvent, *, with_user_count: bool = False) -> dict[str, Any]:
+        """A guild scheduled event object; ``user_count`` only where the request asked ``with_user_count``."""
+        creator = self.users.get(event.creator_id)
+        payload: dict[str, Any] = {
+            "id": str(event.id),
+            "guild_id": str(event.guild_id),
+            "channel_id": str(event.channel_id) if event.channel_id is not None else None,
+            "creator_id": str(event.creator_id),
+            "name": event.name,
+            "description": event.description,
+            "scheduled_start_time": _iso(event.scheduled_start_time),
+            "scheduled_end_time": _iso(event.scheduled_end_time) if event.scheduled_end_time else None,
+            "privacy_level": event.privacy_level,
+            "status": event.status,
+            "entity_type": event.entity_type,
+            "entity_id": None,
+            "entity_metadata": {"location": event.location} if event.entity_type == EVENT_EXTERNAL else None,
+            "image": event.image,
+            "recurrence_rule": None,
+        }
+        if creator is not None:
+            payload["creator"] = creator.to_payload()
+        if with_user_count:
+            payload["user_count"] = event.user_count
+        return payload
+
+    def _event_or_404(self, request: web.Request) -> tuple[FakeGuild, FakeScheduledEvent]:
+        guild = self._guild_or_404(request)
+        event = self.scheduled_events.get(int(request.match_info["event_id"]))
+        if event is None or event.deleted or event.guild_id != guild.id:
+            raise _Reject(404, 10070, "Unknown Guild Scheduled Event")
+        return guild, event
+
+    def _event_spec(
+        self, guild: FakeGuild, body: Mapping[str, Any], current: FakeScheduledEvent | None
+    ) -> dict[str, Any]:
+        """Validate a create (``current`` None) or modify body; the event's fields after it, or a 400 / 50035."""
+        if current is None:
+            for key in ("name", "privacy_level", "scheduled_start_time", "entity_type"):
+                if body.get(key) is None:
+                    raise _invalid((key,), "This field is required", "BASE_TYPE_REQUIRED")
+            spec: dict[str, Any] = {"description": None, "scheduled_end_time": None, "channel_id": None}
+            spec |= {"location": None, "image": None}
+        else:
+            spec = {
+                "name": current.name,
+                "description": current.description,
+                "privacy_level": current.privacy_level,
+                "scheduled_start_time": current.scheduled_start_time,
+                "scheduled_end_time": current.scheduled_end_time,
+                "entity_type": current.entity_type,
+                "channel_id": current.channel_id,
+                "location": current.location,
+                "image": current.image,
+            }
+        if "name" in body:
+            name = body["name"]
+            if not isinstance(name, str) or not 1 <= len(name) <= 100:
+                raise _invalid(("name",), "Must be between 1 and 100 in length.", "BASE_TYPE_BAD_LENGTH")
+            spec["name"] = name
+        if "description" in body:
+            description = body["description"]
+            if description is not None and (not isinstance(description, str) or len(description) > 1000):
+                raise _invalid(("description",), "Must be 1000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
+            spec["description"] = description or None
+        if "privacy_level" in body:
+            if body["privacy_level"] != EVENT_PRIVACY_GUILD_ONLY:
+                raise _invalid(("privacy_level",), "Value must be one of {2}.", "BASE_TYPE_CHOICES")
+            spec["privacy_level"] = EVENT_PRIVACY_GUILD_ONLY
+        if "entity_type" in body:
+            if body["entity_type"] not in (EVENT_STAGE_INSTANCE, EVENT_VOICE, EVENT_EXTERNAL):
+                raise _invalid(("entity_type",), "Value must be one of {1, 2, 3}.", "BASE_TYPE_CHOICES")
+            spec["entity_type"] = body["entity_type"]
+        if "scheduled_start_time" in body:
+            start = _parse_iso(body["scheduled_start_time"], ("scheduled_start_time",))
+            if start <= self.now():
+                raise _invalid(
+                    ("scheduled_start_time",),
+                    "Cannot schedule event in the past.",
+                    "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                )
+            spec["scheduled_start_time"] = start
+        if "scheduled_end_time" in body:
+            end = body["scheduled_end_time"]
+            spec["scheduled_end_time"] = _parse_iso(end, ("scheduled_end_time",)) if end is not None else None
+        if "channel_id" in body:
+            spec["channel_id"] = int(body["channel_id"]) if body["channel_id"] is not None else None
+        if "image" in body:
+            spec["image"] = self._image_hash(body["image"])
+        metadata = body.get("entity_metadata")
+        if spec["entity_type"] == EVENT_EXTERNAL:
+            if spec["channel_id"] is not None:
+                if current is not None and current.entity_type != EVENT_EXTERNAL:
+                    raise _invalid(("channel_id",), "Must be null for an external event.", "BASE_TYPE_INVALID")
+                spec["channel_id"] = None  # ignored on create, as Discord does
+            if "entity_metadata" in body or current is None or current.entity_type != EVENT_EXTERNAL:
+                spec["location"] = (metadata or {}).get("location") if isinstance(metadata or {}, Mapping) else None
+            location = spec["location"]
+            if not location:
+                raise _invalid(("entity_metadata", "location"), "This field is required", "BASE_TYPE_REQUIRED")
+            if len(location) > 100:
+                raise _invalid(
+                    ("entity_metadata", "location"), "Must be between 1 and 100 in length.", "BASE_TYPE_BAD_LENGTH"
+                )
+            if spec["scheduled_end_time"] is None:
+                raise _invalid(("scheduled_end_time",), "This field is required", "BASE_TYPE_REQUIRED")
+        else:
+            if current is None and isinstance(metadata, Mapping) and metadata.get("location"):
+                raise _invalid(("entity_metadata",), "Must be null for a voice or stage event.", "BASE_TYPE_INVALID")
+            spec["location"] = None  # "silently discards entity_metadata for non-EXTERNAL events"
+            wanted = CHANNEL_VOICE if spec["entity_type"] == EVENT_VOICE else CHANNEL_STAGE
+            if spec["channel_id"] is None:
+                raise _invalid(("channel_id",), "This field is required", "BASE_TYPE_REQUIRED")
+            channel = guild.channels.get(spec["channel_id"])
+            if channel is None or channel.type != wanted:
+                kind = "voice" if wanted == CHANNEL_VOICE else "stage"
+                raise _invalid(("channel_id",), f"Channel must be a {kind} channel.", "CHANNEL_TYPE_INVALID")
+        end = spec["scheduled_end_time"]
+        if end is not None and end <= spec["scheduled_start_time"]:
+            raise _invalid(
+                ("scheduled_end_time",),
+                "Cannot schedule event to end before starting.",
+                "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+            )
+        return spec
+
+    @staticmethod
+    def _image_hash(raw: Any) -> str | None:
+        if raw is None:
+            return None
+        match = _IMAGE_DATA.match(raw) if isinstance(raw, str) else None
+        if match is None:
+            raise _invalid(("image",), "Invalid image data", "IMAGE_INVALID")
+        try:
+            data = base64.b64decode(match.group(2), validate=True)
+        except binascii.Error:
+            raise _invalid(("image",), "Invalid image data", "IMAGE_INVALID") from None
+        return hashlib.md5(data).hexdigest()
+
+    def _check_event_permissions(
+        self, guild: FakeGuild, entity_type: int, channel_id: int | None, creator_id: int | None
+    ) -> None:
+        """Discord's "Guild Scheduled Event Permissions Requirements": CREATE_EVENTS to create; to modify or
+        delete, CREATE_EVENTS or MANAGE_EVENTS on the bot's own events and MANAGE_EVENTS on others'; computed in
+        the event's channel (VIEW_CHANNEL and CONNECT for voice; MANAGE_CHANNELS, MUTE_MEMBERS and MOVE_MEMBERS
+        for a stage), at guild level for an external event."""
+        bot_member = guild.members.get(self.bot_user.id)
+        if bot_member is None:
+            raise _Reject(403, 50001, "Missing Access")
+        channel = self.channels.get(channel_id) if entity_type != EVENT_EXTERNAL and channel_id else None
+        perms = self.permissions_for(bot_member, channel)
+        if creator_id is None:
+            allowed = bool(perms & PERM_CREATE_EVENTS)
+        elif creator_id == self.bot_user.id:
+            allowed = bool(perms & (PERM_CREATE_EVENTS | PERM_MANAGE_EVENTS))
+        else:
+            allowed = bool(perms & PERM_MANAGE_EVENTS)
+        needs = 0
+        if entity_type == EVENT_VOICE:
+            needs = PERM_VIEW_CHANNEL | PERM_CONNECT
+        elif entity_type == EVENT_STAGE_INSTANCE:
+            needs = PERM_MANAGE_CHANNELS | PERM_MUTE_MEMBERS | PERM_MOVE_MEMBERS
+        if not allowed or perms & needs != needs:
+            raise _Reject(403, 50013, "Missing Permissions")
+
+    def _dispatch_event(self, name: str, event: FakeScheduledEvent) -> None:
+        self.dispatch(name, self.event_payload(event), intent=INTENT_GUILD_SCHEDULED_EVENTS)
+
+    def _set_event_status(self, event: FakeScheduledEvent, status: int) -> None:
+        event.status = status
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_UPDATE", event)
+
+    async def _list_events(self, request: web.Request) -> web.Response:
+        guild = self._guild_or_404(request)
+        with_count = _query_bool(request.query.get("with_user_count"))
+        events = [e for e in self.scheduled_events.values() if e.guild_id == guild.id and not e.deleted]
+        return _json_response([self.event_payload(e, with_user_count=with_count) for e in events])
+
+    async def _get_event(self, request: web.Request) -> web.Response:
+        _, event = self._event_or_404(request)
+        with_count = _query_bool(request.query.get("with_user_count"))
+        return _json_response(self.event_payload(event, with_user_count=with_count))
+
+    async def _create_event(self, request: web.Request) -> web.Response:
+        guild = self._guild_or_404(request)
+        body, _ = self._body(request)
+        spec = self._event_spec(guild, body, None)
+        self._check_event_permissions(guild, spec["entity_type"], spec["channel_id"], None)
+        if sum(1 for e in self.scheduled_events.values() if e.guild_id == guild.id and e.open) >= EVENTS_OPEN_MAX:
+            raise _Reject(400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)")
+        event = FakeScheduledEvent(id=self.snowflake(), guild_id=guild.id, creator_id=self.bot_user.id, **spec)
+        self.scheduled_events[event.id] = event
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_CREATE", event)
+        return _json_response(self.event_payload(event))
+
+    async def _patch_event(self, request: web.Request) -> web.Response:
+        guild, event = self._event_or_404(request)
+        body, _ = self._body(request)
+        if not event.open:
+            raise _Reject(400, 180000, "Cannot update a finished event")
+        spec = self._event_spec(guild, body, event)
+        status = body.get("status", event.status)
+        if status != event.status and (event.status, status) not in EVENT_TRANSITIONS:
+            raise _invalid(
+                ("status",),
+                f"Cannot change a scheduled event's status from {event.status} to {status}.",
+                "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+            )
+        self._check_event_permissions(guild, event.entity_type, event.channel_id, event.creator_id)
+        if (spec["entity_type"], spec["channel_id"]) != (event.entity_type, event.channel_id):
+            self._check_event_permissions(guild, spec["entity_type"], spec["channel_id"], event.creator_id)
+        for key, value in spec.items():
+            setattr(event, key, value)
+        event.status = status
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return _json_response(self.event_payload(event))
+
+    async def _delete_event(self, request: web.Request) -> web.Response:
+        guild, event = self._event_or_404(request)
+        self._check_event_permissions(guild, event.entity_type, event.channel_id, event.creator_id)
+        event.deleted = True
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_DELETE", event)
+        return web.Response(status=204)
+
+    async def _get_event_users(self, request: web.Request) -> web.Response:
+        guild, event = self._event_or_404(request)
+        limit = self._query_int(request, "limit", EVENT_USERS_PAGE_MAX, 1, EVENT_USERS_PAGE_MAX)
+        with_member = _query_bool(request.query.get("with_member"))
+        users = sorted(event.user_ids)  # "always returned in ascending order by user_id"
+        if request.query.get("before"):  # "If both before and after are provided, only before is respected."
+            users = [u for u in users if u < int(request.query["before"])][-limit:]
+        else:
+            users = [u for u in users if u > int(request.query.get("after") or 0)][:limit]
+        out = []
+        for user_id in users:
+            entry: dict[str, Any] = {
+                "guild_scheduled_event_id": str(event.id),
+                "user": self.users[user_id].to_payload(),
+            }
+            member = guild.members.get(user_id)
+            if with_member and member is not None:
+                entry["member"] = member.to_payload(with_user=False)
+            out.append(entry)
+        return _json_response(out)
 
     # ------------------------------------------------------------------ REST: interactions
 
@@ -2829,17 +3447,29 @@ class FakeDiscord:
         embeds: Sequence[Mapping[str, Any]] = (),
         files: Sequence[FakeFile] = (),
         reply_to: FakeMessage | int | None = None,
+        poll: Mapping[str, Any] | None = None,
     ) -> FakeMessage:
-        """A user writes in a channel: store the message and dispatch MESSAGE_CREATE."""
+        """A user writes in a channel: store the message and dispatch MESSAGE_CREATE.
+
+        ``poll`` is a poll create request object (``{"question": {"text": ...}, "answers": [{"poll_media":
+        {"text": ...}}], "duration": 24}``), checked against Discord's limits as the bot's polls are.
+        """
         ch = self._channel(channel)
         user = self._user(author)
         reference = None
         if reply_to is not None:
             reference = {"message_id": str(_as_id(reply_to)), "channel_id": str(ch.id)}
+        fields: dict[str, Any] = {
+            "content": content,
+            "embeds": [dict(e) for e in embeds],
+            "message_reference": reference,
+        }
+        if poll is not None:
+            fields["poll"] = dict(poll)
         msg = self._create_message(
             ch,
             user,
-            {"content": content, "embeds": [dict(e) for e in embeds], "message_reference": reference},
+            fields,
             [MultipartPart(f"files[{i}]", f.filename, f.content_type, f.data) for i, f in enumerate(files)],
         )
         self._dispatch_message("MESSAGE_CREATE", msg)
@@ -2863,6 +3493,204 @@ class FakeDiscord:
     async def remove_reaction(self, message: FakeMessage | int, user: FakeUser | FakeMember | int, emoji: str) -> None:
         """A user removes a reaction: MESSAGE_REACTION_REMOVE."""
         self._react(self._message(message), self._user(user), _emoji_key(emoji), add=False)
+
+    # ------------------------------------------------------------------ driving API: polls
+
+    def _poll_of(self, message: FakeMessage | int) -> tuple[FakeMessage, FakePoll]:
+        msg = self._message(message)
+        if msg.poll is None or msg.deleted:
+            raise ValueError(f"message {msg.id} has no poll")
+        return msg, msg.poll
+
+    def _voter(self, msg: FakeMessage, user: FakeUser | FakeMember | int | None) -> FakeUser:
+        voter = self._user(user)
+        if voter.bot:
+            raise ValueError(f"{voter.name} is a bot; apps are not allowed to vote on polls")
+        channel = self.channels[msg.channel_id]
+        if msg.guild_id is not None and self.member_of(msg.guild_id, voter) is None:
+            raise ValueError(f"{voter.name} is not a member of guild {msg.guild_id}")
+        if msg.guild_id is None and voter.id not in channel.recipients:
+            raise ValueError(f"{voter.name} is not in the DM {channel.id}")
+        return voter
+
+    async def vote(
+        self, message: FakeMessage | int, answer_id: int, user: FakeUser | FakeMember | int | None = None
+    ) -> None:
+        """A member votes for ``answer_id``: the count goes up and MESSAGE_POLL_VOTE_ADD is dispatched (intent
+        GUILD_MESSAGE_POLLS, DIRECT_MESSAGE_POLLS in a DM).
+
+        As in Discord's client, a vote can only be cast on an open poll, once per answer; in a single-choice poll
+        a member who voted must :meth:`unvote` before voting for another answer (a ValueError otherwise), and a
+        multiple-choice poll takes one call (and one event) per answer.
+        """
+        msg, poll = self._poll_of(message)
+        voter = self._voter(msg, user)
+        if poll.ended or self.now() >= poll.expiry:
+            raise ValueError(f"the poll of message {msg.id} has ended")
+        if poll.answer(answer_id) is None:
+            raise ValueError(f"the poll of message {msg.id} has no answer {answer_id}")
+        mine = [a for a, voters in poll.votes.items() if voter.id in voters]
+        if answer_id in mine:
+            raise ValueError(f"{voter.name} already voted for answer {answer_id}")
+        if mine and not poll.allow_multiselect:
+            raise ValueError(f"{voter.name} already voted for answer {mine[0]} in a single-choice poll; unvote first")
+        poll.votes.setdefault(answer_id, []).append(voter.id)
+        self._dispatch_vote(msg, voter, answer_id, add=True)
+
+    async def unvote(
+        self, message: FakeMessage | int, answer_id: int, user: FakeUser | FakeMember | int | None = None
+    ) -> None:
+        """A member takes back their vote for ``answer_id``: MESSAGE_POLL_VOTE_REMOVE."""
+        msg, poll = self._poll_of(message)
+        voter = self._voter(msg, user)
+        if poll.ended or self.now() >= poll.expiry:
+            raise ValueError(f"the poll of message {msg.id} has ended")
+        if voter.id not in poll.votes.get(answer_id, []):
+            raise ValueError(f"{voter.name} has no vote for answer {answer_id}")
+        poll.votes[answer_id].remove(voter.id)
+        self._dispatch_vote(msg, voter, answer_id, add=False)
+
+    async def end_poll(self, message: FakeMessage | int) -> FakeMessage:
+        """End a poll as if its expiry had passed (its author need not ask); returns the poll result message.
+
+        The fake finalizes the tally at once: MESSAGE_UPDATE with ``results.is_finalized`` true, then the
+        result message (type 46) as MESSAGE_CREATE. POST .../polls/{message.id}/expire does the same.
+        """
+        msg, poll = self._poll_of(message)
+        if poll.ended:
+            raise ValueError(f"the poll of message {msg.id} has already ended")
+        return self._end_poll(msg)
+
+    async def advance(self, seconds: float) -> None:
+        """Let the fake's clock run ``seconds`` ahead of the real one (it stays ahead; snowflakes follow it),
+        then do what Discord does when that time passes:
+
+        - every poll whose expiry passed ends, in expiry order (see :meth:`end_poll`);
+        - an EXTERNAL event becomes ACTIVE at its start time and COMPLETED at its end time;
+        - a SCHEDULED event nobody started is CANCELED ``event_auto_cancel_after`` seconds after its start time.
+
+        Voice and stage events only start and end when someone starts or ends them (:meth:`start_event`,
+        :meth:`end_event`, or the bot's PATCH); Discord's ending of an ACTIVE voice event minutes after its
+        channel empties is not modelled (the fake has no voice states).
+        """
+        if seconds < 0:
+            raise ValueError("the fake's clock only runs forward")
+        self.clock_offset += seconds
+        now = self.now()
+        due = [m for m in self.messages.values() if m.poll and not m.poll.ended and not m.deleted]
+        for msg in sorted(due, key=lambda m: (m.poll.expiry if m.poll else now, m.id)):
+            if msg.poll is not None and msg.poll.expiry <= now:
+                self._end_poll(msg)
+        for event in sorted(self.scheduled_events.values(), key=lambda e: (e.scheduled_start_time, e.id)):
+            if not event.open:
+                continue
+            if event.entity_type == EVENT_EXTERNAL:
+                if event.status == EVENT_SCHEDULED and event.scheduled_start_time <= now:
+                    self._set_event_status(event, EVENT_ACTIVE)
+                end = event.scheduled_end_time
+                if event.status == EVENT_ACTIVE and end is not None and end <= now:
+                    self._set_event_status(event, EVENT_COMPLETED)
+            if event.status == EVENT_SCHEDULED:
+                overdue = (now - event.scheduled_start_time).total_seconds()
+                if overdue >= self.event_auto_cancel_after:
+                    self._set_event_status(event, EVENT_CANCELED)
+
+    # ------------------------------------------------------------------ driving API: scheduled events
+
+    def _event(self, event: FakeScheduledEvent | int) -> FakeScheduledEvent:
+        found = event if isinstance(event, FakeScheduledEvent) else self.scheduled_events.get(_as_id(event))
+        if found is None or found.deleted:
+            raise ValueError(f"no scheduled event {event!r}")
+        return found
+
+    def add_event(
+        self,
+        name: str,
+        start: datetime.datetime,
+        *,
+        channel: FakeChannel | int | None = None,
+        location: str | None = None,
+        end: datetime.datetime | None = None,
+        creator: FakeUser | FakeMember | int | None = None,
+        description: str | None = None,
+        guild: FakeGuild | int | None = None,
+    ) -> FakeScheduledEvent:
+        """A member (the owner by default) creates a scheduled event in Discord's client: a VOICE or STAGE event
+        in ``channel``, or an EXTERNAL one at ``location`` (which needs ``end``). Checked as the REST route checks
+        the bot's; GUILD_SCHEDULED_EVENT_CREATE is dispatched once a client is connected."""
+        g = self._guild(guild)
+        body: dict[str, Any] = {
+            "name": name,
+            "privacy_level": EVENT_PRIVACY_GUILD_ONLY,
+            "scheduled_start_time": _iso(start),
+            "description": description,
+        }
+        if location is not None:
+            body |= {"entity_type": EVENT_EXTERNAL, "entity_metadata": {"location": location}}
+        else:
+            ch = self._channel(channel)
+            body |= {"entity_type": EVENT_STAGE_INSTANCE if ch.type == CHANNEL_STAGE else EVENT_VOICE}
+            body["channel_id"] = ch.id
+        if end is not None:
+            body["scheduled_end_time"] = _iso(end)
+        try:
+            spec = self._event_spec(g, body, None)
+        except _Reject as exc:
+            raise ValueError(f"Discord would refuse this event: {exc.errors or exc.message}") from None
+        who = self._user(creator) if creator is not None else self.users[g.owner_id]
+        event = FakeScheduledEvent(id=self.snowflake(), guild_id=g.id, creator_id=who.id, **spec)
+        self.scheduled_events[event.id] = event
+        if self._sessions:
+            self._dispatch_event("GUILD_SCHEDULED_EVENT_CREATE", event)
+        return event
+
+    def _interest(self, event: FakeScheduledEvent | int, user: FakeUser | FakeMember | int | None, add: bool) -> None:
+        ev = self._event(event)
+        who = self._user(user)
+        if self.member_of(ev.guild_id, who) is None:
+            raise ValueError(f"{who.name} is not a member of guild {ev.guild_id}")
+        if not ev.open:
+            raise ValueError(f"event {ev.id} has finished (status {ev.status})")
+        if add == (who.id in ev.user_ids):
+            raise ValueError(f"{who.name} is {'already' if add else 'not'} interested in event {ev.id}")
+        if add:
+            ev.user_ids.append(who.id)
+        else:
+            ev.user_ids.remove(who.id)
+        payload = {"guild_scheduled_event_id": str(ev.id), "user_id": str(who.id), "guild_id": str(ev.guild_id)}
+        name = "GUILD_SCHEDULED_EVENT_USER_ADD" if add else "GUILD_SCHEDULED_EVENT_USER_REMOVE"
+        self.dispatch(name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)
+
+    async def interested(
+        self, event: FakeScheduledEvent | int, user: FakeUser | FakeMember | int | None = None
+    ) -> None:
+        """A member clicks "Interested": GUILD_SCHEDULED_EVENT_USER_ADD (intent GUILD_SCHEDULED_EVENTS)."""
+        self._interest(event, user, add=True)
+
+    async def uninterested(
+        self, event: FakeScheduledEvent | int, user: FakeUser | FakeMember | int | None = None
+    ) -> None:
+        """A member takes back "Interested": GUILD_SCHEDULED_EVENT_USER_REMOVE."""
+        self._interest(event, user, add=False)
+
+    def _move_event(self, event: FakeScheduledEvent | int, status: int) -> FakeScheduledEvent:
+        ev = self._event(event)
+        if (ev.status, status) not in EVENT_TRANSITIONS:
+            raise ValueError(f"event {ev.id} cannot go from status {ev.status} to {status}")
+        self._set_event_status(ev, status)
+        return ev
+
+    async def start_event(self, event: FakeScheduledEvent | int) -> FakeScheduledEvent:
+        """A moderator starts the event (SCHEDULED → ACTIVE): GUILD_SCHEDULED_EVENT_UPDATE."""
+        return self._move_event(event, EVENT_ACTIVE)
+
+    async def end_event(self, event: FakeScheduledEvent | int) -> FakeScheduledEvent:
+        """The event ends (ACTIVE → COMPLETED), by a moderator or as Discord ends it: GUILD_SCHEDULED_EVENT_UPDATE."""
+        return self._move_event(event, EVENT_COMPLETED)
+
+    async def cancel_event(self, event: FakeScheduledEvent | int) -> FakeScheduledEvent:
+        """A moderator cancels the event (SCHEDULED → CANCELED): GUILD_SCHEDULED_EVENT_UPDATE."""
+        return self._move_event(event, EVENT_CANCELED)
 
 
 # --------------------------------------------------------------------------- test helpers
