@@ -11,6 +11,8 @@ import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import discord
 import pytest
@@ -21,8 +23,14 @@ from discord.ext import commands
 from .fake_discord import (
     CALLBACK_DEFERRED_MESSAGE,
     CALLBACK_MESSAGE,
+    CHANNEL_VOICE,
     FLAG_EPHEMERAL,
+    PERM_CONNECT,
+    PERM_CREATE_EVENTS,
+    PERM_MANAGE_EVENTS,
+    PERM_SEND_POLLS,
     FakeDiscord,
+    FakeRole,
     fake_discord,
     running_bot,
 )
@@ -420,3 +428,470 @@ async def test_heartbeat_lateness_is_the_longest_gap_past_the_interval_on_one_co
     assert fake.heartbeat_lateness() == pytest.approx(0.8)
     fake.heartbeats.append((3, 100.0))  # a new connection's first beat is late for nothing
     assert fake.heartbeat_lateness() == pytest.approx(0.8)
+
+
+# --------------------------------------------------------------------------- polls and scheduled events
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16  # enough for discord.py to recognise a PNG
+
+
+class Watcher(discord.Client):
+    """A client that records the poll, message and scheduled-event events it receives."""
+
+    def __init__(self, *, polls: bool = True) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.members = True  # on_poll_vote_add needs the voter in the member cache
+        intents.guild_messages = True
+        intents.message_content = True
+        intents.guild_polls = polls
+        intents.guild_scheduled_events = True
+        super().__init__(intents=intents, guild_ready_timeout=0.05)
+        self.seen: list[tuple[str, Any]] = []
+
+    def got(self, name: str) -> list[Any]:
+        return [item for kind, item in self.seen if kind == name]
+
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        self.seen.append(("raw_vote_add", payload))
+
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        self.seen.append(("raw_vote_remove", payload))
+
+    async def on_poll_vote_add(self, user: discord.Member, answer: discord.PollAnswer) -> None:
+        self.seen.append(("vote_add", (user.id, answer.id)))
+
+    async def on_poll_vote_remove(self, user: discord.Member, answer: discord.PollAnswer) -> None:
+        self.seen.append(("vote_remove", (user.id, answer.id)))
+
+    async def on_message(self, message: discord.Message) -> None:
+        self.seen.append(("message", message))
+
+    async def on_scheduled_event_create(self, event: discord.ScheduledEvent) -> None:
+        self.seen.append(("event_create", event))
+
+    async def on_scheduled_event_update(self, before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:
+        self.seen.append(("event_update", after.status))  # discord.py updates one cached object in place
+
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        self.seen.append(("event_delete", event))
+
+    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        self.seen.append(("event_user_add", (event.id, user.id)))
+
+    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        self.seen.append(("event_user_remove", (event.id, user.id)))
+
+
+def film_poll(*films: str, hours: int = 24, multiple: bool = False) -> discord.Poll:
+    poll = discord.Poll(question="Film night: what do we watch?", duration=timedelta(hours=hours), multiple=multiple)
+    for film in films:
+        poll.add_answer(text=film)
+    return poll
+
+
+def text_channel(client: discord.Client, fake: FakeDiscord) -> discord.TextChannel:
+    channel = client.get_channel(fake.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
+def bot_role(fake: FakeDiscord) -> FakeRole:
+    return next(r for r in fake.guild.roles.values() if r.managed)
+
+
+async def test_poll_votes_end_and_result_message(fake: FakeDiscord) -> None:
+    async with running_bot(Watcher(), fake) as client:
+        channel = text_channel(client, fake)
+        poll = film_poll("Alien", "Heat")
+        poll.add_answer(text="Ran", emoji="🏯")
+        sent = await channel.send(poll=poll)
+
+        stored = fake.messages[sent.id]
+        assert stored.poll is not None and stored.poll.question == "Film night: what do we watch?"
+        assert [(a["answer_id"], a["poll_media"]["text"]) for a in stored.poll.answers] == [
+            (1, "Alien"),
+            (2, "Heat"),
+            (3, "Ran"),
+        ]
+        assert stored.poll.answers[2]["poll_media"]["emoji"]["name"] == "🏯"
+        call = fake.calls_to("POST", f"/channels/{fake.general.id}/messages")[0]
+        assert call.json["poll"]["duration"] == 24.0  # what discord.py sends: hours as a float
+        assert sent.poll is not None and sent.poll.expires_at == sent.created_at + timedelta(hours=24)
+        assert sent.poll.duration == timedelta(hours=24) and not sent.poll.is_finalized()
+
+        await fake.vote(stored, 1, fake.member)
+        await fake.vote(stored, 2, fake.moderator)
+        await fake.vote(stored, 1, fake.owner)
+        await fake.unvote(stored, 2, fake.moderator)
+        await fake.vote(stored, 1, fake.moderator)
+        with pytest.raises(ValueError, match="single-choice"):
+            await fake.vote(stored, 2, fake.moderator)
+        with pytest.raises(ValueError, match="apps are not allowed"):
+            await fake.vote(stored, 2, fake.other_bot)
+
+        await fake.wait_for(lambda: len(client.got("vote_add")) == 4, what="four votes to reach the client")
+        assert client.got("vote_add") == [
+            (fake.member.id, 1),
+            (fake.moderator.id, 2),
+            (fake.owner.id, 1),
+            (fake.moderator.id, 1),
+        ]
+        assert client.got("vote_remove") == [(fake.moderator.id, 2)]
+        raw = client.got("raw_vote_add")[0]
+        assert (raw.message_id, raw.channel_id, raw.guild_id, raw.answer_id) == (
+            sent.id,
+            fake.general.id,
+            fake.guild.id,
+            1,
+        )
+        event = fake.events("MESSAGE_POLL_VOTE_ADD")[0].data
+        assert set(event) == {"user_id", "channel_id", "message_id", "guild_id", "answer_id"}
+        cached_msg = discord.utils.get(client.cached_messages, id=sent.id)
+        assert cached_msg is not None and cached_msg.poll is not None
+        assert [a.vote_count for a in cached_msg.poll.answers] == [3, 0, 0]
+
+        alien = cached_msg.poll.get_answer(1)
+        assert alien is not None
+        assert sorted([u.id async for u in alien.voters()]) == sorted(
+            [fake.member.id, fake.owner.id, fake.moderator.id]
+        )
+        page = await client.http.get_poll_answer_voters(fake.general.id, sent.id, 1, limit=2)
+        assert [int(u["id"]) for u in page["users"]] == sorted([fake.member.id, fake.owner.id, fake.moderator.id])[:2]
+
+        ended = await sent.end_poll()
+        assert ended.poll is not None and ended.poll.is_finalized()
+        result = await fake.wait_for(
+            lambda: next((m for m in client.got("message") if m.type is discord.MessageType.poll_result), None),
+            what="the poll result message",
+        )
+        assert result.reference is not None and result.reference.message_id == sent.id
+        assert result.author.id == fake.bot_user.id and [u.id for u in result.mentions] == [fake.bot_user.id]
+        fields = {f.name: f.value for f in result.embeds[0].fields}
+        assert result.embeds[0].type == "poll_result"
+        assert fields == {
+            "poll_question_text": "Film night: what do we watch?",
+            "victor_answer_votes": "3",
+            "total_votes": "3",
+            "victor_answer_id": "1",
+            "victor_answer_text": "Alien",
+        }
+        assert result.system_content == "CineBot's poll Film night: what do we watch? has closed."
+        assert cached_msg.poll.victor_answer is not None and cached_msg.poll.victor_answer.text == "Alien"
+        assert cached_msg.poll.total_votes == 3
+        update = [e for e in fake.events("MESSAGE_UPDATE") if e.data["id"] == str(sent.id)]
+        assert update[-1].data["poll"]["results"]["is_finalized"] is True
+
+        fetched = await channel.fetch_message(sent.id)
+        assert fetched.poll is not None and fetched.poll.is_finalized()
+        assert [a.vote_count for a in fetched.poll.answers] == [3, 0, 0]
+        with pytest.raises(discord.HTTPException) as again:
+            await sent.end_poll()
+        assert again.value.status == 400 and again.value.code == 520001
+        with pytest.raises(ValueError, match="has ended"):
+            await fake.vote(stored, 3, fake.member)
+        fake.assert_no_unknown_calls()
+
+
+async def test_poll_clock_multiselect_tie_and_the_polls_intent(fake: FakeDiscord) -> None:
+    async with running_bot(Watcher(polls=False), fake) as client:
+        channel = text_channel(client, fake)
+        sent = await channel.send(poll=film_poll("Alien", "Heat", hours=1, multiple=True))
+        stored = fake.messages[sent.id]
+        await fake.vote(stored, 1, fake.member)
+        await fake.vote(stored, 2, fake.member)  # a multiple-choice poll takes both
+
+        await fake.advance(30 * 60)
+        assert stored.poll is not None and not stored.poll.ended
+        await fake.advance(30 * 60)
+        assert stored.poll.ended and stored.poll.result_message_id is not None
+
+        result = fake.messages[stored.poll.result_message_id]
+        assert result.type == 46 and result.channel_id == fake.general.id
+        fields = {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
+        # A tie has no victor: only the question, the top count and the total.
+        assert fields == {
+            "poll_question_text": "Film night: what do we watch?",
+            "victor_answer_votes": "1",
+            "total_votes": "2",
+        }
+        # Without GUILD_MESSAGE_POLLS the client is sent no vote events, but still the poll's end.
+        assert not fake.events("MESSAGE_POLL_VOTE_ADD") and not client.got("raw_vote_add")
+        await fake.wait_for(
+            lambda: any(m.type is discord.MessageType.poll_result for m in client.got("message")),
+            what="the result message",
+        )
+
+        # A member's poll: the bot may read it but not end it.
+        theirs = await fake.post_message(
+            fake.general,
+            fake.member,
+            poll={"question": {"text": "Popcorn?"}, "answers": [{"poll_media": {"text": "Yes"}}]},
+        )
+        assert theirs.poll is not None and theirs.poll.expiry == theirs.created_at + timedelta(hours=24)
+        with pytest.raises(discord.Forbidden) as not_ours:
+            await client.http.end_poll(fake.general.id, theirs.id)
+        assert not_ours.value.code == 50013
+        plain = await channel.send("no poll here")
+        with pytest.raises(discord.HTTPException) as no_poll:
+            await plain.end_poll()
+        assert no_poll.value.code == 520006
+        await fake.end_poll(theirs)
+        assert theirs.poll.ended
+        fake.assert_no_unknown_calls()
+
+
+@pytest.mark.parametrize(
+    ("poll", "where", "code"),
+    [
+        (film_poll(*[f"Film {i}" for i in range(11)]), ["poll", "answers"], "BASE_TYPE_BAD_LENGTH"),
+        (film_poll("Alien", "x" * 56), ["poll", "answers", "1", "poll_media", "text"], "BASE_TYPE_MAX_LENGTH"),
+        (film_poll("Alien", "Heat", hours=769), ["poll", "duration"], "NUMBER_TYPE_MAX"),
+        (film_poll(), ["poll", "answers"], "BASE_TYPE_BAD_LENGTH"),
+    ],
+    ids=["11 answers", "56-char answer", "769 hours", "no answers"],
+)
+async def test_poll_limits_are_refused(fake: FakeDiscord, poll: discord.Poll, where: list[str], code: str) -> None:
+    async with running_bot(Watcher(), fake) as client:
+        with pytest.raises(discord.HTTPException) as refused:
+            await text_channel(client, fake).send(poll=poll)
+        assert refused.value.status == 400 and refused.value.code == 50035
+        call = fake.calls_to("POST", f"/channels/{fake.general.id}/messages")[-1]
+        errors = call.response["errors"]
+        for key in where:
+            errors = errors[key]
+        assert errors["_errors"][0]["code"] == code
+        assert not fake.channel_messages(fake.general)
+
+
+async def test_poll_limits_at_the_edge_pass_and_send_polls_is_needed(fake: FakeDiscord) -> None:
+    async with running_bot(Watcher(), fake) as client:
+        channel = text_channel(client, fake)
+        edge = discord.Poll(question="q" * 300, duration=timedelta(hours=768))
+        for i in range(10):
+            edge.add_answer(text=f"{i}" * 55)
+        sent = await channel.send(poll=edge)
+        assert sent.poll is not None and len(sent.poll.answers) == 10
+
+        with pytest.raises(discord.HTTPException) as long_question:
+            await channel.send(poll=discord.Poll(question="q" * 301, duration=timedelta(hours=1)).add_answer(text="a"))
+        assert long_question.value.code == 50035
+
+        overwrite = {"id": str(bot_role(fake).id), "type": 0, "allow": "0", "deny": str(PERM_SEND_POLLS)}
+        fake.general.overwrites.append(overwrite)
+        with pytest.raises(discord.Forbidden) as no_polls:
+            await channel.send(poll=film_poll("Alien", "Heat"))
+        assert no_polls.value.code == 50013
+        await channel.send("plain messages still go through")  # only polls need SEND_POLLS
+
+
+async def test_scheduled_events_voice_external_users_and_status(fake: FakeDiscord) -> None:
+    screen = fake.add_channel("Screening Room", type=CHANNEL_VOICE, parent=fake.category)
+    async with running_bot(Watcher(), fake) as client:
+        guild = client.get_guild(fake.guild.id)
+        assert guild is not None
+        voice = guild.get_channel(screen.id)
+        assert isinstance(voice, discord.VoiceChannel)
+        start = discord.utils.utcnow() + timedelta(days=2)
+
+        night = await guild.create_scheduled_event(
+            name="Film night: Alien",
+            start_time=start,
+            channel=voice,
+            privacy_level=discord.PrivacyLevel.guild_only,
+            description="The winner of this week's poll",
+            image=PNG,
+        )
+        assert night.entity_type is discord.EntityType.voice and night.channel_id == screen.id
+        assert night.status is discord.EventStatus.scheduled and night.creator_id == fake.bot_user.id
+        assert night.start_time == start and night.cover_image is not None
+        stored = fake.scheduled_events[night.id]
+        assert stored.image is not None and stored.description == "The winner of this week's poll"
+        await fake.wait_for(lambda: client.got("event_create"), what="GUILD_SCHEDULED_EVENT_CREATE")
+        assert guild.get_scheduled_event(night.id) is not None
+
+        outing = await guild.create_scheduled_event(
+            name="Alien at the Rex",
+            start_time=start,
+            end_time=start + timedelta(hours=3),
+            entity_type=discord.EntityType.external,
+            location="Le Grand Rex, Paris",
+            privacy_level=discord.PrivacyLevel.guild_only,
+        )
+        assert outing.location == "Le Grand Rex, Paris" and outing.channel_id is None
+
+        for user in (fake.member, fake.moderator, fake.owner):
+            await fake.interested(stored, user)
+        await fake.uninterested(stored, fake.owner)
+        with pytest.raises(ValueError, match="already interested"):
+            await fake.interested(stored, fake.member)
+        await fake.wait_for(lambda: len(client.got("event_user_remove")) == 1, what="the user events")
+        assert client.got("event_user_add") == [(night.id, u.id) for u in (fake.member, fake.moderator, fake.owner)]
+        assert stored.user_count == 2
+
+        users = [u.id async for u in night.users()]
+        assert users == sorted([fake.member.id, fake.moderator.id])
+        page = await client.http.get_scheduled_event_users(guild.id, night.id, limit=1, with_member=True)
+        assert [int(e["user"]["id"]) for e in page] == users[:1]
+        assert page[0]["guild_scheduled_event_id"] == str(night.id) and "roles" in page[0]["member"]
+        with pytest.raises(discord.HTTPException) as too_many:
+            await client.http.get_scheduled_event_users(guild.id, night.id, limit=101, with_member=False)
+        assert too_many.value.code == 50035
+        counted = await guild.fetch_scheduled_event(night.id, with_counts=True)
+        assert counted.user_count == 2
+        listed = {e.id: e.user_count for e in await guild.fetch_scheduled_events()}
+        assert listed == {night.id: 2, outing.id: 0}
+        assert {e["id"] for e in fake.guild_create_payload(fake.guild)["guild_scheduled_events"]} == {
+            str(night.id),
+            str(outing.id),
+        }
+
+        # SCHEDULED -> ACTIVE -> COMPLETED; nothing else, and nothing after the end.
+        with pytest.raises(discord.HTTPException) as skip:
+            await client.http.edit_scheduled_event(guild.id, night.id, status=3)
+        assert skip.value.status == 400 and skip.value.code == 50035
+        started = await night.start()
+        assert started.status is discord.EventStatus.active
+        with pytest.raises(discord.HTTPException) as back:
+            await client.http.edit_scheduled_event(guild.id, night.id, status=1)
+        assert back.value.code == 50035
+        ended = await started.end()
+        assert ended.status is discord.EventStatus.completed
+        with pytest.raises(discord.HTTPException) as finished:
+            await client.http.edit_scheduled_event(guild.id, night.id, name="Encore")
+        assert finished.value.code == 180000
+        with pytest.raises(ValueError, match="has finished"):
+            await fake.interested(stored, fake.member)
+
+        cancelled = await outing.cancel()
+        assert cancelled.status is discord.EventStatus.cancelled
+        await fake.wait_for(lambda: len(client.got("event_update")) >= 3, what="the status updates")
+        assert client.got("event_update") == [
+            discord.EventStatus.active,
+            discord.EventStatus.completed,
+            discord.EventStatus.cancelled,
+        ]
+
+        spare = await guild.create_scheduled_event(
+            name="Spare", start_time=start, channel=voice, privacy_level=discord.PrivacyLevel.guild_only
+        )
+        await spare.delete()
+        assert fake.scheduled_events[spare.id].deleted
+        await fake.wait_for(lambda: client.got("event_delete"), what="GUILD_SCHEDULED_EVENT_DELETE")
+        with pytest.raises(discord.NotFound) as gone:
+            await guild.fetch_scheduled_event(spare.id)
+        assert gone.value.code == 10070
+        fake.assert_no_unknown_calls()
+
+
+async def test_scheduled_event_refusals(fake: FakeDiscord) -> None:
+    screen = fake.add_channel("Screening Room", type=CHANNEL_VOICE)
+    text = fake.general
+    async with running_bot(Watcher(), fake) as client:
+        guild = client.get_guild(fake.guild.id)
+        assert guild is not None
+        voice = guild.get_channel(screen.id)
+        assert isinstance(voice, discord.VoiceChannel)
+        soon = discord.utils.utcnow() + timedelta(hours=2)
+        level = discord.PrivacyLevel.guild_only
+
+        async def refused(**kwargs: Any) -> dict[str, Any]:
+            with pytest.raises(discord.HTTPException) as caught:
+                await guild.create_scheduled_event(**kwargs)
+            assert caught.value.status == 400 and caught.value.code == 50035
+            return fake.calls_to("POST", f"/guilds/{fake.guild.id}/scheduled-events")[-1].response["errors"]
+
+        past = await refused(
+            name="Late", start_time=discord.utils.utcnow() - timedelta(minutes=1), channel=voice, privacy_level=level
+        )
+        assert past["scheduled_start_time"]["_errors"][0]["code"] == "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST"
+        # discord.py sends no privacy_level unless asked; Discord requires it.
+        unset = await refused(name="Alien", start_time=soon, channel=voice)
+        assert unset["privacy_level"]["_errors"][0]["code"] == "BASE_TYPE_REQUIRED"
+        long_name = await refused(name="x" * 101, start_time=soon, channel=voice, privacy_level=level)
+        assert "name" in long_name
+        backwards = await refused(
+            name="Rex",
+            start_time=soon,
+            end_time=soon - timedelta(hours=1),
+            entity_type=discord.EntityType.external,
+            location="Le Grand Rex",
+            privacy_level=level,
+        )
+        assert "scheduled_end_time" in backwards
+        with pytest.raises(discord.HTTPException) as no_location:
+            await client.http.create_guild_scheduled_event(
+                guild.id,
+                name="Rex",
+                privacy_level=2,
+                entity_type=3,
+                scheduled_start_time=soon.isoformat(),
+                scheduled_end_time=(soon + timedelta(hours=1)).isoformat(),
+            )
+        assert no_location.value.code == 50035
+        with pytest.raises(discord.HTTPException) as not_voice:
+            await client.http.create_guild_scheduled_event(
+                guild.id,
+                name="Alien",
+                privacy_level=2,
+                entity_type=2,
+                channel_id=text.id,
+                scheduled_start_time=soon.isoformat(),
+            )
+        assert not_voice.value.code == 50035
+
+        # Permissions: CREATE_EVENTS to create; CONNECT in a voice channel; MANAGE_EVENTS for others' events.
+        role = bot_role(fake)
+        role.permissions &= ~PERM_CREATE_EVENTS
+        with pytest.raises(discord.Forbidden) as cannot_create:
+            await guild.create_scheduled_event(name="Alien", start_time=soon, channel=voice, privacy_level=level)
+        assert cannot_create.value.code == 50013
+        role.permissions |= PERM_CREATE_EVENTS
+        screen.overwrites.append({"id": str(role.id), "type": 0, "allow": "0", "deny": str(PERM_CONNECT)})
+        with pytest.raises(discord.Forbidden):
+            await guild.create_scheduled_event(name="Alien", start_time=soon, channel=voice, privacy_level=level)
+        screen.overwrites.clear()
+
+        theirs = fake.add_event("Members' marathon", soon, location="Mia's place", end=soon + timedelta(hours=8))
+        await fake.wait_for(lambda: guild.get_scheduled_event(theirs.id), what="the member's event to reach the client")
+        with pytest.raises(discord.Forbidden):
+            await client.http.edit_scheduled_event(guild.id, theirs.id, name="Our marathon")
+        with pytest.raises(discord.Forbidden):
+            await client.http.delete_scheduled_event(guild.id, theirs.id)
+        role.permissions |= PERM_MANAGE_EVENTS
+        renamed = await client.http.edit_scheduled_event(guild.id, theirs.id, name="Our marathon")
+        assert renamed["name"] == "Our marathon" and renamed["creator_id"] == str(fake.owner.id)
+        fake.assert_no_unknown_calls()
+
+
+async def test_event_clock_starts_external_events_and_cancels_unstarted_ones(fake: FakeDiscord) -> None:
+    screen = fake.add_channel("Screening Room", type=CHANNEL_VOICE)
+    start = fake.now() + timedelta(hours=1)
+    outing = fake.add_event("Alien at the Rex", start, location="Le Grand Rex", end=start + timedelta(hours=3))
+    night = fake.add_event("Film night", start, channel=screen, creator=fake.moderator)
+    async with running_bot(Watcher(), fake) as client:
+        guild = client.get_guild(fake.guild.id)
+        assert guild is not None and {e.id for e in guild.scheduled_events} == {outing.id, night.id}
+
+        await fake.advance(3600)
+        assert (outing.status, night.status) == (2, 1)  # an external event starts itself; a voice one waits
+        await fake.advance(3 * 3600)
+        assert (outing.status, night.status) == (3, 4)  # ended at its end time; never started, so canceled
+        await fake.wait_for(lambda: len(client.got("event_update")) == 3, what="three status updates")
+        with pytest.raises(ValueError, match="cannot go from"):
+            await fake.start_event(night)
+
+        later = fake.add_event("Heat", fake.now() + timedelta(days=1), channel=screen)
+        await fake.start_event(later)
+        await fake.end_event(later)
+        assert later.status == 3
+        # The fake's clock drives new snowflakes and the "in the future" check alike.
+        message = await text_channel(client, fake).send("after the clock moved")
+        assert abs((message.created_at - fake.now()).total_seconds()) < 5
+        with pytest.raises(discord.HTTPException):
+            await guild.create_scheduled_event(
+                name="Too soon",
+                start_time=discord.utils.utcnow() + timedelta(hours=2),
+                channel=guild.get_channel(screen.id),  # type: ignore[arg-type]
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
