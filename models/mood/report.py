@@ -25,9 +25,10 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from models.film.catalog import normalise_words
 from models.tasks.mood import EMOTIONS, SENTIMENTS
@@ -60,6 +61,34 @@ EMOTION_COLOURS = {
     "sadness": "#5865f2",
     "surprise": "#eb459e",
 }
+# Fonts for the chart's words in Chinese, Japanese and Korean (matplotlib's DejaVu has none of their glyphs): subsets
+# of Noto Sans CJK (SIL OFL 1.1, Debian's fonts-noto-cjk) holding only the characters of the chart's texts in the
+# catalogs (`scripts/chart_fonts.py` makes them; `CHART_FONTS` names the one per catalog locale).
+FONT_DIR = Path(__file__).resolve().parents[1] / "weights" / "fonts"
+CHART_FONTS = {"zh_CN": "chart-sc.otf", "zh_TW": "chart-tc.otf", "ja": "chart-jp.otf", "ko": "chart-kr.otf"}
+
+
+def chart_font(locale: str) -> Path | None:
+    """The font the chart's words in `locale` are drawn in (None: matplotlib's own, for Latin-script locales)."""
+    name = CHART_FONTS.get(locale)
+    return FONT_DIR / name if name else None
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words, already in the member's language and filled with the report's figures (the caller
+    translates; None: English), and the font to draw them in (None: matplotlib's DejaVu Sans). `numeric_dates`: tick
+    labels without month or day names (strftime's are English)."""
+
+    emotions: dict[str, str] = field(default_factory=lambda: {name: name for name in EMOTIONS})
+    mix_title: str = "Emotions (share of messages)"
+    negative: str = "negative"
+    positive: str = "positive"
+    no_emotion: str | None = None  # "no clear emotion: 12%"
+    trend_title: str | None = None  # "Trend: warmed up"
+    count: str | None = None  # "20 messages"
+    font: Path | None = None
+    numeric_dates: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,14 +246,16 @@ def title_matcher(title: str) -> Callable[[str], bool]:
 # -- the chart ---------------------------------------------------------------------------------------------------
 
 
-def _time_format(span: timedelta) -> str:
+def _time_format(span: timedelta, numeric: bool = False) -> str:
+    """The tick labels' strftime format for a chart spanning `span`; `numeric`: digits only (no English month or
+    day names)."""
     if span < timedelta(days=1):
         return "%H:%M"
     if span < timedelta(days=6):  # a few days: the day and the hour, so two ticks on one day differ
-        return "%a %H:%M"
+        return "%m/%d %H:%M" if numeric else "%a %H:%M"
     if span < timedelta(days=300):
-        return "%d %b"
-    return "%b %Y"
+        return "%m/%d" if numeric else "%d %b"
+    return "%Y-%m" if numeric else "%b %Y"
 
 
 def warm_charts() -> None:
@@ -235,13 +266,18 @@ def warm_charts() -> None:
     del FigureCanvasAgg, Figure
 
 
-def chart_png(report: MoodReport) -> bytes:
-    """Two panels, 800x400 PNG on a dark card: the emotion mix (bars) and the trend (warmth per stretch).
+def chart_png(report: MoodReport, labels: ChartLabels | None = None) -> bytes:
+    """Two panels, 800x400 PNG on a dark card: the emotion mix (bars) and the trend (warmth per stretch), worded
+    by `labels` (English by default).
 
     Uses a `Figure` with the Agg canvas directly (no pyplot, no global state), so it is safe in a thread.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    words = labels or ChartLabels()
+    font: dict[str, Any] = {"fontproperties": FontProperties(fname=words.font)} if words.font is not None else {}
 
     fig = Figure(figsize=CHART_SIZE, dpi=100, facecolor=_BACKGROUND)
     canvas = FigureCanvasAgg(fig)
@@ -255,15 +291,16 @@ def chart_png(report: MoodReport) -> bytes:
     names = list(EMOTIONS)[::-1]  # anger at the top
     values = [report.emotions[name] for name in names]
     bars = mix.barh(names, values, color=[EMOTION_COLOURS[name] for name in names], height=0.65)
+    mix.set_yticks(range(len(names)), [words.emotions.get(name, name) for name in names], **font)
     top = max([*values, 0.05]) * 1.3
     mix.set_xlim(0, top)
     mix.xaxis.set_visible(False)
     for bar, value in zip(bars, values, strict=True):
         mix.text(bar.get_width() + top * 0.02, bar.get_y() + bar.get_height() / 2, f"{value:.0%}",
                  va="center", color=_TEXT, fontsize=9)
-    mix.set_title("Emotions (share of messages)", color=_TEXT, fontsize=11, loc="left")
-    mix.text(0.0, -0.08, f"no clear emotion: {report.no_emotion:.0%}", transform=mix.transAxes, color=_MUTED,
-             fontsize=9, va="top")
+    mix.set_title(words.mix_title, color=_TEXT, fontsize=11, loc="left", **font)
+    mix.text(0.0, -0.08, words.no_emotion or f"no clear emotion: {report.no_emotion:.0%}", transform=mix.transAxes,
+             color=_MUTED, fontsize=9, va="top", **font)
 
     xs = list(range(len(report.trend)))
     ys = [s.warmth for s in report.trend]
@@ -272,15 +309,17 @@ def chart_png(report: MoodReport) -> bytes:
     trend.fill_between(xs, ys, 0.0, where=[y < 0 for y in ys], interpolate=True, color=_NEGATIVE, alpha=0.25)
     trend.plot(xs, ys, color=_TEXT, linewidth=2, marker="o", markersize=5)
     trend.set_ylim(-1.08, 1.08)
-    trend.set_yticks([-1.0, 0.0, 1.0], ["negative", "0", "positive"])
+    trend.set_yticks([-1.0, 0.0, 1.0], [words.negative, "0", words.positive], **font)
     trend.set_xlim(-0.3, max(xs) + 0.3 if len(xs) > 1 else 0.3)
     first, last = report.trend[0], report.trend[-1]
-    fmt = _time_format(last.end - first.start)
+    fmt = _time_format(last.end - first.start, words.numeric_dates)
     step = 1 if len(xs) <= 4 else 2
-    trend.set_xticks(xs[::step], [s.end.strftime(fmt) for s in report.trend][::step])
+    trend.set_xticks(xs[::step], [s.end.strftime(fmt) for s in report.trend][::step], **font)
     trend.grid(axis="y", color=_GRID, linewidth=0.5)
-    trend.set_title(f"Trend: {report.trend_word}", color=_TEXT, fontsize=11, loc="left")
-    fig.text(0.99, 0.01, f"{report.count} messages", color=_MUTED, fontsize=8, ha="right", va="bottom")
+    trend.set_title(words.trend_title or f"Trend: {report.trend_word}", color=_TEXT, fontsize=11, loc="left",
+                    **font)
+    fig.text(0.99, 0.01, words.count or f"{report.count} messages", color=_MUTED, fontsize=8, ha="right",
+             va="bottom", **font)
 
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     buffer = io.BytesIO()
