@@ -7,8 +7,9 @@ table) and returns the best few, each with a one-line reason built from what mat
 - similarity to the liked film: shared genres (cosine over genre vectors weighted by rarity, so sharing "Sci-Fi"
   counts for more than sharing "Drama"), the same director (strong), shared cast members (medium), and era
   (closeness of release years);
-- a mood (`parse_mood`): free words ("cozy", "dark", "funny", "not scary", "sci-fi") mapped to genre preferences;
-  words it doesn't know are ignored and reported back (`Mood.unknown`);
+- a mood (`parse_mood`): free words ("cozy", "dark", "funny", "not scary", "sci-fi"; or in the members' other
+  languages, "轻松", "gemütlich": `models.film.mood_words`) mapped to genre preferences; words it doesn't know are
+  ignored and reported back (`Mood.unknown`);
 - critics' scores as a quality prior (Metacritic and the Rotten Tomatoes meter, shrunk towards the average for
   films with few reviews) and a little popularity;
 - `liked_ids`: films this server reacted well to (a weight per film id) are boosted a little, as are films whose
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from models.film import mood_words
 from models.film.catalog import Catalog, Film, normalise, normalise_words
 
 log = logging.getLogger(__name__)
@@ -156,26 +159,81 @@ _FILLER = frozenset(
     "maybe perhaps also just pretty rather somewhat".split()
 )
 _MAX_PHRASE = 5
+ENGLISH = "en"
+
+
+def _fold(word: str) -> str:
+    """A word as `parse_mood` reads it (`normalise_words`: case and accents folded)."""
+    return " ".join(normalise_words(word, numbers=False))
+
+
+# the other languages' mood words (`models.film.mood_words`), folded -> the English term they mean
+_FOREIGN = {_fold(word): term for words in mood_words.WORDS.values() for word, term in words.items()}
+_NEGATIONS_ABROAD = frozenset(_fold(word) for word in mood_words.NEGATIONS)
+_FILLER_ABROAD = frozenset(_fold(word) for word in mood_words.FILLER)
+# what a run of Chinese, Japanese or Korean characters is cut into, longest first
+_PIECES = sorted({w for w in (*_FOREIGN, *_NEGATIONS_ABROAD, *_FILLER_ABROAD) if " " not in w}, key=len, reverse=True)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# locale -> the English term -> how it is shown there: the first word its list gives for the term
+_SHOWN = {locale: {term: word for word, term in reversed(words.items())} for locale, words in mood_words.WORDS.items()}
+
+
+def mood_name(term: str, locale: str = ENGLISH) -> str:
+    """An English mood term or genre ("light", "sci fi", "comedy") as `locale` names it ("轻松", "科幻", "喜剧");
+    in English (or where the locale has no name for it) as `parse_mood` shows it ("sci-fi")."""
+    shown = _SHOWN.get(locale, {}).get(term)
+    if shown is not None:
+        return shown
+    return term.replace(" ", "-") if term in ("feel good", "mind bending", "sci fi") else term
+
+
+def _cut(word: str) -> list[str]:
+    """A folded word in Chinese, Japanese or Korean characters cut into the mood words, negations and filler it
+    holds, longest first ("轻松又搞笑" -> "轻松", "又", "搞笑"); characters between them stay together as one word."""
+    if not _CJK.search(word):
+        return [word]
+    out: list[str] = []
+    rest = ""
+    i = 0
+    while i < len(word):
+        piece = next((p for p in _PIECES if word.startswith(p, i)), None)
+        if piece is None:
+            rest += word[i]
+            i += 1
+            continue
+        if rest:
+            out.append(rest)
+            rest = ""
+        out.append(piece)
+        i += len(piece)
+    return [*out, rest] if rest else out
 
 
 @dataclass(frozen=True)
 class Mood:
     """A parsed mood: the terms it understood (with "not " before negated ones), the words it didn't, and the
-    genre preferences they add up to (-1..1 per genre)."""
+    genre preferences they add up to (-1..1 per genre). `names`: each term's English name and whether it is
+    negated, to show it in another language (`label`)."""
 
     text: str
     terms: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     prefs: Mapping[str, float] = field(default_factory=dict)
+    names: tuple[tuple[str, bool], ...] = ()
 
     @property
     def known(self) -> bool:
         """Did any word shape the genre preferences?"""
         return bool(self.prefs)
 
-    def label(self) -> str:
-        """ "cozy", "dark, funny", "sci-fi, not scary": the understood terms."""
-        return ", ".join(self.terms)
+    def label(self, locale: str = ENGLISH) -> str:
+        """ "cozy", "dark, funny", "sci-fi, not scary": the understood terms; in `locale`'s words elsewhere
+        ("温馨、不要恐怖")."""
+        if locale == ENGLISH or locale not in mood_words.WORDS:
+            return ", ".join(self.terms)
+        shown = [mood_words.NOT[locale].format(mood_name(name, locale)) if negated else mood_name(name, locale)
+                 for name, negated in self.names]
+        return ("、" if locale in ("zh_CN", "zh_TW", "ja") else ", ").join(shown)
 
     def positive(self) -> list[str]:
         """The genres this mood asks for, strongest first."""
@@ -190,17 +248,22 @@ def _lookup(phrase: str) -> tuple[str, dict[str, float]] | None:
             return name, MOODS[name]
         if candidate.endswith("s") and len(candidate) > 3 and candidate[:-1] in MOODS:  # "westerns", "thrillers"
             return candidate[:-1], MOODS[candidate[:-1]]
+    term = _FOREIGN.get(phrase)  # another language's word ("轻松", "gemutlich"): the English term it means
+    if term is not None:
+        return term, MOODS[term]
     return None
 
 
 def parse_mood(text: str | None) -> Mood:
     """Read free words as a mood: "cozy", "dark and funny", "not scary", "feel-good sci-fi". Longer phrases win
     ("true story", "mind-bending"); "not"/"no"/"without" turn the next term's wishes into things to avoid; filler
-    ("something", "a bit") is dropped; other words are `unknown`."""
+    ("something", "a bit") is dropped; other words are `unknown`. The members' other languages read the same way
+    (`models.film.mood_words`: "轻松又搞笑", "不要恐怖片", "sin terror")."""
     if not text or not text.strip():
         return Mood(text="")
-    words = normalise_words(text, numbers=False)
+    words = [piece for word in normalise_words(text, numbers=False) for piece in _cut(word)]
     terms: list[str] = []
+    names: list[tuple[str, bool]] = []
     unknown: list[str] = []
     prefs: dict[str, float] = {}
     negate = False
@@ -214,9 +277,9 @@ def parse_mood(text: str | None) -> Mood:
                 break
         if found is None:
             word = words[i]
-            if word in _NEGATIONS:
+            if word in _NEGATIONS or word in _NEGATIONS_ABROAD:
                 negate = True
-            elif word not in _FILLER and word not in unknown:
+            elif word not in _FILLER and word not in _FILLER_ABROAD and word not in unknown:
                 unknown.append(word)
             i += 1
             continue
@@ -225,6 +288,7 @@ def parse_mood(text: str | None) -> Mood:
         term = f"not {shown}" if negate else shown
         if term not in terms:
             terms.append(term)
+            names.append((name, negate))
             for genre, weight in wishes.items():
                 if negate:  # "not scary": avoid what "scary" asks for; what it avoids says nothing
                     if weight > 0:
@@ -234,7 +298,7 @@ def parse_mood(text: str | None) -> Mood:
         negate = False
         i += size
     clipped = {g: max(-1.0, min(1.0, w)) for g, w in prefs.items() if abs(w) > 1e-9}
-    return Mood(text=text.strip(), terms=tuple(terms), unknown=tuple(unknown), prefs=clipped)
+    return Mood(text=text.strip(), terms=tuple(terms), unknown=tuple(unknown), prefs=clipped, names=tuple(names))
 
 
 def mood_suggestions(current: str, limit: int = 25) -> list[str]:
@@ -259,12 +323,28 @@ def mood_suggestions(current: str, limit: int = 25) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One piece of a pick's reason, for saying it in another language: `kind` is what it says ("directed", "cast",
+    "also_cast", "genres_like", "decade", "fits", "fits_mood", "server", "server_similar", "metacritic",
+    "rotten_tomatoes", "genre_pick", "well_reviewed"), with its people or genres (`names`, as the catalog has them),
+    the liked film's `title`, a `number` (a decade, a score) or the `mood`'s term (English)."""
+
+    kind: str
+    names: tuple[str, ...] = ()
+    title: str = ""
+    number: int = 0
+    mood: tuple[str, bool] | None = None
+
+
+@dataclass(frozen=True)
 class Recommendation:
-    """One pick: the film, its score (for ordering; no fixed scale) and a one-line reason."""
+    """One pick: the film, its score (for ordering; no fixed scale) and a one-line reason (English; `parts` says it
+    piece by piece)."""
 
     film: Film
     score: float
     reason: str
+    parts: tuple[Part, ...] = ()
 
 
 class _Table:
@@ -475,43 +555,57 @@ class Recommender:
         server's liking, the critics."""
         film = table.films[i]
         parts: list[str] = []
+        said: list[Part] = []
         if like is not None:
             shared_directors = [d for d in film.directors if d in like.directors]
             if shared_directors:
                 parts.append(f"Also directed by {_names(shared_directors)}")
+                said.append(Part("directed", tuple(shared_directors[:2])))
             # the same facts as a review's: only someone in the principal cast of one of the two is named
             principal = {*self.catalog.principal_cast(film), *self.catalog.principal_cast(like)}
             shared_cast = [c for c in like.cast if c in film.cast and c in principal and c not in shared_directors]
             if shared_cast:  # the cast is listed A-Z: name the best-known (most filmed) first
                 shared_cast.sort(key=lambda c: (-len(table.by_cast.get(c, ())), c))
                 parts.append(f"{'with' if shared_directors else 'Also with'} {_names(shared_cast)}")
+                said.append(Part("cast" if shared_directors else "also_cast", tuple(shared_cast[:2])))
             shared_genres = [g for g in like.genres if g in film.genres]
             if shared_genres and genre_sim is not None and float(genre_sim[i]) >= 0.3:
                 parts.append(f"{genre_phrase(shared_genres)} like {like.title}")
+                said.append(Part("genres_like", tuple(defining_genres(shared_genres)), title=like.title))
             if like.year is not None and film.year is not None and len(parts) < 2:
                 if film.year // 10 == like.year // 10:
                     parts.append(f"also from the {film.year // 10 * 10}s")
+                    said.append(Part("decade", number=film.year // 10 * 10))
         if mood.known:
-            fits = [g.lower() for g in mood.positive() if g in film.genres][:2]
+            fits = [g for g in mood.positive() if g in film.genres][:2]
             if fits:
                 label = mood.label()
-                said = f"{'an' if label[:1] in 'aeiou' else 'a'} {label} mood" if len(mood.terms) == 1 else "the mood"
-                parts.append(f"fits {said} ({', '.join(fits)})")
+                one = len(mood.terms) == 1
+                named = f"{'an' if label[:1] in 'aeiou' else 'a'} {label} mood" if one else "the mood"
+                parts.append(f"fits {named} ({', '.join(g.lower() for g in fits)})")
+                said.append(Part("fits" if one else "fits_mood", tuple(fits), mood=mood.names[0] if one else None))
         if liked_ids and liked_ids.get(film.id, 0) > 0:
             parts.append(SERVER_REASON)
+            said.append(Part("server"))
         elif liked_ids and float(server[i]) >= W_SERVER_SIMILAR * 0.75:
             parts.append("close to films this server's reviewers liked")
+            said.append(Part("server_similar"))
         if len(parts) < 2 or like is None:
             critics = _critics(film)
             if critics:
                 parts.append(critics)
+                loved_by_metacritic = film.metacritic is not None and film.metacritic >= 75  # as `_critics` says
+                said.append(Part("metacritic", number=film.metacritic or 0) if loved_by_metacritic
+                            else Part("rotten_tomatoes", number=film.rt_meter or 0))
         if not parts:
             parts.append(f"a {genre_phrase(film.genres)} pick" if film.genres else "a well-reviewed pick")
+            said.append(Part("genre_pick", tuple(defining_genres(film.genres))) if film.genres
+                        else Part("well_reviewed"))
         reason = "; ".join(parts)
         reason = reason[:1].upper() + reason[1:]
         if len(reason) > REASON_LIMIT:
             reason = reason[: REASON_LIMIT - 1].rstrip() + "…"
-        return Recommendation(film=film, score=round(score, 4), reason=reason)
+        return Recommendation(film=film, score=round(score, 4), reason=reason, parts=tuple(said))
 
 
 def _names(names: list[str]) -> str:
@@ -534,10 +628,16 @@ def _rank(order: tuple[str, ...], genre: str) -> int:
     return order.index(genre) if genre in order else len(order)
 
 
+def defining_genres(genres: Iterable[str]) -> list[str]:
+    """The two genres that say most about a film, the modifier first: ("Action", "Horror", "Sci-Fi") -> ["Sci-Fi",
+    "Horror"]."""
+    picked = sorted(dict.fromkeys(genres), key=lambda g: (_rank(_DEFINING, g), g))[:2]
+    return sorted(picked, key=lambda g: (_rank(_MODIFIER_FIRST, g), g))
+
+
 def genre_phrase(genres: Iterable[str]) -> str:
     """Two genres that say most about a film, as a phrase: ("Action", "Horror", "Sci-Fi") -> "sci-fi horror"."""
-    picked = sorted(dict.fromkeys(genres), key=lambda g: (_rank(_DEFINING, g), g))[:2]
-    picked.sort(key=lambda g: (_rank(_MODIFIER_FIRST, g), g))
+    picked = defining_genres(genres)
     if len(picked) == 2:
         return f"{_AS_MODIFIER.get(picked[0], picked[0].lower())} {picked[1].lower()}"
     return picked[0].lower() if picked else ""
