@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.i18n import ENGLISH, command_name, t
+from bot.i18n import ENGLISH, command_name, labels_in, t
 from bot.learning import Learner, Standing
 from bot.rules import where_it_works
 from bot.store import DEFAULT_MOOD_CAP, MAX_COOLDOWN_S, MOOD_CAP_RANGE, CommandRule, GuildSettings, JobRow, RequestRow
@@ -254,8 +254,9 @@ class RequestDesk:
         Raises `QueueFull`/`JobError` at once."""
         style = await self.style(place.guild_id, place.user_id, job.command)
         variant = await self.learner.choose(place.guild_id if self.settings.adapt == "on" else None, job.command)
-        return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant,
-                             language=await self.language(place, job))
+        language = await self.language(place, job)
+        return runner.submit(self.queue, job.spec, job.inp, style=style, variant=variant, language=language,
+                             labels=labels_in(job.spec.labels, language))
 
     async def open(self, job: Prepared, place: Place, *, check: bool = True) -> Ticket | str:
         """Admit a request: checked (`check` False: the caller checked just before, or it is the `OPERATOR`'s),
@@ -398,7 +399,8 @@ class RequestDesk:
         ticket.run = runner.submit(self.queue, job.spec, job.inp,
                                    style=await self.style(place.guild_id, place.user_id, job.command),
                                    variant=variant_named(job.command, row.variant) if row.variant else None,
-                                   language=row.settings.get("language"))
+                                   language=row.settings.get("language"),
+                                   labels=labels_in(job.spec.labels, row.settings.get("language") or ENGLISH))
 
     async def lose(self, job_id: int, why: str) -> None:
         """A stored request that cannot be finished: its job failed, its request expired."""
@@ -410,7 +412,9 @@ class RequestDesk:
         """`first`'s request queued again in another variant, kept as its second take (when members then rate
         one above the other, the pair is their preference: `settle_take`). Raises `JobError` (`QueueFull` too)."""
         variant = await self.learner.choose(first.guild_id, first.command, besides=first.variant)
-        run = runner.submit(self.queue, job.spec, job.inp, variant=variant, language=first.settings.get("language"))
+        language = first.settings.get("language")
+        run = runner.submit(self.queue, job.spec, job.inp, variant=variant, language=language,
+                            labels=labels_in(job.spec.labels, language or ENGLISH))
         return Ticket(job, Place(first.user_id, first.guild_id, first.channel_id), run)
 
     async def record_take(self, ticket: Ticket, first: JobRow) -> int:

@@ -368,8 +368,9 @@ class Card:
     output: str
 
 
-# a command's way to make a stored request ready again (a cog that renders its reply itself registers one)
-Resumer = Callable[["JobRow"], Awaitable[Resumption | None]]
+# a command's way to make a stored request ready again (a cog that renders its reply itself registers one), given
+# the catalog its member reads the bot's words in
+Resumer = Callable[["JobRow", str], Awaitable[Resumption | None]]
 
 
 def _default_render(job: Prepared, author: str | None, locale: str = ENGLISH) -> Renderer:
@@ -631,7 +632,7 @@ class TaskFlow:
         if self.desk.worn_out(request):
             return self._give_up(job, target, request.locale)
         resumer = self.resumers.get(job.command)
-        ready = await resumer(job) if resumer is not None else None
+        ready = await resumer(job, request.locale) if resumer is not None else None
         if ready is None and resumer is None:
             prepared = rebuild(job.command, job.inputs)
             ready = Resumption(prepared) if prepared is not None else None

@@ -4,7 +4,8 @@ Discord's locale names as plain strings, and `bot.translator` serves the command
 same catalogs.
 
 Contexts keep a word apart from the same word in another role: `NAME` (a command's, group's or option's name),
-`MENU` (a context menu's name), `CHOICE` (an option's choice); descriptions and messages have none.
+`MENU` (a context menu's name), `CHOICE` (an option's choice), `LABEL` (a bold label a task's reply is written
+with, "**Title:**"); descriptions and messages have none.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 DOMAIN = "cinebot"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 ENGLISH = "en"
-NAME, MENU, CHOICE = "name", "menu", "choice"
+NAME, MENU, CHOICE, LABEL = "name", "menu", "choice", "label"
 # Discord's locale names -> the catalog that serves them (Latin American Spanish reads the Spanish one)
 DISCORD_LOCALES = {
     "zh-CN": "zh_CN", "zh-TW": "zh_TW", "ja": "ja", "ko": "ko", "es-ES": "es_ES", "es-419": "es_ES", "fr": "fr",
@@ -69,6 +70,13 @@ def translated(message: str, locale: str, context: str | None = None) -> str | N
 def command_name(command: str, locale: str) -> str:
     """A command's name as the member's client shows it (the English one where no catalog names it)."""
     return translated(command, locale, NAME) or command
+
+
+def labels_in(labels: tuple[str, ...], locale: str) -> dict[str, str]:
+    """A task's bold labels ("Title") as the model writes them ("**Title:**") -> as a reply in `locale` shows them
+    ("**片名：**"); only those the catalog translates."""
+    english = {f"**{label}:**" for label in labels}
+    return {label: shown for label in sorted(english) if (shown := translated(label, locale, LABEL))}
 
 
 def listed(items: list[str], locale: str) -> str:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from bot.i18n import ENGLISH, t
 from bot.services.base import Prepared, required
 from models.film.catalog import Catalog, Film, split_picked, unresolved
 from models.film.grounding import Grounding
 from models.llm.jobs import GenerationRequest, JobHandle, JobQueue, JobResult, QueueFull
-from models.mood.report import MoodReport, Scored, build_report, chart_png, title_matcher
+from models.mood.report import ChartLabels, MoodReport, Scored, build_report, chart_font, chart_png, title_matcher
 from models.tasks import DiscussionInput, ExplainInput, InputError
 from models.tasks import mood as mood_task
 from models.text import clean_text
@@ -32,6 +33,48 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# the msgids the chart draws (`chart_labels`): `scripts/chart_fonts.py` keeps their characters in the CJK fonts
+CHART_MESSAGES = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "Emotions (share of messages)",
+                  "negative", "positive", "no clear emotion: {share}", "Trend: {trend}", "warmed up", "cooled",
+                  "steady", "{count} messages")
+
+
+def emotion_names(locale: str = ENGLISH) -> dict[str, str]:
+    """Ekman's six emotions as the classifier names them -> their names in `locale`."""
+    return {"anger": t("anger", locale), "disgust": t("disgust", locale), "fear": t("fear", locale),
+            "joy": t("joy", locale), "sadness": t("sadness", locale), "surprise": t("surprise", locale)}
+
+
+def sentiment_names(locale: str = ENGLISH) -> dict[str, str]:
+    """The classifier's four labels -> their names in `locale`."""
+    return {"positive": t("positive", locale), "negative": t("negative", locale), "mixed": t("mixed", locale),
+            "neutral": t("neutral", locale)}
+
+
+def trend_name(word: str, locale: str = ENGLISH) -> str:
+    """A report's trend ("warmed up", "cooled", "steady") in `locale`."""
+    return {"warmed up": t("warmed up", locale), "cooled": t("cooled", locale),
+            "steady": t("steady", locale)}.get(word, word)
+
+
+def verdict(score: MoodScore, locale: str = ENGLISH) -> str:
+    """`MoodScore.verdict` in `locale`: "positive 93%", "mixed (54% positive)"."""
+    name = sentiment_names(locale).get(score.label, score.label)
+    if score.label in ("positive", "negative"):
+        return t("{label} {share}", locale, label=name, share=f"{score.confidence:.0%}")
+    return t("{label} ({share} positive)", locale, label=name, share=f"{score.positive:.0%}")
+
+
+def chart_labels(report: MoodReport, locale: str = ENGLISH) -> ChartLabels:
+    """The chart's words for `report` in `locale`, in the locale's font (`models.mood.report.chart_font`)."""
+    if locale == ENGLISH:
+        return ChartLabels()
+    return ChartLabels(
+        emotions=emotion_names(locale), mix_title=t("Emotions (share of messages)", locale),
+        negative=t("negative", locale), positive=t("positive", locale),
+        no_emotion=t("no clear emotion: {share}", locale, share=f"{report.no_emotion:.0%}"),
+        trend_title=t("Trend: {trend}", locale, trend=trend_name(report.trend_word, locale)),
+        count=t("{count} messages", locale, count=report.count), font=chart_font(locale), numeric_dates=True)
 
 
 def no_classifier() -> InputError:
@@ -85,6 +128,7 @@ class Discussion(NamedTuple):
     job: Prepared
     place: str = ""
     topic: Topic | None = None
+    locale: str = ENGLISH  # the member's: the chart's and the title's words
 
 
 def clear_sides(report: MoodReport) -> tuple[list[str], list[str]]:
@@ -107,8 +151,9 @@ class MoodService:
         self.classifier = classifier
         self.catalog = catalog
 
-    async def read(self, text: str, source: str) -> TextMood:
-        """The verdict on one text (`source` says where it is from: "your text", "a message by …")."""
+    async def read(self, text: str, source: str, locale: str = ENGLISH) -> TextMood:
+        """The verdict on one text (`source` says where it is from: "your text", "a message by …"), titled in
+        `locale`."""
         classifier = required(self.classifier, no_classifier)
         body = clean_text(text)[: mood_task.TEXT_LIMIT]
         if not body:
@@ -118,7 +163,8 @@ class MoodService:
         inp = ExplainInput.create(text=body, label=score.label, positive=score.positive, emotions=emotions)
         inputs = {"text": body, "source": source, "label": score.label, "positive": score.positive,
                   "emotions": score.emotions, "detected": list(score.detected)}
-        return TextMood(score, Prepared("mood", mood_task.SPEC, inp, inputs, f"Mood: {score.verdict}", source))
+        title = t("Mood: {verdict}", locale, verdict=verdict(score, locale))
+        return TextMood(score, Prepared("mood", mood_task.SPEC, inp, inputs, title, source))
 
     def topic(self, film: str) -> Topic:
         """The film a discussion is filtered to; InputError when the title fits several catalog films."""
@@ -142,15 +188,17 @@ class MoodService:
         mentions = title_matcher(topic.title)
         return [m for m in messages if mentions(m.text)]
 
-    async def discussion(self, messages: Sequence[Said], *, place: str, topic: Topic | None) -> Discussion:
-        """Classify `messages` (at least one), build the report and chart, and the job that sums them up."""
+    async def discussion(self, messages: Sequence[Said], *, place: str, topic: Topic | None,
+                         locale: str = ENGLISH) -> Discussion:
+        """Classify `messages` (at least one), build the report and chart (worded in `locale`), and the job that sums
+        them up."""
         classifier = required(self.classifier, no_classifier)
         scores = await classifier.aclassify([m.text for m in messages])
         report = build_report(Scored(m.message_id, m.jump_url, m.author, m.created_at, m.text, score)
                               for m, score in zip(messages, scores, strict=True))
-        chart = await asyncio.to_thread(chart_png, report)
-        job = await self._summary_job(report, place, topic, *clear_sides(report))
-        return Discussion(report, chart, job, place, topic)
+        chart = await asyncio.to_thread(chart_png, report, chart_labels(report, locale))
+        job = await self._summary_job(report, place, topic, *clear_sides(report), locale=locale)
+        return Discussion(report, chart, job, place, topic, locale)
 
     async def second_reading(self, discussion: Discussion, queue: JobQueue) -> Prepared:
         """The summary's job with each side's messages read again by the language model (`SIDE_READS` a side, at
@@ -177,10 +225,10 @@ class MoodService:
         log.info("/mood second reading: %d of %d liked and %d of %d disliked messages kept", len(kept_liked),
                  len(liked), len(kept_disliked), len(disliked))
         return await self._summary_job(discussion.report, discussion.place, discussion.topic, kept_liked,
-                                       kept_disliked)
+                                       kept_disliked, locale=discussion.locale)
 
     async def _summary_job(self, report: MoodReport, place: str, topic: Topic | None, liked: list[str],
-                           disliked: list[str]) -> Prepared:
+                           disliked: list[str], *, locale: str = ENGLISH) -> Prepared:
         inp = DiscussionInput.create(
             place=place, count=report.count, positive_share=report.shares["positive"],
             negative_share=report.shares["negative"], liked=liked, disliked=disliked,
@@ -194,6 +242,7 @@ class MoodService:
             inp = replace(inp, grounding=grounding)
         inputs = {"place": place, "film": topic.name if topic else None, "count": report.count,
                   "shares": report.shares, "emotions": report.emotions, "trend": report.trend_word}
-        title = f"Mood of {place}" + (f": {topic.name}" if topic else "")
+        title = (t("Mood of {place}: {film}", locale, place=place, film=topic.name) if topic
+                 else t("Mood of {place}", locale, place=place))
         # the summary is in the language the messages it quotes are written in
         return Prepared("mood", mood_task.CHANNEL_SPEC, inp, inputs, title, said="\n".join(inp.liked + inp.disliked))

@@ -43,6 +43,12 @@ class TaskSpec:
     gaps: Callable[[str, Any], list[tuple[str, str]]] | None = None
     fill: Callable[[str, list[str], Any], str] | None = None
     gap_tokens: int = 80
+    # the bold labels the model is told to write ("Title" for "**Title:**"): the checks read them in English, and
+    # the runner shows them in the reply's language at the end (`runner.relabel`)
+    labels: tuple[str, ...] = ()
+    # a reply in another language than English: what else the model is told for it, given the input and the
+    # language's locale (/review: the film's title in that language, "" when the catalog knows none)
+    in_language: Callable[[Any, str], str] | None = None
 
 
 @dataclass(frozen=True)

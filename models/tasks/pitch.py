@@ -222,7 +222,7 @@ def firmer(inp: PitchInput, first: Assessment) -> tuple[str, str]:
 
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
-    retry_prime=lambda inp: "**Title:**", assess=assess, firmer=firmer,
+    retry_prime=lambda inp: "**Title:**", assess=assess, firmer=firmer, labels=LABELS,
 )
 
 

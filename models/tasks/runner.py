@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import statistics
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +37,23 @@ _BOUNDARY = re.compile(r"(?:[.!?…][\"'”’)\]*_]*(?=\s)|[。！？][」』�
 def is_refusal(text: str) -> bool:
     """A short "I'm sorry, but I can't assist with that" instead of the task: small models do this at times."""
     return len(text) < 300 and bool(_REFUSAL.search(text.strip()))
+
+
+def relabel(text: str, labels: Mapping[str, str]) -> str:
+    """The bold labels the model wrote in English ("**Title:**", at the start of a line) as `labels` shows them
+    ("**片名：**"). A label the model then wrote again in the reply's language ("**Title:** 片名：…") is not doubled;
+    one it wrote only in that language stays as it is."""
+    for english, shown in labels.items():
+        name = re.escape(shown.strip("*").rstrip(":： \u00a0\u202f"))
+        pattern = re.compile(rf"^{re.escape(english)}[ \t]*(?:\*\*)?(?:{name}[ \t\u00a0\u202f]*[:：]?(?:\*\*)?[ \t]*)?",
+                             re.MULTILINE)
+        text = pattern.sub(_literally(f"{shown} "), text)
+    return text
+
+
+def _literally(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for `re.sub` that puts `text` in as it is (a string would be read as a template)."""
+    return lambda _: text
 
 
 def complete_prefix(text: str) -> str:
@@ -93,18 +110,23 @@ def describe_style(examples: Sequence[str]) -> str | None:
 
 class TaskRun:
     """One task in flight, written as `variant` asks (`models.tasks.variants`; default: the task as it is), in
-    `language` (a locale of `models.language.LANGUAGES`; None or "en": English, the prompts' own language)."""
+    `language` (a locale of `models.language.LANGUAGES`; None or "en": English, the prompts' own language), its bold
+    labels shown as `labels` says ("**Title:**" -> "**片名：**"; `relabel`, once the checks have read them)."""
 
     def __init__(self, queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,
-                 variant: Variant | None = None, language: str | None = None) -> None:
+                 variant: Variant | None = None, language: str | None = None,
+                 labels: Mapping[str, str] | None = None) -> None:
         self.queue = queue
         self.spec = spec
+        self.labels = {english: shown for english, shown in (labels or {}).items() if english != shown}
         self.language = language if language and language != languages.ENGLISH else None
         self.variant = variant or Variant(STANDARD, "")
         self.variant_name = variant.name if variant is not None and len(variants_for(spec.name)) > 1 else ""
         self.inp = self.variant.fit(inp)
         messages = spec.build_messages(self.inp)
         told = languages.instruction(self.language or languages.ENGLISH)
+        if told and spec.in_language is not None:
+            told += spec.in_language(self.inp, self.language or languages.ENGLISH)
         note = (STYLE_NOTE.format(style=style) if style else "") + self.variant.note + told
         if note:
             last = messages[-1]
@@ -154,7 +176,7 @@ class TaskRun:
                 continue  # post-processing had to close an unfinished line: wait for more text
             if view and view != shown:
                 shown = view
-                yield view
+                yield relabel(view, self.labels) if self.labels else view
 
     async def reply(self) -> TaskReply:
         """Wait for the end (draining the stream if nobody read it) and post-process."""
@@ -174,7 +196,9 @@ class TaskRun:
             if is_refusal(raw) or is_refusal(raw[len(request.prefix):]):
                 raise JobError("The model declined to write this one. Try rephrasing your input a little.")
         reply = TaskReply(self.spec.name, self._clean(raw), raw, result, attempts=attempts, variant=self.variant_name)
-        return await self._in_language(await self._second_try(reply))
+        reply = await self._in_language(await self._second_try(reply))
+        # the labels in the reply's language, now that every check has read the English ones the model wrote
+        return replace(reply, text=relabel(reply.text, self.labels)) if self.labels else reply
 
     async def _second_try(self, reply: TaskReply) -> TaskReply:
         """When the task judges its reply poor (a sentence the checks had to remove, too little left, a review that
@@ -274,11 +298,13 @@ class TaskRun:
 
 
 def submit(queue: JobQueue, spec: TaskSpec, inp: Any, style: str | None = None,
-           variant: Variant | None = None, language: str | None = None) -> TaskRun:
+           variant: Variant | None = None, language: str | None = None,
+           labels: Mapping[str, str] | None = None) -> TaskRun:
     """Queue a task; raises `QueueFull` at once when the queue is at its bound.
 
     `style`: how the replies this community liked are written (`describe_style`), a guide for this one;
     `variant`: the preset it is written in (the server's learned choice); `language`: the reply's language (a
-    locale of `models.language.LANGUAGES`; None: English).
+    locale of `models.language.LANGUAGES`; None: English); `labels`: the task's bold labels as the reply's language
+    shows them (`relabel`).
     """
-    return TaskRun(queue, spec, inp, style, variant, language)
+    return TaskRun(queue, spec, inp, style, variant, language, labels)

@@ -716,5 +716,5 @@ def fill(text: str, written: list[str], inp: SceneInput) -> str:
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     prime="**Setting:**", retry_prime=lambda inp: "**Setting:**", assess=assess, firmer=firmer, merge=merge,
-    gaps=gaps, fill=fill, gap_tokens=GAP_TOKENS,
+    gaps=gaps, fill=fill, gap_tokens=GAP_TOKENS, labels=SECTIONS,
 )

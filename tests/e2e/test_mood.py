@@ -190,6 +190,12 @@ async def test_a_chinese_channel_is_read_by_the_chinese_path_and_summed_up_in_ch
     # model called most Chinese criticism positive)
     assert job.inputs["shares"]["positive"] == 0.5 and job.inputs["shares"]["negative"] >= 0.3
     assert not any(text in shown_text(embed) for text in GLOWING_ZH + SCATHING_ZH)
+    # the card is the member's language too: its title, headings, shares, trend and footer (issue 22)
+    assert embed["title"] == "#yingping 的氛围"
+    assert list(fields(embed)) == ["情感倾向", "情绪（占消息的比例）", "走势", "最正面", "最负面"]
+    assert fields(embed)["情感倾向"].startswith("🟢 正面 50% · 🔴 负面")
+    assert "条消息" in embed["description"] and embed["footer"]["text"].startswith("情绪分类器 + ")
+    assert not any(word in shown_text(embed) for word in ("Sentiment", "positive", "Read ", "stretches", "message by"))
     fake.assert_no_unknown_calls()
 
 
