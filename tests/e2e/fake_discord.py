@@ -16,6 +16,19 @@ Typical use::
             await handle.deferred()
             message = await handle.original(edits=2)
 
+Polls and scheduled events (modelled on discord.com/developers/docs: resources/poll, resources/message,
+resources/guild-scheduled-event, topics/permissions, events/gateway-events)::
+
+    sent = await channel.send(poll=poll)                # discord.Poll; checked against Discord's limits
+    await fake.vote(fake.messages[sent.id], 1, fake.member)   # MESSAGE_POLL_VOTE_ADD
+    result = await fake.end_poll(sent.id)               # or: await sent.end_poll(), or await fake.advance(hours * 3600)
+    event = fake.add_event("Film night", start, channel=voice)  # or the bot's guild.create_scheduled_event(...)
+    await fake.interested(event, fake.member)           # GUILD_SCHEDULED_EVENT_USER_ADD
+    await fake.start_event(event); await fake.end_event(event)
+
+The fake keeps its own clock (:meth:`FakeDiscord.now`): the real one plus what :meth:`FakeDiscord.advance` added.
+Moving it ends polls whose expiry passed and runs Discord's scheduled-event automation.
+
 Only loopback is used; nothing here reaches the network.
 """
 
@@ -878,7 +891,10 @@ class FakeDiscord:
     category ``category`` ("Film Talk"), a text channel ``general`` and a forum ``forum``
     ("reviews", thread-capable) in it; members ``owner`` (guild owner), ``moderator`` (role
     "Moderators" with Manage Server), ``member`` (no extra role) and ``other_bot``; and the bot
-    user ``bot_user`` with a managed role.
+    user ``bot_user`` with a managed role (Manage Messages and Create Events beside what @everyone has, which
+    includes Connect and Send Polls as on Discord).
+
+    ``scheduled_events`` holds the guilds' scheduled events by id; a message's poll is ``message.poll``.
     """
 
     def __init__(
