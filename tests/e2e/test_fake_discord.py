@@ -556,8 +556,14 @@ async def test_poll_votes_end_and_result_message(fake: FakeDiscord) -> None:
         assert sorted([u.id async for u in alien.voters()]) == sorted(
             [fake.member.id, fake.owner.id, fake.moderator.id]
         )
+        voters = sorted([fake.member.id, fake.owner.id, fake.moderator.id])
         page = await client.http.get_poll_answer_voters(fake.general.id, sent.id, 1, limit=2)
-        assert [int(u["id"]) for u in page["users"]] == sorted([fake.member.id, fake.owner.id, fake.moderator.id])[:2]
+        rest = await client.http.get_poll_answer_voters(fake.general.id, sent.id, 1, after=voters[1])
+        assert [int(u["id"]) for u in page["users"]] == voters[:2]
+        assert [int(u["id"]) for u in rest["users"]] == voters[2:]
+        with pytest.raises(discord.HTTPException) as bad_limit:
+            await client.http.get_poll_answer_voters(fake.general.id, sent.id, 1, limit=101)
+        assert bad_limit.value.code == 50035
 
         ended = await sent.end_poll()
         assert ended.poll is not None and ended.poll.is_finalized()
@@ -733,6 +739,14 @@ async def test_scheduled_events_voice_external_users_and_status(fake: FakeDiscor
         assert users == sorted([fake.member.id, fake.moderator.id])
         page = await client.http.get_scheduled_event_users(guild.id, night.id, limit=1, with_member=True)
         assert [int(e["user"]["id"]) for e in page] == users[:1]
+        later = await client.http.get_scheduled_event_users(
+            guild.id, night.id, limit=100, with_member=False, after=users[0]
+        )
+        earlier = await client.http.get_scheduled_event_users(
+            guild.id, night.id, limit=100, with_member=False, before=users[1], after=users[1]
+        )
+        assert [int(e["user"]["id"]) for e in later] == users[1:] and "member" not in later[0]
+        assert [int(e["user"]["id"]) for e in earlier] == users[:1]  # with both, only before counts
         assert page[0]["guild_scheduled_event_id"] == str(night.id) and "roles" in page[0]["member"]
         with pytest.raises(discord.HTTPException) as too_many:
             await client.http.get_scheduled_event_users(guild.id, night.id, limit=101, with_member=False)
