@@ -436,9 +436,17 @@ def fill(text: str, written: list[str], inp: ReviewInput) -> str:
     return _put_in(text, moved, inp, verdict)
 
 
+def title_in_language(inp: ReviewInput, locale: str) -> str:
+    """For a review in another language: the film's title in it, where the catalog knows one (the default model
+    otherwise translates the English title its own way, and wrong: "《阿凡达》" for Alien)."""
+    title = inp.grounding.title_in(locale) if inp.grounding is not None else None
+    return f" In this language the film is called {title}: call it that." if title else ""
+
+
 SPEC = TaskSpec(
     name=COMMAND, max_new_tokens=MAX_NEW_TOKENS, build_messages=build_messages, postprocess=postprocess,
     prime="I",  # keeps the member's voice: the default model otherwise answers as an assistant ("you")
     retry_prime=lambda inp: f"I watched {inp.film}",  # the default model refuses some notes (e.g. on horror films)
     assess=assess, firmer=firmer, merge=merge, gaps=gaps, fill=fill, gap_tokens=GAP_TOKENS,
+    in_language=title_in_language,
 )

@@ -195,3 +195,23 @@ async def test_a_part_written_on_its_own_starts_in_the_replys_language_and_joins
         reply = await runner.submit(queue, spec, None, language="zh_CN").reply()
     assert reply.text == "我喜欢这部电影。我给它四分，评分很高。"
     assert "Overall, I give it" not in model.starts  # the English start of the part is not written for the model
+
+
+async def test_a_chinese_review_is_told_the_films_chinese_title_and_an_english_one_is_not() -> None:
+    from bot.services.review import ReviewService
+    from models.film.catalog import Catalog
+
+    service = ReviewService(Catalog.open(), None)
+    job = service.prepare(film="Farewell My Concubine 1993", notes="京剧 两个人的一生 结局太悲伤", rating=5)
+    prompts = {}
+    for language in ("zh_CN", "zh_TW", "en"):
+        model = ScriptedModel(lambda prompt: "我非常喜欢这部电影。")
+        queue = JobQueue()
+        async with BatchingWorker(model, queue):
+            await runner.submit(queue, job.spec, job.inp, language=language).reply()
+        prompts[language] = model.prompts[0]
+    assert "In this language the film is called 霸王别姬: call it that." in prompts["zh_CN"]
+    assert "In this language the film is called 霸王別姬: call it that." in prompts["zh_TW"]
+    assert "In this language" not in prompts["en"]
+    alien = service.prepare(film="Alien 1979", notes="太吓人了", rating=5)  # its Chinese titles are its sequels'
+    assert alien.inp.grounding.title_in("zh_CN") is None
