@@ -31,7 +31,10 @@ from bot.store import NightRow, Store
 from cogs._common import CommandCog, film_titles
 from cogs.film import film_card
 from models.film.catalog import Film
-from models.tasks import InputError
+from models.film.grounding import Grounding
+from models.llm.jobs import JobError, QueueFull
+from models.tasks import InputError, runner
+from models.tasks import blurb as blurb_task
 from models.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ TICK_S = 60.0  # the longest the timer loop sleeps without looking at the store 
 RETRY_S = (30, 120, 600, 1800)  # a step that failed runs again after these waits; then the night is marked failed
 RECAP_MESSAGES = 500  # most messages a recap reads
 HISTORY = 10
+BLURB_S = 300.0  # the longest the poll's close waits for the model's blurb (a busy queue: the event goes without)
 
 
 def _stamp(moment: datetime, style: str = "F") -> str:
@@ -334,7 +338,8 @@ class FilmNight(CommandCog):
         if film is None:
             await store.end_night(night.id, "failed", note="the winner is not in the catalog any more")
             return True
-        event = await self._make_event(night, film)
+        blurb = await self._blurb(film, locale)
+        event = await self._make_event(night, film, blurb)
         if event is not None:
             await store.set_night_event(night.id, event.id)
         channel = await self._channel(night.channel_id)
@@ -346,10 +351,28 @@ class FilmNight(CommandCog):
                        if event is not None else t("I couldn't create the event; I need the Create Events "
                                                    "permission.", locale))
         card = film_card(film, locale)
+        if blurb:
+            card.description = neutralize_mentions(blurb)[:4096]
         await channel.send(said, embed=card, allowed_mentions=NO_PINGS)
         return True
 
-    async def _make_event(self, night: NightRow, film: Film) -> discord.ScheduledEvent | None:
+    async def _blurb(self, film: Film, locale: str) -> str:
+        """The model's invitation to the film, checked as reviews are (`models.tasks.blurb`); "" when the queue is
+        full, the model takes too long, or the checks leave nothing."""
+        queue, catalog = self.bot.engine.queue, self.bot.services.catalog
+        if queue is None or catalog is None:
+            return ""
+        grounding = await asyncio.to_thread(Grounding.for_film, catalog, film, "", None, "the facts above")
+        job = blurb_task.prepare(film, grounding)
+        try:
+            run = runner.submit(queue, job.spec, job.inp, language=locale)
+            reply = await asyncio.wait_for(run.reply(), timeout=BLURB_S)
+        except (QueueFull, JobError, TimeoutError) as exc:
+            log.info("filmnight: no blurb for %s (%s)", film.title_year(), exc)
+            return ""
+        return reply.text
+
+    async def _make_event(self, night: NightRow, film: Film, blurb: str = "") -> discord.ScheduledEvent | None:
         guild = self.bot.get_guild(night.guild_id)
         if guild is None:
             return None
@@ -357,6 +380,8 @@ class FilmNight(CommandCog):
         description = t("Film night: {film}. Voted by the server.", night.locale, film=film.title_year())
         if film.directors:
             description += " " + t("Directed by {names}.", night.locale, names=", ".join(film.directors[:3]))
+        if blurb:
+            description += "\n\n" + blurb
         kwargs: dict[str, Any] = {"name": t("Film night: {film}", night.locale, film=film.title_year())[:100],
                                   "start_time": night.starts_at, "end_time": ends,
                                   "description": neutralize_mentions(description)[:1000],
