@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,6 +64,11 @@ class FilmNight(CommandCog):
         super().__init__(bot)
         self._loop: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self.clock: Callable[[], datetime] = _now  # "now" for the timers (a test gives the fake Discord's clock)
+
+    def wake(self) -> None:
+        """Look at the timers now (a night was planned; in tests, the clock moved)."""
+        self._wake.set()
 
     async def cog_load(self) -> None:
         self._loop = asyncio.create_task(self._run_timers(), name="filmnight-timers")
@@ -101,7 +107,7 @@ class FilmNight(CommandCog):
             await self.bot.flow.refuse(interaction, refusal)
             return
         services = self.bot.services.nights
-        now = _now()
+        now = self.clock()
         try:
             starts, ends = services.when(when, poll_hours or self.bot.settings.night_poll_hours, now)
             liked = services.find(like) if like else None
@@ -137,7 +143,7 @@ class FilmNight(CommandCog):
                                                       "and polls in this channel.", locale))
             return
         await self._store().set_night_poll(night_id, message.id)
-        self._wake.set()
+        self.wake()
 
     @group.command(name="suggest")
     @app_commands.describe(film="A film for the next film night's poll")
@@ -199,7 +205,7 @@ class FilmNight(CommandCog):
         """The recap of the last film night now: the mood of what was said about the film."""
         locale = locale_of(interaction)
         nights = [n for n in await self._store().nights(interaction.guild_id or 0, limit=HISTORY)
-                  if n.status == "scheduled" and n.starts_at <= _now()]
+                  if n.status == "scheduled" and n.starts_at <= self.clock()]
         if not nights:
             await self.bot.flow.refuse(interaction, t("There is no film night to recap yet: a recap reads what was "
                                                       "said from the night's start.", locale))
@@ -219,7 +225,7 @@ class FilmNight(CommandCog):
             return t("Planning a film night needs the Manage Events permission.", locale)
         mine = interaction.app_permissions
         missing = [name for name, ok in (("Send Polls", mine.send_polls), ("Send Messages", mine.send_messages),
-                                         ("Create Events", mine.create_events or mine.manage_events)) if not ok]
+                                         ("Create Events", mine.create_events)) if not ok]
         if missing:
             return t("I need these permissions here to plan a film night: {missing}.", locale,
                      missing=", ".join(missing))
@@ -252,14 +258,14 @@ class FilmNight(CommandCog):
             except Exception:
                 log.exception("filmnight: the timer loop failed; trying again shortly")
             due = await self._store().next_timer()
-            wait = TICK_S if due is None else max(0.0, min(TICK_S, (due - _now()).total_seconds()))
+            wait = TICK_S if due is None else max(0.0, min(TICK_S, (due - self.clock()).total_seconds()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _tick(self) -> None:
         store = self._store()
-        for timer in await store.due_timers(_now()):
+        for timer in await store.due_timers(self.clock()):
             night = await store.night(timer.night_id)
             if night is None:
                 continue
@@ -273,7 +279,7 @@ class FilmNight(CommandCog):
             if done:
                 await store.finish_timer(night.id, timer.kind)
             elif timer.tries < len(RETRY_S):
-                await store.retry_timer(night.id, timer.kind, _now() + timedelta(seconds=RETRY_S[timer.tries]))
+                await store.retry_timer(night.id, timer.kind, self.clock() + timedelta(seconds=RETRY_S[timer.tries]))
             else:
                 await store.end_night(night.id, "failed", note=f"{timer.kind} failed {timer.tries + 1} times")
 
