@@ -39,12 +39,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 def intents() -> discord.Intents:
-    """Guilds, guild messages, reactions, and message content (for /mood on a channel)."""
+    """Guilds, guild messages, reactions, message content (for /mood on a channel), and scheduled events (a film
+night's event that ends brings its recap forward); none but message content is privileged."""
     value = discord.Intents.none()
     value.guilds = True
     value.guild_messages = True
     value.guild_reactions = True
     value.message_content = True
+    value.guild_scheduled_events = True
     return value
 
 

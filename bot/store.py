@@ -948,6 +948,10 @@ class Store:
                                (guild_id, limit))
         return [NightRow.from_row(r) for r in rows]
 
+    async def night_of_event(self, guild_id: int, event_id: int) -> NightRow | None:
+        row = await self._one("SELECT * FROM film_nights WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
+        return None if row is None else NightRow.from_row(row)
+
     async def voting_nights(self, guild_id: int) -> list[NightRow]:
         rows = await self._all("SELECT * FROM film_nights WHERE guild_id = ? AND status = 'voting' ORDER BY id",
                                (guild_id,))

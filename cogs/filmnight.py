@@ -21,6 +21,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.commands import COLOURS
 from bot.core import CineBot
@@ -215,6 +216,23 @@ class FilmNight(CommandCog):
         await interaction.followup.send(t("The recap is posted.", locale) if posted else
                                         t("I couldn't post the recap; I'll try again later.", locale),
                                         ephemeral=True, allowed_mentions=NO_PINGS)
+
+    # -- Discord's side of the event -----------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_scheduled_event_update(self, before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:
+        """The night's event ended (a moderator ended it, or Discord did): its recap comes
+        `CINEBOT_NIGHT_RECAP_MIN` later, if that is sooner than planned."""
+        if after.status is not discord.EventStatus.completed or before.status is discord.EventStatus.completed:
+            return
+        store = self._store()
+        night = await store.night_of_event(after.guild_id, after.id)
+        if night is None or night.status != "scheduled":
+            return
+        due = self.clock() + timedelta(minutes=self.bot.settings.night_recap_min)
+        pending = [t for t in await store.due_timers(due) if t.night_id == night.id and t.kind == "recap"]
+        if not pending:  # due later than that: move it forward
+            await store.set_timer(night.id, "recap", due)
+            self.wake()
 
     # -- checks -------------------------------------------------------------------------------------------------
     @staticmethod
