@@ -32,11 +32,13 @@ from bot.services.nights import TIE_RULE, Candidate, answer_text, outcome, sched
 from bot.store import NightRow, Store
 from cogs._common import CommandCog, film_titles
 from cogs.film import film_card
+from models import language as languages
 from models.film.catalog import Film
 from models.film.grounding import Grounding
 from models.llm.jobs import JobError, QueueFull
 from models.tasks import InputError, runner
 from models.tasks import blurb as blurb_task
+from models.tasks.base import Prepared
 from models.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ TICK_S = 60.0  # the longest the timer loop sleeps without looking at the store 
 RETRY_S = (30, 120, 600, 1800)  # a step that failed runs again after these waits; then the night is marked failed
 RECAP_MESSAGES = 500  # most messages a recap reads
 HISTORY = 10
-BLURB_S = 300.0  # the longest the poll's close waits for the model's blurb (a busy queue: the event goes without)
+WRITE_S = 300.0  # the longest a step waits for the model's words (a busy queue: it goes on without them)
 
 
 def _stamp(moment: datetime, style: str = "F") -> str:
@@ -381,18 +383,28 @@ class FilmNight(CommandCog):
         return True
 
     async def _blurb(self, film: Film, locale: str) -> str:
-        """The model's invitation to the film, checked as reviews are (`models.tasks.blurb`); "" when the queue is
-        full, the model takes too long, or the checks leave nothing."""
-        queue, catalog = self.bot.engine.queue, self.bot.services.catalog
-        if queue is None or catalog is None:
+        """The model's invitation to the film, checked as reviews are (`models.tasks.blurb`); "" when the checks
+        leave nothing (or the model could not write it)."""
+        catalog = self.bot.services.catalog
+        if catalog is None:
             return ""
         grounding = await asyncio.to_thread(Grounding.for_film, catalog, film, "", None, "the facts above")
-        job = blurb_task.prepare(film, grounding)
+        return await self._write(blurb_task.prepare(film, grounding), locale)
+
+    async def _write(self, job: Prepared, locale: str) -> str:
+        """What the model writes for `job` (a film night's own text: the invitation, the recap's summary), in the
+        language of the messages it reads, else the night's; "" when the queue is full or the model takes longer
+        than `WRITE_S` (the step goes on without it)."""
+        queue = self.bot.engine.queue
+        if queue is None:
+            return ""
         try:
-            run = runner.submit(queue, job.spec, job.inp, language=locale)
-            reply = await asyncio.wait_for(run.reply(), timeout=BLURB_S)
+            language = languages.detect(job.words, wait=False) if job.words else None  # what the members wrote in
+            run = runner.submit(queue, job.spec, job.inp,
+                                language=language or (locale if locale in languages.LANGUAGES else None))
+            reply = await asyncio.wait_for(run.reply(), timeout=WRITE_S)
         except (QueueFull, JobError, TimeoutError) as exc:
-            log.info("filmnight: no blurb for %s (%s)", film.title_year(), exc)
+            log.info("filmnight: %s not written (%s)", job.title, exc)
             return ""
         return reply.text
 
@@ -476,7 +488,9 @@ class FilmNight(CommandCog):
             summary = t("{positive}% positive, {negative}% negative of {n} messages", locale,
                         positive=round(100 * shares["positive"]), negative=round(100 * shares["negative"]),
                         n=discussion.report.count)
-            embed = discord.Embed(title=title[:256], description=summary, colour=COLOURS["filmnight"])
+            written = await self._write(discussion.job, locale)
+            embed = discord.Embed(title=title[:256], description=neutralize_mentions(
+                f"{summary}\n\n{written}" if written else summary)[:4096], colour=COLOURS["filmnight"])
             embed.set_image(url="attachment://recap.png")
             await channel.send(embed=embed, file=discord.File(io.BytesIO(discussion.chart), "recap.png"),
                                allowed_mentions=NO_PINGS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import re
 
 from tests.e2e.conftest import BotFactory
 from tests.e2e.fake_discord import (
@@ -18,6 +19,7 @@ from tests.e2e.fake_discord import (
     FakeMessage,
     FakeUser,
 )
+from tests.fakes import ScriptedModel
 
 HOUR = 3600.0
 
@@ -47,8 +49,16 @@ async def wake(bot: object, fake: FakeDiscord, seconds: float) -> None:
     bot.get_cog("FilmNight").wake()  # type: ignore[attr-defined]
 
 
+def writer(prompt: str) -> str:
+    """The model: the invitation to the film its prompt names, or a summary of what the members said."""
+    if "Write the invitation" in prompt:
+        title = re.search(r"Film: (.+)", prompt)
+        return f"Join us for {title.group(1) if title else 'the film'} together."
+    return "Most members loved the film, and one found the ending too long."
+
+
 async def test_a_whole_film_night(make_bot: BotFactory, fake: FakeDiscord) -> None:
-    bot = await make_bot()
+    bot = await make_bot(fake_model=ScriptedModel(writer))
     bot.get_cog("FilmNight").clock = fake.now  # type: ignore[union-attr]
     voice = fake.add_channel("screening-room", type=CHANNEL_VOICE)
     host = fake.add_member("host", permissions=PERM_MANAGE_EVENTS)
@@ -76,7 +86,7 @@ async def test_a_whole_film_night(make_bot: BotFactory, fake: FakeDiscord) -> No
     # a restart while the poll is open: the next process picks the night up, and nobody sees a thing
     posted = len(fake.messages)
     await bot.close()
-    bot = await make_bot()
+    bot = await make_bot(fake_model=ScriptedModel(writer))
     bot.get_cog("FilmNight").clock = fake.now  # type: ignore[union-attr]
     await wake(bot, fake, 1.0)
     await fake.wait_for(lambda: True, timeout=0.5)
@@ -96,6 +106,7 @@ async def test_a_whole_film_night(make_bot: BotFactory, fake: FakeDiscord) -> No
         timeout=20, what="the announcement")
     assert f"**{winner}** won the vote with 2 of 3 votes" in announced.content and no_pings(announced)
     assert announced.embeds and announced.embeds[0]["title"] == winner
+    assert announced.embeds[0]["description"] == f"Join us for {winner} together."  # the model's, checked
     event = next(e for e in fake.scheduled_events.values() if not e.deleted)
     assert event.name == f"Film night: {winner}" and event.channel_id == voice.id
     assert event.scheduled_start_time == starts and f"/events/{fake.guild.id}/{event.id}" in announced.content
@@ -123,6 +134,7 @@ async def test_a_whole_film_night(make_bot: BotFactory, fake: FakeDiscord) -> No
                       if m.embeds and m.embeds[0].get("title", "").startswith("Recap:")), None),
         timeout=20, what="the recap")
     assert "of 3 messages" in recap.embeds[0]["description"] and recap.attachments and no_pings(recap)
+    assert "Most members loved the film" in recap.embeds[0]["description"]  # the model's summary
 
     for _ in range(100):  # the recap is posted, then the night is marked done
         if (await bot.store.nights(fake.guild.id))[0].status == "done":
