@@ -26,7 +26,7 @@ from discord.ext import commands
 from bot.commands import COLOURS
 from bot.core import CineBot
 from bot.flow import NO_PINGS, locale_of
-from bot.i18n import t, t_error
+from bot.i18n import listed, t, t_error
 from bot.services.mood import Said
 from bot.services.nights import TIE_RULE, Candidate, answer_text, outcome, schedule
 from bot.store import NightRow, Store
@@ -43,6 +43,10 @@ from models.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
+# Discord's names of the permissions the bot needs to plan a night, as its client shows them
+SEND_POLLS = "Send Polls"
+SEND_MESSAGES = "Send Messages"
+CREATE_EVENTS = "Create Events"
 TICK_S = 60.0  # the longest the timer loop sleeps without looking at the store again
 RETRY_S = (30, 120, 600, 1800)  # a step that failed runs again after these waits; then the night is marked failed
 RECAP_MESSAGES = 500  # most messages a recap reads
@@ -244,11 +248,12 @@ class FilmNight(CommandCog):
         if not interaction.permissions.manage_events:
             return t("Planning a film night needs the Manage Events permission.", locale)
         mine = interaction.app_permissions
-        missing = [name for name, ok in (("Send Polls", mine.send_polls), ("Send Messages", mine.send_messages),
-                                         ("Create Events", mine.create_events)) if not ok]
+        needs = ((t(SEND_POLLS, locale), mine.send_polls), (t(SEND_MESSAGES, locale), mine.send_messages),
+                 (t(CREATE_EVENTS, locale), mine.create_events))
+        missing = [name for name, ok in needs if not ok]
         if missing:
             return t("I need these permissions here to plan a film night: {missing}.", locale,
-                     missing=", ".join(missing))
+                     missing=listed(missing, locale))
         return None
 
     def _store(self) -> Store:

@@ -38,7 +38,8 @@ def test_readme_invite_permissions_match_what_the_bot_uses() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     value = int(re.search(r"permissions=(\d+)", readme).group(1))  # type: ignore[union-attr]
     needed = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
-                                 embed_links=True, attach_files=True, read_message_history=True, add_reactions=True)
+                                 embed_links=True, attach_files=True, read_message_history=True, add_reactions=True,
+                                 send_polls=True, create_events=True, connect=True)  # the last three: /filmnight
     assert value == needed.value
 
 
