@@ -117,7 +117,7 @@ class FilmNight(CommandCog):
         now = self.clock()
         try:
             starts, ends = services.when(when, poll_hours or self.bot.settings.night_poll_hours, now)
-            liked = services.find(like) if like else None
+            liked = self.bot.services.films.find(like) if like else None
             ballot = await services.candidates(interaction.guild_id or 0, theme=theme, mood=None, like=liked)
         except InputError as exc:
             await self.bot.flow.refuse(interaction, t_error(exc, locale))
@@ -163,7 +163,7 @@ class FilmNight(CommandCog):
             await self.bot.flow.refuse(interaction, refusal)
             return
         try:
-            found = self.bot.services.nights.find(film)
+            found = self.bot.services.films.find(film)
         except InputError as exc:
             await self.bot.flow.refuse(interaction, t_error(exc, locale))
             return

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.base import required
 from bot.services.films import SERVER_REVIEWS, no_catalog
-from models.film.catalog import Catalog, Film, unresolved
+from models.film.catalog import Catalog, Film
 from models.film.recommend import parse_mood, recommend
 from models.tasks import InputError
 
@@ -168,12 +168,6 @@ class NightService:
         self.catalog = catalog
         self.store = store
         self.settings = settings
-
-    def find(self, title: str) -> Film:
-        resolution = required(self.catalog, no_catalog).resolve(title, limit=5)
-        if resolution.film is None:
-            raise unresolved(title, resolution)
-        return resolution.film
 
     def when(self, text: str, poll_hours: int, now: datetime) -> tuple[datetime, datetime]:
         """(the night's start, the poll's end), checked: in the future, not too far, after voting closes."""

@@ -29,6 +29,7 @@ from models.mood.report import CHART_FONTS, EMOTIONS, Scored, build_report, char
 from models.tasks import pitch, scene
 from models.tasks.runner import relabel
 from models.tasks.variants import variants_for
+from tests.unit.test_mood_report import FakeScore
 
 # an English sentence: three Latin words in a row (names, "/cinebot" and figures are not)
 ENGLISH_WORDS = regex.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
@@ -154,13 +155,6 @@ async def test_every_cinebot_answer_is_in_the_moderators_language(monkeypatch: p
 # -- /mood ----------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FakeScore:
-    positive: float
-    label: str
-    confidence: float = 0.9
-    emotions: dict[str, float] = field(default_factory=dict)
-    detected: tuple[str, ...] = ()
 
 
 def a_discussion(spread: timedelta = timedelta(minutes=1)) -> list[Scored]:
