@@ -520,8 +520,10 @@ class Fidelity:
 
     def reason(self, sentence: str) -> str | None:
         """Why `sentence` must go, or None."""
-        from models.film.fidelity_zh import is_chinese
+        from models.film.fidelity_zh import is_chinese, prompt_leak
 
         if is_chinese(sentence):
             return self.chinese.reason(sentence)
+        if (leak := prompt_leak(sentence)) is not None:  # a Chinese reply's English tail
+            return leak
         return self.story_reason(sentence) or self.opinion_reason(sentence) or self.turned_reason(sentence)

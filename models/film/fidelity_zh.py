@@ -12,6 +12,8 @@ story     a sentence that frames the story (讲述, 故事发生在, 主人公, 
           CC-CEDICT holds no word reviewers use (by the English word roles, models/weights/word_roles.tsv), or one
           CC-CEDICT does not know (a name the model made up). A period or a year no source gives ("几个世纪",
           "五十年代", "二战", "1912年") is enough alone.
+recital   the catalog's runtime or genres recited where the notes say nothing of them ("时长是122分钟，类型是...").
+leak      the prompt's own English words ("verdict", "notes") in a Chinese sentence.
 title     a film named in 《》 that is not this one nor one the notes name ("《阿凡达》" for Alien: the model's own
           translation of the title).
 opinion   a judgement (出色, 感人, 拖沓, 无聊 ...) of an aspect (表演, 配乐, 节奏, 台词, 结局, 画面, 导演, 特效, 角色,
@@ -123,6 +125,12 @@ _NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·・•][\u4e00-\u9fff]{1,8})+")  
 _DOUBLED = re.compile(r"(.)\1")  # 深深, 久久, 慢慢: an adverb of degree or manner
 _COUNTED = re.compile(r"[一二两三四五六七八九十百千几数每这那某哪]+(?:[个位只名对群部场次种件条段幕句]|年|天|个月|周)")
 _ANY_ASPECT = re.compile("|".join(ASPECTS.values()))
+_RUNTIME = re.compile(r"(?:时长|片长|长度|长达|共)\D{0,4}\d{2,3}\s*分钟|\d{2,3}\s*分钟(?:的)?(?:时长|片长)")
+_NOTES_RUNTIME = re.compile(r"长|短|分钟|小时|拖")
+_GENRES = re.compile(r"类型(?:是|为|属于)|属于.{1,20}类型|类型：")
+_NOTES_GENRES = re.compile(r"类型|片种")
+# the prompt's own English words in a Chinese sentence ("我 verdict, 5/5", "我 notes中提到的")
+_PROMPT_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:verdict|notes?|catalog(?:ue)?|facts|rules|prompt)(?![A-Za-z])")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 # a verdict on the whole film, which follows from the rating
 _WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
@@ -136,6 +144,14 @@ def is_chinese(text: str) -> bool:
     """Written in Chinese: Han characters (two or more, more of them than Latin words) and no kana (Japanese)."""
     han = len(_HAN.findall(text))
     return han >= 2 and not _KANA.search(text) and han > len(_LATIN_WORD.findall(text))
+
+
+def prompt_leak(sentence: str) -> str | None:
+    """The prompt's own English words in a sentence with Chinese in it ("我 verdict, 5/5 (I loved it)."); None
+    without (an English sentence may say "notes" of its own)."""
+    if _HAN.search(sentence) is None or (leak := _PROMPT_WORD.search(sentence)) is None:
+        return None
+    return f"the prompt's words: {leak.group(0)}"
 
 
 def simplified(text: str) -> str:
@@ -344,9 +360,19 @@ class ChineseFidelity:
             return f"a title that is not this film's: {m.group(0)}"
         return None
 
+    def recital_reason(self, sentence: str) -> str | None:
+        """The catalog's facts recited where the member said nothing of them ("这部电影的时长是122分钟"): true, but not
+        the member's words, and in a short review they take the place of the notes' points."""
+        text = simplified(sentence)
+        for pattern, about in ((_RUNTIME, _NOTES_RUNTIME), (_GENRES, _NOTES_GENRES)):
+            if (m := pattern.search(text)) and not about.search(self._notes):
+                return f"the catalog's facts recited, not the member's words: {m.group(0)}"
+        return None
+
     def reason(self, sentence: str) -> str | None:
         """Why the Chinese `sentence` must go, or None."""
-        return self.title_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence)
+        return (prompt_leak(sentence) or self.title_reason(sentence) or self.recital_reason(sentence)
+                or self.story_reason(sentence) or self.opinion_reason(sentence))
 
 
 def _praise(text: str) -> str | None:

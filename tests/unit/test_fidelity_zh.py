@@ -93,3 +93,14 @@ def test_a_title_in_brackets_must_be_this_films_or_one_the_notes_name() -> None:
     assert TITANIC.reason("《鐵達尼號》的音乐很好听。") is None  # traditional, folded
     compared = Fidelity("比《异形2》好看", "Alien 1979", "", 0.9, title="Alien")
     assert compared.reason("它比《异形2》好看。") is None  # a film the notes name
+
+
+def test_the_catalogs_facts_recited_and_the_prompts_words_go() -> None:
+    amelie = Fidelity("色调很好看，很可爱很治愈，女主太迷人了", "Amélie 2001 Romance Comedy Jean-Pierre Jeunet", "",
+                      0.8, title="Amélie")
+    assert amelie.reason("这部电影的时长是122分钟，类型是爱情/喜剧。").startswith("the catalog's facts recited")
+    assert amelie.reason("它属于爱情和喜剧类型。").startswith("the catalog's facts recited")
+    assert TITANIC.reason("电影时长194分钟，确实太长了。") is None  # the notes speak of its length
+    assert GUMP.reason("我 verdict, 4/5 (I liked it a lot).") == "the prompt's words: verdict"
+    assert GUMP.reason("我 notes中提到的跑步那段很经典。") == "the prompt's words: notes"
+    assert GUMP.reason("My notes say the running was a classic.") != "the prompt's words: notes"  # English: its own

@@ -196,6 +196,14 @@ async def test_a_part_written_on_its_own_starts_in_the_replys_language_and_joins
     assert reply.text == "我喜欢这部电影。我给它四分，评分很高。"
     assert "Overall, I give it" not in model.starts  # the English start of the part is not written for the model
 
+    # a part that comes back in English (the note copied: "我 verdict, 5/5 (I loved it).") is left out
+    english = ScriptedModel(lambda prompt: "我 verdict, 评分 5/5 (I loved it)." if "Say the rating." in prompt
+                            else "我喜欢这部电影。")
+    queue = JobQueue()
+    async with BatchingWorker(english, queue):
+        reply = await runner.submit(queue, spec, None, language="zh_CN").reply()
+    assert reply.text == "我喜欢这部电影。"
+
 
 async def test_a_chinese_review_is_told_the_films_chinese_title_and_an_english_one_is_not() -> None:
     from bot.services.review import ReviewService
