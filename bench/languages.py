@@ -36,9 +36,13 @@ The last line reads
     acting, a director of the film direction) that the notes never mention; a criticism at >= 70% of the scale
     whose notes criticise nothing; praise at <= 40% whose notes praise nothing. A verdict of no aspect that agrees
     with the rating (我很喜欢这部电影, 强烈推荐) is never flagged.
+  - **the member's points**: fewer than half of the notes' points (what lies between their commas and spaces) said
+    in the reply, a point said when one of its two-character pieces is (`points_kept`, everyday pairs such as 非常
+    aside); and the catalog's runtime or genre list recited where the notes name neither ("时长是99分钟，类型是...":
+    true, not theirs, and in a short review in place of their points).
   Each flag is printed with its reason and sentence. What D still cannot see: a false story made of true words
   (辛巴爸爸在辛巴去世时: every word is the notes'), a paraphrase CC-CEDICT does not bridge (废弃 for "derelict"),
-  a judgement outside the word lists, the notes' points lost, and a feeling the member never had; support is by
+  a judgement outside the word lists, a point kept in words but turned, and a feeling the member never had; support is by
   word, as in the English judge. Calibrated by hand on labelled sentences in `tests/unit/test_languages_judge.py`.
 
 English is untouched by all of this: an English request's prompt, start and checks are byte for byte what they were
@@ -152,7 +156,35 @@ def problems(written: Written) -> list[str]:
     if strangers:
         found.append(f"names no one gave: {strangers}")
     found += [str(flag) for flag in story_and_opinion(written)]
+    recited = _RECITED.findall(text)
+    if recited and not _RECITED.search(case.notes):
+        found.append(f"the catalog's facts recited: {recited}")
+    kept, points = points_kept(case.notes, text)
+    if points and kept * 2 < points:
+        found.append(f"the notes' points lost: {kept} of {points} kept")
     return found
+
+
+# facts of the catalog the prompt gives and members' notes never do: the runtime, the genre list
+_RECITED = re.compile(r"\d{2,3}\s*分钟|类型(?:是|为)|属于[^。，]{1,20}类型")
+_POINT_BREAK = re.compile(r"[，,、；;。！!？?\s]+")
+
+
+def points_kept(notes: str, text: str) -> tuple[int, int]:
+    """(kept, all): the notes' points (what lies between their commas and spaces, two Han characters or more) of
+    which the reply says at least one two-character piece: "跑步那段很经典" is kept by "跑步那段确实经典"."""
+    points = [p for p in _POINT_BREAK.split(notes) if len("".join(_HAN.findall(p))) >= 2]
+    kept = 0
+    for point in points:
+        han = "".join(_HAN.findall(point))
+        pieces = {han[i:i + 2] for i in range(len(han) - 1)} - _EVERYDAY_PAIRS
+        kept += any(piece in text for piece in pieces)
+    return kept, len(points)
+
+
+# two-character pieces too common to show that a point was kept
+_EVERYDAY_PAIRS = frozenset("很好 非常 电影 这部 有点 一点 太好 好看 真的 但是 就是 还是 一个 觉得 感觉 看了 喜欢"
+                            .split())
 
 
 # -- story and opinion in Chinese: this judge's own rules and word lists -----------------------------------------

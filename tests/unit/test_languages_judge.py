@@ -173,14 +173,15 @@ def test_flags_reach_problems_with_reason_and_sentence(catalog: Catalog) -> None
     text = f"{case.text}我很喜欢这部电影。"
     found = problems(Written(Case(case.film, case.notes, case.rating, case.scale), text, (), 0.0,
                              catalog.resolve(case.film).film))
-    assert found == ["opinion: judges the dialogue, direction (出色), which the notes never mention "
-                     "「这部电影的导演和编剧都非常出色。」"]
+    assert found[0] == ("opinion: judges the dialogue, direction (出色), which the notes never mention "
+                        "「这部电影的导演和编剧都非常出色。」")
+    assert found[1:] == ["the notes' points lost: 0 of 3 kept"]  # it says none of them
 
 
 def test_the_old_rules_are_unchanged() -> None:
     """A reply the old rules flag keeps their wording, first, and one they pass stays clean when nothing else is."""
     case = Case("Titanic 1997", TITANIC, 4, 5)
-    assert problems(Written(case, "This is a great film. 8/10", ("Titanic",), 0.0)) == [
+    assert problems(Written(case, "This is a great film. 8/10", ("Titanic",), 0.0))[:2] == [
         "only 0% Chinese", "another score: [(8.0, 10)]"]
     assert problems(Written(case, "这是一个感人的爱情故事，音乐很好听。", ("Titanic",), 0.0)) == []
 
@@ -209,3 +210,17 @@ def test_film_fields_default() -> None:
     w = Written(Case("X", "好看", 5, 5), "好看。", (), 0.0)
     assert w.film is None and w.plot == "" and w.titles_zh == ()
     assert isinstance(Film(1, "X"), Film)
+
+
+def test_the_judge_counts_the_notes_points_kept_and_the_facts_recited() -> None:
+    from bench.languages import points_kept
+
+    assert points_kept("前半段几乎没台词但很感人，后半段说教有点多", "它非常感人，后半段说教有点多。") == (2, 2)
+    recited = "这部电影的时长是99分钟，类型是喜剧/动作片。我对这部电影的评价是4/5，我非常喜欢它。"
+    assert points_kept("很搞笑，包租婆太逗了，特效有点夸张", recited) == (0, 3)
+    case = Case("Kung Fu Hustle 2004", "很搞笑，包租婆太逗了，特效有点夸张", 4.0, 5)
+    found = problems(Written(case, recited, ("Kung Fu Hustle",), 1.0))
+    assert any(f.startswith("the catalog's facts recited") for f in found)
+    assert "the notes' points lost: 0 of 3 kept" in found
+    kept = problems(Written(case, "很搞笑，包租婆太逗了，特效有点夸张。我给它4/5。", ("Kung Fu Hustle",), 1.0))
+    assert not any("points lost" in f or "recited" in f for f in kept)
