@@ -42,8 +42,8 @@ The last line reads
     true, not theirs, and in a short review in place of their points).
   Each flag is printed with its reason and sentence. What D still cannot see: a false story made of true words
   (辛巴爸爸在辛巴去世时: every word is the notes'), a paraphrase CC-CEDICT does not bridge (废弃 for "derelict"),
-  a judgement outside the word lists, a point kept in words but turned, and a feeling the member never had; support is by
-  word, as in the English judge. Calibrated by hand on labelled sentences in `tests/unit/test_languages_judge.py`.
+  a judgement outside the word lists, a point kept in words but turned, and a feeling the member never had; support
+  is by word, as in the English judge. Calibrated by hand on labelled sentences in `tests/unit/test_languages_judge.py`.
 
 English is untouched by all of this: an English request's prompt, start and checks are byte for byte what they were
 (`tests/unit/test_language.py`), so `bench/review_quality.py`'s figures stand.
