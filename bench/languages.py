@@ -3,6 +3,7 @@
     python bench/languages.py                    # the default model; about 40 minutes on 2 cores
     python bench/languages.py --reviews 10       # fewer reviews
     python bench/languages.py --reviews 0        # titles and mood only (a minute)
+    python bench/languages.py --save r.jsonl     # keep the replies; --rejudge r.jsonl judges them again, no model
 
 The last line reads
 `languages reply_in_language A/N title_zh_top1 B mood_zh_macro_f1 C review_zh_clean D/N`:
@@ -58,6 +59,7 @@ import functools
 import gzip
 import importlib.util
 import io
+import json
 import re
 import sys
 import tempfile
@@ -73,7 +75,8 @@ if str(ROOT) not in sys.path:
 from bot.cli import stream_reply  # noqa: E402
 from bot.desk import RequestDesk  # noqa: E402
 from bot.llm import load_model, worker_config  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.services import Prepared, Services  # noqa: E402
+from bot.services.review import ReviewService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
 from models.film.catalog import Catalog, Film  # noqa: E402
@@ -779,29 +782,55 @@ async def write_reviews(cases: list[Case], settings: Settings, catalog: Catalog)
                 async def one(case: Case) -> Written:
                     job = services.review.prepare(film=case.film, notes=case.notes, rating=case.rating,
                                                   scale=case.scale)
-                    film = job.inp.grounding.film if job.inp.grounding is not None else None
-                    allowed = [job.inp.title, job.inp.film, *re.findall(r"[A-Za-z][A-Za-z' .&-]+", case.notes)]
-                    if film is not None:
-                        allowed += [film.title, *film.directors, *film.writers, *film.cast]
-                    story = catalog.story(film) if film is not None else None
-                    titles_zh = tuple(t.title for t in catalog.local_titles(film) if t.lang.startswith("zh")) \
-                        if film is not None else ()
                     started = time.perf_counter()
                     try:
                         reply = await stream_reply(desk, job, io.StringIO())
                         text = reply.text
                     except JobError as exc:
                         text = f"(no reply: {exc})"
-                    return Written(case, text, tuple(a.strip() for a in allowed if a and a.strip()),
-                                   time.perf_counter() - started, film, story.plot if story else "", titles_zh)
+                    return judged(case, text, time.perf_counter() - started, catalog, job)
 
                 return list(await asyncio.gather(*(one(c) for c in cases)))
+
+
+def judged(case: Case, text: str, seconds: float, catalog: Catalog, job: Prepared | None = None) -> Written:
+    """A reply with what the judge reads it against: the names it may write in Latin letters, the film the review
+    service found, its plot line and Chinese titles (`job`: the case's prepared review; made again when None)."""
+    if job is None:
+        job = ReviewService(catalog, None).prepare(film=case.film, notes=case.notes, rating=case.rating,
+                                                   scale=case.scale)
+    film = job.inp.grounding.film if job.inp.grounding is not None else None
+    allowed = [job.inp.title, job.inp.film, *re.findall(r"[A-Za-z][A-Za-z' .&-]+", case.notes)]
+    if film is not None:
+        allowed += [film.title, *film.directors, *film.writers, *film.cast]
+    story = catalog.story(film) if film is not None else None
+    titles_zh = tuple(t.title for t in catalog.local_titles(film) if t.lang.startswith("zh")) if film else ()
+    return Written(case, text, tuple(a.strip() for a in allowed if a and a.strip()), seconds, film,
+                   story.plot if story else "", titles_zh)
+
+
+def save(written: list[Written], path: Path) -> None:
+    """The replies as JSON lines (case and text), for `--rejudge`."""
+    with path.open("w", encoding="utf-8") as f:
+        for w in written:
+            f.write(json.dumps({"film": w.case.film, "notes": w.case.notes, "rating": w.case.rating,
+                                "scale": w.case.scale, "text": w.text, "seconds": round(w.seconds, 1)},
+                               ensure_ascii=False) + "\n")
+
+
+def load(path: Path, catalog: Catalog) -> list[Written]:
+    """Replies saved by `--save`, judged again by this file's judge as it is now (no model runs)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [judged(Case(r["film"], r["notes"], float(r["rating"]), int(r["scale"])), r["text"], r["seconds"],
+                   catalog) for r in rows]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reviews", type=int, default=None, help="how many of the Chinese review cases (default all)")
     parser.add_argument("--threads", type=int, default=2, help="the mood classifier's threads")
+    parser.add_argument("--save", type=Path, help="write the replies to this file (JSON lines) for --rejudge")
+    parser.add_argument("--rejudge", type=Path, help="judge the replies a --save run wrote, writing none")
     args = parser.parse_args()
     settings = Settings.load(env={}, env_file=None)
     catalog = Catalog.open()
@@ -816,10 +845,14 @@ def main() -> int:
 
     cases = read_cases()[: args.reviews] if args.reviews is not None else read_cases()
     written: list[Written] = []
-    if cases:
+    if args.rejudge is not None:
+        written = load(args.rejudge, catalog)
+    elif cases:
         started = time.perf_counter()
         written = asyncio.run(write_reviews(cases, settings, catalog))
         print(f"\n{len(written)} Chinese reviews in {time.perf_counter() - started:.0f} s\n", flush=True)
+        if args.save is not None:
+            save(written, args.save)
     in_language = clean = 0
     for w in written:
         found = problems(w)
