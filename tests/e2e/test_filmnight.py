@@ -180,3 +180,32 @@ async def test_without_send_polls_the_bot_says_what_it_needs(make_bot: BotFactor
     when = (fake.now() + datetime.timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
     said = await private_answer(fake, "plan", {"when": when, "channel": voice}, host)
     assert "Send Polls" in said
+
+
+async def test_a_recap_asked_for_comes_at_once_and_the_night_is_done(make_bot: BotFactory, fake: FakeDiscord) -> None:
+    bot = await make_bot(fake_model=ScriptedModel(writer), night_remind_vote_min=0, night_remind_min=0)
+    bot.get_cog("FilmNight").clock = fake.now  # type: ignore[union-attr]
+    host = fake.add_member("host", permissions=PERM_MANAGE_EVENTS)
+    starts = fake.now().replace(second=0, microsecond=0) + datetime.timedelta(hours=3)
+    handle = await fake.send_slash("filmnight plan", {"when": starts.strftime("%Y-%m-%d %H:%M"),
+                                                      "location": "the Rex, screen 2", "poll_hours": 1}, user=host)
+    poll_message = await handle.original()
+    await fake.vote(poll_message, 3, host)
+    assert "There is no film night to recap yet" in await private_answer(fake, "recap", {}, host)
+    await wake(bot, fake, HOUR + 60)
+    announced = await fake.wait_for(
+        lambda: next((m for m in fake.channel_messages(poll_message.channel_id) if "won the vote" in m.content), None),
+        timeout=20, what="the announcement")
+    event = next(e for e in fake.scheduled_events.values() if not e.deleted)
+    assert event.location == "the Rex, screen 2" and event.scheduled_end_time is not None  # an external event
+    await fake.advance(2 * HOUR + 300)
+    await fake.post_message(poll_message.channel_id, host, "Loved it, what a ride")
+    said = await private_answer(fake, "recap", {}, host)
+    assert "recap is posted" in said
+    recap = next(m for m in fake.channel_messages(poll_message.channel_id)
+                 if m.embeds and m.embeds[0].get("title", "").startswith("Recap:"))
+    assert "of 1 messages" in recap.embeds[0]["description"]
+    assert announced.embeds[0]["title"] in recap.embeds[0]["title"]
+    night = (await bot.store.nights(fake.guild.id))[0]
+    assert night.status == "done" and night.winner_film_id is not None
+    assert night.winner_film_id in await bot.store.watched_films(fake.guild.id)
