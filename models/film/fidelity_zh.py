@@ -12,6 +12,8 @@ story     a sentence that frames the story (讲述, 故事发生在, 主人公, 
           CC-CEDICT holds no word reviewers use (by the English word roles, models/weights/word_roles.tsv), or one
           CC-CEDICT does not know (a name the model made up). A period or a year no source gives ("几个世纪",
           "五十年代", "二战", "1912年") is enough alone.
+theme     what the film made the member understand or think about, where no source gives it ("让我对记忆的
+          脆弱性有了更深的理解").
 recital   the catalog's runtime or genres recited where the notes say nothing of them ("时长是122分钟，类型是...").
 leak      the prompt's own English words ("verdict", "notes") in a Chinese sentence.
 title     a film named in 《》 that is not this one nor one the notes name ("《阿凡达》" for Alien: the model's own
@@ -130,7 +132,12 @@ _NOTES_RUNTIME = re.compile(r"长|短|分钟|小时|拖")
 _GENRES = re.compile(r"类型(?:是|为|属于)|属于.{1,20}类型|类型：")
 _NOTES_GENRES = re.compile(r"类型|片种")
 # the prompt's own English words in a Chinese sentence ("我 verdict, 5/5", "我 notes中提到的")
-_PROMPT_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:verdict|notes?|catalog(?:ue)?|facts|rules|prompt)(?![A-Za-z])")
+_PROMPT_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:verdict|notes?|catalog(?:ue)?|facts|rules|prompt|about \d+ words|"
+                          r"title:|directed by:|director:|rating:)(?![A-Za-z])|\*\*")
+_CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff。，！？：；、]")
+# what the film is "about" to the viewer: "让我对X有了更深的理解", "引发了对X的思考", "探讨了X"
+_THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深刻|新|更多)的?(?:理解|认识|思考|感悟|体会)|"
+                    r"(?:引发|引起)了?(?:我)?对(?P<theme2>[^，。！？]{2,30}?)的(?:思考|反思)|探讨了(?P<theme3>[^，。！？]{2,30})")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 # a verdict on the whole film, which follows from the rating
 _WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
@@ -147,9 +154,9 @@ def is_chinese(text: str) -> bool:
 
 
 def prompt_leak(sentence: str) -> str | None:
-    """The prompt's own English words in a sentence with Chinese in it ("我 verdict, 5/5 (I loved it)."); None
-    without (an English sentence may say "notes" of its own)."""
-    if _HAN.search(sentence) is None or (leak := _PROMPT_WORD.search(sentence)) is None:
+    """The prompt's own English words in a sentence with Chinese in it ("我 verdict, 5/5 (I loved it).", "**
+    Title:** 飞屋环游记", bold of its own: a review has none); None without (an English sentence may say "notes")."""
+    if _CJK_TEXT.search(sentence) is None or (leak := _PROMPT_WORD.search(sentence)) is None:
         return None
     return f"the prompt's words: {leak.group(0)}"
 
@@ -308,6 +315,16 @@ class ChineseFidelity:
             found.append(word)
         return found
 
+    def theme_reason(self, sentence: str) -> str | None:
+        """What the film made the member understand or think about, where no source gives it ("让我对记忆的脆弱性
+        有了更深的理解"): a theme put in their mouth."""
+        m = _THEME.search(simplified(sentence))
+        if m is None:
+            return None
+        theme = m.group("theme") or m.group("theme2") or m.group("theme3") or ""
+        words = [w for w in cut(theme) if len(w) >= 2 and w not in FUNCTION and not self.supported(w)]
+        return f"a theme the notes and the plot line do not give: {'、'.join(words[:4])}" if words else None
+
     def story_reason(self, sentence: str) -> str | None:
         text = simplified(sentence)
         sources = f"{self._notes} {self._english_sources}"
@@ -372,7 +389,7 @@ class ChineseFidelity:
     def reason(self, sentence: str) -> str | None:
         """Why the Chinese `sentence` must go, or None."""
         return (prompt_leak(sentence) or self.title_reason(sentence) or self.recital_reason(sentence)
-                or self.story_reason(sentence) or self.opinion_reason(sentence))
+                or self.theme_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence))
 
 
 def _praise(text: str) -> str | None:

@@ -104,3 +104,14 @@ def test_the_catalogs_facts_recited_and_the_prompts_words_go() -> None:
     assert GUMP.reason("我 verdict, 4/5 (I liked it a lot).") == "the prompt's words: verdict"
     assert GUMP.reason("我 notes中提到的跑步那段很经典。") == "the prompt's words: notes"
     assert GUMP.reason("My notes say the running was a classic.") != "the prompt's words: notes"  # English: its own
+
+
+def test_a_theme_put_in_the_members_mouth_and_the_models_own_labels_go() -> None:
+    memento = Fidelity("倒叙很烧脑，需要看两遍，结尾很绝", "Memento 2000 Mystery Thriller Christopher Nolan", "", 0.8,
+                       title="Memento")
+    assert memento.reason("它让我对记忆的脆弱性和人类的坚韧有了更深的理解。").startswith("a theme the notes")
+    assert memento.reason("倒叙很烧脑，让我对结尾有了新的理解。") is None  # the notes' own ending
+    assert GUMP.reason("** Title:** 阿甘正传: Forrest Gump") == "the prompt's words: **"
+    assert GUMP.reason("Directed by:** Robert Zemeckis和他的团队。") is not None
+    assert GUMP.reason("** 评分：4/5，我非常喜欢它。**") == "the prompt's words: **"
+    assert GUMP.reason("The running scene is a classic.") is None  # English sentences keep their own checks
