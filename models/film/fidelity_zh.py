@@ -372,10 +372,18 @@ class ChineseFidelity:
         for m in _TITLE.finditer(simplified(sentence)):
             named = m.group(0)[1:-1].strip()
             if not named or named in self._notes or named.casefold() == english or any(
-                    named in t or t in named for t in self.titles):
+                    named in t or t in named for t in self.titles) or self._translates(named):
                 continue
             return f"a title that is not this film's: {m.group(0)}"
         return None
+
+    def _translates(self, named: str) -> bool:
+        """`named` is the English title word for word, by CC-CEDICT ("英雄" for Hero, "房间" for The Room): a film
+        whose Chinese title the catalog lacks."""
+        wanted = {w.casefold() for w in _GLOSS_WORD.findall(self.fidelity.title)
+                  if len(w) >= 3 and w.casefold() not in FUNCTION_WORDS}
+        glossed = {w for word in [named, *cut(named)] for sense in senses(word) for w in sense}
+        return bool(wanted) and wanted <= glossed
 
     def recital_reason(self, sentence: str) -> str | None:
         """The catalog's facts recited where the member said nothing of them ("这部电影的时长是122分钟"): true, but not

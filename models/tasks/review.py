@@ -169,7 +169,8 @@ def _echo(inp: ReviewInput) -> str:
     return "\n".join(line for line in lines if line)
 
 
-_POINT = re.compile(r"[,;\n]+|[.!?]+\s+|\s+-\s+|\s+but\s+")
+_POINT = re.compile(r"[,;\n]+|[.!?]+\s+|\s+-\s+|\s+but\s+|[，、；。！？]+|"
+                    r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")  # Chinese: its commas, and spaces between words
 
 
 def note_points(notes: str) -> list[str]:
@@ -188,9 +189,14 @@ def coverage(text: str, notes: str) -> tuple[float, list[str]]:
     more that is no function word, "the" or "about", or a number) it says, and the points it leaves out."""
     said = {w.casefold() for w in _WORD.findall(text)}
     said |= {w[:5] for w in said if len(w) >= 5}
+    pairs = _han_pairs(text)
     left: list[str] = []
     points = note_points(notes)
     for point in points:
+        if _HAN.search(point):  # Chinese or Japanese: no spaces between words, so by pairs of characters
+            if not _half_said(point, pairs):
+                left.append(point)
+            continue
         words = [w.casefold() for w in _WORD.findall(point)
                  if (len(w) >= 3 and w.casefold() not in FUNCTION_WORDS) or w.isdigit()]
         if words and not any(w in said or (len(w) >= 5 and w[:5] in said) for w in words):
@@ -223,6 +229,20 @@ def postprocess(text: str, inp: ReviewInput) -> str:
 
 
 _WORD = re.compile(r"[\w'’]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _han_pairs(text: str) -> set[str]:
+    """The pairs of Han characters next to each other in `text` (a Chinese text's stand-in for its words)."""
+    runs = re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", text)
+    return {run[i:i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+def _half_said(point: str, pairs: set[str]) -> bool:
+    """A Chinese point of the notes is said when at least half of its pairs of characters are ("跑步那段很经典" by
+    "跑步那段确实经典")."""
+    own = _han_pairs(point)
+    return not own or 2 * len(own & pairs) >= len(own)
 
 
 def removed_by_check(raw: str, inp: ReviewInput) -> list[Removed]:
@@ -385,11 +405,12 @@ def _put_in(text: str, sentences: list[str], inp: ReviewInput, last: str = "") -
 GAP_TOKENS = 48  # one sentence of the review, written on its own for a point both drafts left out
 MAX_GAPS = 4  # points asked on their own at most (the rest stay out)
 _DETERMINER = re.compile(r"^(?:the|a|an|that|this|those|these|his|her|their|its)\s+\w", re.IGNORECASE)
-_SAYS_RATING = re.compile(r"\d+(?:\.\d+)?\s*/\s*(?:5|10)\b|\bout of (?:5|five|10|ten)\b")
+_SAYS_RATING = re.compile(r"\d+(?:\.\d+)?\s*/\s*(?:5|10)(?!\d|\.\d)|\bout of (?:5|five|10|ten)\b")  # "3/5分" too
 
 
 def _left_out(text: str, inp: ReviewInput) -> list[str]:
-    return coverage(text, inp.notes)[1][:MAX_GAPS] if text.strip() else []
+    # a Chinese review the checks emptied is written again point by point (The Room's lost every sentence)
+    return coverage(text, inp.notes)[1][:MAX_GAPS] if text.strip() or _HAN.search(inp.notes) else []
 
 
 def gaps(text: str, inp: ReviewInput) -> list[tuple[str, str]]:
@@ -401,7 +422,7 @@ def gaps(text: str, inp: ReviewInput) -> list[tuple[str, str]]:
         start = f"{point[0].upper()}{point[1:]}" if _DETERMINER.match(point) else "I"
         asked.append((f'\n\nWrite only one sentence of my review now, about this point of my notes: "{point}". Say '
                       "what the note says, in my voice, and nothing else about the film.", start))
-    if inp.rating_text and text.strip() and not _SAYS_RATING.search(text):
+    if inp.rating_text and (text.strip() or _HAN.search(inp.notes)) and not _SAYS_RATING.search(text):
         asked.append((f"\n\nWrite only the last sentence of my review now: my verdict, {inp.rating_text} "
                       f"({inp.verdict}).", "Overall, I give it"))
     return asked
@@ -409,6 +430,8 @@ def gaps(text: str, inp: ReviewInput) -> list[tuple[str, str]]:
 
 def _says(sentence: str, point: str) -> bool:
     """`sentence` says at least half of the point's words (by their first five letters), not just one of them."""
+    if _HAN.search(point):
+        return bool(_han_pairs(point)) and _half_said(point, _han_pairs(sentence))
     said = {w.casefold()[:5] for w in _WORD.findall(sentence)}
     words = {w.casefold()[:5] for w in _WORD.findall(point) if len(w) >= 3 and w.casefold() not in FUNCTION_WORDS}
     return bool(words) and 2 * len(words & said) >= len(words)
@@ -424,7 +447,7 @@ def fill(text: str, written: list[str], inp: ReviewInput) -> str:
     for i, raw in enumerate(written):
         sentences = split_sentences(postprocess(raw, inp).replace("\n", " ").strip())
         first = sentences[0] if sentences else ""
-        if len(first.split()) < 4:
+        if len(first.split()) < 4 and len(_HAN.findall(first)) < 4:  # four words, or four characters of Chinese
             continue
         if i < len(points):
             if _says(first, points[i]) and not _LEANS.match(first):

@@ -115,3 +115,12 @@ def test_a_theme_put_in_the_members_mouth_and_the_models_own_labels_go() -> None
     assert GUMP.reason("Directed by:** Robert Zemeckis和他的团队。") is not None
     assert GUMP.reason("** 评分：4/5，我非常喜欢它。**") == "the prompt's words: **"
     assert GUMP.reason("The running scene is a classic.") is None  # English sentences keep their own checks
+
+
+def test_a_title_translated_word_for_word_is_the_films() -> None:
+    hero = Fidelity("画面颜色太美了", "Hero 2002 Action Zhang Yimou", "", 0.6, title="Hero")
+    assert hero.reason("我看了《英雄》，画面颜色太美了。") is None  # the catalog has no Chinese title for it
+    room = Fidelity("烂得好笑", "The Room 2003 Drama", "", 0.2, title="The Room")
+    assert room.reason("我看了《房间》，烂得好笑。") is None
+    alien = Fidelity("太吓人了", "Alien 1979 Horror", "", 0.9, title="Alien")
+    assert alien.reason("我看了《阿凡达》，太吓人了。") == "a title that is not this film's: 《阿凡达》"

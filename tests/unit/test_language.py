@@ -223,3 +223,19 @@ async def test_a_chinese_review_is_told_the_films_chinese_title_and_an_english_o
     assert "In this language" not in prompts["en"]
     alien = service.prepare(film="Alien 1979", notes="太吓人了", rating=5)  # its Chinese titles are its sequels'
     assert alien.inp.grounding.title_in("zh_CN") is None
+
+
+def test_a_chinese_reviews_points_are_read_by_pairs_of_characters_and_an_emptied_one_is_written_again() -> None:
+    from bot.services.review import ReviewService
+    from models.film.catalog import Catalog
+    from models.tasks.review import coverage, fill, gaps
+
+    notes = "画面颜色太美了，故事有点空，打斗像跳舞"
+    share, left = coverage("画面的颜色太美了，打斗像在跳舞。", notes)
+    assert left == ["故事有点空"] and round(share, 2) == 0.67
+    job = ReviewService(Catalog.open(), None).prepare(film="Hero 2002", notes=notes, rating=3)
+    asked = gaps("", job.inp)  # the checks left nothing: every point asked on its own, and the rating
+    assert [note.split('"')[1] for note, _ in asked[:3]] == notes.split("，") and "3/5" in asked[-1][0]
+    written = ["我觉得画面颜色太美了。", "故事有点空。", "打斗像跳舞一样好看。", "我给它打3/5分。"]
+    whole = fill("", written, job.inp)
+    assert "画面颜色太美了" in whole and "打斗像跳舞" in whole and "3/5" in whole
