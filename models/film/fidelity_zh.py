@@ -153,6 +153,19 @@ def is_chinese(text: str) -> bool:
     return han >= 2 and not _KANA.search(text) and han > len(_LATIN_WORD.findall(text))
 
 
+def _century_given(said: str, sources: str) -> bool:
+    """A century the sources name: "20世纪" for "the 20th-century United States"; a span of centuries ("几个世纪",
+    "半个世纪") only where they speak of centuries or half a century, not of one."""
+    if "世纪" not in said:
+        return False
+    number = re.match(r"\d{1,2}", said)
+    if number:
+        return re.search(rf"\b{number.group(0)}(?:st|nd|rd|th)[- ]centur", sources, re.IGNORECASE) is not None
+    if said.startswith("半"):
+        return re.search(r"half a century|fifty years", sources, re.IGNORECASE) is not None
+    return re.search(r"\bcenturies\b", sources, re.IGNORECASE) is not None
+
+
 def prompt_leak(sentence: str) -> str | None:
     """The prompt's own English words in a sentence with Chinese in it ("我 verdict, 5/5 (I loved it).", "**
     Title:** 飞屋环游记", bold of its own: a review has none); None without (an English sentence may say "notes")."""
@@ -330,8 +343,7 @@ class ChineseFidelity:
         sources = f"{self._notes} {self._english_sources}"
         for period in _PERIOD.finditer(text):
             said = period.group(0)
-            if said in self._notes or self._glossed(said) or (
-                    "世纪" in said and re.search(r"\bcentur", sources, re.IGNORECASE)):
+            if said in self._notes or self._glossed(said) or _century_given(said, sources):
                 continue
             return f"a period no source gives: {said}"
         for year in _YEAR.findall(text):

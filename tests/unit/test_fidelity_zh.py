@@ -37,7 +37,8 @@ def test_the_notes_and_the_plot_line_back_a_chinese_sentence_through_the_diction
 
 
 @pytest.mark.parametrize(("fidelity", "sentence", "why"), [
-    (GUMP, "他在20世纪的美国度过了几个世纪，经历了越战和水门事件。", "a period no source gives: 越战"),
+    (GUMP, "他在20世纪的美国度过了几个世纪，经历了越战和水门事件。", "a period no source gives: 几个世纪"),
+    (GUMP, "他经历了越战和水门事件。", "a period no source gives: 越战"),
     (CONCUBINE, "影片以民国为背景，讲述了程蝶衣和段小楼的故事。", "程蝶衣"),
     (TITANIC, "杰克和露丝在沉船前相爱了。", "story the notes and the plot line do not give"),
     (GUMP, "故事发生在1912年的纽约。", "a period no source gives: 1912"),
@@ -124,3 +125,9 @@ def test_a_title_translated_word_for_word_is_the_films() -> None:
     assert room.reason("我看了《房间》，烂得好笑。") is None
     alien = Fidelity("太吓人了", "Alien 1979 Horror", "", 0.9, title="Alien")
     assert alien.reason("我看了《阿凡达》，太吓人了。") == "a title that is not this film's: 《阿凡达》"
+
+
+def test_a_century_must_be_the_one_the_sources_name() -> None:
+    assert GUMP.reason("阿甘生活在20世纪的美国。") is None  # "the 20th-century United States"
+    assert GUMP.reason("他在20世纪的美国度过了几个世纪。") == "a period no source gives: 几个世纪"
+    assert GUMP.reason("故事发生在19世纪。") == "a period no source gives: 19世纪"
