@@ -28,8 +28,7 @@ from bot.core import CineBot
 from bot.flow import NO_PINGS, locale_of
 from bot.i18n import listed, t, t_error
 from bot.services.mood import Said
-from bot.services.nights import TIE_RULE, Candidate, answer_text, outcome, schedule
-from bot.store import NightRow, Store
+from bot.services.nights import TIE_RULE, Candidate, NightBook, NightRow, answer_text, outcome, schedule
 from cogs._common import CommandCog, film_titles
 from cogs.film import film_card
 from models import language as languages
@@ -125,7 +124,7 @@ class FilmNight(CommandCog):
         hours = max(1, round((ends - now).total_seconds() / 3600))
         longest = max((c.film.runtime or 0 for c in ballot), default=0) or 150
         steps = schedule(now, ends, starts, self.bot.settings, runtime_min=longest)
-        night_id = await self._store().create_night(
+        night_id = await self._book().create_night(
             guild_id=interaction.guild_id or 0, channel_id=interaction.channel_id or 0, planned_by=interaction.user.id,
             starts_at=starts, place_channel_id=channel.id if channel else None,
             place=location if channel is None else None, theme=theme, mood=None,
@@ -145,11 +144,11 @@ class FilmNight(CommandCog):
             message = await interaction.original_response()
         except discord.HTTPException as exc:
             log.warning("filmnight: the poll was not posted (%s)", exc)
-            await self._store().end_night(night_id, "failed", note=f"the poll was not posted: {exc}")
+            await self._book().end_night(night_id, "failed", note=f"the poll was not posted: {exc}")
             await self.bot.flow.refuse(interaction, t("I couldn't post the poll here. Check that I may send messages "
                                                       "and polls in this channel.", locale))
             return
-        await self._store().set_night_poll(night_id, message.id)
+        await self._book().set_night_poll(night_id, message.id)
         self.wake()
 
     @group.command(name="suggest")
@@ -167,7 +166,7 @@ class FilmNight(CommandCog):
         except InputError as exc:
             await self.bot.flow.refuse(interaction, t_error(exc, locale))
             return
-        store, guild = self._store(), interaction.guild_id or 0
+        store, guild = self._book(), interaction.guild_id or 0
         if found.id in await store.watched_films(guild):
             message = t("This server already watched {film} together.", locale, film=found.title_year())
         else:
@@ -187,7 +186,7 @@ class FilmNight(CommandCog):
     @app_commands.describe(on="On: a direct message before voting closes and before each night; off: none")
     async def remind(self, interaction: discord.Interaction, on: bool) -> None:
         """Reminders of this server's film nights, by direct message."""
-        await self._store().set_night_reminders(interaction.guild_id or 0, interaction.user.id, on)
+        await self._book().set_night_reminders(interaction.guild_id or 0, interaction.user.id, on)
         locale = locale_of(interaction)
         message = t("I'll send you a direct message before voting closes and before each film night.", locale) if on \
             else t("No more film night reminders from me.", locale)
@@ -197,7 +196,7 @@ class FilmNight(CommandCog):
     async def history(self, interaction: discord.Interaction) -> None:
         """This server's film nights: the films, how many were interested, the mood afterwards."""
         locale = locale_of(interaction)
-        nights = await self._store().nights(interaction.guild_id or 0, limit=HISTORY)
+        nights = await self._book().nights(interaction.guild_id or 0, limit=HISTORY)
         if not nights:
             await interaction.response.send_message(t("No film nights yet: plan one with /filmnight plan.", locale),
                                                     ephemeral=True, allowed_mentions=NO_PINGS)
@@ -211,7 +210,7 @@ class FilmNight(CommandCog):
     async def recap(self, interaction: discord.Interaction) -> None:
         """The recap of the last film night now: the mood of what was said about the film."""
         locale = locale_of(interaction)
-        nights = [n for n in await self._store().nights(interaction.guild_id or 0, limit=HISTORY)
+        nights = [n for n in await self._book().nights(interaction.guild_id or 0, limit=HISTORY)
                   if n.status == "scheduled" and n.starts_at <= self.clock()]
         if not nights:
             await self.bot.flow.refuse(interaction, t("There is no film night to recap yet: a recap reads what was "
@@ -230,7 +229,7 @@ class FilmNight(CommandCog):
         `CINEBOT_NIGHT_RECAP_MIN` later, if that is sooner than planned."""
         if after.status is not discord.EventStatus.completed or before.status is discord.EventStatus.completed:
             return
-        store = self._store()
+        store = self._book()
         night = await store.night_of_event(after.guild_id, after.id)
         if night is None or night.status != "scheduled":
             return
@@ -256,8 +255,9 @@ class FilmNight(CommandCog):
                      missing=listed(missing, locale))
         return None
 
-    def _store(self) -> Store:
-        return self.bot.store
+    def _book(self) -> NightBook:
+        """The nights' records, through the night service (`NightService.book`)."""
+        return self.bot.services.nights.book
 
     def _history_line(self, night: NightRow, locale: str) -> str:
         film = self._film(night.winner_film_id)
@@ -282,14 +282,14 @@ class FilmNight(CommandCog):
                 await self._tick()
             except Exception:
                 log.exception("filmnight: the timer loop failed; trying again shortly")
-            due = await self._store().next_timer()
+            due = await self._book().next_timer()
             wait = TICK_S if due is None else max(0.0, min(TICK_S, (due - self.clock()).total_seconds()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _tick(self) -> None:
-        store = self._store()
+        store = self._book()
         for timer in await store.due_timers(self.clock()):
             night = await store.night(timer.night_id)
             if night is None:
@@ -344,7 +344,7 @@ class FilmNight(CommandCog):
         for answer in message.poll.answers:
             async for voter in answer.voters():
                 voted.add(voter.id)
-        wanted = set(await self._store().night_reminded(night.guild_id)) - voted
+        wanted = set(await self._book().night_reminded(night.guild_id)) - voted
         await self._tell(wanted, t("🗳️ Voting for the film night closes {closes}: {link}", night.locale,
                                    closes=_stamp(night.poll_ends_at, "R"), link=message.jump_url))
         return True
@@ -352,7 +352,7 @@ class FilmNight(CommandCog):
     async def _close_poll(self, night: NightRow) -> bool:
         if night.status != "voting":
             return True
-        store, locale = self._store(), night.locale
+        store, locale = self._book(), night.locale
         message = await self._poll_message(night)
         if message is None or message.poll is None:
             await store.end_night(night.id, "failed", note="the poll message is gone")
@@ -445,14 +445,14 @@ class FilmNight(CommandCog):
         if night.status != "scheduled":
             return True
         film = self._film(night.winner_film_id)
-        wanted = set(await self._store().night_reminded(night.guild_id))
+        wanted = set(await self._book().night_reminded(night.guild_id))
         guild = self.bot.get_guild(night.guild_id)
         if guild is not None and night.event_id is not None:
             with contextlib.suppress(discord.HTTPException):
                 event = await guild.fetch_scheduled_event(night.event_id)
                 interested = [user.id async for user in event.users()]
                 wanted |= set(interested)
-                await self._store().set_night_interested(night.id, len(interested))
+                await self._book().set_night_interested(night.id, len(interested))
         where = f"<#{night.place_channel_id}>" if night.place_channel_id else (night.place or "")
         await self._tell(wanted, t("🎬 The film night starts {when}: {film}, {where}.", night.locale,
                                    when=_stamp(night.starts_at, "R"), film=film.title_year() if film else "?",
@@ -465,7 +465,7 @@ class FilmNight(CommandCog):
         if night.status != "scheduled":
             return True
         film = self._film(night.winner_film_id)
-        store, locale = self._store(), night.locale
+        store, locale = self._book(), night.locale
         said: list[Said] = []
         for channel_id in dict.fromkeys(c for c in (night.channel_id, night.place_channel_id) if c):
             try:

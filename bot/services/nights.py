@@ -24,13 +24,16 @@ from zoneinfo import ZoneInfo
 
 from bot.services.base import required
 from bot.services.films import SERVER_REVIEWS, no_catalog
+from bot.store import CandidateRow, NightRow, Store
 from models.film.catalog import Catalog, Film
 from models.film.recommend import parse_mood, recommend
 from models.tasks import InputError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from bot.store import CandidateRow, Store
+
+NightBook = Store  # what `NightService.book` gives the cog: the store, whose film-night methods alone it calls
+__all__ = ["NightBook", "NightRow", "NightService"]  # the cog reads nights through this module, never the store
 
 BALLOT = 10  # Discord's most answers in a poll
 ANSWER_CHARS = 55  # and the most characters in one
@@ -169,6 +172,12 @@ class NightService:
         self.store = store
         self.settings = settings
 
+    @property
+    def book(self) -> NightBook:
+        """The nights' records (the store's film-night methods: nights, ballots, suggestions, timers, reminders), the
+        cog's only way to them; it never reads the rest of the store."""
+        return required(self.store, lambda: InputError("Film nights need the bot's database."))
+
     def when(self, text: str, poll_hours: int, now: datetime) -> tuple[datetime, datetime]:
         """(the night's start, the poll's end), checked: in the future, not too far, after voting closes."""
         starts = parse_when(text, self.settings.night_timezone, now)
@@ -188,7 +197,7 @@ class NightService:
                          like: Film | None) -> list[Candidate]:
         """Up to ten films for the poll: the suggestions, then the catalog's picks (see the module's docstring)."""
         catalog = required(self.catalog, no_catalog)
-        store = required(self.store, lambda: InputError("Film nights need the bot's database."))
+        store = self.book
         watched = await store.watched_films(guild_id)
         suggested = [(catalog.get(film_id), user) for film_id, user in await store.film_suggestions(guild_id)]
         ballot = [Candidate(film, user) for film, user in suggested if film is not None and film.id not in watched]

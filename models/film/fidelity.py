@@ -20,7 +20,8 @@ opinion   an evaluation of an aspect (acting, music, pacing, dialogue, ending, l
           whose notes praise nothing. A general verdict ("I loved it", "a must-see") follows from the rating and
           is never flagged.
 
-A sentence written in Chinese is read by `models.film.fidelity_zh` against the same sources (its words glossed in
+A sentence written in Chinese is read by `models.film.fidelity_zh` (whose `reason` reads any sentence, in either
+language) against the same sources (its words glossed in
 English by CC-CEDICT to meet the English plot line and facts). The judge of these replies (bench/review_judge.py,
 and bench/languages.py for Chinese) shares no code with these modules.
 """
@@ -31,10 +32,6 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from models.film.fidelity_zh import ChineseFidelity
 
 WORD_ROLES_FILE = Path(__file__).resolve().parents[1] / "weights" / "word_roles.tsv"
 POSITIVE_SHARE = 0.7  # a rating at or above this share of its scale: criticism must come from the notes
@@ -511,19 +508,7 @@ class Fidelity:
             return f"praise the member did not give: {praise.group(0)}"
         return None
 
-    @cached_property
-    def chinese(self) -> ChineseFidelity:
-        """The same check for sentences written in Chinese (models.film.fidelity_zh)."""
-        from models.film.fidelity_zh import ChineseFidelity
-
-        return ChineseFidelity(self, self.local_titles)
-
     def reason(self, sentence: str) -> str | None:
-        """Why `sentence` must go, or None."""
-        from models.film.fidelity_zh import is_chinese, prompt_leak
-
-        if is_chinese(sentence):
-            return self.chinese.reason(sentence)
-        if (leak := prompt_leak(sentence)) is not None:  # a Chinese reply's English tail
-            return leak
+        """Why the English `sentence` must go, or None (`models.film.fidelity_zh.reason` reads any sentence, a
+        Chinese one by its own check)."""
         return self.story_reason(sentence) or self.opinion_reason(sentence) or self.turned_reason(sentence)

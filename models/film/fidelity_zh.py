@@ -39,14 +39,11 @@ import threading
 from collections.abc import Iterable
 from functools import cache, cached_property, lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from models.film.fidelity import ASPECTS as ENGLISH_ASPECTS
-from models.film.fidelity import FUNCTION_WORDS, NEGATIVE_SHARE, POSITIVE_SHARE, aspects_in, word_roles
+from models.film.fidelity import FUNCTION_WORDS, NEGATIVE_SHARE, POSITIVE_SHARE, Fidelity, aspects_in, word_roles
 from models.film.local_titles import fold
-
-if TYPE_CHECKING:
-    from models.film.fidelity import Fidelity
 
 log = logging.getLogger(__name__)
 
@@ -430,3 +427,16 @@ def _criticism(text: str) -> str | None:
             return neg.group(0) + m.group(0)
     return None
 
+
+
+@lru_cache(maxsize=256)
+def _chinese(fidelity: Fidelity) -> ChineseFidelity:
+    return ChineseFidelity(fidelity, fidelity.local_titles)
+
+
+def reason(fidelity: Fidelity, sentence: str) -> str | None:
+    """Why `sentence` must go, or None: a Chinese sentence by `ChineseFidelity`, any other by `Fidelity.reason`,
+    after the prompt's English words in a sentence with Chinese in it (a Chinese reply's English tail)."""
+    if is_chinese(sentence):
+        return _chinese(fidelity).reason(sentence)
+    return prompt_leak(sentence) or fidelity.reason(sentence)

@@ -36,6 +36,7 @@ from functools import cached_property
 
 from models.film.catalog import Catalog, Film
 from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
+from models.film.fidelity_zh import reason as fidelity_reason
 from models.film.local_names import Found, LocalNames, shipped
 from models.film.local_titles import LOCALE_LANGS, LocalTitle
 from models.text import split_sentences
@@ -489,7 +490,7 @@ class Grounding:
         invented = self._invented(sentence, known, named_keys)
         if invented:
             return f"a name that neither the notes nor the catalog give: {invented}"
-        return self.fidelity.reason(sentence)
+        return fidelity_reason(self.fidelity, sentence)
 
     def _given_a_part(self, sentence: str, name: str) -> bool:
         """A part (the villain, the lead) given to `name`: "The villain, Bill Finger, ...", "Finger, the hero, ...",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.film.fidelity import Fidelity
-from models.film.fidelity_zh import cut, is_chinese
+from models.film.fidelity_zh import cut, is_chinese, reason
 
 GUMP_PLOT = ("The film follows several decades in the life of a slow-witted and kindhearted Alabama man named "
              "Forrest Gump (Hanks) and his experiences in the 20th-century United States.")
@@ -27,13 +27,13 @@ TITANIC = Fidelity("爱情故事很感人，但是太长了，音乐很好听", 
     "我给它打4/5分。",
 ])
 def test_what_the_sources_give_stays(sentence: str) -> None:
-    assert GUMP.reason(sentence) is None
+    assert reason(GUMP, sentence) is None
 
 
 def test_the_notes_and_the_plot_line_back_a_chinese_sentence_through_the_dictionary() -> None:
-    assert CONCUBINE.reason("张国荣的表演太好了，结局让我很悲伤。") is None
-    assert CONCUBINE.reason("《霸王别姬》讲述了两位京剧演员的一生。") is None  # 京剧 ~ "Peking opera" via "opera"
-    assert TITANIC.reason("我看了《泰坦尼克号》（1997），这是一个感人至深的爱情故事，但太长了，音乐很好听。") is None
+    assert reason(CONCUBINE, "张国荣的表演太好了，结局让我很悲伤。") is None
+    assert reason(CONCUBINE, "《霸王别姬》讲述了两位京剧演员的一生。") is None  # 京剧 ~ "Peking opera" via "opera"
+    assert reason(TITANIC, "我看了《泰坦尼克号》（1997），这是一个感人至深的爱情故事，但太长了，音乐很好听。") is None
 
 
 @pytest.mark.parametrize(("fidelity", "sentence", "why"), [
@@ -45,8 +45,8 @@ def test_the_notes_and_the_plot_line_back_a_chinese_sentence_through_the_diction
     (TITANIC, "马克西姆斯是一位罗马将军，他被背叛后沦为奴隶。", "story the notes and the plot line do not give"),
 ])
 def test_story_no_source_gives_goes(fidelity: Fidelity, sentence: str, why: str) -> None:
-    reason = fidelity.reason(sentence)
-    assert reason is not None and why in reason
+    found = reason(fidelity, sentence)
+    assert found is not None and why in found
 
 
 @pytest.mark.parametrize(("fidelity", "sentence", "why"), [
@@ -57,26 +57,26 @@ def test_story_no_source_gives_goes(fidelity: Fidelity, sentence: str, why: str)
     (CONCUBINE, "但整部电影有些沉闷。", "a criticism the member did not make"),  # 5/5, the notes criticise nothing
 ])
 def test_opinions_the_member_did_not_give_go(fidelity: Fidelity, sentence: str, why: str) -> None:
-    reason = fidelity.reason(sentence)
-    assert reason is not None and reason.startswith(why)
+    found = reason(fidelity, sentence)
+    assert found is not None and found.startswith(why)
 
 
 def test_praise_in_a_low_rating_needs_praise_in_the_notes() -> None:
     low = Fidelity("太长了 睡着了", "Titanic 1997", "", 0.2, title="Titanic")
-    assert low.reason("真是一部精彩的作品。") == "praise the member did not give: 精彩"
-    assert low.reason("这部电影非常精彩。") is None  # a verdict on the whole film: the rating's, as in English
-    assert low.reason("可惜不够精彩。") is None  # a negated praise is criticism, which the notes give
-    assert low.reason("太长了，我看睡着了。") is None
+    assert reason(low, "真是一部精彩的作品。") == "praise the member did not give: 精彩"
+    assert reason(low, "这部电影非常精彩。") is None  # a verdict on the whole film: the rating's, as in English
+    assert reason(low, "可惜不够精彩。") is None  # a negated praise is criticism, which the notes give
+    assert reason(low, "太长了，我看睡着了。") is None
 
 
 def test_traditional_characters_are_read_as_simplified() -> None:
-    assert TITANIC.reason("畫面非常精美。") == "an opinion the notes do not give: the look"
-    assert TITANIC.reason("音樂很好聽。") is None
+    assert reason(TITANIC, "畫面非常精美。") == "an opinion the notes do not give: the look"
+    assert reason(TITANIC, "音樂很好聽。") is None
 
 
 def test_english_and_japanese_sentences_keep_their_own_checks() -> None:
     english = "The opening scene shows a crop duster pilot navigating a mysterious mountain range."
-    assert not is_chinese(english) and GUMP.reason(english) == GUMP.story_reason(english)
+    assert not is_chinese(english) and reason(GUMP, english) == GUMP.story_reason(english) == GUMP.reason(english)
     assert not is_chinese("この映画の音楽は素晴らしい。")
     assert is_chinese("音乐很好听。")
 
@@ -88,46 +88,46 @@ def test_words_are_cut_and_simplified() -> None:
 def test_a_title_in_brackets_must_be_this_films_or_one_the_notes_name() -> None:
     alien = Fidelity("太吓人了 雷普利很酷", "Alien 1979 Horror Sci-Fi Ridley Scott", "", 0.9, title="Alien",
                      local_titles=("异形：契约",))  # the catalog's Chinese titles of Alien are its sequels'
-    assert alien.reason("我看了《阿凡达》（1979），太吓人了。") == "a title that is not this film's: 《阿凡达》"
-    assert alien.reason("我看了《异形》（1979），太吓人了。") is None  # a title's main part
-    assert alien.reason("我看了《Alien》，太吓人了。") is None
-    assert TITANIC.reason("《鐵達尼號》的音乐很好听。") is None  # traditional, folded
+    assert reason(alien, "我看了《阿凡达》（1979），太吓人了。") == "a title that is not this film's: 《阿凡达》"
+    assert reason(alien, "我看了《异形》（1979），太吓人了。") is None  # a title's main part
+    assert reason(alien, "我看了《Alien》，太吓人了。") is None
+    assert reason(TITANIC, "《鐵達尼號》的音乐很好听。") is None  # traditional, folded
     compared = Fidelity("比《异形2》好看", "Alien 1979", "", 0.9, title="Alien")
-    assert compared.reason("它比《异形2》好看。") is None  # a film the notes name
+    assert reason(compared, "它比《异形2》好看。") is None  # a film the notes name
 
 
 def test_the_catalogs_facts_recited_and_the_prompts_words_go() -> None:
     amelie = Fidelity("色调很好看，很可爱很治愈，女主太迷人了", "Amélie 2001 Romance Comedy Jean-Pierre Jeunet", "",
                       0.8, title="Amélie")
-    assert amelie.reason("这部电影的时长是122分钟，类型是爱情/喜剧。").startswith("the catalog's facts recited")
-    assert amelie.reason("它属于爱情和喜剧类型。").startswith("the catalog's facts recited")
-    assert TITANIC.reason("电影时长194分钟，确实太长了。") is None  # the notes speak of its length
-    assert GUMP.reason("我 verdict, 4/5 (I liked it a lot).") == "the prompt's words: verdict"
-    assert GUMP.reason("我 notes中提到的跑步那段很经典。") == "the prompt's words: notes"
-    assert GUMP.reason("My notes say the running was a classic.") != "the prompt's words: notes"  # English: its own
+    assert reason(amelie, "这部电影的时长是122分钟，类型是爱情/喜剧。").startswith("the catalog's facts recited")
+    assert reason(amelie, "它属于爱情和喜剧类型。").startswith("the catalog's facts recited")
+    assert reason(TITANIC, "电影时长194分钟，确实太长了。") is None  # the notes speak of its length
+    assert reason(GUMP, "我 verdict, 4/5 (I liked it a lot).") == "the prompt's words: verdict"
+    assert reason(GUMP, "我 notes中提到的跑步那段很经典。") == "the prompt's words: notes"
+    assert reason(GUMP, "My notes say the running was a classic.") != "the prompt's words: notes"  # English: its own
 
 
 def test_a_theme_put_in_the_members_mouth_and_the_models_own_labels_go() -> None:
     memento = Fidelity("倒叙很烧脑，需要看两遍，结尾很绝", "Memento 2000 Mystery Thriller Christopher Nolan", "", 0.8,
                        title="Memento")
-    assert memento.reason("它让我对记忆的脆弱性和人类的坚韧有了更深的理解。").startswith("a theme the notes")
-    assert memento.reason("倒叙很烧脑，让我对结尾有了新的理解。") is None  # the notes' own ending
-    assert GUMP.reason("** Title:** 阿甘正传: Forrest Gump") == "the prompt's words: **"
-    assert GUMP.reason("Directed by:** Robert Zemeckis和他的团队。") is not None
-    assert GUMP.reason("** 评分：4/5，我非常喜欢它。**") == "the prompt's words: **"
-    assert GUMP.reason("The running scene is a classic.") is None  # English sentences keep their own checks
+    assert reason(memento, "它让我对记忆的脆弱性和人类的坚韧有了更深的理解。").startswith("a theme the notes")
+    assert reason(memento, "倒叙很烧脑，让我对结尾有了新的理解。") is None  # the notes' own ending
+    assert reason(GUMP, "** Title:** 阿甘正传: Forrest Gump") == "the prompt's words: **"
+    assert reason(GUMP, "Directed by:** Robert Zemeckis和他的团队。") is not None
+    assert reason(GUMP, "** 评分：4/5，我非常喜欢它。**") == "the prompt's words: **"
+    assert reason(GUMP, "The running scene is a classic.") is None  # English sentences keep their own checks
 
 
 def test_a_title_translated_word_for_word_is_the_films() -> None:
     hero = Fidelity("画面颜色太美了", "Hero 2002 Action Zhang Yimou", "", 0.6, title="Hero")
-    assert hero.reason("我看了《英雄》，画面颜色太美了。") is None  # the catalog has no Chinese title for it
+    assert reason(hero, "我看了《英雄》，画面颜色太美了。") is None  # the catalog has no Chinese title for it
     room = Fidelity("烂得好笑", "The Room 2003 Drama", "", 0.2, title="The Room")
-    assert room.reason("我看了《房间》，烂得好笑。") is None
+    assert reason(room, "我看了《房间》，烂得好笑。") is None
     alien = Fidelity("太吓人了", "Alien 1979 Horror", "", 0.9, title="Alien")
-    assert alien.reason("我看了《阿凡达》，太吓人了。") == "a title that is not this film's: 《阿凡达》"
+    assert reason(alien, "我看了《阿凡达》，太吓人了。") == "a title that is not this film's: 《阿凡达》"
 
 
 def test_a_century_must_be_the_one_the_sources_name() -> None:
-    assert GUMP.reason("阿甘生活在20世纪的美国。") is None  # "the 20th-century United States"
-    assert GUMP.reason("他在20世纪的美国度过了几个世纪。") == "a period no source gives: 几个世纪"
-    assert GUMP.reason("故事发生在19世纪。") == "a period no source gives: 19世纪"
+    assert reason(GUMP, "阿甘生活在20世纪的美国。") is None  # "the 20th-century United States"
+    assert reason(GUMP, "他在20世纪的美国度过了几个世纪。") == "a period no source gives: 几个世纪"
+    assert reason(GUMP, "故事发生在19世纪。") == "a period no source gives: 19世纪"
