@@ -36,6 +36,7 @@ from functools import cached_property
 
 from models.film.catalog import Catalog, Film
 from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
+from models.film.fidelity_zh import is_chinese
 from models.film.fidelity_zh import reason as fidelity_reason
 from models.film.local_names import Found, LocalNames, shipped
 from models.film.local_titles import LOCALE_LANGS, LocalTitle
@@ -244,6 +245,16 @@ class Checked:
 
 def _words(text: str) -> set[str]:
     return {w.casefold() for w in re.findall(r"[\w'’\-]+", text)}
+
+
+_LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
+_CJK_ANY = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def _english_only(sentence: str) -> bool:
+    """A sentence with three Latin words or more and no Chinese, Japanese or Korean in it ("**Title:** Batman & Robin
+    (1997)" at the end of a Chinese review)."""
+    return _CJK_ANY.search(sentence) is None and len(_LATIN_WORDS.findall(sentence)) >= 3
 
 
 @dataclass(frozen=True)
@@ -586,12 +597,15 @@ class Grounding:
         phrases: Counter[tuple[str, ...]] = Counter()  # how often each run of PHRASE_WORDS words was kept
         kept_lines: list[str] = []
         after_removal = False  # the sentence before was removed: one that leans on it goes too (an orphan)
+        chinese = is_chinese(text)  # a Chinese reply: a sentence of English words in it is the model's own
         for line in text.split("\n"):
             parts: list[str] = []
             for sentence in split_sentences(line):
                 runs, short = _runs(sentence)
                 again = runs & said or any(phrases[p] >= PHRASE_TIMES - 1 for p in short)
                 why = "said before" if again else self.reason(sentence)
+                if not why and chinese and _english_only(sentence):
+                    why = "English in a Chinese reply"
                 if why and why != "said before" and (mended := self._mend(sentence, why)):
                     log.debug("grounding mended %r to %r (%s)", sentence, mended, why)
                     sentence, why = mended, None

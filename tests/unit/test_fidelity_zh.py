@@ -131,3 +131,17 @@ def test_a_century_must_be_the_one_the_sources_name() -> None:
     assert reason(GUMP, "阿甘生活在20世纪的美国。") is None  # "the 20th-century United States"
     assert reason(GUMP, "他在20世纪的美国度过了几个世纪。") == "a period no source gives: 几个世纪"
     assert reason(GUMP, "故事发生在19世纪。") == "a period no source gives: 19世纪"
+
+
+def test_an_english_line_in_a_chinese_review_goes_and_english_reviews_keep_theirs() -> None:
+    from models.film.catalog import Catalog
+    from models.film.grounding import Grounding
+
+    catalog = Catalog.open()
+    film = catalog.resolve("Batman & Robin 1997").film
+    chinese = Grounding.for_film(catalog, film, "太烂了，台词尴尬，冰冻人的冷笑话受不了", "1/5")
+    checked = chinese.check("台词非常尴尬，冰冻人的冷笑话让人受不了。 **Title:** Batman & Robin (1997)")
+    assert checked.text == "台词非常尴尬，冰冻人的冷笑话让人受不了。"
+    assert [r.reason for r in checked.removed] == ["English in a Chinese reply"]
+    english = Grounding.for_film(catalog, film, "awful, cringe lines", "1/5")
+    assert "Batman & Robin (1997)" in english.check("The lines were cringe. **Title:** Batman & Robin (1997)").text
