@@ -952,11 +952,6 @@ class Store:
         row = await self._one("SELECT * FROM film_nights WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
         return None if row is None else NightRow.from_row(row)
 
-    async def voting_nights(self, guild_id: int) -> list[NightRow]:
-        rows = await self._all("SELECT * FROM film_nights WHERE guild_id = ? AND status = 'voting' ORDER BY id",
-                               (guild_id,))
-        return [NightRow.from_row(r) for r in rows]
-
     async def night_candidates(self, night_id: int) -> list[CandidateRow]:
         rows = await self._all("SELECT answer_id, film_id, suggested_by, votes FROM night_candidates"
                                " WHERE night_id = ? ORDER BY answer_id", (night_id,))

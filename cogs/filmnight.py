@@ -117,7 +117,7 @@ class FilmNight(CommandCog):
         try:
             starts, ends = services.when(when, poll_hours or self.bot.settings.night_poll_hours, now)
             liked = self.bot.services.films.find(like) if like else None
-            ballot = await services.candidates(interaction.guild_id or 0, theme=theme, mood=None, like=liked)
+            ballot = await services.candidates(interaction.guild_id or 0, theme=theme, like=liked)
         except InputError as exc:
             await self.bot.flow.refuse(interaction, t_error(exc, locale))
             return

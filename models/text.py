@@ -7,10 +7,13 @@ Nothing here knows about Discord objects or the model; everything is a plain ``s
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -445,3 +448,23 @@ def postprocess_text(text: str, *, echo: str | None = None, strip_heading: str |
     text = _dedupe(text)
     text = _cut_to_boundary(text.strip())
     return neutralize_mentions(text.strip())
+
+
+_JIEBA_LOCK = threading.Lock()  # the start's warm-up thread and the first Chinese reply may ask at once
+
+
+def chinese_words() -> Any:
+    """jieba's word cutter (MIT), one for the whole process: its dictionary is read on first use (about a second and
+    50 MB), so the Chinese review check and the names in Chinese share it."""
+    with _JIEBA_LOCK:
+        return _jieba()
+
+
+@functools.cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer

@@ -193,16 +193,16 @@ class NightService:
                              "hours) or a later time.", hours=max(0, int((starts - now).total_seconds() // 3600)))
         return starts, ends
 
-    async def candidates(self, guild_id: int, *, theme: str | None, mood: str | None,
-                         like: Film | None) -> list[Candidate]:
-        """Up to ten films for the poll: the suggestions, then the catalog's picks (see the module's docstring)."""
+    async def candidates(self, guild_id: int, *, theme: str | None, like: Film | None) -> list[Candidate]:
+        """Up to ten films for the poll: the suggestions, then the catalog's picks for `theme` (mood words or
+        genres) and `like` (see the module's docstring)."""
         catalog = required(self.catalog, no_catalog)
         store = self.book
         watched = await store.watched_films(guild_id)
         suggested = [(catalog.get(film_id), user) for film_id, user in await store.film_suggestions(guild_id)]
         ballot = [Candidate(film, user) for film, user in suggested if film is not None and film.id not in watched]
         ballot = ballot[:BALLOT]
-        words = " ".join(w for w in (theme, mood) if w)
+        words = theme or ""
         parsed = parse_mood(words or None)
         if words and not parsed.known and like is None and not ballot:
             raise InputError("I don't know the mood {mood}. Try a few words such as cozy, dark and funny, or a genre "

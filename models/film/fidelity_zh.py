@@ -36,14 +36,13 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Iterable
 from functools import cache, cached_property, lru_cache
 from importlib import resources
-from typing import Any
 
 from models.film.fidelity import ASPECTS as ENGLISH_ASPECTS
 from models.film.fidelity import FUNCTION_WORDS, NEGATIVE_SHARE, POSITIVE_SHARE, Fidelity, aspects_in, word_roles
 from models.film.local_titles import fold
+from models.text import chinese_words
 
 log = logging.getLogger(__name__)
 
@@ -210,21 +209,9 @@ def senses(word: str) -> tuple[frozenset[str], ...]:
     return tuple(s for s in found if s)
 
 
-@cache
-def _segmenter() -> Any:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def cut(text: str) -> list[str]:
     """The words of `text` (jieba's precise mode) that hold a Han character, simplified."""
-    with _load:
-        tokenizer = _segmenter()
-    return [w for w in tokenizer.lcut(simplified(text), HMM=False) if _HAN.search(w)]
+    return [w for w in chinese_words().lcut(simplified(text), HMM=False) if _HAN.search(w)]
 
 
 def _pieces(word: str, known: dict[str, str]) -> list[str]:
@@ -248,11 +235,11 @@ def warm() -> None:
 
 class ChineseFidelity:
     """`Fidelity`'s sources, read for a Chinese sentence: `reason` names what is wrong with it, or returns None.
-    `titles`: the film's titles in Chinese (the catalog's local titles), which a sentence may write."""
+    `titles`: the film's titles in Chinese (`Fidelity.local_titles`), which a sentence may write."""
 
-    def __init__(self, fidelity: Fidelity, titles: Iterable[str] = ()) -> None:
+    def __init__(self, fidelity: Fidelity) -> None:
         self.fidelity = fidelity
-        self.titles = tuple(simplified(t) for t in titles if t)
+        self.titles = tuple(simplified(t) for t in fidelity.local_titles if t)
 
     @cached_property
     def _notes(self) -> str:
@@ -431,7 +418,7 @@ def _criticism(text: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def _chinese(fidelity: Fidelity) -> ChineseFidelity:
-    return ChineseFidelity(fidelity, fidelity.local_titles)
+    return ChineseFidelity(fidelity)
 
 
 def reason(fidelity: Fidelity, sentence: str) -> str | None:

@@ -39,7 +39,7 @@ from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspec
 from models.film.fidelity_zh import is_chinese
 from models.film.fidelity_zh import reason as fidelity_reason
 from models.film.local_names import Found, LocalNames, shipped
-from models.film.local_titles import LOCALE_LANGS, LocalTitle
+from models.film.local_titles import LOCALE_LANGS, LocalTitle, has_local_script
 from models.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -248,13 +248,12 @@ def _words(text: str) -> set[str]:
 
 
 _LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
-_CJK_ANY = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
 def _english_only(sentence: str) -> bool:
     """A sentence with three Latin words or more and no Chinese, Japanese or Korean in it ("**Title:** Batman & Robin
     (1997)" at the end of a Chinese review)."""
-    return _CJK_ANY.search(sentence) is None and len(_LATIN_WORDS.findall(sentence)) >= 3
+    return not has_local_script(sentence) and len(_LATIN_WORDS.findall(sentence)) >= 3
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from models.film.local_titles import fold
+from models.text import chinese_words
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +48,10 @@ class Found:
     common: bool = False  # the name is a common word too: the person only where the context says so
 
 
-@functools.cache
-def _segmenter() -> Any:
-    import jieba  # MIT; its dictionary is read on first use (about half a second), once
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def _word_edges(text: str) -> set[int]:
     """The offsets in `text` where jieba starts or ends a word."""
     edges = {0, len(text)}
-    for _, start, end in _segmenter().tokenize(text, HMM=False):
+    for _, start, end in chinese_words().tokenize(text, HMM=False):
         edges.update((start, end))
     return edges
 

@@ -101,12 +101,12 @@ async def test_the_ballot_puts_suggestions_first_and_never_a_watched_film(tmp_pa
         assert await store.suggest_film(7, alien.id, 43, limit=2) == "added"
         assert await store.suggest_film(7, jaws.id, 44, limit=2) == "full"
         await store.mark_watched(7, alien.id, None)  # watched: out of the suggestions and of every ballot
-        ballot = await service.candidates(7, theme="sci-fi", mood=None, like=None)
+        ballot = await service.candidates(7, theme="sci-fi", like=None)
         assert len(ballot) == 10 and ballot[0].film.id == heat.id and ballot[0].suggested_by == 42
         assert all(c.suggested_by is None for c in ballot[1:])
         assert alien.id not in {c.film.id for c in ballot} and len({c.film.id for c in ballot}) == 10
         with pytest.raises(InputError, match="don't know the mood"):
-            await service.candidates(8, theme="zzqx", mood=None, like=None)
+            await service.candidates(8, theme="zzqx", like=None)
 
 
 async def test_a_night_is_kept_with_its_ballot_and_timers_and_closes_once(tmp_path: Path) -> None:
