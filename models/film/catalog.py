@@ -697,7 +697,7 @@ class Catalog:
             for film_id, items in self._local.items():
                 kinds: dict[str, int] = {}
                 for item in items:
-                    for key, kind in title_keys(local.fold(item.title)).by_kind().items():
+                    for key, kind in title_keys(local.fold_title(item.title)).by_kind().items():
                         kinds[key] = kinds.get(key, 0) | kind
                 out.extend((film_id, key, kind) for key, kind in kinds.items())
             self._local_key_rows = out
@@ -712,13 +712,13 @@ class Catalog:
         when what was typed fits the English title (or the film has no local title)."""
         titles = self.local_titles(film)
         text, _ = split_year(typed)
-        typed_keys = {k for k in title_keys(local.fold(text)).by_kind() if k}
+        typed_keys = {k for k in title_keys(local.fold_title(text)).by_kind() if k}
         if not titles or not typed_keys:
             return None
         english = title_keys(film.title).by_kind()
         if any(key.startswith(q) for key in english for q in typed_keys):
             return None
-        return local.pick(titles, text, lambda t: title_keys(local.fold(t)).by_kind(), locale)
+        return local.pick(titles, text, lambda t: title_keys(local.fold_title(t)).by_kind(), locale)
 
     # -- what is built from every film ---------------------------------------------------------------
 
@@ -779,14 +779,14 @@ class Catalog:
         index = self._titles()
         scores: dict[int, tuple[float, bool]] = {}
         for reading, want_year in readings:
-            keys = title_keys(local.fold(reading))  # traditional Chinese is matched as simplified
+            keys = title_keys(local.fold_title(reading))  # traditional Chinese is matched as simplified
             pairs = keys.pairs()
             ids = index.candidates((k for k, _ in pairs), _FUZZY_POOL)
             scored = {film_id: (sim, exact) for film_id, sim, exact in self._title_scores(index, ids, pairs)}
             for film_id, film in self._films(ids).items():  # "Star Wars", "Episode IV", "Raiders": a short name
                 short = _short_name_score(film.title, {k for k, _ in pairs})
                 for item in self.local_titles(film):  # "黑客帝国2" for "黑客帝国2：重装上阵"
-                    short = max(short, _short_name_score(local.fold(item.title), {k for k, _ in pairs}))
+                    short = max(short, _short_name_score(local.fold_title(item.title), {k for k, _ in pairs}))
                 if short > scored.get(film_id, (0.0, False))[0]:
                     scored[film_id] = (short, False)
             for film_id, (sim, exact) in scored.items():
@@ -833,7 +833,7 @@ class Catalog:
             return self._most_popular(limit)
         _, year = split_year(text)
         popularity = self._titles().popularity  # (built first: it also readies the Chinese converter)
-        keys = title_keys(local.fold(text))
+        keys = title_keys(local.fold_title(text))
         hits: dict[int, tuple[int, float]] = {}
         if year is None:
             found_keys: list[tuple[int, str]] = []
@@ -1045,7 +1045,7 @@ class _Prominence:
         return tuple(cast[i] for i in ranked[:limit])
 
 
-_TITLE_PARTS = re.compile(r"\s*(?::|\s[–—-]\s|\s\(|\)\s*)\s*")
+_TITLE_PARTS = re.compile(r"\s*(?:[:：]|\s[–—-]\s|\s\(|\)\s*|[（）])\s*")  # "：（）": Chinese titles' colon, brackets
 _PART_NAME = 0.97  # the query is a whole part of the title ("Star Wars", "Episode IV", "Terminator 2")
 _LEADING_WORDS = 0.85  # the query is the title's first words ("Raiders" for "Raiders of the Lost Ark")
 

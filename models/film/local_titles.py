@@ -42,10 +42,10 @@ def has_local_script(text: str) -> bool:
 
 
 @functools.cache  # (built under the catalog's lock by `Catalog._local_keys`, before any query is folded)
-def _converter() -> Any:
+def _converter(config: str = "t2s") -> Any:
     from opencc import OpenCC  # opencc-python-reimplemented: OpenCC's tables in pure Python (Apache-2.0)
 
-    converter = OpenCC("t2s")
+    converter = OpenCC(config)
     converter.convert("繁體")  # it reads its tables on first use: do it here, once, not in two threads at a time
     return converter
 
@@ -55,6 +55,14 @@ def fold(text: str) -> str:
     if _HAN.search(text) is None:
         return text
     return str(_converter().convert(text))
+
+
+def fold_title(text: str) -> str:
+    """A title as the catalog keys it: simplified characters and mainland words for Taiwan's (OpenCC's tw2sp:
+    "社交網路" and "社交网络" are one key, as "駭客任務" and "黑客任务" are). Text without Han characters unchanged."""
+    if _HAN.search(text) is None:
+        return text
+    return str(_converter("tw2sp").convert(text))
 
 
 @dataclass(frozen=True, slots=True)

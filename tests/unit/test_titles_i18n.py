@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from models.film.catalog import Catalog
-from models.film.local_titles import LOCAL_TITLES_FILE, choice_name, fold, has_local_script, read_local_titles
+from models.film.local_titles import (
+    LOCAL_TITLES_FILE,
+    choice_name,
+    fold,
+    fold_title,
+    has_local_script,
+    read_local_titles,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +87,19 @@ def test_without_a_titles_file_local_titles_find_nothing(tmp_path: Path) -> None
         assert cat.resolve("霸王别姬").film is None
         assert cat.resolve("Farewell My Concubine").film is not None
     assert read_local_titles(tmp_path / "missing.tsv") == {}
+
+
+def test_taiwan_wording_and_a_chinese_colon_are_read_as_the_title(tmp_path: Path) -> None:
+    assert fold_title("社交網路") == fold_title("社交网络") == "社交网络"  # Taiwan's word for "network", mainland's
+    assert fold("社交網路") == "社交网路"  # the plain fold keeps the words (names, the Chinese checks read it)
+    assert fold_title("Heat") == "Heat"
+    titles = [(1, "zh-cn", "霸王别姬：一个故事"), (2, "zh-cn", "社交网络"), (3, "zh-tw", "烈火悍將")]
+    path = _small_catalog(tmp_path, titles)
+    with Catalog.open(path) as cat:
+        for typed, title in (("霸王别姬", "Farewell My Concubine"), ("社交網路", "In the Mood for Love")):
+            film = cat.resolve(typed).film
+            assert film is not None and film.title == title, typed
+        assert cat.resolve("霸王别姬2").film is None  # a number the title lacks: asked about, as in English
 
 
 def test_shipped_chinese_titles_resolve(films: Catalog) -> None:
