@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])")
 _GLOSS_WORD = re.compile(r"[A-Za-z]+")
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
 _GLOSS_NOISE = frozenset("sth sb cl variant used surname abbr also written see old name esp classifier lit fig "
@@ -118,6 +119,7 @@ _PERIOD = re.compile(
     r"二战|一战|第[一二]次世界大战|世界大战|冷战|越战|民国|清朝|明朝|唐朝|宋朝|元朝|汉朝|秦朝|文革|文化大革命|"
     r"维多利亚时代|中世纪|战后|战前|战时|大萧条|内战|南北战争|古代|近代|现代社会")
 _TITLE = re.compile(r"《[^》]*》")
+TRANSLATED_TITLE = "a title of the model's own translation"
 _NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·・•][\u4e00-\u9fff]{1,8})+")  # 汤姆·汉克斯: the grounding checks names
 # a count of things or of time: 一只, 两位, 几十年 (no claim of its own; periods are _PERIOD's)
 _DOUBLED = re.compile(r"(.)\1")  # 深深, 久久, 慢慢: an adverb of degree or manner
@@ -134,6 +136,8 @@ _CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff。，！？：
 # what the film is "about" to the viewer: "让我对X有了更深的理解", "引发了对X的思考", "探讨了X"
 _THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深刻|新|更多)的?(?:理解|认识|思考|感悟|体会)|"
                     r"(?:引发|引起)了?(?:我)?对(?P<theme2>[^，。！？]{2,30}?)的(?:思考|反思)|探讨了(?P<theme3>[^，。！？]{2,30})")
+_CLAUSE = re.compile(r"[，,；;、\s]+|但是|但|不过|可惜|只是|然而")  # where a point of notes or a reply's clause ends
+_LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩|爱)(?:他|她|他们|她们)的?")  # a liking of a person
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 # a verdict on the whole film, which follows from the rating
 _WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
@@ -343,7 +347,7 @@ class ChineseFidelity:
 
     def opinion_reason(self, sentence: str) -> str | None:
         text = simplified(sentence)
-        praise, criticism = _praise(text), _criticism(text)
+        praise, criticism = _praise(text) or _liking(text), _criticism(text)
         if not praise and not criticism:
             return None
         judged = [a for a, pattern in _ASPECT_RE.items() if pattern.search(text)]
@@ -360,6 +364,34 @@ class ChineseFidelity:
             return f"praise the member did not give: {praise}"
         return None
 
+    @cached_property
+    def _notes_sides(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The words and aspects of the notes' critical clauses and of their praising ones ("剧情很老套，就是风中奇缘
+        换皮": 剧情, 老套, 风中奇缘, 换皮 and the plot criticised): what a sentence may not turn round."""
+        critical: set[str] = set()
+        praising: set[str] = set()
+        for clause in _CLAUSE.split(self._notes):
+            words = {w for w in cut(clause) if len(w) >= 2 and w not in FUNCTION and not _DOUBLED.fullmatch(w)}
+            words |= {a for a, pattern in _ASPECT_RE.items() if pattern.search(clause)}  # "太长了": the pacing
+            if _criticism(clause) or _NOTES_CRITICAL.search(clause):
+                critical |= words
+            elif _praise(clause) or _NOTES_PRAISING.search(clause):
+                praising |= words
+        return frozenset(critical - praising), frozenset(praising - critical)
+
+    def turned_reason(self, sentence: str) -> str | None:
+        """A clause that praises what the notes criticise ("风中奇缘的换皮非常有趣" for "就是风中奇缘换皮"), or
+        criticises what they praise: the member's point turned round."""
+        criticised, praised = self._notes_sides
+        for clause in _CLAUSE.split(simplified(sentence)):
+            words = set(cut(clause)) | {a for a, pattern in _ASPECT_RE.items() if pattern.search(clause)}
+            praise, criticism = _praise(clause), _criticism(clause)
+            if praise and not criticism and (turned := words & criticised):
+                return f"praise of what the notes criticise: {'、'.join(sorted(turned))} ({praise})"
+            if criticism and not praise and (turned := words & praised):
+                return f"criticism of what the notes praise: {'、'.join(sorted(turned))} ({criticism})"
+        return None
+
     def title_reason(self, sentence: str) -> str | None:
         """A film named in 《》 that is neither this one (a title of it, or one of its titles' main part: "《异形》")
         nor one the notes name: the model's own translation of the title ("《阿凡达》" for Alien) or a film nobody
@@ -368,10 +400,22 @@ class ChineseFidelity:
         for m in _TITLE.finditer(simplified(sentence)):
             named = m.group(0)[1:-1].strip()
             if not named or named in self._notes or named.casefold() == english or any(
-                    named in t or t in named for t in self.titles) or self._translates(named):
+                    named in t or t in named for t in self.titles):
                 continue
+            if self._translates(named):
+                return f"{TRANSLATED_TITLE}: {m.group(0)}"
             return f"a title that is not this film's: {m.group(0)}"
         return None
+
+    def mend_title(self, sentence: str) -> str:
+        """`sentence` with each title in 《》 that translates the English one word for word ("《吃喝男人女人》" for
+        Eat Drink Man Woman, whose Chinese title, 饮食男女, the catalog lacks) written as the catalog's title: the
+        model's translation reads as a real title, and is seldom the one the film goes by."""
+        def own(m: re.Match[str]) -> str:
+            named = simplified(m.group(0)[1:-1].strip())
+            return f"《{self.fidelity.title}》" if named and self._translates(named) else m.group(0)
+
+        return _TITLE.sub(own, sentence)
 
     def _translates(self, named: str) -> bool:
         """`named` is the English title word for word, by CC-CEDICT ("英雄" for Hero, "房间" for The Room): a film
@@ -390,10 +434,21 @@ class ChineseFidelity:
                 return f"the catalog's facts recited, not the member's words: {m.group(0)}"
         return None
 
+    def english_reason(self, sentence: str) -> str | None:
+        """English words in a Chinese sentence ("一个聪明的精神病学家和 cannibalistic的.Serial杀手"): the plot line's
+        English copied in, half translated. Words in lower case only (a capitalised one may be a name, which the
+        grounding checks), outside 《》, and none the notes, the title or the catalog's facts write."""
+        plain = _TITLE.sub(" ", sentence)
+        known = f"{self.fidelity.notes} {self.fidelity.facts} {self.fidelity.title}".casefold()
+        words = [w for w in _LOWER_WORD.findall(plain) if w not in FUNCTION_WORDS and w not in known]
+        return f"English words in a Chinese sentence: {', '.join(words[:3])}" if words else None
+
     def reason(self, sentence: str) -> str | None:
         """Why the Chinese `sentence` must go, or None."""
-        return (prompt_leak(sentence) or self.title_reason(sentence) or self.recital_reason(sentence)
-                or self.theme_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence))
+        return (prompt_leak(sentence) or self.english_reason(sentence) or self.title_reason(sentence)
+                or self.recital_reason(sentence)
+                or self.theme_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence)
+                or self.turned_reason(sentence))
 
 
 def _praise(text: str) -> str | None:
@@ -402,6 +457,12 @@ def _praise(text: str) -> str | None:
         if not _NEGATION.search(text, 0, m.start()):
             return m.group(0)
     return None
+
+
+def _liking(text: str) -> str | None:
+    """A liking of someone ("我特别喜欢他的风格", "欣赏她的表演"): praise of a person, not of the film as a whole."""
+    m = _LIKING.search(text)
+    return m.group(0) if m else None
 
 
 def _criticism(text: str) -> str | None:
@@ -419,6 +480,11 @@ def _criticism(text: str) -> str | None:
 @lru_cache(maxsize=256)
 def _chinese(fidelity: Fidelity) -> ChineseFidelity:
     return ChineseFidelity(fidelity)
+
+
+def mend_title(fidelity: Fidelity, sentence: str) -> str:
+    """`ChineseFidelity.mend_title` for `sentence` (a title translated word for word, written as the catalog's)."""
+    return _chinese(fidelity).mend_title(sentence)
 
 
 def reason(fidelity: Fidelity, sentence: str) -> str | None:

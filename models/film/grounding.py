@@ -36,7 +36,7 @@ from functools import cached_property
 
 from models.film.catalog import Catalog, Film
 from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
-from models.film.fidelity_zh import is_chinese
+from models.film.fidelity_zh import TRANSLATED_TITLE, is_chinese, mend_title
 from models.film.fidelity_zh import reason as fidelity_reason
 from models.film.local_names import Found, LocalNames, shipped
 from models.film.local_titles import LOCALE_LANGS, LocalTitle, has_local_script
@@ -568,6 +568,10 @@ class Grounding:
         def stands(part: str) -> bool:
             return (len(part.split()) >= SOFTENED_WORDS and self._carries_notes(part)
                     and not self.reason(part))
+
+        if why.startswith(TRANSLATED_TITLE):  # "《吃喝男人女人》" -> "《Eat Drink Man Woman》"
+            titled = mend_title(self.fidelity, sentence)
+            return titled if titled != sentence and not self.reason(titled) else ""
 
         if why.startswith(OPINION_REASONS) and (softer := without_judgement(sentence)) != sentence and stands(softer):
             return softer

@@ -225,7 +225,53 @@ def postprocess(text: str, inp: ReviewInput) -> str:
     text = postprocess_text(text, echo=_echo(inp), strip_heading="Review")
     if inp.grounding is not None:  # drop what the catalog and the notes do not back (see models/film/grounding.py)
         text = inp.grounding.check(text).text
-    return text
+    return points_once(text, inp.notes)
+
+
+_CLAUSE_END = re.compile(r"(?<=[，；,;])")
+_EVERYDAY = frozenset("的了很太是我在有就都也还真非常这那个一得地着过它他她们让把被给对而且但因为所以吗呢吧啊部")
+_EVERYDAY_PAIRS = frozenset({"电影", "影片", "喜欢", "感觉", "觉得", "时候", "看了", "一部"})
+
+
+def _content_pairs(text: str) -> set[str]:
+    return {p for p in _han_pairs(text) if p not in _EVERYDAY_PAIRS and not (set(p) & _EVERYDAY)}
+
+
+def _touches(clause: str, point: str) -> bool:
+    """`clause` speaks of the Chinese `point`: it says half of it (`_says`), or shares a pair of its characters that
+    is no everyday word ("音乐非常动听" speaks of "音乐好听", "辛巴爸爸去世时" of "辛巴爸爸死的时候哭了")."""
+    return _says(clause, point) or bool(_content_pairs(clause) & _content_pairs(point))
+
+
+def points_once(text: str, notes: str) -> str:
+    """A Chinese review with each point of the Chinese notes said once: a clause that says only points an earlier
+    sentence said goes ("音乐很好听" and, two sentences on, "音乐非常动听"); a sentence left with no clause goes. Other
+    reviews are returned as they are (English repeats are the grounding's: runs of words said again)."""
+    points = [p for p in note_points(notes) if _HAN.search(p) and _han_pairs(p)]
+    if not points or not _HAN.search(text):
+        return text
+    said: set[str] = set()
+    lines: list[str] = []
+    for line in text.split("\n"):
+        kept: list[str] = []
+        for sentence in split_sentences(line.strip()):
+            clauses = [c for c in _CLAUSE_END.split(sentence) if c]
+            new: set[str] = set()
+            left: list[str] = []
+            for clause in clauses:
+                says = {p for p in points if _touches(clause, p)}
+                if says and says <= said:
+                    continue
+                new |= says
+                left.append(clause)
+            said |= new
+            if len(left) == len(clauses):
+                kept.append(sentence)
+            elif left and len(_HAN.findall("".join(left))) >= 4:
+                end = sentence.rstrip()[-1:] if sentence.rstrip()[-1:] in "。！？!?." else "。"
+                kept.append("".join(left).rstrip("，；,;。！？!?. ") + end)
+        lines.append(" ".join(kept))
+    return "\n".join(lines).strip()
 
 
 _WORD = re.compile(r"[\w'’]+")
@@ -399,7 +445,7 @@ def _put_in(text: str, sentences: list[str], inp: ReviewInput, last: str = "") -
     at = len(tail) - 1 if len(tail) > 1 and _CLOSING.search(tail[-1]) else len(tail)
     lines[-1] = " ".join([*tail[:at], *sentences, *tail[at:], *([last] if last else [])])
     whole = "\n".join(lines)
-    return inp.grounding.check(whole).text if inp.grounding is not None else whole
+    return points_once(inp.grounding.check(whole).text if inp.grounding is not None else whole, inp.notes)
 
 
 GAP_TOKENS = 48  # one sentence of the review, written on its own for a point both drafts left out

@@ -228,7 +228,7 @@ class TaskRun:
         better = second if verdict.score > first.score else replace(reply, attempts=second.attempts)
         score = max(first.score, verdict.score)
         if spec.merge is not None and not verdict.ok:
-            merged = spec.merge(reply.text, second.text, self.inp)
+            merged = tighten_cjk(spec.merge(reply.text, second.text, self.inp))
             if merged not in (reply.text, second.text):
                 both = await asyncio.to_thread(spec.assess, merged, merged, self.inp)
                 if both.score > score:

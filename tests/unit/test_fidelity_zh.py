@@ -61,6 +61,31 @@ def test_opinions_the_member_did_not_give_go(fidelity: Fidelity, sentence: str, 
     assert found is not None and found.startswith(why)
 
 
+AVATAR = Fidelity("特效真的牛，剧情很老套，就是风中奇缘换皮", "Avatar 2009 Action Adventure James Cameron", "", 0.6,
+                  title="Avatar", local_titles=("阿凡达",))
+
+
+@pytest.mark.parametrize(("fidelity", "sentence", "why"), [
+    (AVATAR, "剧情虽然老套，但风中奇缘的换皮非常有趣。", "praise of what the notes criticise: 奇缘、换皮"),
+    (TITANIC, "电影的节奏很紧凑。", "praise of what the notes criticise: pacing"),  # "太长了"
+    (GUMP, "跑步那段很无聊。", "criticism of what the notes praise: 跑步"),
+    (TITANIC, "这部电影的导演是 James Cameron，我特别喜欢他的风格。",
+     "an opinion the notes do not give: the direction"),
+])
+def test_a_point_turned_round_goes(fidelity: Fidelity, sentence: str, why: str) -> None:
+    found = reason(fidelity, sentence)
+    assert found is not None and found.startswith(why), found
+
+
+@pytest.mark.parametrize(("fidelity", "sentence"), [
+    (AVATAR, "特效真的很牛，但剧情很老套，就是风中奇缘换皮。"),  # the notes' points, each its own way round
+    (TITANIC, "虽然太长了，但是音乐很好听。"),
+    (TITANIC, "我非常喜欢这部电影。"),
+])
+def test_a_point_kept_its_way_round_stays(fidelity: Fidelity, sentence: str) -> None:
+    assert reason(fidelity, sentence) is None
+
+
 def test_praise_in_a_low_rating_needs_praise_in_the_notes() -> None:
     low = Fidelity("太长了 睡着了", "Titanic 1997", "", 0.2, title="Titanic")
     assert reason(low, "真是一部精彩的作品。") == "praise the member did not give: 精彩"
@@ -118,11 +143,18 @@ def test_a_theme_put_in_the_members_mouth_and_the_models_own_labels_go() -> None
     assert reason(GUMP, "The running scene is a classic.") is None  # English sentences keep their own checks
 
 
-def test_a_title_translated_word_for_word_is_the_films() -> None:
+def test_a_title_translated_word_for_word_is_written_as_the_catalogs() -> None:
+    from models.film.fidelity_zh import mend_title
+
     hero = Fidelity("画面颜色太美了", "Hero 2002 Action Zhang Yimou", "", 0.6, title="Hero")
-    assert reason(hero, "我看了《英雄》，画面颜色太美了。") is None  # the catalog has no Chinese title for it
+    said = "我看了《英雄》，画面颜色太美了。"  # the catalog has no Chinese title for it: the model's own translation
+    assert reason(hero, said) == "a title of the model's own translation: 《英雄》"
+    assert mend_title(hero, said) == "我看了《Hero》，画面颜色太美了。" and reason(hero, mend_title(hero, said)) is None
+    eat = Fidelity("做菜的镜头看饿了", "Eat Drink Man Woman 1994 Ang Lee", "", 0.8, title="Eat Drink Man Woman")
+    assert mend_title(eat, "我看了《吃喝男人女人》。") == "我看了《Eat Drink Man Woman》。"  # it is called 饮食男女
     room = Fidelity("烂得好笑", "The Room 2003 Drama", "", 0.2, title="The Room")
-    assert reason(room, "我看了《房间》，烂得好笑。") is None
+    assert reason(room, "我看了《房间》，烂得好笑。") == "a title of the model's own translation: 《房间》"
+    assert reason(TITANIC, "我看了《泰坦尼克号》，太长了。") is None  # a title the catalog knows stays
     alien = Fidelity("太吓人了", "Alien 1979 Horror", "", 0.9, title="Alien")
     assert reason(alien, "我看了《阿凡达》，太吓人了。") == "a title that is not this film's: 《阿凡达》"
 
@@ -145,3 +177,13 @@ def test_an_english_line_in_a_chinese_review_goes_and_english_reviews_keep_their
     assert [r.reason for r in checked.removed] == ["English in a Chinese reply"]
     english = Grounding.for_film(catalog, film, "awful, cringe lines", "1/5")
     assert "Batman & Robin (1997)" in english.check("The lines were cringe. **Title:** Batman & Robin (1997)").text
+
+
+def test_english_words_copied_into_a_chinese_sentence_go_and_names_and_titles_stay() -> None:
+    lambs = Fidelity("安东尼·霍普金斯太可怕了，对话戏张力十足",
+                     "The Silence of the Lambs 1991 Crime Drama Jonathan Demme Jodie Foster Anthony Hopkins", "", 1.0,
+                     title="The Silence of the Lambs")
+    found = reason(lambs, "Hannibal Lecter，一个聪明的精神病学家和 cannibalistic的.Serial杀手。")  # the README's output
+    assert found == "English words in a Chinese sentence: cannibalistic"
+    assert reason(lambs, "我看了《The Silence of the Lambs》，太可怕了。") is None
+    assert reason(lambs, "Anthony Hopkins太可怕了。") is None  # a name: the grounding's to check

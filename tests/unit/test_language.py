@@ -239,3 +239,29 @@ def test_a_chinese_reviews_points_are_read_by_pairs_of_characters_and_an_emptied
     written = ["我觉得画面颜色太美了。", "故事有点空。", "打斗像跳舞一样好看。", "我给它打3/5分。"]
     whole = fill("", written, job.inp)
     assert "画面颜色太美了" in whole and "打斗像跳舞" in whole and "3/5" in whole
+
+
+def test_a_point_of_chinese_notes_said_again_goes_and_the_rest_of_its_sentence_stays() -> None:
+    from models.tasks.review import points_once
+
+    notes = "童年回忆，音乐好听，辛巴爸爸死的时候哭了"
+    text = ("我非常喜欢这部电影。这部电影的音乐很好听，辛巴爸爸死的时候哭了。我给它5/5的评分。"
+            "童年回忆让我深深感动，音乐非常动听，辛巴爸爸去世时，我哭了。")
+    once = points_once(text, notes)
+    assert once.count("音乐") == 1 and once.count("辛巴") == 1  # the music and Simba's father, said once each
+    assert "童年回忆让我深深感动" in once and "5/5" in once  # the new point and the verdict stay
+    assert points_once("这部电影的特效真的牛。特效真的牛。", "特效真的牛") == "这部电影的特效真的牛。"
+    english = "The music was great. The music was great, again."
+    assert points_once(english, "music great") == english  # English repeats are the grounding's
+
+
+def test_a_title_the_model_translated_is_written_as_the_catalog_spells_it_and_a_wrong_one_goes() -> None:
+    from bot.services.review import ReviewService
+    from models.film.catalog import Catalog
+
+    service = ReviewService(Catalog.open(), None)
+    eat = service.prepare(film="Eat Drink Man Woman 1994", notes="做菜的镜头看饿了，家庭关系很真实", rating=4)
+    assert eat.inp.grounding.check("我看了《吃喝男人女人》，做菜的镜头看饿了。").text == (
+        "我看了《Eat Drink Man Woman》，做菜的镜头看饿了。")
+    alien = service.prepare(film="Alien 1979", notes="太吓人了", rating=5)
+    assert alien.inp.grounding.check("我看了《阿凡达》，太吓人了。").text == ""
