@@ -137,7 +137,8 @@ _CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff。，！？：
 _THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深刻|新|更多)的?(?:理解|认识|思考|感悟|体会)|"
                     r"(?:引发|引起)了?(?:我)?对(?P<theme2>[^，。！？]{2,30}?)的(?:思考|反思)|探讨了(?P<theme3>[^，。！？]{2,30})")
 _CLAUSE = re.compile(r"[，,；;、\s]+|但是|但|不过|可惜|只是|然而")  # where a point of notes or a reply's clause ends
-_LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩|爱)(?:他|她|他们|她们)的?")  # a liking of a person
+# a liking of someone or something ("我特别喜欢他的风格", "欣赏这部电影的导演"): praise of what the sentence names
+_LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩)(?:他|她|他们|她们)的?|欣赏|佩服|钦佩|敬佩")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 # a verdict on the whole film, which follows from the rating
 _WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
@@ -460,7 +461,8 @@ def _praise(text: str) -> str | None:
 
 
 def _liking(text: str) -> str | None:
-    """A liking of someone ("我特别喜欢他的风格", "欣赏她的表演"): praise of a person, not of the film as a whole."""
+    """A liking of someone or something ("我特别喜欢他的风格", "我非常欣赏这部电影的导演"): praise, of the film as a
+    whole only where the sentence names no aspect."""
     m = _LIKING.search(text)
     return m.group(0) if m else None
 

@@ -71,6 +71,7 @@ AVATAR = Fidelity("特效真的牛，剧情很老套，就是风中奇缘换皮"
     (GUMP, "跑步那段很无聊。", "criticism of what the notes praise: 跑步"),
     (TITANIC, "这部电影的导演是 James Cameron，我特别喜欢他的风格。",
      "an opinion the notes do not give: the direction"),
+    (TITANIC, "我非常欣赏这部电影的导演，James Cameron。", "an opinion the notes do not give: the direction"),
 ])
 def test_a_point_turned_round_goes(fidelity: Fidelity, sentence: str, why: str) -> None:
     found = reason(fidelity, sentence)

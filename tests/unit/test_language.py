@@ -265,3 +265,7 @@ def test_a_title_the_model_translated_is_written_as_the_catalog_spells_it_and_a_
         "我看了《Eat Drink Man Woman》，做菜的镜头看饿了。")
     alien = service.prepare(film="Alien 1979", notes="太吓人了", rating=5)
     assert alien.inp.grounding.check("我看了《阿凡达》，太吓人了。").text == ""
+    # the rating rule said back ("Say the rating once"), as E.T.'s review ended in bench/languages.py
+    et = service.prepare(film="E.T. the Extra-Terrestrial 1982", notes="自行车飞起来那幕很经典，有点幼稚", rating=3)
+    assert et.inp.grounding.check("自行车飞起来那幕很经典，有点幼稚。我只说一次评分，因为3/5。").text == (
+        "自行车飞起来那幕很经典，有点幼稚。")
