@@ -198,8 +198,8 @@ def _simple(text: str) -> str:
 def points_said_twice(notes: str, text: str) -> list[str]:
     """The notes' points that two sentences of the reply each speak of: by the point's content words (cut by this
     judge's CC-CEDICT longest match; no function or film word such as 故事, no judgement), both of them where it has
-    two or more ("音乐好听" in "音乐很好听" and again in "音乐非常动听"; "辛巴爸爸死的时候哭了" in two sentences that
-    name 辛巴 and 爸爸)."""
+    two or more, and with a judgement where the point makes one ("音乐好听" in "音乐很好听" and again in "音乐非常
+    动听"; "辛巴爸爸死的时候哭了" in two sentences that name 辛巴 and 爸爸; not "巩俐演得好" by "主演是巩俐")."""
     sentences = zh_sentences(text)
     out = []
     for point in _POINT_BREAK.split(notes):
@@ -208,7 +208,9 @@ def points_said_twice(notes: str, text: str) -> list[str]:
         if not words:
             continue
         need = min(2, len(words))
-        if sum(len({w for w in words if w in s}) >= need for s in sentences) >= 2:
+        judging = bool(_judgements(point))  # a point that judges is said again only with a judgement
+        if sum(len({w for w in words if w in s}) >= need and (not judging or bool(_judgements(s)))
+               for s in sentences) >= 2:
             out.append(point)
     return out
 
@@ -813,9 +815,10 @@ def opinion_flag(sentence: str, notes: ZhNotes, sources: ZhSources, share: float
         if not judged:
             continue
         words = "、".join(w for w, _ in judged)
-        about = _aspects(clause, judged, sources)
-        if re.search(r"[他她]", clause) and not (about - {_IMPLIED.get(w) for w, _ in judged}):
-            about |= {a for other in clauses if other != clause for a in _aspects(other, [], sources)}
+        about = _aspects(clause, [], sources)  # what the clause names
+        if not about and re.search(r"[他她]", clause):
+            about = {a for other in clauses if other != clause for a in _aspects(other, [], sources)}
+        about = about or _aspects(clause, judged, sources)  # else what the judgement implies (动听: the music)
         unmentioned = sorted(about - notes.mentions)
         if unmentioned:
             reasons.append(f"judges the {', '.join(unmentioned)} ({words}), which the notes never mention")

@@ -139,6 +139,10 @@ _THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深�
 _CLAUSE = re.compile(r"[，,；;、\s]+|但是|但|不过|可惜|只是|然而")  # where a point of notes or a reply's clause ends
 # a liking of someone or something ("我特别喜欢他的风格", "欣赏这部电影的导演"): praise of what the sentence names
 _LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩)(?:他|她|他们|她们)的?|欣赏|佩服|钦佩|敬佩")
+# the notes thought about something ("看完想了很久"): a theme the film made them think about may be theirs
+_REFLECTED = re.compile(r"想|思|理解|感悟|体会|认识|明白|懂|启发|反省|意识到|烧脑|两遍|再看|回味")
+# the film's making: its shoot, its set, its budget ("在拍摄过程中，我注意到"), which the member never saw
+_MAKING = re.compile(r"拍摄(?:过程|期间|时|的时候)|片场|幕后|剧组|预算|取景")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 # a verdict on the whole film, which follows from the rating
 _WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
@@ -325,11 +329,17 @@ class ChineseFidelity:
             return None
         theme = m.group("theme") or m.group("theme2") or m.group("theme3") or ""
         words = [w for w in cut(theme) if len(w) >= 2 and w not in FUNCTION and not self.supported(w)]
-        return f"a theme the notes and the plot line do not give: {'、'.join(words[:4])}" if words else None
+        if words:
+            return f"a theme the notes and the plot line do not give: {'、'.join(words[:4])}"
+        if not _REFLECTED.search(self._notes):  # "让我对家庭关系有了深刻的理解" for "家庭关系很真实"
+            return f"a thought the notes never had: {m.group(0)}"
+        return None
 
     def story_reason(self, sentence: str) -> str | None:
         text = simplified(sentence)
         sources = f"{self._notes} {self._english_sources}"
+        if (making := _MAKING.search(text)) and not _MAKING.search(self._notes):
+            return f"the film's making, which no source gives: {making.group(0)}"
         for period in _PERIOD.finditer(text):
             said = period.group(0)
             if said in self._notes or self._glossed(said) or _century_given(said, sources):

@@ -188,3 +188,15 @@ def test_english_words_copied_into_a_chinese_sentence_go_and_names_and_titles_st
     assert found == "English words in a Chinese sentence: cannibalistic"
     assert reason(lambs, "我看了《The Silence of the Lambs》，太可怕了。") is None
     assert reason(lambs, "Anthony Hopkins太可怕了。") is None  # a name: the grounding's to check
+
+
+def test_a_thought_the_notes_never_had_and_the_films_making_go() -> None:
+    eat = Fidelity("做菜的镜头看饿了，家庭关系很真实", "Eat Drink Man Woman 1994 Ang Lee", "", 0.8,
+                   title="Eat Drink Man Woman")
+    found = reason(eat, "做菜的镜头非常真实，这让我对家庭关系有了深刻的理解。")  # the README's real output
+    assert found is not None and found.startswith("a thought the notes never had")
+    making = reason(eat, "在拍摄过程中，我注意到做菜的镜头非常真实。")
+    assert making == "the film's making, which no source gives: 拍摄过程"
+    assert reason(eat, "做菜的镜头看得我饿了，家庭关系很真实。") is None
+    fight = Fidelity("反转很惊喜，有点暴力，看完想了很久", "Fight Club 1999 David Fincher", "", 0.8, title="Fight Club")
+    assert reason(fight, "看完想了很久，让我对暴力有了更深的思考。") is None  # they did think: "想了很久"

@@ -262,3 +262,15 @@ def test_the_judge_counts_a_title_the_film_does_not_go_by(catalog: Catalog) -> N
     assert unknown_titles(written("Eat Drink Man Woman 1994", "我看了《Eat Drink Man Woman》。")) == []
     assert unknown_titles(written("Titanic 1997", "我看了《鐵達尼號》，又看了《泰坦尼克号》。")) == []
     assert unknown_titles(written("Alien 1979", "我看了《阿凡达》。")) == ["阿凡达"]
+
+
+def test_a_name_said_again_is_no_point_said_again_and_a_voice_praised_is_the_narration(catalog: Catalog) -> None:
+    from bench.languages import points_said_twice
+
+    lantern = "红灯笼的画面很美，很压抑，巩俐演得好"
+    assert points_said_twice(lantern, "画面很美，很压抑，巩俐演得好。导演是张艺谋，主演是巩俐。") == []
+    assert points_said_twice(lantern, "巩俐演得好。巩俐的表演非常出色。") == ["巩俐演得好"]
+    shawshank = Written(Case("The Shawshank Redemption 1994", SHAWSHANK, 5, 5),
+                        "特别是摩根·弗里曼的旁白，他的声音非常动听。", (), 0.0,
+                        catalog.resolve("The Shawshank Redemption 1994").film)
+    assert story_and_opinion(shawshank) == []  # "他" is the narrator the clause before names: the narration
