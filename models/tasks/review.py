@@ -286,9 +286,11 @@ def _han_pairs(text: str) -> set[str]:
 
 def _half_said(point: str, pairs: set[str]) -> bool:
     """A Chinese point of the notes is said when at least half of its pairs of characters are ("跑步那段很经典" by
-    "跑步那段确实经典")."""
+    "跑步那段确实经典"), or half of those that hold no everyday character ("女主太迷人了": 女主 and 迷人, said by
+    "女主角非常迷人")."""
     own = _han_pairs(point)
-    return not own or 2 * len(own & pairs) >= len(own)
+    content = _content_pairs(point)
+    return not own or 2 * len(own & pairs) >= len(own) or bool(content) and 2 * len(content & pairs) >= len(content)
 
 
 def removed_by_check(raw: str, inp: ReviewInput) -> list[Removed]:

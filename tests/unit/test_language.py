@@ -269,3 +269,11 @@ def test_a_title_the_model_translated_is_written_as_the_catalog_spells_it_and_a_
     et = service.prepare(film="E.T. the Extra-Terrestrial 1982", notes="自行车飞起来那幕很经典，有点幼稚", rating=3)
     assert et.inp.grounding.check("自行车飞起来那幕很经典，有点幼稚。我只说一次评分，因为3/5。").text == (
         "自行车飞起来那幕很经典，有点幼稚。")
+
+
+def test_a_chinese_point_said_in_other_words_counts_by_the_pairs_that_carry_it() -> None:
+    from models.tasks.review import coverage
+
+    notes = "色调很好看，很可爱很治愈，女主太迷人了"
+    assert coverage("女主角非常迷人，很可爱和治愈。", notes)[1] == ["色调很好看"]  # 女主 and 迷人: the point said
+    assert coverage("我非常喜欢这部电影，太好了。", notes)[1] == notes.split("，")  # everyday pairs say nothing
