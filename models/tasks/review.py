@@ -290,7 +290,7 @@ def _half_said(point: str, pairs: set[str]) -> bool:
     "女主角非常迷人")."""
     own = _han_pairs(point)
     content = _content_pairs(point)
-    return not own or 2 * len(own & pairs) >= len(own) or bool(content) and 2 * len(content & pairs) >= len(content)
+    return not own or 2 * len(own & pairs) >= len(own) or (bool(content) and 2 * len(content & pairs) >= len(content))
 
 
 def removed_by_check(raw: str, inp: ReviewInput) -> list[Removed]:
