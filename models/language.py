@@ -112,6 +112,20 @@ def _counts(text: str) -> dict[str, int]:
             "latin": len(_LATIN.findall(text)), "words": len(_WORD.findall(text))}
 
 
+_KANA_LETTERS = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")  # kana, not the middle dot 「・」 of Chinese names
+_LATIN_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def reads_as_chinese(text: str, per_latin_word: float = 1.0) -> bool:
+    """A text (a sentence, a message) written in Chinese: MIN_HAN Han characters or more, more of them than
+    `per_latin_word` for each Latin word (a name or title in Latin letters keeps a sentence Chinese: "Nolan yyds，这部
+    每次看都震撼"; "I loved 卧虎藏龙 so much" is English), and no kana (Japanese). The review checks read a sentence
+    by it (`models.film.fidelity_zh`), and `/mood` a message (1.5 per word: a mixed message stays English sooner)."""
+    han = len(_HAN.findall(text))
+    return (han >= MIN_HAN and han > per_latin_word * len(_LATIN_LETTERS.findall(text))
+            and not _KANA_LETTERS.search(text))
+
+
 def chinese_variant(text: str) -> str:
     """zh_TW where the text has more traditional-only characters than their simplified forms, else zh_CN."""
     traditional = sum(1 for ch in text if ch in _TRADITIONAL)

@@ -42,13 +42,12 @@ from importlib import resources
 from models.film.fidelity import ASPECTS as ENGLISH_ASPECTS
 from models.film.fidelity import FUNCTION_WORDS, NEGATIVE_SHARE, POSITIVE_SHARE, Fidelity, aspects_in, word_roles
 from models.film.local_titles import fold
+from models.language import reads_as_chinese
 from models.text import chinese_words
 
 log = logging.getLogger(__name__)
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
 _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])")
 _GLOSS_WORD = re.compile(r"[A-Za-z]+")
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
@@ -153,9 +152,9 @@ _load = threading.Lock()  # the start's warm-up thread and the first Chinese rep
 
 
 def is_chinese(text: str) -> bool:
-    """Written in Chinese: Han characters (two or more, more of them than Latin words) and no kana (Japanese)."""
-    han = len(_HAN.findall(text))
-    return han >= 2 and not _KANA.search(text) and han > len(_LATIN_WORD.findall(text))
+    """Written in Chinese (`models.language.reads_as_chinese`): Han characters, two or more and more of them than
+    Latin words, and no kana; a name written with 「・」 ("汤姆・汉克斯") keeps a sentence Chinese."""
+    return reads_as_chinese(text)
 
 
 def _century_given(said: str, sources: str) -> bool:

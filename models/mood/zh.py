@@ -22,15 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from models.language import TO_SIMPLIFIED
+from models.language import TO_SIMPLIFIED, reads_as_chinese
 from models.mood.encoder import EKMAN
 
 ZH_WEIGHTS = "zh.safetensors"
 ZH_META = "zh.json"
 ORDERS = (1, 2, 3)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
-_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")  # not the middle dot 「・」 of Chinese names
 _SPACE = re.compile(r"\s+")
 # Multipliers of the rolling hash, one per n-gram order (odd 64-bit constants), so "好" and "好好" land apart.
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
@@ -40,11 +37,10 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x2
 
 
 def is_chinese(text: str) -> bool:
-    """True when the text reads as Chinese: at least two Han characters, and more of them than 1.5 per Latin word
-    ("Nolan yyds，这部每次看都震撼" is Chinese; "I loved 卧虎藏龙 so much" is English); never with kana in it
+    """True when the text reads as Chinese (`models.language.reads_as_chinese`, 1.5 Han characters per Latin word:
+    "Nolan yyds，这部每次看都震撼" is Chinese; "I loved 卧虎藏龙 so much" is English); never with kana in it
     (Japanese stays with the model that read it before)."""
-    han = len(_HAN.findall(text))
-    return han >= 2 and han > 1.5 * len(_LATIN_WORD.findall(text)) and not _KANA.search(text)
+    return reads_as_chinese(text, per_latin_word=1.5)
 
 
 def normalise(text: str) -> str:

@@ -200,3 +200,9 @@ def test_a_thought_the_notes_never_had_and_the_films_making_go() -> None:
     assert reason(eat, "做菜的镜头看得我饿了，家庭关系很真实。") is None
     fight = Fidelity("反转很惊喜，有点暴力，看完想了很久", "Fight Club 1999 David Fincher", "", 0.8, title="Fight Club")
     assert reason(fight, "看完想了很久，让我对暴力有了更深的思考。") is None  # they did think: "想了很久"
+
+
+def test_a_name_written_with_the_katakana_middle_dot_keeps_a_sentence_chinese() -> None:
+    assert is_chinese("汤姆・汉克斯的表演非常出色。")  # 「・」 (U+30FB), as the model sometimes writes names
+    assert reason(GUMP, "汤姆・汉克斯的表演非常出色。") == "an opinion the notes do not give: the acting"
+    assert not is_chinese("トム・ハンクスの演技が素晴らしい。")  # kana: Japanese
