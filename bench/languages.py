@@ -37,10 +37,19 @@ The last line reads
     acting, a director of the film direction) that the notes never mention; a criticism at >= 70% of the scale
     whose notes criticise nothing; praise at <= 40% whose notes praise nothing. A verdict of no aspect that agrees
     with the rating (我很喜欢这部电影, 强烈推荐) is never flagged.
+  - **turned**: a clause whose own judgement (not one it repeats from the notes) praises what a clause of the notes
+    only criticises, or the reverse, by a pair of characters without a function character or by the aspect
+    ("风中奇缘的换皮非常有趣" for "就是风中奇缘换皮"; "节奏很紧凑" for "太长了"); a judgement of "him" or "her" is
+    of what the sentence's other clauses name ("导演是王家卫，我特别喜欢他的作品": the direction).
   - **the member's points**: fewer than half of the notes' points (what lies between their commas and spaces) said
     in the reply, a point said when one of its two-character pieces is (`points_kept`, everyday pairs such as 非常
-    aside); and the catalog's runtime or genre list recited where the notes name neither ("时长是99分钟，类型是...":
-    true, not theirs, and in a short review in place of their points).
+    aside); a point said in two sentences (`points_said_twice`: its content words, both where it has two, with a
+    judgement where it makes one); and the catalog's runtime or genre list recited where the notes name neither
+    ("时长是99分钟，类型是...": true, not theirs, and in a short review in place of their points).
+  - **titles**: a title in 《》 that is neither the film's (English, or a Chinese title of the catalog's titles file)
+    nor in the notes (`unknown_titles`): another film, or the model's own translation ("《吃喝男人女人》" for Eat
+    Drink Man Woman, which goes by 饮食男女). A right guess at a title the catalog lacks (《珍珠港》) counts too: the
+    judge cannot tell it from an invented one.
   Each flag is printed with its reason and sentence. What D still cannot see: a false story made of true words
   (辛巴爸爸在辛巴去世时: every word is the notes'), a paraphrase CC-CEDICT does not bridge (废弃 for "derelict"),
   a judgement outside the word lists, a point kept in words but turned, and a feeling the member never had; support
