@@ -68,6 +68,7 @@ import functools
 import gzip
 import importlib.util
 import io
+import itertools
 import json
 import re
 import sys
@@ -169,20 +170,27 @@ def problems(written: Written) -> list[str]:
     if strangers:
         found.append(f"names no one gave: {strangers}")
     found += [str(flag) for flag in story_and_opinion(written)]
-    recited = _RECITED.findall(text)
-    if recited and not _RECITED.search(case.notes):
+    recited = _RECITED.findall(text) + genre_lists(text)
+    if recited and not _RECITED.search(case.notes) and not any(g in case.notes for g in _GENRE_WORDS):
         found.append(f"the catalog's facts recited: {recited}")
     kept, points = points_kept(case.notes, text)
     if points and kept * 2 < points:
         found.append(f"the notes' points lost: {kept} of {points} kept")
     found += [f"a point said twice: {point}" for point in points_said_twice(case.notes, text)]
     found += [f"a title the film does not go by: 《{t}》" for t in unknown_titles(written)]
+    found += [f"the film's judgement said of the member: {m}" for m in _SELF.findall(text) if m[1:] in case.notes]
     return found
+
+
+# "我太烂了": the member the subject of what the notes say of the film ("太烂了")
+_SELF = re.compile(r"(?:^|(?<=[，。！？,.!?\s]))(我(?:真的|真|太|很|非常|特别|有点|好)?"
+                   r"(?:烂|差劲|无聊|糟糕|难看|好看|精彩|老套|拖沓|冗长|尴尬|平淡|乏味)了?)")
 
 
 def unknown_titles(written: Written) -> list[str]:
     """Titles in 《》 that are neither the film's (its English title, a Chinese title of the catalog's titles file
-    in either script, or part of one) nor written in the notes: another film, or the model's own translation
+    in either script, or part of one) nor written in 《》 by the notes: another film, a thing of the notes made a
+    title ("《子弹时间》" for the notes' "子弹时间太酷了"), or the model's own translation
     ("《吃喝男人女人》" for Eat Drink Man Woman, which goes by 饮食男女). A Chinese title the catalog lacks, rightly
     guessed, is counted too: this judge cannot tell it from an invented one."""
     own = {written.case.film.casefold(), *(t.casefold() for t in written.allowed)}
@@ -192,10 +200,10 @@ def unknown_titles(written: Written) -> list[str]:
     out = []
     for named in re.findall(r"《([^》]+)》", written.text):
         plain = named.strip()
-        if not plain or plain.casefold() in own or plain in written.case.notes or any(
+        if not plain or plain.casefold() in own or f"《{plain}》" in written.case.notes or any(
                 _simple(plain) in t or t in _simple(plain) for t in local):
             continue
-        out.append(plain)
+        out.append(plain)  # a thing of the notes too ("《子弹时间》": bullet time is no film)
     return out
 
 
@@ -226,6 +234,19 @@ def points_said_twice(notes: str, text: str) -> list[str]:
 
 # facts of the catalog the prompt gives and members' notes never do: the runtime, the genre list
 _RECITED = re.compile(r"\d{2,3}\s*分钟|类型(?:是|为)|属于[^。，]{1,20}类型")
+# genre names, Chinese and as the catalog writes them: two of them in a row are its genre list ("科幻/家庭电影")
+_GENRE_WORDS = ("科幻", "恐怖", "动作", "喜剧", "剧情", "惊悚", "悬疑", "爱情", "家庭", "动画", "冒险", "犯罪", "战争",
+                "历史", "传记", "音乐", "歌舞", "奇幻", "西部", "纪录", "运动", "神秘", "情感", "灾难", "Drama",
+                "Comedy", "Action", "Thriller", "Horror", "Romance", "Crime", "Sci-Fi", "Adventure", "Family",
+                "Animation", "Fantasy", "Mystery", "War", "Western", "Musical", "Biography", "History", "Sport")
+
+
+def genre_lists(text: str) -> list[str]:
+    """Runs of two genre names or more with only a mark or a conjunction between them (/、和与及 or a space): the
+    catalog's genre list recited ("这是一部科幻/家庭电影", "以惊悚、恐怖和类型闻名")."""
+    found = sorted((m.start(), m.end()) for g in _GENRE_WORDS for m in re.finditer(re.escape(g), text))
+    return [text[first:stop] for (first, end), (start, stop) in itertools.pairwise(found)
+            if 0 <= start - end <= 2 and re.fullmatch(r"[\s/、和与及]*", text[end:start])]
 _POINT_BREAK = re.compile(r"[，,、；;。！!？?\s]+")
 
 

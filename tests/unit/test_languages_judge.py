@@ -274,3 +274,20 @@ def test_a_name_said_again_is_no_point_said_again_and_a_voice_praised_is_the_nar
                         "特别是摩根·弗里曼的旁白，他的声音非常动听。", (), 0.0,
                         catalog.resolve("The Shawshank Redemption 1994").film)
     assert story_and_opinion(shawshank) == []  # "他" is the narrator the clause before names: the narration
+
+
+def test_the_judge_counts_a_genre_list_a_note_made_a_title_and_the_member_made_the_film() -> None:
+    from bench.languages import genre_lists
+
+    assert genre_lists("这是一部科幻/家庭电影。以惊悚、恐怖和类型闻名。喜剧/ Drama片。") == [
+        "科幻/家庭", "惊悚、恐怖", "喜剧/ Drama"]
+    assert genre_lists("这部电影是我见过的最棒的动画片之一。") == []  # one genre: no list
+    et = Case("E.T. the Extra-Terrestrial 1982", "自行车飞起来那幕很经典，有点幼稚", 3, 5)
+    assert problems(Written(et, "这是一部科幻/家庭电影。自行车飞起来那幕很经典，有点幼稚。", (), 0.0)) == [
+        "the catalog's facts recited: ['科幻/家庭']"]
+    batman = Case("Batman & Robin 1997", "太烂了，台词尴尬，冰冻人的冷笑话受不了", 1, 5)
+    assert problems(Written(batman, "台词尴尬，冰冻人的冷笑话受不了。我太烂了。", (), 0.0)) == [
+        "the film's judgement said of the member: 我太烂了"]
+    matrix = Case("The Matrix 1999", "子弹时间太酷了，概念很超前，续集就不说了", 9, 10)
+    assert problems(Written(matrix, "概念很超前，续集就不说了。我非常喜欢《子弹时间》。", (), 0.0)) == [
+        "a title the film does not go by: 《子弹时间》"]
