@@ -118,7 +118,12 @@ _PERIOD = re.compile(
     r"二战|一战|第[一二]次世界大战|世界大战|冷战|越战|民国|清朝|明朝|唐朝|宋朝|元朝|汉朝|秦朝|文革|文化大革命|"
     r"维多利亚时代|中世纪|战后|战前|战时|大萧条|内战|南北战争|古代|近代|现代社会")
 _TITLE = re.compile(r"《[^》]*》")
-TRANSLATED_TITLE = "a title of the model's own translation"
+# what `ChineseFidelity.mend` writes right rather than drops
+MENDED = ("a title of the model's own translation", "a thing of the notes written as a film's title",
+          "the film's judgement said of the member")
+# "我太烂了": the notes' "太烂了" with the member as its subject (a clause's start)
+_SELF_JUDGED = re.compile(r"(?:^|(?<=[，。！？,]))\s*我(?P<said>(?:真的|真|太|很|非常|特别|有点|好)?"
+                          r"(?:烂|差劲|无聊|糟糕|难看|好看|精彩|老套|拖沓|冗长|尴尬))")
 _NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·・•][\u4e00-\u9fff]{1,8})+")  # 汤姆·汉克斯: the grounding checks names
 # a count of things or of time: 一只, 两位, 几十年 (no claim of its own; periods are _PERIOD's)
 _DOUBLED = re.compile(r"(.)\1")  # 深深, 久久, 慢慢: an adverb of degree or manner
@@ -126,8 +131,12 @@ _COUNTED = re.compile(r"[一二两三四五六七八九十百千几数每这那�
 _ANY_ASPECT = re.compile("|".join(ASPECTS.values()))
 _RUNTIME = re.compile(r"(?:时长|片长|长度|长达|共)\D{0,4}\d{2,3}\s*分钟|\d{2,3}\s*分钟(?:的)?(?:时长|片长)")
 _NOTES_RUNTIME = re.compile(r"长|短|分钟|小时|拖")
-_GENRES = re.compile(r"类型(?:是|为|属于)|属于.{1,20}类型|类型：")
-_NOTES_GENRES = re.compile(r"类型|片种")
+_GENRE = (r"(?:科幻|恐怖|动作|喜剧|剧情|惊悚|悬疑|爱情|家庭|动画|冒险|犯罪|战争|历史|传记|音乐|歌舞|奇幻|西部|"
+          r"纪录|运动|神秘|情感|灾难|Drama|Comedy|Action|Thriller|Horror|Romance|Crime|Sci-Fi|Adventure|Family|Animation|"
+          r"Fantasy|Mystery|War|Western|Musical|Biography|History|Sport|Documentary)")
+# the catalog's genres recited: "类型是...", or a list of them ("这是一部科幻/家庭电影", "以惊悚、恐怖和类型闻名")
+_GENRES = re.compile(rf"类型(?:是|为|属于)|属于.{{1,20}}类型|类型：|{_GENRE}(?:\s*[/、和与及]\s*{_GENRE})+")
+_NOTES_GENRES = re.compile(rf"类型|片种|{_GENRE}")
 # the prompt's own English words in a Chinese sentence ("我 verdict, 5/5", "我 notes中提到的")
 _PROMPT_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:verdict|notes?|catalog(?:ue)?|facts|rules|prompt|about \d+ words|"
                           r"title:|directed by:|director:|rating:)(?![A-Za-z])|\*\*")
@@ -406,26 +415,44 @@ class ChineseFidelity:
         """A film named in 《》 that is neither this one (a title of it, or one of its titles' main part: "《异形》")
         nor one the notes name: the model's own translation of the title ("《阿凡达》" for Alien) or a film nobody
         mentioned."""
-        english = self.fidelity.title.casefold()
         for m in _TITLE.finditer(simplified(sentence)):
             named = m.group(0)[1:-1].strip()
-            if not named or named in self._notes or named.casefold() == english or any(
-                    named in t or t in named for t in self.titles):
+            if not named or self._own_title(named):
                 continue
+            if named in self._notes:  # "子弹时间" (bullet time), which the notes never wrote as a film
+                return f"{MENDED[1]}: {m.group(0)}"
             if self._translates(named):
-                return f"{TRANSLATED_TITLE}: {m.group(0)}"
+                return f"{MENDED[0]}: {m.group(0)}"
             return f"a title that is not this film's: {m.group(0)}"
         return None
 
-    def mend_title(self, sentence: str) -> str:
-        """`sentence` with each title in 《》 that translates the English one word for word ("《吃喝男人女人》" for
-        Eat Drink Man Woman, whose Chinese title, 饮食男女, the catalog lacks) written as the catalog's title: the
-        model's translation reads as a real title, and is seldom the one the film goes by."""
+    def _own_title(self, named: str) -> bool:
+        """The film's title, English or Chinese (or a part of a Chinese one), or a title the notes write in 《》."""
+        return (named.casefold() == self.fidelity.title.casefold() or f"《{named}》" in self._notes
+                or any(named in t or t in named for t in self.titles))
+
+    def self_reason(self, sentence: str) -> str | None:
+        """The notes' judgement of the film said of the member ("我太烂了" for the notes' "太烂了")."""
+        m = _SELF_JUDGED.search(simplified(sentence))
+        return f"{MENDED[2]}: {m.group(0)}" if m and m.group("said") in self._notes else None
+
+    def mend(self, sentence: str) -> str:
+        """`sentence` written right where a word or two was wrong: a title translated word for word ("《吃喝男人女人》"
+        for Eat Drink Man Woman, whose Chinese title, 饮食男女, the catalog lacks) as the catalog's title, for the
+        model's translation reads as a real title and is seldom the one the film goes by; a thing of the notes put in
+        《》 ("《子弹时间》") without them; the film's judgement said of the member ("我太烂了") of the film."""
         def own(m: re.Match[str]) -> str:
             named = simplified(m.group(0)[1:-1].strip())
-            return f"《{self.fidelity.title}》" if named and self._translates(named) else m.group(0)
+            if not named or self._own_title(named):
+                return m.group(0)
+            if named in self._notes:
+                return m.group(0)[1:-1]
+            return f"《{self.fidelity.title}》" if self._translates(named) else m.group(0)
 
-        return _TITLE.sub(own, sentence)
+        mended = _TITLE.sub(own, sentence)
+        if (m := _SELF_JUDGED.search(simplified(mended))) and m.group("said") in self._notes:
+            mended = f"{mended[:m.start()]}这部电影{mended[m.start() + 1:]}"
+        return mended
 
     def _translates(self, named: str) -> bool:
         """`named` is the English title word for word, by CC-CEDICT ("英雄" for Hero, "房间" for The Room): a film
@@ -456,6 +483,7 @@ class ChineseFidelity:
     def reason(self, sentence: str) -> str | None:
         """Why the Chinese `sentence` must go, or None."""
         return (prompt_leak(sentence) or self.english_reason(sentence) or self.title_reason(sentence)
+                or self.self_reason(sentence)
                 or self.recital_reason(sentence)
                 or self.theme_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence)
                 or self.turned_reason(sentence))
@@ -493,9 +521,9 @@ def _chinese(fidelity: Fidelity) -> ChineseFidelity:
     return ChineseFidelity(fidelity)
 
 
-def mend_title(fidelity: Fidelity, sentence: str) -> str:
-    """`ChineseFidelity.mend_title` for `sentence` (a title translated word for word, written as the catalog's)."""
-    return _chinese(fidelity).mend_title(sentence)
+def mend(fidelity: Fidelity, sentence: str) -> str:
+    """`ChineseFidelity.mend` for `sentence`: what a reason of `MENDED` named, written right."""
+    return _chinese(fidelity).mend(sentence)
 
 
 def reason(fidelity: Fidelity, sentence: str) -> str | None:

@@ -36,7 +36,7 @@ from functools import cached_property
 
 from models.film.catalog import Catalog, Film
 from models.film.fidelity import LEANING_START, OPINION_REASONS, Fidelity, aspects_in, without_judgement
-from models.film.fidelity_zh import TRANSLATED_TITLE, is_chinese, mend_title
+from models.film.fidelity_zh import MENDED, is_chinese, mend
 from models.film.fidelity_zh import reason as fidelity_reason
 from models.film.local_names import Found, LocalNames, shipped
 from models.film.local_titles import LOCALE_LANGS, LocalTitle, has_local_script
@@ -570,9 +570,9 @@ class Grounding:
             return (len(part.split()) >= SOFTENED_WORDS and self._carries_notes(part)
                     and not self.reason(part))
 
-        if why.startswith(TRANSLATED_TITLE):  # "《吃喝男人女人》" -> "《Eat Drink Man Woman》"
-            titled = mend_title(self.fidelity, sentence)
-            return titled if titled != sentence and not self.reason(titled) else ""
+        if why.startswith(MENDED):  # "《吃喝男人女人》" -> "《Eat Drink Man Woman》", "我太烂了" -> "这部电影太烂了"
+            mended = mend(self.fidelity, sentence)
+            return mended if mended != sentence and not self.reason(mended) else ""
 
         if why.startswith(OPINION_REASONS) and (softer := without_judgement(sentence)) != sentence and stands(softer):
             return softer

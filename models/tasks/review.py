@@ -229,6 +229,7 @@ def postprocess(text: str, inp: ReviewInput) -> str:
 
 
 _CLAUSE_END = re.compile(r"(?<=[，；,;])")
+_LEANS_BACK = re.compile(r"^\s*(?:这|那|此|它)(?!部|个电影)")  # a clause about what the one before it said
 _EVERYDAY = frozenset("的了很太是我在有就都也还真非常这那个一得地着过它他她们让把被给对而且但因为所以吗呢吧啊部")
 _EVERYDAY_PAIRS = frozenset({"电影", "影片", "喜欢", "感觉", "觉得", "时候", "看了", "一部"})
 
@@ -244,9 +245,11 @@ def _touches(clause: str, point: str) -> bool:
 
 
 def points_once(text: str, notes: str) -> str:
-    """A Chinese review with each point of the Chinese notes said once: a clause that says only points an earlier
-    sentence said goes ("音乐很好听" and, two sentences on, "音乐非常动听"); a sentence left with no clause goes. Other
-    reviews are returned as they are (English repeats are the grounding's: runs of words said again)."""
+    """A Chinese review with each point of the Chinese notes said once: a clause that speaks only of points an
+    earlier sentence said (half of them, `_says`) goes ("音乐很好听" and, two sentences on, "音乐非常动听"), with the
+    clause after it that leans on it ("这让我……"); a sentence left with no clause goes. A point only touched ("让我
+    热血沸腾" of "结尾越狱那段看得我热血沸腾") is not yet said. Other reviews are returned as they are (English
+    repeats are the grounding's: runs of words said again)."""
     points = [p for p in note_points(notes) if _HAN.search(p) and _han_pairs(p)]
     if not points or not _HAN.search(text):
         return text
@@ -258,11 +261,14 @@ def points_once(text: str, notes: str) -> str:
             clauses = [c for c in _CLAUSE_END.split(sentence) if c]
             new: set[str] = set()
             left: list[str] = []
+            dropped = False
             for clause in clauses:
-                says = {p for p in points if _touches(clause, p)}
-                if says and says <= said:
+                touched = {p for p in points if _touches(clause, p)}
+                if (touched and touched <= said) or (dropped and _LEANS_BACK.match(clause)):
+                    dropped = True  # said before, or it leans on a clause that was ("这让我感到非常开心")
                     continue
-                new |= says
+                dropped = False
+                new |= {p for p in touched if _says(clause, p)}  # a point counts as said when half of it is
                 left.append(clause)
             said |= new
             if len(left) == len(clauses):

@@ -145,7 +145,7 @@ def test_a_theme_put_in_the_members_mouth_and_the_models_own_labels_go() -> None
 
 
 def test_a_title_translated_word_for_word_is_written_as_the_catalogs() -> None:
-    from models.film.fidelity_zh import mend_title
+    from models.film.fidelity_zh import mend as mend_title
 
     hero = Fidelity("画面颜色太美了", "Hero 2002 Action Zhang Yimou", "", 0.6, title="Hero")
     said = "我看了《英雄》，画面颜色太美了。"  # the catalog has no Chinese title for it: the model's own translation
@@ -206,3 +206,28 @@ def test_a_name_written_with_the_katakana_middle_dot_keeps_a_sentence_chinese() 
     assert is_chinese("汤姆・汉克斯的表演非常出色。")  # 「・」 (U+30FB), as the model sometimes writes names
     assert reason(GUMP, "汤姆・汉克斯的表演非常出色。") == "an opinion the notes do not give: the acting"
     assert not is_chinese("トム・ハンクスの演技が素晴らしい。")  # kana: Japanese
+
+
+def test_a_genre_list_recited_goes_and_a_genre_the_notes_name_stays() -> None:
+    et = Fidelity("自行车飞起来那幕很经典，有点幼稚", "E.T. the Extra-Terrestrial 1982 Sci-Fi Family", "", 0.6,
+                  title="E.T. the Extra-Terrestrial")
+    for said in ("这是一部科幻/家庭电影。", "这是一部由Ang Lee执导的喜剧/ Drama片。",
+                 "这部电影以惊悚、恐怖和类型闻名。",
+                 "强烈推荐给所有喜欢悬疑和情感电影的观众。"):  # the bench's real outputs
+        found = reason(et, said)
+        assert found is not None and found.startswith("the catalog's facts recited"), said
+    rocky = Fidelity("励志，训练那段配乐一起就想跑步，爱情线一般", "Rocky 1976 Drama Sport", "", 0.8, title="Rocky")
+    assert reason(rocky, "它是一部励志电影，爱情和运动都有。") is None  # one genre word, or the notes' own
+
+
+def test_what_is_written_right_rather_than_dropped() -> None:
+    from models.film.fidelity_zh import mend
+
+    matrix = Fidelity("子弹时间太酷了，概念很超前，续集就不说了", "The Matrix 1999 Action Sci-Fi", "", 0.9,
+                      title="The Matrix", local_titles=("黑客帝国",))
+    assert reason(matrix, "我非常喜欢《子弹时间》。") == "a thing of the notes written as a film's title: 《子弹时间》"
+    assert mend(matrix, "我非常喜欢《子弹时间》，《黑客帝国》太酷了。") == "我非常喜欢子弹时间，《黑客帝国》太酷了。"
+    batman = Fidelity("太烂了，台词尴尬，冰冻人的冷笑话受不了", "Batman & Robin 1997", "", 0.2, title="Batman & Robin")
+    assert reason(batman, "我太烂了。") == "the film's judgement said of the member: 我太烂"  # the bench's output
+    assert mend(batman, "台词尴尬，我太烂了。") == "台词尴尬，这部电影太烂了。"
+    assert reason(batman, "我太喜欢冰冻人了。") != "the film's judgement said of the member: 我太喜欢"
