@@ -100,7 +100,7 @@ NEGATIVE_SHARE = 0.4  # at or below it, praise only what they praise
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
 _SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(\d+)")
 _LEAKS = ("My notes", "Film:", "Rules", "Write the whole reply", "Start with", "verdict", "facts", "笔记：", "规则",
-          "只说一次", "按照要求", "我的笔记")  # the prompt's rules said back: "我只说一次评分，因为3/5。"
+          "只说一次", "按照要求", "我的笔记", "好的和坏的")  # the prompt said back: "我只说一次评分，因为3/5。"
 
 
 @dataclass(frozen=True)

@@ -269,6 +269,7 @@ def test_a_title_the_model_translated_is_written_as_the_catalog_spells_it_and_a_
     et = service.prepare(film="E.T. the Extra-Terrestrial 1982", notes="自行车飞起来那幕很经典，有点幼稚", rating=3)
     assert et.inp.grounding.check("自行车飞起来那幕很经典，有点幼稚。我只说一次评分，因为3/5。").text == (
         "自行车飞起来那幕很经典，有点幼稚。")
+    assert et.inp.grounding.check("这部电影的评分是3/5，混合了好的和坏的。").text == ""  # the verdict's English
 
 
 def test_a_chinese_point_said_in_other_words_counts_by_the_pairs_that_carry_it() -> None:
