@@ -100,7 +100,8 @@ NEGATIVE_SHARE = 0.4  # at or below it, praise only what they praise
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
 _SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(\d+)")
 _LEAKS = ("My notes", "Film:", "Rules", "Write the whole reply", "Start with", "verdict", "facts", "笔记：", "规则",
-          "只说一次", "按照要求", "我的笔记", "好的和坏的")  # the prompt said back: "我只说一次评分，因为3/5。"
+          "只说一次", "按照要求", "我的笔记", "好的和坏的",  # the prompt said back: "我只说一次评分，因为3/5。"
+          "你的观点", "你的看法", "你说得对")  # the model speaking to the member: "我同意你的观点"
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,10 @@ def problems(written: Written) -> list[str]:
     if strangers:
         found.append(f"names no one gave: {strangers}")
     found += [str(flag) for flag in story_and_opinion(written)]
-    recited = _RECITED.findall(text) + genre_lists(text)
-    if recited and not _RECITED.search(case.notes) and not any(g in case.notes for g in _GENRE_WORDS):
+    recited = _RECITED.findall(text) + [g for g in genre_lists(text)  # not a list of what the notes speak of
+                                        if not any(w in g and w in case.notes for w in _GENRE_WORDS)]
+    if recited and not _RECITED.search(case.notes) and not genre_lists(case.notes) and not any(
+            f"{g}片" in case.notes or f"{g}电影" in case.notes for g in _GENRE_WORDS):  # not "家庭关系"
         found.append(f"the catalog's facts recited: {recited}")
     kept, points = points_kept(case.notes, text)
     if points and kept * 2 < points:
@@ -198,7 +201,9 @@ def unknown_titles(written: Written) -> list[str]:
         own.add(written.film.title.casefold())
     local = [_simple(t) for t in written.titles_zh]
     out = []
-    for named in re.findall(r"《([^》]+)》", written.text):
+    called = [m.group(1) for m in re.finditer(r"(?:喜欢|看了|推荐|欣赏)([\u4e00-\u9fff]{2,10})这部(?:电影|影片|片)",
+                                               written.text)]  # "我非常喜欢子弹时间这部电影", no 《》
+    for named in re.findall(r"《([^》]+)》", written.text) + called:
         plain = named.strip()
         if not plain or plain.casefold() in own or f"《{plain}》" in written.case.notes or any(
                 _simple(plain) in t or t in _simple(plain) for t in local):

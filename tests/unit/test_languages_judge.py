@@ -291,3 +291,15 @@ def test_the_judge_counts_a_genre_list_a_note_made_a_title_and_the_member_made_t
     matrix = Case("The Matrix 1999", "子弹时间太酷了，概念很超前，续集就不说了", 9, 10)
     assert problems(Written(matrix, "概念很超前，续集就不说了。我非常喜欢《子弹时间》。", (), 0.0)) == [
         "a title the film does not go by: 《子弹时间》"]
+
+
+def test_the_judge_counts_the_model_speaking_to_the_member_and_a_note_called_a_film() -> None:
+    knight = Case("The Dark Knight 2008", "小丑演得太疯了，希斯·莱杰封神，后半段有点拖", 9, 10)
+    assert problems(Written(knight, "小丑演得太疯了，希斯·莱杰封神。我同意你的观点，后半段有点拖。", (), 0.0)) == [
+        "leaks ['你的观点']"]
+    matrix = Case("The Matrix 1999", "子弹时间太酷了，概念很超前，续集就不说了", 9, 10)
+    assert problems(Written(matrix, "概念很超前，续集就不说了。我非常喜欢子弹时间这部电影。", (), 0.0)) == [
+        "a title the film does not go by: 《子弹时间》"]
+    eat = Case("Eat Drink Man Woman 1994", "做菜的镜头看饿了，家庭关系很真实", 4, 5)  # 家庭 of 家庭关系: no genre
+    assert problems(Written(eat, "这是一部喜剧/家庭片。做菜的镜头看饿了，家庭关系很真实。", (), 0.0)) == [
+        "the catalog's facts recited: ['喜剧/家庭']"]
