@@ -96,12 +96,13 @@ _PRAISE = re.compile(
     r"精准|传神|入木三分|可圈可点|令人叹服|叹为观止|赏心悦目|大师|神作|佳作|杰作|满分|封神|亮眼|亮点|加分|添彩|"
     r"烘托|衬托|相得益彰|完美契合|恰如其分|令人信服|有说服力|扎实|成熟|大气|细致|用力|入戏|带感|燃|过瘾|好笑|搞笑|"
     # what the film did to the viewer: a reaction, never a story
-    r"忘怀|回味|意犹未尽|感慨|泪目|泪流满面|热泪盈眶|热血沸腾|鸡皮疙瘩|心碎|揪心|心疼|震撼人心|触动人心|沉浸|共鸣")
+    r"忘怀|回味|意犹未尽|感慨|泪目|泪流满面|热泪盈眶|热血沸腾|鸡皮疙瘩|心碎|揪心|心疼|震撼人心|触动人心|沉浸|共鸣|"
+    r"满意|满足")
 _CRITICISM = re.compile(
     r"拖沓|冗长|无聊|平淡|乏味|失望|糟糕|差劲|尴尬|生硬|老套|俗套|套路|牵强|混乱|不足|缺点|遗憾|可惜|太长|过长|太慢|"
     r"缓慢|煽情|做作|浮夸|空洞|单薄|敷衍|不够|欠缺|缺乏|平庸|狗血|烂|难看|难听|看不懂|莫名其妙|沉闷|闷|不好|不行|"
     r"槽点|败笔|毛病|弱|差|一般般|太过|过于|过度|用力过猛|拖|臃肿|不合理|不自然|不真实|不连贯|不清楚|出戏|瑕疵|硬伤|"
-    r"不尽如人意|美中不足|乱|吵|难以|无法|不太|不怎么|没什么|不如")
+    r"不尽如人意|美中不足|乱|吵|难以|无法|不太|不怎么|没什么|不如|太突然|过于突然|有点突然|仓促|草率")
 # a praise word negated is a criticism ("不够精彩", "没有那么感人")
 _NEGATION = re.compile(r"(?:不|没|没有|不够|不太|不是很|并不|并没有|算不上|谈不上)[很太那么这么特别非常十分]{0,2}$")
 # words in the notes that show the member criticised or praised something (beyond the lexicons above)
@@ -120,7 +121,9 @@ _PERIOD = re.compile(
 _TITLE = re.compile(r"《[^》]*》")
 # what `ChineseFidelity.mend` writes right rather than drops
 MENDED = ("a title of the model's own translation", "a thing of the notes written as a film's title",
-          "the film's judgement said of the member")
+          "the film's judgement said of the member", "the model speaking to the member")
+# "子弹时间这部电影": what comes before 这部电影 (a thing the notes name, made a film by the model)
+_CALLED_FILM = re.compile(r"(?P<thing>[\u4e00-\u9fff]{2,12})这部(?:电影|影片|片)")
 # "我太烂了": the notes' "太烂了" with the member as its subject (a clause's start)
 _SELF_JUDGED = re.compile(r"(?:^|(?<=[，。！？,]))\s*我(?P<said>(?:真的|真|太|很|非常|特别|有点|好)?"
                           r"(?:烂|差劲|无聊|糟糕|难看|好看|精彩|老套|拖沓|冗长|尴尬))")
@@ -136,7 +139,7 @@ _GENRE = (r"(?:科幻|恐怖|动作|喜剧|剧情|惊悚|悬疑|爱情|家庭|�
           r"Fantasy|Mystery|War|Western|Musical|Biography|History|Sport|Documentary)")
 # the catalog's genres recited: "类型是...", or a list of them ("这是一部科幻/家庭电影", "以惊悚、恐怖和类型闻名")
 _GENRES = re.compile(rf"类型(?:是|为|属于)|属于.{{1,20}}类型|类型：|{_GENRE}(?:\s*[/、和与及]\s*{_GENRE})+")
-_NOTES_GENRES = re.compile(rf"类型|片种|{_GENRE}")
+_NOTES_GENRES = re.compile(rf"类型|片种|{_GENRE}(?:片|电影)|{_GENRE}\s*[/、]\s*{_GENRE}")  # not 家庭 of 家庭关系
 # the prompt's own English words in a Chinese sentence ("我 verdict, 5/5", "我 notes中提到的")
 _PROMPT_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:verdict|notes?|catalog(?:ue)?|facts|rules|prompt|about \d+ words|"
                           r"title:|directed by:|director:|rating:)(?![A-Za-z])|\*\*")
@@ -146,6 +149,9 @@ _THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深�
                     r"(?:引发|引起)了?(?:我)?对(?P<theme2>[^，。！？]{2,30}?)的(?:思考|反思)|探讨了(?P<theme3>[^，。！？]{2,30})")
 _CLAUSE = re.compile(r"[，,；;、\s]+|但是|但|不过|可惜|只是|然而")  # where a point of notes or a reply's clause ends
 # a liking of someone or something ("我特别喜欢他的风格", "欣赏这部电影的导演"): praise of what the sentence names
+_LEANS_BACK = re.compile(r"^\s*(?:这|那|此)(?!部|个电影)")  # a clause about what the one before named
+# the model speaking to the member ("我同意你的观点，"): the clause goes, the rest of the sentence stays
+_TO_THE_MEMBER = re.compile(r"我?(?:同意|赞同|认同)你的(?:观点|看法|说法)[，,]?|你说得对[，,]?")
 _LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩)(?:他|她|他们|她们)的?|欣赏|佩服|钦佩|敬佩")
 # the notes thought about something ("看完想了很久"): a theme the film made them think about may be theirs
 _REFLECTED = re.compile(r"想|思|理解|感悟|体会|认识|明白|懂|启发|反省|意识到|烧脑|两遍|再看|回味")
@@ -402,8 +408,12 @@ class ChineseFidelity:
         """A clause that praises what the notes criticise ("风中奇缘的换皮非常有趣" for "就是风中奇缘换皮"), or
         criticises what they praise: the member's point turned round."""
         criticised, praised = self._notes_sides
-        for clause in _CLAUSE.split(simplified(sentence)):
+        before: set[str] = set()
+        for clause in filter(None, _CLAUSE.split(simplified(sentence))):
             words = set(cut(clause)) | {a for a, pattern in _ASPECT_RE.items() if pattern.search(clause)}
+            if _LEANS_BACK.match(clause):  # "这也让我感到非常满意" is of what the clause before named
+                words |= before
+            before = words
             praise, criticism = _praise(clause), _criticism(clause)
             if praise and not criticism and (turned := words & criticised):
                 return f"praise of what the notes criticise: {'、'.join(sorted(turned))} ({praise})"
@@ -432,9 +442,22 @@ class ChineseFidelity:
                 or any(named in t or t in named for t in self.titles))
 
     def self_reason(self, sentence: str) -> str | None:
-        """The notes' judgement of the film said of the member ("我太烂了" for the notes' "太烂了")."""
-        m = _SELF_JUDGED.search(simplified(sentence))
-        return f"{MENDED[2]}: {m.group(0)}" if m and m.group("said") in self._notes else None
+        """The notes' judgement of the film said of the member ("我太烂了" for the notes' "太烂了"); the model speaking
+        to the member ("我同意你的观点"); a thing of the notes called a film ("子弹时间这部电影")."""
+        text = simplified(sentence)
+        m = _SELF_JUDGED.search(text)
+        if m and m.group("said") in self._notes:
+            return f"{MENDED[2]}: {m.group(0)}"
+        if m := _TO_THE_MEMBER.search(text):
+            return f"{MENDED[3]}: {m.group(0)}"
+        for m in _CALLED_FILM.finditer(text):
+            if self._called_film(m.group("thing")):
+                return f"{MENDED[1]}: {m.group(0)}"
+        return None
+
+    def _called_film(self, thing: str) -> bool:
+        """`thing` ends with something the notes say that is not a title of the film ("喜欢子弹时间" -> 子弹时间)."""
+        return any(thing.endswith(w) and not self._own_title(w) for w in cut(self._notes) if len(w) >= 2)
 
     def mend(self, sentence: str) -> str:
         """`sentence` written right where a word or two was wrong: a title translated word for word ("《吃喝男人女人》"
@@ -452,6 +475,10 @@ class ChineseFidelity:
         mended = _TITLE.sub(own, sentence)
         if (m := _SELF_JUDGED.search(simplified(mended))) and m.group("said") in self._notes:
             mended = f"{mended[:m.start()]}这部电影{mended[m.start() + 1:]}"
+        mended = _TO_THE_MEMBER.sub("", mended)
+        for m in reversed(list(_CALLED_FILM.finditer(simplified(mended)))):
+            if self._called_film(m.group("thing")):
+                mended = mended[:m.end("thing")] + mended[m.end():]
         return mended
 
     def _translates(self, named: str) -> bool:
@@ -467,7 +494,8 @@ class ChineseFidelity:
         the member's words, and in a short review they take the place of the notes' points."""
         text = simplified(sentence)
         for pattern, about in ((_RUNTIME, _NOTES_RUNTIME), (_GENRES, _NOTES_GENRES)):
-            if (m := pattern.search(text)) and not about.search(self._notes):
+            if (m := pattern.search(text)) and not about.search(self._notes) and not any(
+                    g in self._notes for g in re.findall(_GENRE, m.group(0))):  # "爱情和运动": the notes' 爱情线
                 return f"the catalog's facts recited, not the member's words: {m.group(0)}"
         return None
 

@@ -231,3 +231,29 @@ def test_what_is_written_right_rather_than_dropped() -> None:
     assert reason(batman, "我太烂了。") == "the film's judgement said of the member: 我太烂"  # the bench's output
     assert mend(batman, "台词尴尬，我太烂了。") == "台词尴尬，这部电影太烂了。"
     assert reason(batman, "我太喜欢冰冻人了。") != "the film's judgement said of the member: 我太喜欢"
+
+
+def test_the_model_speaking_to_the_member_and_a_note_called_a_film_are_written_right() -> None:
+    from models.film.fidelity_zh import mend
+
+    knight = Fidelity("小丑演得太疯了，希斯·莱杰封神，后半段有点拖", "The Dark Knight 2008", "", 0.9,
+                      title="The Dark Knight")
+    said = "我同意你的观点，后半段有点拖。"  # a part written on its own, in the bench's run
+    assert reason(knight, said) == "the model speaking to the member: 我同意你的观点，"
+    assert mend(knight, said) == "后半段有点拖。"
+    matrix = Fidelity("子弹时间太酷了，概念很超前，续集就不说了", "The Matrix 1999", "", 0.9, title="The Matrix",
+                      local_titles=("黑客帝国",))
+    assert mend(matrix, "我非常喜欢子弹时间这部电影。") == "我非常喜欢子弹时间。"
+    assert mend(matrix, "我非常喜欢《子弹时间》这部电影。") == "我非常喜欢子弹时间。"
+    assert reason(matrix, "我看了《黑客帝国》这部电影，子弹时间太酷了。") is None  # the film is "这部电影"
+
+
+def test_praise_leaning_on_a_criticised_point_is_the_point_turned() -> None:
+    departed = Fidelity("剧情紧凑，结尾太突然了，演员都很强", "The Departed 2006", "", 0.8, title="The Departed")
+    found = reason(departed, "结尾虽然突然，但这也让我感到非常满意。")  # the bench's output
+    assert found is not None and found.startswith("praise of what the notes criticise")
+    assert reason(departed, "剧情紧凑，结尾太突然了，演员都很强。") is None
+    eat = Fidelity("做菜的镜头看饿了，家庭关系很真实", "Eat Drink Man Woman 1994 Comedy Drama Ang Lee", "", 0.8,
+                   title="Eat Drink Man Woman")  # 家庭 of 家庭关系 names no genre
+    found = reason(eat, "我看了《Eat Drink Man Woman》（1994），这是一部由Ang Lee执导的喜剧/ Drama片。")
+    assert found is not None and found.startswith("the catalog's facts recited")
