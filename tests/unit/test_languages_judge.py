@@ -301,5 +301,5 @@ def test_the_judge_counts_the_model_speaking_to_the_member_and_a_note_called_a_f
     assert problems(Written(matrix, "概念很超前，续集就不说了。我非常喜欢子弹时间这部电影。", (), 0.0)) == [
         "a title the film does not go by: 《子弹时间》"]
     eat = Case("Eat Drink Man Woman 1994", "做菜的镜头看饿了，家庭关系很真实", 4, 5)  # 家庭 of 家庭关系: no genre
-    assert problems(Written(eat, "这是一部喜剧/家庭片。做菜的镜头看饿了，家庭关系很真实。", (), 0.0)) == [
-        "the catalog's facts recited: ['喜剧/家庭']"]
+    assert problems(Written(eat, "这是一部喜剧/剧情片。做菜的镜头看饿了，家庭关系很真实。", (), 0.0)) == [
+        "the catalog's facts recited: ['喜剧/剧情']"]
