@@ -46,10 +46,14 @@ The last line reads
     aside); a point said in two sentences (`points_said_twice`: its content words, both where it has two, with a
     judgement where it makes one); and the catalog's runtime or genre list recited where the notes name neither
     ("时长是99分钟，类型是...": true, not theirs, and in a short review in place of their points).
-  - **titles**: a title in 《》 that is neither the film's (English, or a Chinese title of the catalog's titles file)
-    nor in the notes (`unknown_titles`): another film, or the model's own translation ("《吃喝男人女人》" for Eat
+  - **titles**: a title in 《》 (or a thing called "这部电影" after 喜欢/看了) that is neither the film's (English, or a
+    Chinese title of the catalog's titles file) nor written in 《》 by the notes (`unknown_titles`): another film, a
+    thing of the notes made a film ("子弹时间这部电影"), or the model's own translation ("《吃喝男人女人》" for Eat
     Drink Man Woman, which goes by 饮食男女). A right guess at a title the catalog lacks (《珍珠港》) counts too: the
     judge cannot tell it from an invented one.
+  - **the member's place**: the film's judgement said of the member ("我太烂了" for the notes' "太烂了"); the prompt
+    said back or the member spoken to ("我只说一次评分", "混合了好的和坏的", "我同意你的观点": leaks); the catalog's
+    genre list recited ("这是一部科幻/家庭电影"), unless the notes speak of one of those genres.
   Each flag is printed with its reason and sentence. What D still cannot see: a false story made of true words
   (辛巴爸爸在辛巴去世时: every word is the notes'), a paraphrase CC-CEDICT does not bridge (废弃 for "derelict"),
   a judgement outside the word lists, a point kept in words but turned, and a feeling the member never had; support
