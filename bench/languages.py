@@ -186,6 +186,10 @@ def problems(written: Written) -> list[str]:
     found += [f"a point said twice: {point}" for point in points_said_twice(case.notes, text)]
     found += [f"a title the film does not go by: 《{t}》" for t in unknown_titles(written)]
     found += [f"the film's judgement said of the member: {m}" for m in _SELF.findall(text) if m[1:] in case.notes]
+    if re.match(r"\s*(?:然而|但是|但|不过|而且|此外|另外|同时|可是)[，,]", text):
+        found.append("starts mid-thought (its first sentence gone)")
+    found += [f"the catalog's genre said, not the notes': {g}" for g in re.findall(
+        r"是一[部个](\w{2})(?:片|电影)", text) if g in _GENRE_WORDS and g not in case.notes]
     return found
 
 

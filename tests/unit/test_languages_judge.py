@@ -303,3 +303,13 @@ def test_the_judge_counts_the_model_speaking_to_the_member_and_a_note_called_a_f
     eat = Case("Eat Drink Man Woman 1994", "做菜的镜头看饿了，家庭关系很真实", 4, 5)  # 家庭 of 家庭关系: no genre
     assert problems(Written(eat, "这是一部喜剧/剧情片。做菜的镜头看饿了，家庭关系很真实。", (), 0.0)) == [
         "the catalog's facts recited: ['喜剧/剧情']"]
+
+
+def test_the_judge_counts_a_review_started_mid_thought_and_the_catalogs_genre() -> None:
+    hero = Case("Hero 2002", "画面颜色太美了，故事有点空，打斗像跳舞", 3, 5)
+    assert problems(Written(hero, "然而，故事确实有点空。画面颜色太美了，打斗像跳舞。", (), 0.0)) == [
+        "starts mid-thought (its first sentence gone)"]
+    inception = Case("Inception 2010", "梦境套梦境有点烧脑，配乐震撼，结尾陀螺到底倒没倒", 9, 10)
+    said = "梦境套梦境有点烧脑。它是一部惊悚片，配乐震撼，结尾陀螺到底倒没倒。"
+    assert problems(Written(inception, said, (), 0.0)) == [
+        "the catalog's genre said, not the notes': 惊悚"]
