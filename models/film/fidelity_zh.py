@@ -138,7 +138,8 @@ _GENRE = (r"(?:科幻|恐怖|动作|喜剧|剧情|惊悚|悬疑|爱情|家庭|�
           r"纪录|运动|神秘|情感|灾难|Drama|Comedy|Action|Thriller|Horror|Romance|Crime|Sci-Fi|Adventure|Family|Animation|"
           r"Fantasy|Mystery|War|Western|Musical|Biography|History|Sport|Documentary)")
 # the catalog's genres recited: "类型是...", or a list of them ("这是一部科幻/家庭电影", "以惊悚、恐怖和类型闻名")
-_GENRES = re.compile(rf"类型(?:是|为|属于)|属于.{{1,20}}类型|类型：|{_GENRE}(?:\s*[/、和与及]\s*{_GENRE})+")
+_GENRES = re.compile(rf"类型(?:是|为|属于)|属于.{{1,20}}类型|类型：|{_GENRE}(?:\s*[/、和与及]\s*{_GENRE})+|"
+                     rf"是一[部个]{_GENRE}(?:片|电影)")  # "它是一部惊悚片": the catalog's genre, not the notes' word
 _NOTES_GENRES = re.compile(rf"类型|片种|{_GENRE}(?:片|电影)|{_GENRE}\s*[/、]\s*{_GENRE}")  # not 家庭 of 家庭关系
 # the prompt's own English words in a Chinese sentence ("我 verdict, 5/5", "我 notes中提到的")
 _PROMPT_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:verdict|notes?|catalog(?:ue)?|facts|rules|prompt|about \d+ words|"

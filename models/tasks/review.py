@@ -277,7 +277,11 @@ def points_once(text: str, notes: str) -> str:
                 end = sentence.rstrip()[-1:] if sentence.rstrip()[-1:] in "。！？!?." else "。"
                 kept.append("".join(left).rstrip("，；,;。！？!?. ") + end)
         lines.append(" ".join(kept))
-    return "\n".join(lines).strip()
+    return _MIDWAY.sub("", "\n".join(lines).strip(), count=1)
+
+
+# a Chinese review that starts mid-thought, its first sentence gone ("然而，故事确实有点空"): the word goes
+_MIDWAY = re.compile(r"^(?:然而|但是|但|不过|而且|此外|另外|同时|可是)[，,]\s*")
 
 
 _WORD = re.compile(r"[\w'’]+")

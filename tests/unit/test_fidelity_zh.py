@@ -257,3 +257,13 @@ def test_praise_leaning_on_a_criticised_point_is_the_point_turned() -> None:
                    title="Eat Drink Man Woman")  # 家庭 of 家庭关系 names no genre
     found = reason(eat, "我看了《Eat Drink Man Woman》（1994），这是一部由Ang Lee执导的喜剧/ Drama片。")
     assert found is not None and found.startswith("the catalog's facts recited")
+
+
+def test_the_catalogs_one_genre_said_goes_and_a_review_never_starts_mid_thought() -> None:
+    from models.tasks.review import points_once
+
+    inception = Fidelity("梦境套梦境有点烧脑，配乐震撼，结尾陀螺到底倒没倒", "Inception 2010 Action Thriller", "", 0.9,
+                         title="Inception")
+    found = reason(inception, "它是一部惊悚片，配乐非常震撼。")  # the bench's output
+    assert found is not None and found.startswith("the catalog's facts recited")
+    assert points_once("然而，故事确实有点空。", "画面颜色太美了，故事有点空") == "故事确实有点空。"  # Hero's review
