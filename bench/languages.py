@@ -830,6 +830,13 @@ class ZhNotes:
     criticised: frozenset[str] = frozenset()  # and those that only criticise
     text: str = ""
 
+    @property
+    def things(self) -> set[str]:
+        """What the notes speak of, by the pairs of characters `_things` takes (aspects aside)."""
+        return {p for p in self.praised | self.criticised if p not in _ASPECTS} | {
+            run[i:i + 2] for run in _HAN.findall(self.text) for i in range(len(run) - 1)
+            if not set(run[i:i + 2]) & _FUNCTION_CHARS and run[i:i + 2] not in _JUDGEMENTS
+            and run[i:i + 2] not in _EVERYDAY_PAIRS}
     @classmethod
     def read(cls, notes: str, sources: ZhSources) -> ZhNotes:
         mentions: set[str] = set()
@@ -863,7 +870,8 @@ def opinion_flag(sentence: str, notes: ZhNotes, sources: ZhSources, share: float
             about = {a for other in clauses if other != clause for a in _aspects(other, [], sources)}
         about = about or _aspects(clause, judged, sources)  # else what the judgement implies (动听: the music)
         unmentioned = sorted(about - notes.mentions)
-        if unmentioned:
+        named = _things(clause, [], sources) - set(_ASPECTS)  # what the clause names, but its aspects
+        if unmentioned and not (named & notes.things):  # "我非常喜欢包租婆这个角色": the notes' own 包租婆
             reasons.append(f"judges the {', '.join(unmentioned)} ({words}), which the notes never mention")
         if share >= POSITIVE_SHARE and not notes.criticism and any(p < 0 for _, p in judged):
             reasons.append(f"a criticism ({words}) at a high rating, and the notes criticise nothing")

@@ -313,3 +313,13 @@ def test_the_judge_counts_a_review_started_mid_thought_and_the_catalogs_genre() 
     said = "梦境套梦境有点烧脑。它是一部惊悚片，配乐震撼，结尾陀螺到底倒没倒。"
     assert problems(Written(inception, said, (), 0.0)) == [
         "the catalog's genre said, not the notes': 惊悚"]
+
+
+def test_a_judgement_of_what_the_notes_name_is_theirs_whatever_its_aspect(catalog: Catalog) -> None:
+    notes = "很搞笑，包租婆太逗了，特效有点夸张"
+    film = catalog.resolve("Kung Fu Hustle 2004").film
+    said = "我非常喜欢包租婆这个角色，她逗得我笑得肚子疼。"  # the bench's output: 包租婆 is the notes' own
+    assert story_and_opinion(Written(Case("Kung Fu Hustle 2004", notes, 4, 5), said, (), 0.0, film)) == []
+    unasked = "我非常喜欢这部电影的角色塑造。"  # the characters, of which the notes name none
+    flags = story_and_opinion(Written(Case("Kung Fu Hustle 2004", notes, 4, 5), unasked, (), 0.0, film))
+    assert [f.check for f in flags] == ["opinion"]
