@@ -34,7 +34,8 @@ The last line reads
     own longest match over CC-CEDICT's headwords, from both ends (not jieba, which the bot uses).
   - **opinion**: a judgement (出色 精彩 拖沓 无聊 ..., a negated one turned round: 不无聊) in a clause that names an
     aspect (表演, 配乐, 节奏, 台词, 结局, 画面, 导演, 特效, 角色, 剧情, 动作, 幽默 ...; a person named, 摩根·弗里曼, is
-    acting, a director of the film direction) that the notes never mention; a criticism at >= 70% of the scale
+    acting, a director of the film direction) that the notes never mention, unless the clause names a thing the
+    notes name ("我非常喜欢包租婆这个角色" for "包租婆太逗了"); a criticism at >= 70% of the scale
     whose notes criticise nothing; praise at <= 40% whose notes praise nothing. A verdict of no aspect that agrees
     with the rating (我很喜欢这部电影, 强烈推荐) is never flagged.
   - **turned**: a clause whose own judgement (not one it repeats from the notes) praises what a clause of the notes
