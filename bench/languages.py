@@ -831,7 +831,7 @@ class ZhNotes:
     criticised: frozenset[str] = frozenset()  # and those that only criticise
     text: str = ""
 
-    @property
+    @functools.cached_property
     def things(self) -> set[str]:
         """What the notes speak of, by the pairs of characters `_things` takes (aspects aside)."""
         return {p for p in self.praised | self.criticised if p not in _ASPECTS} | {

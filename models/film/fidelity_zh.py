@@ -149,10 +149,10 @@ _CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff。，！？：
 _THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深刻|新|更多)的?(?:理解|认识|思考|感悟|体会)|"
                     r"(?:引发|引起)了?(?:我)?对(?P<theme2>[^，。！？]{2,30}?)的(?:思考|反思)|探讨了(?P<theme3>[^，。！？]{2,30})")
 _CLAUSE = re.compile(r"[，,；;、\s]+|但是|但|不过|可惜|只是|然而")  # where a point of notes or a reply's clause ends
-# a liking of someone or something ("我特别喜欢他的风格", "欣赏这部电影的导演"): praise of what the sentence names
 _LEANS_BACK = re.compile(r"^\s*(?:这|那|此)(?!部|个电影)")  # a clause about what the one before named
 # the model speaking to the member ("我同意你的观点，"): the clause goes, the rest of the sentence stays
 _TO_THE_MEMBER = re.compile(r"我?(?:同意|赞同|认同)你的(?:观点|看法|说法)[，,]?|你说得对[，,]?")
+# a liking of someone or something ("我特别喜欢他的风格", "欣赏这部电影的导演"): praise of what the sentence names
 _LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩)(?:他|她|他们|她们)的?|欣赏|佩服|钦佩|敬佩")
 # the notes thought about something ("看完想了很久"): a theme the film made them think about may be theirs
 _REFLECTED = re.compile(r"想|思|理解|感悟|体会|认识|明白|懂|启发|反省|意识到|烧脑|两遍|再看|回味")
@@ -456,9 +456,14 @@ class ChineseFidelity:
                 return f"{MENDED[1]}: {m.group(0)}"
         return None
 
+    @cached_property
+    def _notes_words(self) -> tuple[str, ...]:
+        """The notes' words of two characters or more (jieba's cut, once per review, not once per sentence)."""
+        return tuple(w for w in cut(self._notes) if len(w) >= 2)
+
     def _called_film(self, thing: str) -> bool:
         """`thing` ends with something the notes say that is not a title of the film ("喜欢子弹时间" -> 子弹时间)."""
-        return any(thing.endswith(w) and not self._own_title(w) for w in cut(self._notes) if len(w) >= 2)
+        return any(thing.endswith(w) and not self._own_title(w) for w in self._notes_words)
 
     def mend(self, sentence: str) -> str:
         """`sentence` written right where a word or two was wrong: a title translated word for word ("《吃喝男人女人》"
