@@ -55,9 +55,16 @@ The last line reads
   - **the member's place**: the film's judgement said of the member ("我太烂了" for the notes' "太烂了"); the prompt
     said back or the member spoken to ("我只说一次评分", "混合了好的和坏的", "我同意你的观点": leaks); the catalog's
     genre list recited ("这是一部科幻/家庭电影"), unless the notes speak of one of those genres.
+  - **words put in the member's mouth** (`words_put_in_their_mouth`): a feeling the film "gave" them whose words
+    share no character with the notes ("让我感到非常愉快和满足" for notes that cried at the opening; the rating's
+    verdict words and, for notes with tears or sadness, "感动" aside), a superlative ("我见过的最棒的...之一"), a
+    plan ("我会把它放在我的收藏中"), a hedge of the notes dropped ("鲨鱼并没有出现" for "鲨鱼都没怎么出现"), a
+    comparison where the notes compare nothing, the member's reaction given to the characters ("他们饿了" for
+    "看饿了"). Stricter than a reader where a feeling paraphrases the notes in other characters ("振奋" for
+    "热血沸腾", "兴奋" for "燃").
   Each flag is printed with its reason and sentence. What D still cannot see: a false story made of true words
   (辛巴爸爸在辛巴去世时: every word is the notes'), a paraphrase CC-CEDICT does not bridge (废弃 for "derelict"),
-  a judgement outside the word lists, a point kept in words but turned, and a feeling the member never had; support
+  a judgement outside the word lists, a point kept in words but turned; support
   is by word, as in the English judge. Calibrated by hand on labelled sentences in `tests/unit/test_languages_judge.py`.
 
 English is untouched by all of this: an English request's prompt, start and checks are byte for byte what they were
@@ -191,6 +198,57 @@ def problems(written: Written) -> list[str]:
         found.append("starts mid-thought (its first sentence gone)")
     found += [f"the catalog's genre said, not the notes': {g}" for g in re.findall(
         r"是一[部个](\w{2})(?:片|电影)", text) if g in _GENRE_WORDS and g not in case.notes]
+    found += words_put_in_their_mouth(case.notes, text)
+    return found
+
+
+# What the reply says the member felt, thinks or will do, read by eye in the replies: "它让我感到非常愉快和满足" for
+# notes that cried at the opening; "最棒的动画片之一"; "我会把它放在我的收藏中"; "鲨鱼并没有出现" for the notes'
+# "鲨鱼都没怎么出现"; "打斗并不像电影的其他部分那样引人入胜" for notes that compare nothing; "发现他们饿了" for the
+# notes' "看饿了" (the member's hunger given to the characters).
+_FELT = re.compile(r"(?:让|令|使)[我人](?:感到|感受到了?|觉得|感觉到?|体会到了?)?(?:非常|很|十分|特别|如此|更加|无比|"
+                   r"深深地?|有点|有些)?([^，,。！？!?；;]{1,14})")
+# the rating's verdict, not a new feeling
+_FELT_VERDICT = frozenset("喜欢 爱 喜爱 满意 推荐 印象 印象深刻 难忘".split())
+_MOVED = frozenset("感动 动容 触动 感人".split())
+_NOTES_MOVED = re.compile(r"哭|泪|感|心酸|揪心|心疼|悲|伤|难过")  # tears, sadness: the member was moved
+_BEST_EVER = re.compile(r"最[^，,。！？!?]{1,10}之一|我(?:见过|看过|看到过)的最")
+_NOTES_BEST = re.compile(r"最|之一|天花板|封神|神作|第一|史上")
+# (not "我会推荐给朋友": a recommendation, as "我非常推荐" is, follows from the rating)
+_PLEDGE = re.compile(r"我(?:一定|以后|还)?(?:会|要|将)"
+                     r"(?:再|把(?:它|这部\w{0,2})(?!推荐)|收藏|二刷|重温|多看|永远|一直)")
+_NOTES_PLEDGE = re.compile(r"会|要|再|收藏|二刷|重温")
+_HEDGED = re.compile(r"(?:没怎么|几乎没有?|不怎么|没太|很少)([\u4e00-\u9fff]{2})")
+_COMPARED = re.compile(r"不像[^，,。！？!?]{1,15}那样|没有[^，,。！？!?]{1,15}那么|比[^，,。！？!?]{1,12}更|不如")
+_NOTES_COMPARED = re.compile(r"比|不如|那样|那么|不像")
+_REACTION = re.compile(r"看(?:得我)?([\u4e00-\u9fff])了|([\u4e00-\u9fff])死我了")
+
+
+def words_put_in_their_mouth(notes: str, text: str) -> list[str]:
+    """Feelings, superlatives, plans, a hedge dropped, comparisons and reactions the reply gives the member that
+    the notes never had (each rule quiet when the notes say the like)."""
+    found = []  # (as written: this judge's fold reads 么 as 幺)
+    notes_chars = {ch for ch in notes if _HAN.fullmatch(ch) and ch not in _FUNCTION_CHARS}
+    for m in _FELT.finditer(text):
+        words = [w for w in cedict().segment(m.group(1)) if _HAN.fullmatch(w) and w not in _ZH_STOP]
+        if _NOTES_MOVED.search(notes):
+            words = [w for w in words if w not in _MOVED]
+        if words and not set(words) & _FELT_VERDICT and any(not set(w) & notes_chars for w in words):
+            found.append(f"a feeling the notes never had: {m.group(0)}")
+    if (m := _BEST_EVER.search(text)) and not _NOTES_BEST.search(notes):
+        found.append(f"a superlative the notes never made: {m.group(0)}")
+    if (m := _PLEDGE.search(text)) and not _NOTES_PLEDGE.search(notes):
+        found.append(f"a plan the member never made: {m.group(0)}")
+    for hedge in _HEDGED.finditer(notes):
+        said = rf"(?<!怎么)(?<!几乎)(?:并没有|没有|没|从未|从没)(?:[\u4e00-\u9fff]{{0,2}}){hedge.group(1)}"
+        if (m := re.search(said, text)) and not re.search(r"几乎|怎么|很少|不太", m.group(0)):
+            found.append(f"the notes' hedge dropped ({hedge.group(0)}): {m.group(0)}")
+    if (m := _COMPARED.search(text)) and not _NOTES_COMPARED.search(notes):
+        found.append(f"a comparison the notes never made: {m.group(0)}")
+    for m in _REACTION.finditer(notes):
+        felt = m.group(1) or m.group(2)
+        if r := re.search(rf"(?:他们|她们|他|她|角色|人物)[^，,。！？!?]{{0,4}}{felt}", text):
+            found.append(f"the member's reaction given to the characters: {r.group(0)}")
     return found
 
 

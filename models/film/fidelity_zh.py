@@ -18,6 +18,12 @@ recital   the catalog's runtime or genres recited where the notes say nothing of
 leak      the prompt's own English words ("verdict", "notes") in a Chinese sentence.
 title     a film named in 《》 that is not this one nor one the notes name ("《阿凡达》" for Alien: the model's own
           translation of the title).
+mouth     what the member never said, put in their mouth, cut from the sentence rather than the sentence dropped
+          (`mend`): a feeling the film gave them ("因为它让我感到非常愉快和满足" for notes that cried: a feeling
+          is theirs when the notes name one of its family), a superlative ("我见过的最棒的动画片之一"), a plan
+          ("我会把它放在我的收藏中"), a comparison where the notes compare nothing, the member's reaction given to
+          the characters ("发现他们饿了" for "看饿了"); a hedge of the notes said as a plain no ("鲨鱼并没有出现"
+          for "没怎么出现") is written back as the notes had it.
 opinion   a judgement (出色, 感人, 拖沓, 无聊 ...) of an aspect (表演, 配乐, 节奏, 台词, 结局, 画面, 导演, 特效, 角色,
           剧情 ...) that the notes never mention, in Chinese or English; a criticism in a review the member rated
           70% or more whose notes criticise nothing, or praise at 40% or less whose notes praise nothing. A verdict
@@ -121,7 +127,8 @@ _PERIOD = re.compile(
 _TITLE = re.compile(r"《[^》]*》")
 # what `ChineseFidelity.mend` writes right rather than drops
 MENDED = ("a title of the model's own translation", "a thing of the notes written as a film's title",
-          "the film's judgement said of the member", "the model speaking to the member")
+          "the film's judgement said of the member", "the model speaking to the member",
+          "words put in the member's mouth")
 # "子弹时间这部电影": what comes before 这部电影 (a thing the notes name, made a film by the model)
 _CALLED_FILM = re.compile(r"(?P<thing>[\u4e00-\u9fff]{2,12})这部(?:电影|影片|片)")
 # "我太烂了": the notes' "太烂了" with the member as its subject (a clause's start)
@@ -159,6 +166,39 @@ _REFLECTED = re.compile(r"想|思|理解|感悟|体会|认识|明白|懂|启发|
 # the film's making: its shoot, its set, its budget ("在拍摄过程中，我注意到"), which the member never saw
 _MAKING = re.compile(r"拍摄(?:过程|期间|时|的时候)|片场|幕后|剧组|预算|取景")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+# What the film made the member (or "one": 让人) feel ("这让我感到非常愉快和满足"): a feeling is theirs when the
+# notes name one of its family ("感动" for notes that cried); one of no family the member "felt" (感受到了爱情的甜蜜) is
+# a theme.
+_MADE_FEEL = re.compile(r"(?:让|令|使)(?:我们?|人)(?P<how>感到|感受到了?|觉得|感觉到?|体会到了?|充满了?)?"
+                        r"(?:非常|很|十分|特别|如此|更加|无比|深深地?|有点|有些|真正|真的)*(?P<felt>[^，。！？；,;!?]{1,16})")
+_FEELINGS = tuple(frozenset(family.split()) for family in (
+    "感动 感人 动容 触动 动人 哭 泪 心酸 揪心 心疼 催泪 悲伤 难过 伤心 悲 心碎",  # a sad film moves
+    "兴奋 激动 燃 热血 沸腾 振奋 刺激 过瘾 带感 爽",
+    "开心 快乐 愉快 高兴 欢乐 好笑 搞笑 笑 逗 有趣 好玩 欢笑",
+    "害怕 恐惧 吓 可怕 恐怖 紧张 惊悚 不安 毛骨悚然",
+    "悲伤 难过 伤心 沉重 压抑 悲 哀 心碎",
+    "惊喜 意外 惊讶 反转 没想到 惊",
+    "震撼 震惊 惊艳 壮观",
+    "温暖 温馨 治愈 暖",
+    "孤独 寂寞",
+    "无聊 乏味 困 睡 闷 失望 遗憾 可惜 疲惫 疲倦 累 厌倦 烦"))
+_FELT_VERDICT = frozenset("喜欢 爱 满意 推荐 印象 深刻 难忘 享受".split())  # the rating's verdict, not a feeling
+# "我见过的最棒的动画片之一": a superlative only notes that make one may give
+_BEST = re.compile(r"最(?:棒|好|佳|喜欢|爱|优秀|伟大|精彩|经典|出色|好看|感人|美|难忘)[^，。！？；]{0,8}之一|"
+                   r"(?:我|有史以来|影史)[^，。！？；]{0,4}(?:见过|看过|看到过)的最")
+_NOTES_BEST = re.compile(r"最|之一|天花板|封神|神作|第一|史上|顶级")
+# "我会把它放在我的收藏中", "我还会再看一遍": what the member will do, which the notes never said
+_PLAN = re.compile(r"我(?:以后|还|一定)?(?:会|要|将)(?:再|二刷|重温|多看|收藏|一直|永远|把它(?:放|收|列|加))")
+_NOTES_PLAN = re.compile(r"会|再|二刷|重温|收藏")
+# "鲨鱼都没怎么出现" said as "鲨鱼并没有出现": the notes' hedge dropped; written back in
+_NOTES_HEDGE = re.compile(r"(?P<hedge>没怎么|几乎没有?|不怎么|没太|很少|没多少)(?P<what>[\u4e00-\u9fff]{2})")
+# a comparison ("打斗并不像电影的其他部分那样引人入胜") where the notes compare nothing
+_COMPARISON = re.compile(r"不像[^，。！？；]{1,15}那样|没有[^，。！？；]{1,15}那么|比[^，。！？；]{1,12}更|不如|相比")
+_NOTES_COMPARISON = re.compile(r"比|不如|那样|那么|不像|相比")
+# the member's own reaction ("做菜的镜头看饿了") given to the characters ("发现他们饿了")
+_NOTES_REACTION = re.compile(r"看(?:得我)?(?P<felt>[\u4e00-\u9fff])了")
+_PEOPLE_IN_FILM = r"(?:他们|她们|他|她|角色|人物|大家)"
+_CLAUSE_END = re.compile(r"(?<=[，,；;])")  # a clause of a sentence, its comma kept
 # a verdict on the whole film, which follows from the rating
 _WHOLE = re.compile(r"^\W*(?:这部电影|这部片|这部影片|本片|它|电影|影片|整部|总的来说|总之|总体|整体|"
                     r"我(?:很|非常|真的)?(?:喜欢|爱|推荐|讨厌))")
@@ -485,7 +525,23 @@ class ChineseFidelity:
         for m in reversed(list(_CALLED_FILM.finditer(simplified(mended)))):
             if self._called_film(m.group("thing")):
                 mended = mended[:m.end("thing")] + mended[m.end():]
-        return mended
+        while (dropped := self._hedge_dropped(simplified(mended))) is not None:  # "并没有出现" -> "没怎么出现"
+            hedge = next(h.group("hedge") for h in _NOTES_HEDGE.finditer(self._notes)
+                         if simplified(mended)[dropped.end():].startswith(h.group("what")))
+            mended = mended[:dropped.start()] + hedge + mended[dropped.end():]
+        return self._without_mouth(mended)
+
+    def _without_mouth(self, sentence: str) -> str:
+        """`sentence` without its clauses that put words in the member's mouth (`_mouth`), its end mark kept; ""
+        when none is left."""
+        clauses = _CLAUSE_END.split(sentence.rstrip("。！？!?"))
+        kept = [c for c in clauses if not self._mouth(simplified(c))]
+        if len(kept) == len(clauses):
+            return sentence
+        text = "".join(kept).rstrip("，,；; ")
+        if "虽然" in text and not re.search(r"虽然.*(?:但|却|可是|不过)", text):  # its "但..." was cut
+            text = text.replace("虽然", "", 1)
+        return f"{text}{sentence[len(sentence.rstrip('。！？!?')):] or '。'}" if text else ""
 
     def _translates(self, named: str) -> bool:
         """`named` is the English title word for word, by CC-CEDICT ("英雄" for Hero, "房间" for The Room): a film
@@ -514,10 +570,50 @@ class ChineseFidelity:
         words = [w for w in _LOWER_WORD.findall(plain) if w not in FUNCTION_WORDS and w not in known]
         return f"English words in a Chinese sentence: {', '.join(words[:3])}" if words else None
 
+    def _foreign_feeling(self, clause: str) -> str | None:
+        """What `clause` says the film made the member feel that the notes never did, or None."""
+        for m in _MADE_FEEL.finditer(clause):
+            for word in cut(m.group("felt")):
+                if word in FUNCTION or word in _FELT_VERDICT or word in self._notes:
+                    continue
+                families = [f for f in _FEELINGS if any(k in word for k in f)]
+                if families and not any(k in self._notes for f in families for k in f):
+                    return m.group(0)
+                if not families and len(word) >= 2 and m.group("how") in {"感受到", "感受到了", "体会到", "体会到了"}:
+                    return m.group(0)
+        return None
+
+    def _mouth(self, clause: str) -> str | None:
+        """A feeling, superlative, plan, comparison or reaction that `clause` gives the member and the notes never
+        had ("让我感到非常愉快和满足", "我见过的最棒的动画片之一", "我会把它放在我的收藏中"), or None."""
+        if felt := self._foreign_feeling(clause):
+            return felt
+        for pattern, notes in ((_BEST, _NOTES_BEST), (_PLAN, _NOTES_PLAN), (_COMPARISON, _NOTES_COMPARISON)):
+            if (m := pattern.search(clause)) and not notes.search(self._notes):
+                return m.group(0)
+        for m in _NOTES_REACTION.finditer(self._notes):
+            if found := re.search(rf"{_PEOPLE_IN_FILM}[^，。！？；]{{0,4}}{re.escape(m.group('felt'))}", clause):
+                return found.group(0)
+        return None
+
+    def _hedge_dropped(self, text: str) -> re.Match[str] | None:
+        """"鲨鱼并没有出现" for the notes' "鲨鱼都没怎么出现": a hedge of the notes said as a plain no."""
+        for hedge in _NOTES_HEDGE.finditer(self._notes):
+            m = re.search(rf"(?:并没有|并没|完全没有|没有|没|从未|从没)(?={re.escape(hedge.group('what'))})", text)
+            if m and not re.search(r"几乎|怎么|很少|不太|太$", text[max(0, m.start() - 2):m.start()]):
+                return m
+        return None
+
+    def mouth_reason(self, sentence: str) -> str | None:
+        """Words the member never said put in their mouth, which `mend` cuts (or writes back as the notes had it)."""
+        text = simplified(sentence)
+        said = self._mouth(text) or ((m := self._hedge_dropped(text)) and m.group(0))
+        return f"{MENDED[4]}: {said}" if said else None
+
     def reason(self, sentence: str) -> str | None:
         """Why the Chinese `sentence` must go, or None."""
         return (prompt_leak(sentence) or self.english_reason(sentence) or self.title_reason(sentence)
-                or self.self_reason(sentence)
+                or self.self_reason(sentence) or self.mouth_reason(sentence)
                 or self.recital_reason(sentence)
                 or self.theme_reason(sentence) or self.story_reason(sentence) or self.opinion_reason(sentence)
                 or self.turned_reason(sentence))

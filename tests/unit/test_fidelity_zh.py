@@ -267,3 +267,49 @@ def test_the_catalogs_one_genre_said_goes_and_a_review_never_starts_mid_thought(
     found = reason(inception, "它是一部惊悚片，配乐非常震撼。")  # the bench's output
     assert found is not None and found.startswith("the catalog's facts recited")
     assert points_once("然而，故事确实有点空。", "画面颜色太美了，故事有点空") == "故事确实有点空。"  # Hero's review
+
+
+def test_a_feeling_a_superlative_a_plan_a_comparison_the_notes_never_had_are_cut() -> None:
+    from models.film.fidelity_zh import mend
+
+    up = Fidelity("开头十分钟看哭了，后面的冒险有点普通", "Up 2009", "", 0.8, title="Up")
+    said = "我给这部电影打4/5分，因为它让我感到非常愉快和满足。"  # the bench's output: the member cried
+    assert reason(up, said) == "words put in the member's mouth: 让我感到非常愉快和满足"
+    assert mend(up, said) == "我给这部电影打4/5分。"
+    assert reason(up, "开头十分钟让我非常感动。") is None  # tears: the member was moved
+    assert reason(TITANIC, "爱情故事让我感到非常感动。") is None  # 感人 and 感动 are one family
+    assert reason(CONCUBINE, "两个人的一生让我深深感动。") is None  # a sad ending moves
+    mood = Fidelity("旗袍很美，梁朝伟和张曼玉的眼神戏绝了，很慢但是很有味道", "In the Mood for Love 2000", "", 1.0,
+                    title="In the Mood for Love")
+    said = "我非常爱这部电影，因为它让我感受到了爱情的甜蜜和美好。"  # what the member "felt": a theme
+    assert mend(mood, said) == "我非常爱这部电影。"
+    spirited = Fidelity("画面很美，想象力丰富，小时候看和长大看感觉完全不一样", "Spirited Away 2001", "", 1.0,
+                        title="Spirited Away")
+    assert mend(spirited, "这部电影是我见过的最棒的动画片之一，我非常爱它。") == "我非常爱它。"
+    knight = Fidelity("动作片天花板，反派很有魅力", "Die Hard 1988", "", 0.8, title="Die Hard")
+    assert reason(knight, "这是我看过的最好的动作片之一。") is None  # the notes' own 天花板
+    psycho = Fidelity("浴室那场戏太经典，结尾反转吓到我了", "Psycho 1960", "", 1.0, title="Psycho")
+    assert mend(psycho, "我非常推荐这部电影，我会把它放在我的收藏中。") == "我非常推荐这部电影。"
+    assert reason(psycho, "我会推荐给我的朋友。") is None  # a recommendation follows from the rating
+    hero = Fidelity("画面颜色太美了，故事有点空，打斗像跳舞", "Hero 2002", "", 0.6, title="Hero")
+    said = "故事有些空洞，打斗场面虽然很精彩，但并不像电影的其他部分那样引人入胜。"
+    assert reason(hero, said) == "words put in the member's mouth: 不像电影的其他部分那样"
+    assert mend(hero, said) == "故事有些空洞，打斗场面很精彩。"  # its "虽然" goes with the "但" it opened
+    said = "故事确实有点空，没有太多的情节和细节，让人感到有些失望。"  # "one" felt it: the member, said otherwise
+    assert mend(hero, said) == "故事确实有点空，没有太多的情节和细节。"
+
+
+def test_a_hedge_of_the_notes_is_written_back_and_a_reaction_stays_the_members() -> None:
+    from models.film.fidelity_zh import mend
+
+    jaws = Fidelity("鲨鱼都没怎么出现但是很吓人，配乐一响就紧张", "Jaws 1975", "", 0.8, title="Jaws")
+    said = "鲨鱼并没有出现，但很吓人，配乐一响就紧张。"  # the bench's output: "barely" became "not at all"
+    assert reason(jaws, said) == "words put in the member's mouth: 并没有"
+    assert mend(jaws, said) == "鲨鱼没怎么出现，但很吓人，配乐一响就紧张。"
+    assert reason(jaws, "鲨鱼几乎没有出现，但很吓人。") is None
+    eat = Fidelity("做菜的镜头看饿了，家庭关系很真实", "Eat Drink Man Woman 1994", "", 0.8,
+                   title="Eat Drink Man Woman")
+    said = "我看了做菜的镜头，发现他们饿了。"  # the member's hunger, given to the characters
+    assert reason(eat, said) == "words put in the member's mouth: 他们饿"
+    assert mend(eat, said) == "我看了做菜的镜头。"
+    assert reason(eat, "做菜的镜头把我看饿了。") is None

@@ -323,3 +323,30 @@ def test_a_judgement_of_what_the_notes_name_is_theirs_whatever_its_aspect(catalo
     unasked = "我非常喜欢这部电影的角色塑造。"  # the characters, of which the notes name none
     flags = story_and_opinion(Written(Case("Kung Fu Hustle 2004", notes, 4, 5), unasked, (), 0.0, film))
     assert [f.check for f in flags] == ["opinion"]
+
+
+def test_the_judge_counts_what_the_reply_puts_in_the_members_mouth() -> None:
+    from bench.languages import words_put_in_their_mouth as mouth
+
+    up = "开头十分钟看哭了，后面的冒险有点普通"  # the bench's outputs, and the like
+    assert mouth(up, "我给这部电影打4/5分，因为它让我感到非常愉快和满足。") == [
+        "a feeling the notes never had: 让我感到非常愉快和满足"]
+    assert mouth(up, "开头十分钟让我非常感动。") == []  # tears
+    assert mouth("故事有点空，打斗像跳舞", "打斗像是在跳舞，让人感到有些疲惫。") == [
+        "a feeling the notes never had: 让人感到有些疲惫"]
+    assert mouth("台词尴尬，冰冻人的冷笑话受不了", "冰冻人的冷笑话让人受不了。") == []
+    assert mouth("爱情故事很感人", "它让我感到非常感动。") == []
+    assert mouth("浴室那场戏太经典", "让我印象深刻。") == []  # the verdict's own words
+    assert mouth("画面很美", "这部电影是我见过的最棒的动画片之一。") == [
+        "a superlative the notes never made: 我见过的最"]
+    assert mouth("动作片天花板", "这是最好的动作片之一。") == []
+    assert mouth("浴室那场戏太经典", "我会把它放在我的收藏中。") == ["a plan the member never made: 我会把它"]
+    assert mouth("浴室那场戏太经典", "我会推荐给我的朋友。") == []
+    assert mouth("鲨鱼都没怎么出现但是很吓人", "鲨鱼并没有出现，但很吓人。") == [
+        "the notes' hedge dropped (没怎么出现): 并没有出现"]
+    assert mouth("鲨鱼都没怎么出现但是很吓人", "鲨鱼几乎没有出现，但很吓人。") == []
+    assert mouth("故事有点空，打斗像跳舞", "打斗并不像电影的其他部分那样引人入胜。") == [
+        "a comparison the notes never made: 不像电影的其他部分那样"]
+    assert mouth("续集比第一部差", "续集不如第一部。") == []
+    assert mouth("做菜的镜头看饿了", "我看了做菜的镜头，发现他们饿了。") == [
+        "the member's reaction given to the characters: 他们饿"]
