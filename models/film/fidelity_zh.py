@@ -196,7 +196,7 @@ _NOTES_HEDGE = re.compile(r"(?P<hedge>没怎么|几乎没有?|不怎么|没太|�
 _COMPARISON = re.compile(r"不像[^，。！？；]{1,15}那样|没有[^，。！？；]{1,15}那么|比[^，。！？；]{1,12}更|不如|相比")
 _NOTES_COMPARISON = re.compile(r"比|不如|那样|那么|不像|相比")
 # the member's own reaction ("做菜的镜头看饿了") given to the characters ("发现他们饿了")
-_NOTES_REACTION = re.compile(r"看(?:得我)?(?P<felt>[\u4e00-\u9fff])了")
+_NOTES_REACTION = re.compile(r"看(?:得我)?(?P<felt>[^完懂过到见清出透腻了\W\d])了")  # not 看完了: no reaction
 _PEOPLE_IN_FILM = r"(?:他们|她们|他|她|角色|人物|大家)"
 _CLAUSE_END = re.compile(r"(?<=[，,；;])")  # a clause of a sentence, its comma kept
 # a verdict on the whole film, which follows from the rating
