@@ -53,8 +53,9 @@ The last line reads
     Drink Man Woman, which goes by 饮食男女). A right guess at a title the catalog lacks (《珍珠港》) counts too: the
     judge cannot tell it from an invented one.
   - **the member's place**: the film's judgement said of the member ("我太烂了" for the notes' "太烂了"); the prompt
-    said back or the member spoken to ("我只说一次评分", "混合了好的和坏的", "我同意你的观点": leaks); the catalog's
-    genre list recited ("这是一部科幻/家庭电影"), unless the notes speak of one of those genres.
+    said back or the member spoken to ("我只说一次评分", "混合了好的和坏的", "我同意你的观点", what the notes "did
+    not mention": "虽然续集没有提及": leaks); the catalog's genre list recited ("这是一部科幻/家庭电影"), unless the
+    notes speak of one of those genres.
   - **words put in the member's mouth** (`words_put_in_their_mouth`): a feeling the film "gave" them whose words
     share no character with the notes ("让我感到非常愉快和满足" for notes that cried at the opening; the rating's
     verdict words and, for notes with tears or sadness, "感动" aside), a superlative ("我见过的最棒的...之一"), a
@@ -113,7 +114,8 @@ _LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
 _SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(\d+)")
 _LEAKS = ("My notes", "Film:", "Rules", "Write the whole reply", "Start with", "verdict", "facts", "笔记：", "规则",
           "只说一次", "按照要求", "我的笔记", "好的和坏的",  # the prompt said back: "我只说一次评分，因为3/5。"
-          "你的观点", "你的看法", "你说得对")  # the model speaking to the member: "我同意你的观点"
+          "你的观点", "你的看法", "你说得对",  # the model speaking to the member: "我同意你的观点"
+          "没有提及", "没有提到", "未提及")  # what the notes did not mention: "虽然续集没有提及" for "续集就不说了"
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,10 @@ def _written_by_member(found: str, notes: str) -> bool:
 
 # The prompt's words in Chinese, Japanese and Korean (notes, catalog, instructions, rules)
 _CJK_LEAK = re.compile(r"笔记|筆記|目录|目錄|カタログ|メモ|指示|说明|規則|规则|ルール|提示|노트|카탈로그|규칙|지시|"
-                       r"只说一次|只說一次|说一次评分|按照要求|根据要求|好的和坏的|好的和不好的")
-# (the rule said back: "我只说一次评分"; the prompt's verdict "mixed: the good and the bad" as "混合了好的和坏的")
+                       r"只说一次|只說一次|说一次评分|按照要求|根据要求|好的和坏的|好的和不好的|"
+                       r"(?:没有|并未|未|没)(?:提及|提到)")
+# (the rule said back: "我只说一次评分"; the prompt's verdict "mixed: the good and the bad" as "混合了好的和坏的"; what
+# the notes did not mention, said of them: "虽然续集没有提及" for "续集就不说了")
 # Capitalised words that are not names of people in a film (checked after the film's own words and the notes).
 _COMMON = frozenset("""
 i i'm i've i'd i'll it it's the a an and but or so yet if as at by for from in into of on onto to with without

@@ -270,6 +270,9 @@ def test_a_title_the_model_translated_is_written_as_the_catalog_spells_it_and_a_
     assert et.inp.grounding.check("自行车飞起来那幕很经典，有点幼稚。我只说一次评分，因为3/5。").text == (
         "自行车飞起来那幕很经典，有点幼稚。")
     assert et.inp.grounding.check("这部电影的评分是3/5，混合了好的和坏的。").text == ""  # the verdict's English
+    matrix = service.prepare(film="The Matrix 1999", notes="子弹时间太酷了，概念很超前，续集就不说了", rating=4.5)
+    said = "我非常喜欢子弹时间。虽然续集没有提及，但我非常爱它。"  # the bench's output: "not mentioned"
+    assert matrix.inp.grounding.check(said).text == "我非常喜欢子弹时间。"
 
 
 def test_a_chinese_point_said_in_other_words_counts_by_the_pairs_that_carry_it() -> None:

@@ -297,6 +297,9 @@ def test_the_judge_counts_the_model_speaking_to_the_member_and_a_note_called_a_f
     knight = Case("The Dark Knight 2008", "小丑演得太疯了，希斯·莱杰封神，后半段有点拖", 9, 10)
     assert problems(Written(knight, "小丑演得太疯了，希斯·莱杰封神。我同意你的观点，后半段有点拖。", (), 0.0)) == [
         "leaks ['你的观点']"]
+    garbled = Written(Case("The Matrix 1999", "子弹时间太酷了，概念很超前，续集就不说了", 9, 10),
+                      "虽然续集没有提及，但我非常爱它。", (), 0.0)
+    assert problems(garbled)[0] == "leaks ['没有提及']"
     matrix = Case("The Matrix 1999", "子弹时间太酷了，概念很超前，续集就不说了", 9, 10)
     assert problems(Written(matrix, "概念很超前，续集就不说了。我非常喜欢子弹时间这部电影。", (), 0.0)) == [
         "a title the film does not go by: 《子弹时间》"]
