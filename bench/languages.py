@@ -115,7 +115,8 @@ _SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(\d+)")
 _LEAKS = ("My notes", "Film:", "Rules", "Write the whole reply", "Start with", "verdict", "facts", "笔记：", "规则",
           "只说一次", "按照要求", "我的笔记", "好的和坏的",  # the prompt said back: "我只说一次评分，因为3/5。"
           "你的观点", "你的看法", "你说得对",  # the model speaking to the member: "我同意你的观点"
-          "没有提及", "没有提到", "未提及")  # what the notes did not mention: "虽然续集没有提及" for "续集就不说了"
+          "没有提及", "没有提到", "未提及",  # what the notes did not mention: "虽然续集没有提及" for "续集就不说了"
+          "我继续说")  # the model of its own writing: "我继续说，续集就不说了"
 
 
 @dataclass(frozen=True)

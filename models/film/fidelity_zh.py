@@ -157,8 +157,10 @@ _THEME = re.compile(r"对(?P<theme>[^，。！？]{2,30}?)有了?(?:更深|深�
                     r"(?:引发|引起)了?(?:我)?对(?P<theme2>[^，。！？]{2,30}?)的(?:思考|反思)|探讨了(?P<theme3>[^，。！？]{2,30})")
 _CLAUSE = re.compile(r"[，,；;、\s]+|但是|但|不过|可惜|只是|然而")  # where a point of notes or a reply's clause ends
 _LEANS_BACK = re.compile(r"^\s*(?:这|那|此)(?!部|个电影)")  # a clause about what the one before named
-# the model speaking to the member ("我同意你的观点，"): the clause goes, the rest of the sentence stays
-_TO_THE_MEMBER = re.compile(r"我?(?:同意|赞同|认同)你的(?:观点|看法|说法)[，,]?|你说得对[，,]?")
+# the model speaking to the member ("我同意你的观点，") or of its own writing ("我继续说，续集就不说了"): the clause
+# goes, the rest of the sentence stays
+_TO_THE_MEMBER = re.compile(r"我?(?:同意|赞同|认同)你的(?:观点|看法|说法)[，,]?|你说得对[，,]?|"
+                            r"我(?:继续|接着)说[，,：:]?")
 # a liking of someone or something ("我特别喜欢他的风格", "欣赏这部电影的导演"): praise of what the sentence names
 _LIKING = re.compile(r"(?:喜欢|欣赏|佩服|钦佩|敬佩)(?:他|她|他们|她们)的?|欣赏|佩服|钦佩|敬佩")
 # the notes thought about something ("看完想了很久"): a theme the film made them think about may be theirs

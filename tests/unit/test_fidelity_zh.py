@@ -241,6 +241,7 @@ def test_the_model_speaking_to_the_member_and_a_note_called_a_film_are_written_r
     said = "我同意你的观点，后半段有点拖。"  # a part written on its own, in the bench's run
     assert reason(knight, said) == "the model speaking to the member: 我同意你的观点，"
     assert mend(knight, said) == "后半段有点拖。"
+    assert mend(knight, "我继续说，后半段有点拖。") == "后半段有点拖。"  # the model of its own writing
     matrix = Fidelity("子弹时间太酷了，概念很超前，续集就不说了", "The Matrix 1999", "", 0.9, title="The Matrix",
                       local_titles=("黑客帝国",))
     assert mend(matrix, "我非常喜欢子弹时间这部电影。") == "我非常喜欢子弹时间。"
