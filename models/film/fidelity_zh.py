@@ -528,9 +528,8 @@ class ChineseFidelity:
             if self._called_film(m.group("thing")):
                 mended = mended[:m.end("thing")] + mended[m.end():]
         while (dropped := self._hedge_dropped(simplified(mended))) is not None:  # "并没有出现" -> "没怎么出现"
-            hedge = next(h.group("hedge") for h in _NOTES_HEDGE.finditer(self._notes)
-                         if simplified(mended)[dropped.end():].startswith(h.group("what")))
-            mended = mended[:dropped.start()] + hedge + mended[dropped.end():]
+            no, hedge = dropped
+            mended = mended[:no.start()] + hedge + mended[no.end():]
         return self._without_mouth(mended)
 
     def _without_mouth(self, sentence: str) -> str:
@@ -598,18 +597,19 @@ class ChineseFidelity:
                 return found.group(0)
         return None
 
-    def _hedge_dropped(self, text: str) -> re.Match[str] | None:
-        """"鲨鱼并没有出现" for the notes' "鲨鱼都没怎么出现": a hedge of the notes said as a plain no."""
+    def _hedge_dropped(self, text: str) -> tuple[re.Match[str], str] | None:
+        """"鲨鱼并没有出现" for the notes' "鲨鱼都没怎么出现": the plain no in `text`, and the notes' hedge it
+        dropped."""
         for hedge in _NOTES_HEDGE.finditer(self._notes):
             m = re.search(rf"(?:并没有|并没|完全没有|没有|没|从未|从没)(?={re.escape(hedge.group('what'))})", text)
             if m and not re.search(r"几乎|怎么|很少|不太|太$", text[max(0, m.start() - 2):m.start()]):
-                return m
+                return m, hedge.group("hedge")
         return None
 
     def mouth_reason(self, sentence: str) -> str | None:
         """Words the member never said put in their mouth, which `mend` cuts (or writes back as the notes had it)."""
         text = simplified(sentence)
-        said = self._mouth(text) or ((m := self._hedge_dropped(text)) and m.group(0))
+        said = self._mouth(text) or ((dropped := self._hedge_dropped(text)) and dropped[0].group(0))
         return f"{MENDED[4]}: {said}" if said else None
 
     def reason(self, sentence: str) -> str | None:
